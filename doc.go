@@ -1,0 +1,2 @@
+// Package lambdatune keeps serverless functions fast and cheap without a human in the loop.
+package lambdatune
