@@ -1,0 +1,67 @@
+package lambdatune
+
+import (
+	"context"
+	"time"
+)
+
+// Platform is where a function runs: the simulator (package lambdasim, on a virtual clock) or AWS
+// (package awsadapter, on the wall clock). The closed loop talks to both through this interface, so a
+// policy trained on the simulator runs unchanged against AWS.
+//
+// A platform works in intervals of fixed length. Next runs (simulator) or waits out (AWS) the next
+// interval under the configuration in force and reports its metrics; Apply asks for a configuration
+// from then on. Implementations validate a configuration before applying it and return an error
+// wrapping *ConfigError for a bad one, applying nothing.
+type Platform interface {
+	// Config returns the configuration currently in force.
+	Config(ctx context.Context) (Config, error)
+	// Apply requests configuration c for the following intervals. Some parts take effect later, as on
+	// AWS (provisioned concurrency takes minutes to allocate); Metrics.Config shows what was in force.
+	Apply(ctx context.Context, c Config) error
+	// Next completes the next interval and returns what happened in it.
+	Next(ctx context.Context) (Metrics, error)
+}
+
+// Observation is what a Policy sees before each decision.
+type Observation struct {
+	// Time is the start of the interval the decision is for.
+	Time time.Time
+	// Current is the configuration in force.
+	Current Config
+	// History holds the metrics of past intervals, oldest first; the last one just ended. Policies must
+	// not modify or retain it: the tuner reuses its storage.
+	History []Metrics
+	// Forecast holds the predicted invocations of the next intervals (Forecast[0] is the interval the
+	// decision is for), or is nil when the tuner has no forecaster.
+	Forecast []float64
+}
+
+// Decision is a policy's choice for the next interval.
+type Decision struct {
+	// Config is the configuration wanted; equal to Observation.Current to keep it.
+	Config Config
+	// Reason says why, for the audit log (e.g. "forecast 840/min above 600").
+	Reason string
+}
+
+// Policy chooses a function's configuration from what happened so far: a fixed configuration, a rule,
+// or a trained agent.
+type Policy interface {
+	Decide(ctx context.Context, obs Observation) (Decision, error)
+}
+
+// PolicyFunc adapts a function to the Policy interface.
+type PolicyFunc func(ctx context.Context, obs Observation) (Decision, error)
+
+// Decide calls f.
+func (f PolicyFunc) Decide(ctx context.Context, obs Observation) (Decision, error) {
+	return f(ctx, obs)
+}
+
+// Fixed returns a policy that always asks for c: the static baseline.
+func Fixed(c Config) Policy {
+	return PolicyFunc(func(context.Context, Observation) (Decision, error) {
+		return Decision{Config: c, Reason: "fixed configuration"}, nil
+	})
+}

@@ -1,0 +1,129 @@
+package lambdatune
+
+import (
+	"math"
+	"testing"
+)
+
+// invoke returns the usage of n invocations of ms billed milliseconds at memMB.
+func invoke(n, memMB, ms int64) Usage {
+	return Usage{Requests: n, ComputeMBms: n * memMB * ms}
+}
+
+func TestPricesWorkedExamples(t *testing.T) {
+	p := DefaultPrices()
+	tests := []struct {
+		name                      string
+		arch                      Architecture
+		u                         Usage
+		requests, duration, total float64
+	}{
+		// AWS pricing page style: 1M invocations of 100 ms at 512 MB on x86 = 50,000 GB-s.
+		{"1M x 512MB x 100ms x86", X86_64, invoke(1_000_000, 512, 100), 0.20, 0.833335, 1.033335},
+		{"same on arm64", ARM64, invoke(1_000_000, 512, 100), 0.20, 0.66667, 0.86667},
+		// 3M invocations of 120 ms at 1,536 MB: 540,000 GB-s.
+		{"3M x 1536MB x 120ms", X86_64, invoke(3_000_000, 1536, 120), 0.60, 9.000018, 9.600018},
+		{"nothing", X86_64, Usage{}, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := p.Cost(tt.arch, tt.u, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range []struct {
+				what      string
+				got, want float64
+			}{{"requests", c.Requests, tt.requests}, {"duration", c.Duration, tt.duration}, {"total", c.Total(), tt.total}} {
+				if math.Abs(x.got-x.want) > 1e-9 {
+					t.Errorf("%s = %.9f, want %.9f", x.what, x.got, x.want)
+				}
+			}
+		})
+	}
+}
+
+func TestPricesProvisionedAndInit(t *testing.T) {
+	p := DefaultPrices()
+	// 10 provisioned environments of 1 GB for one hour: 36,000 GB-s of capacity.
+	u := Usage{ProvisionedMBms: 10 * 1024 * 3600 * 1000, ProvisionedComputeMBms: 1024 * 1000 * 1000, InitMBms: 1024 * 1000}
+	c, err := p.Cost(X86_64, u, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 36000 * 0.0000041667; math.Abs(c.Provisioned-want) > 1e-12 {
+		t.Errorf("provisioned capacity = %v, want %v", c.Provisioned, want)
+	}
+	if want := 1000 * 0.0000097222; math.Abs(c.Duration-want) > 1e-12 {
+		t.Errorf("provisioned duration = %v, want %v", c.Duration, want)
+	}
+	if want := 0.0000166667; math.Abs(c.Init-want) > 1e-15 {
+		t.Errorf("init = %v, want %v", c.Init, want)
+	}
+}
+
+func TestPricesTiers(t *testing.T) {
+	p := DefaultPrices()
+	p.Tiered = true
+	const gbs = MBmsPerGBs
+	// 1 GB-s straddling the 6 B GB-s boundary: half at the first rate, half at the second.
+	u := Usage{ComputeMBms: gbs}
+	c, err := p.Cost(X86_64, u, 6_000_000_000*gbs-gbs/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.5*0.0000166667 + 0.5*0.000015; math.Abs(c.Duration-want) > 1e-15 {
+		t.Errorf("straddling duration = %v, want %v", c.Duration, want)
+	}
+	c, _ = p.Cost(X86_64, u, 20_000_000_000*gbs)
+	if want := 0.0000133334; math.Abs(c.Duration-want) > 1e-15 {
+		t.Errorf("top tier duration = %v, want %v", c.Duration, want)
+	}
+	p.Tiered = false
+	c, _ = p.Cost(X86_64, u, 20_000_000_000*gbs)
+	if want := 0.0000166667; math.Abs(c.Duration-want) > 1e-15 {
+		t.Errorf("untiered duration = %v, want %v", c.Duration, want)
+	}
+}
+
+// A million single-invocation usages summed and priced once equal the bulk price exactly.
+func TestPricesNoDrift(t *testing.T) {
+	p := DefaultPrices()
+	var sum Usage
+	for i := 0; i < 1_000_000; i++ {
+		sum = sum.Add(invoke(1, 128, 1+int64(i%7)))
+	}
+	c, _ := p.Cost(X86_64, sum, 0)
+	bulk := Usage{Requests: 1_000_000}
+	for i := int64(0); i < 7; i++ {
+		n := int64(1_000_000 / 7)
+		if i < 1_000_000%7 {
+			n++
+		}
+		bulk.ComputeMBms += n * 128 * (1 + i)
+	}
+	cb, _ := p.Cost(X86_64, bulk, 0)
+	if c != cb {
+		t.Errorf("summed %+v != bulk %+v", c, cb)
+	}
+}
+
+func TestPricesErrors(t *testing.T) {
+	p := DefaultPrices()
+	if _, err := p.Cost("sparc", Usage{}, 0); err == nil {
+		t.Error("unknown architecture accepted")
+	}
+	if _, err := p.Cost(X86_64, Usage{Requests: -1}, 0); err == nil {
+		t.Error("negative usage accepted")
+	}
+}
+
+func TestGBsCostLarge(t *testing.T) {
+	// Products beyond 64 bits stay exact to float64 precision.
+	mbms := int64(math.MaxInt64 / 2)
+	got := gbsCost(mbms, 166667)
+	want := float64(mbms) / MBmsPerGBs * 0.0000166667
+	if math.Abs(got-want)/want > 1e-12 {
+		t.Errorf("gbsCost = %g, want %g", got, want)
+	}
+}

@@ -1,0 +1,157 @@
+package lambdatune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Forecaster predicts a function's invocations for the next intervals. Package forecast provides
+// implementations; adapt one with ForecasterFunc.
+type Forecaster interface {
+	// Forecast returns h predictions, one per interval after the last of history. history holds past
+	// invocation counts, oldest first, and times the start of each of those intervals.
+	Forecast(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error)
+}
+
+// ForecasterFunc adapts a function to the Forecaster interface.
+type ForecasterFunc func(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error)
+
+// Forecast calls f.
+func (f ForecasterFunc) Forecast(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error) {
+	return f(ctx, history, times, h)
+}
+
+// Step is one turn of the closed loop, as reported to TunerConfig.OnStep.
+type Step struct {
+	// Index counts steps from 0.
+	Index int
+	// Metrics is what the platform reported for the interval that just ended.
+	Metrics Metrics
+	// Forecast is the forecast the policy saw (nil without a forecaster).
+	Forecast []float64
+	// Decision is the policy's choice for the next interval.
+	Decision Decision
+	// Applied says whether the decision changed the configuration (false when it kept it).
+	Applied bool
+}
+
+// TunerConfig configures a Tuner. Platform and Policy are required.
+type TunerConfig struct {
+	Platform Platform
+	Policy   Policy
+	// Forecaster, if set, predicts the next Horizon intervals for the policy.
+	Forecaster Forecaster
+	// Horizon is the number of intervals forecast ahead (default 1).
+	Horizon int
+	// HistoryLen is how many past intervals the policy and the forecaster see (default 1,440: a day of
+	// minutes). Older intervals are dropped.
+	HistoryLen int
+	// OnStep, if set, is called after every step (for logging, CSV output, progress).
+	OnStep func(Step)
+}
+
+// Tuner runs the closed loop: observe an interval, forecast, decide, apply.
+type Tuner struct {
+	cfg     TunerConfig
+	history []Metrics
+	counts  []float64
+	times   []time.Time
+	steps   int
+}
+
+// NewTuner checks cfg and returns a tuner.
+func NewTuner(cfg TunerConfig) (*Tuner, error) {
+	if cfg.Platform == nil {
+		return nil, errors.New("lambdatune: TunerConfig.Platform is nil")
+	}
+	if cfg.Policy == nil {
+		return nil, errors.New("lambdatune: TunerConfig.Policy is nil")
+	}
+	if cfg.Horizon == 0 {
+		cfg.Horizon = 1
+	}
+	if cfg.Horizon < 0 {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.Horizon = %d, want >= 1 (0 means 1)", cfg.Horizon)
+	}
+	if cfg.HistoryLen == 0 {
+		cfg.HistoryLen = 1440
+	}
+	if cfg.HistoryLen < 0 {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want >= 1 (0 means 1440)", cfg.HistoryLen)
+	}
+	return &Tuner{cfg: cfg}, nil
+}
+
+// History returns the metrics of the intervals kept so far, oldest first. The slice is the tuner's own
+// and changes with the next step.
+func (t *Tuner) History() []Metrics { return t.history }
+
+// Run performs n steps, or runs until ctx is done when n <= 0. It stops at the first error, which it
+// returns wrapped with the step it happened in.
+func (t *Tuner) Run(ctx context.Context, n int) error {
+	for i := 0; n <= 0 || i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := t.Step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Step performs one turn of the loop: the platform completes an interval, the forecaster predicts
+// the next ones, the policy decides, and a changed configuration is applied.
+func (t *Tuner) Step(ctx context.Context) error {
+	idx := t.steps
+	m, err := t.cfg.Platform.Next(ctx)
+	if err != nil {
+		return fmt.Errorf("lambdatune: step %d: observe: %w", idx, err)
+	}
+	t.record(m)
+	var fc []float64
+	if t.cfg.Forecaster != nil {
+		fc, err = t.cfg.Forecaster.Forecast(ctx, t.counts, t.times, t.cfg.Horizon)
+		if err != nil {
+			return fmt.Errorf("lambdatune: step %d: forecast: %w", idx, err)
+		}
+	}
+	cur, err := t.cfg.Platform.Config(ctx)
+	if err != nil {
+		return fmt.Errorf("lambdatune: step %d: read config: %w", idx, err)
+	}
+	obs := Observation{Time: m.Start.Add(m.Period), Current: cur, History: t.history, Forecast: fc}
+	d, err := t.cfg.Policy.Decide(ctx, obs)
+	if err != nil {
+		return fmt.Errorf("lambdatune: step %d: decide: %w", idx, err)
+	}
+	applied := false
+	if d.Config != cur {
+		if err := t.cfg.Platform.Apply(ctx, d.Config); err != nil {
+			return fmt.Errorf("lambdatune: step %d: apply %v: %w", idx, d.Config, err)
+		}
+		applied = true
+	}
+	t.steps++
+	if t.cfg.OnStep != nil {
+		t.cfg.OnStep(Step{Index: idx, Metrics: m, Forecast: fc, Decision: d, Applied: applied})
+	}
+	return nil
+}
+
+// record appends m to the bounded history, reusing storage.
+func (t *Tuner) record(m Metrics) {
+	if len(t.history) == t.cfg.HistoryLen {
+		copy(t.history, t.history[1:])
+		copy(t.counts, t.counts[1:])
+		copy(t.times, t.times[1:])
+		t.history = t.history[:len(t.history)-1]
+		t.counts = t.counts[:len(t.counts)-1]
+		t.times = t.times[:len(t.times)-1]
+	}
+	t.history = append(t.history, m)
+	t.counts = append(t.counts, float64(m.Invocations+m.Throttles))
+	t.times = append(t.times, m.Start)
+}

@@ -1,0 +1,166 @@
+package lambdatune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakePlatform serves load[i] invocations in interval i and records applied configs.
+type fakePlatform struct {
+	cfg     Config
+	load    []int64
+	i       int
+	applied []Config
+	failAt  int // Apply call index that fails, -1 for none
+}
+
+func (f *fakePlatform) Config(context.Context) (Config, error) { return f.cfg, nil }
+
+func (f *fakePlatform) Apply(_ context.Context, c Config) error {
+	if len(f.applied) == f.failAt {
+		return errors.New("boom")
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	f.applied = append(f.applied, c)
+	f.cfg = c
+	return nil
+}
+
+func (f *fakePlatform) Next(context.Context) (Metrics, error) {
+	if f.i >= len(f.load) {
+		return Metrics{}, errors.New("no more load")
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(f.i) * time.Minute)
+	m := Metrics{Start: start, Period: time.Minute, Config: f.cfg, Invocations: f.load[f.i]}
+	f.i++
+	return m, nil
+}
+
+// memoryRule doubles memory when the forecast exceeds 100 and returns to 128 MB otherwise.
+func memoryRule(_ context.Context, obs Observation) (Decision, error) {
+	c := obs.Current
+	if obs.Forecast[0] > 100 {
+		c.MemoryMB = 256
+	} else {
+		c.MemoryMB = 128
+	}
+	return Decision{Config: c, Reason: fmt.Sprintf("forecast %.0f", obs.Forecast[0])}, nil
+}
+
+// lastValue forecasts the last observed count.
+func lastValue(_ context.Context, h []float64, _ []time.Time, n int) ([]float64, error) {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = h[len(h)-1]
+	}
+	return out, nil
+}
+
+func TestTunerLoop(t *testing.T) {
+	p := &fakePlatform{cfg: DefaultConfig(), load: []int64{50, 150, 160, 20, 30}, failAt: -1}
+	var steps []Step
+	tu, err := NewTuner(TunerConfig{Platform: p, Policy: PolicyFunc(memoryRule), Forecaster: ForecasterFunc(lastValue),
+		HistoryLen: 2, OnStep: func(s Step) { steps = append(steps, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Run(context.Background(), 5); err != nil {
+		t.Fatal(err)
+	}
+	gotMem := []int{}
+	for _, c := range p.applied {
+		gotMem = append(gotMem, c.MemoryMB)
+	}
+	if diff := cmp.Diff([]int{256, 128}, gotMem); diff != "" {
+		t.Errorf("applied memory (-want +got):\n%s", diff)
+	}
+	var applied []bool
+	for _, s := range steps {
+		applied = append(applied, s.Applied)
+	}
+	if diff := cmp.Diff([]bool{false, true, false, true, false}, applied); diff != "" {
+		t.Errorf("Applied flags (-want +got):\n%s", diff)
+	}
+	if h := tu.History(); len(h) != 2 || h[1].Invocations != 30 || h[0].Invocations != 20 {
+		t.Errorf("history not bounded to the last 2 intervals: %+v", h)
+	}
+	if err := tu.Run(context.Background(), 1); err == nil {
+		t.Error("platform error not returned")
+	}
+}
+
+func TestTunerErrors(t *testing.T) {
+	if _, err := NewTuner(TunerConfig{Policy: Fixed(DefaultConfig())}); err == nil {
+		t.Error("nil platform accepted")
+	}
+	if _, err := NewTuner(TunerConfig{Platform: &fakePlatform{}}); err == nil {
+		t.Error("nil policy accepted")
+	}
+	if _, err := NewTuner(TunerConfig{Platform: &fakePlatform{}, Policy: Fixed(DefaultConfig()), Horizon: -1}); err == nil {
+		t.Error("negative horizon accepted")
+	}
+	bad := DefaultConfig()
+	bad.MemoryMB = 50
+	p := &fakePlatform{cfg: DefaultConfig(), load: []int64{1}, failAt: -1}
+	tu, _ := NewTuner(TunerConfig{Platform: p, Policy: Fixed(bad)})
+	err := tu.Run(context.Background(), 1)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "MemoryMB" {
+		t.Errorf("invalid decision: err = %v, want a *ConfigError for MemoryMB", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := tu.Run(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run: err = %v", err)
+	}
+}
+
+// A static policy on a platform: the loop observes every interval and never changes the configuration.
+func ExampleTuner() {
+	p := &fakePlatform{cfg: DefaultConfig(), load: []int64{10, 20, 30}, failAt: -1}
+	want := DefaultConfig()
+	want.MemoryMB = 512
+	tu, err := NewTuner(TunerConfig{
+		Platform: p,
+		Policy:   Fixed(want),
+		OnStep: func(s Step) {
+			fmt.Printf("interval %d: %d invocations under %d MB, next %d MB (applied %v)\n",
+				s.Index, s.Metrics.Invocations, s.Metrics.Config.MemoryMB, s.Decision.Config.MemoryMB, s.Applied)
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := tu.Run(context.Background(), 3); err != nil {
+		panic(err)
+	}
+	// Output:
+	// interval 0: 10 invocations under 128 MB, next 512 MB (applied true)
+	// interval 1: 20 invocations under 512 MB, next 512 MB (applied false)
+	// interval 2: 30 invocations under 512 MB, next 512 MB (applied false)
+}
+
+func ExamplePrices_Cost() {
+	// One million invocations of 100 ms at 512 MB on x86_64.
+	u := Usage{Requests: 1_000_000, ComputeMBms: 1_000_000 * 512 * 100}
+	c, err := DefaultPrices().Cost(X86_64, u, 0)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("requests $%.2f + duration $%.5f = $%.5f\n", c.Requests, c.Duration, c.Total())
+	// Output: requests $0.20 + duration $0.83334 = $1.03334
+}
+
+func ExampleConfig_Validate() {
+	c := DefaultConfig()
+	c.MemoryMB = 20000
+	fmt.Println(c.Validate())
+	// Output: lambdatune: invalid config: MemoryMB = 20000, want an integer in [128, 10240]
+}
