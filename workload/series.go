@@ -155,13 +155,17 @@ type Stats struct {
 	CV float64
 	// DominantPeriod is a period, in intervals, read from the sample
 	// autocorrelation function (ACF) over lags 2..Len/2 (at least two full
-	// cycles must fit). Among the local maxima of the ACF that exceed
-	// max(MinPeriodACF, 3/√Len) (so that noise is not reported as a period),
-	// it is the smallest lag whose ACF is at least 0.8 times the highest one:
+	// cycles must fit). Among the local maxima of the ACF (corrected for the
+	// number of overlapping pairs, r(k)·n/(n−k), so that peaks are not pulled
+	// to shorter lags) where the ACF exceeds max(MinPeriodACF, 3/√Len) (so
+	// that noise is not reported as a period), it is the smallest lag whose
+	// corrected ACF is at least 0.8 times the highest one:
 	// multiples of a period peak too, sometimes slightly higher, and the
 	// fundamental is the useful answer. It is 0 when no maximum qualifies.
+	// Sampling limits its precision to about one interval.
 	DominantPeriod int
-	// PeriodACF is the autocorrelation at DominantPeriod (0 if there is none).
+	// PeriodACF is the (plain) autocorrelation at DominantPeriod (0 if there
+	// is none).
 	PeriodACF float64
 	// EmptyShare is the share of intervals whose count is 0, in [0, 1].
 	EmptyShare float64
@@ -276,11 +280,20 @@ func dominantPeriod(x []float64, mean, ss float64) (int, float64) {
 	}
 	r := acf(x, mean, ss, maxLag)
 	thr := math.Max(MinPeriodACF, 3/math.Sqrt(float64(n)))
-	isPeak := func(k int) bool { return r[k] > r[k-1] && r[k] >= r[k+1] && r[k] > thr }
+	// Peaks are located on the ACF corrected for the number of overlapping
+	// pairs, u(k) = r(k)·n/(n−k): the plain estimate is tilted down by
+	// (n−k)/n, which moves the peaks of a pure cycle to shorter lags. The
+	// noise threshold applies to the plain estimate, whose variance does not
+	// grow with k.
+	u := make([]float64, maxLag+1)
+	for k := range u {
+		u[k] = r[k] * float64(n) / float64(n-k)
+	}
+	isPeak := func(k int) bool { return u[k] > u[k-1] && u[k] >= u[k+1] && r[k] > thr }
 	highest := 0.0
 	for k := 2; k < maxLag; k++ {
 		if isPeak(k) {
-			highest = math.Max(highest, r[k])
+			highest = math.Max(highest, u[k])
 		}
 	}
 	if highest == 0 {
@@ -290,7 +303,7 @@ func dominantPeriod(x []float64, mean, ss float64) (int, float64) {
 	// component lines up there); prefer the first peak close to the highest.
 	best, bestR := 0, 0.0
 	for k := 2; k < maxLag; k++ {
-		if isPeak(k) && r[k] >= harmonicTolerance*highest {
+		if isPeak(k) && u[k] >= harmonicTolerance*highest {
 			best, bestR = k, r[k]
 			break
 		}
