@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ const (
 	az19App      = "HashApp"
 	az19Function = "HashFunction"
 	az19Trigger  = "Trigger"
+	maxMinute    = 100_000_000 // about 190 years of minutes; keeps times far from overflow
 )
 
 // ReadAzure2019Invocations reads an Azure Functions 2019 per-minute
@@ -88,8 +90,8 @@ func ReadAzure2019Invocations(ctx context.Context, r io.Reader, day time.Time) (
 	for i := first; i < len(h); i++ {
 		label, ok := strings.CutPrefix(h[i], prefix)
 		m, err := strconv.Atoi(label)
-		if !ok || err != nil || m < 1 {
-			return nil, &ParseError{Line: 1, Column: i + 1, Err: fmt.Errorf("minute column %q, want %s followed by a minute number >= 1", truncate(h[i], 40), cmp.Or(prefix, "nothing"))}
+		if !ok || err != nil || m < 1 || m > maxMinute {
+			return nil, &ParseError{Line: 1, Column: i + 1, Err: fmt.Errorf("minute column %q, want %sa minute number in [1, %d]", truncate(h[i], 40), prefix, maxMinute)}
 		}
 		if i == first {
 			m0 = m
@@ -140,6 +142,9 @@ func WriteAzure2019Invocations(w io.Writer, day time.Time, fs []FunctionCounts) 
 		return errors.New("workload: functions[0].Series is empty, want at least one minute")
 	}
 	m0 := int(off/time.Minute) + 1
+	if last := int64(off/time.Minute) + int64(s0.Len()); last > maxMinute {
+		return fmt.Errorf("workload: the series end at minute %d after day, want at most %d", last, maxMinute)
+	}
 	for k, f := range fs {
 		s := f.Series
 		if err := s.Validate(); err != nil {
@@ -149,7 +154,7 @@ func WriteAzure2019Invocations(w io.Writer, day time.Time, fs []FunctionCounts) 
 			return fmt.Errorf("workload: functions[%d].Series is on grid (%v, %v, %d), want (%v, 1m0s, %d)", k, s.Start, s.Step, s.Len(), s0.Start, s0.Len())
 		}
 		for i, c := range s.Counts {
-			if c != float64(int64(c)) {
+			if c != math.Trunc(c) {
 				return fmt.Errorf("workload: functions[%d].Series.Counts[%d] = %v, want a whole number", k, i, c)
 			}
 		}
@@ -165,7 +170,7 @@ func WriteAzure2019Invocations(w io.Writer, day time.Time, fs []FunctionCounts) 
 		for _, f := range fs {
 			rec = append(rec[:0], f.Owner, f.App, f.Function, f.Trigger)
 			for _, c := range f.Series.Counts {
-				rec = append(rec, strconv.FormatInt(int64(c), 10))
+				rec = append(rec, formatFloat(c))
 			}
 			if err := cw.Write(rec); err != nil {
 				return err
