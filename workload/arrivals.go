@@ -62,8 +62,10 @@ type poissonStream struct {
 	pos    float64 // position inside interval i, ns
 }
 
+// Err returns the reason the stream is empty, or nil.
 func (p *poissonStream) Err() error { return p.err }
 
+// Next implements Arrivals.
 func (p *poissonStream) Next() (time.Duration, bool) {
 	if p.err != nil {
 		return 0, false
@@ -91,10 +93,24 @@ func (p *poissonStream) Next() (time.Duration, bool) {
 // (the minimum of m uniforms on [u, 1) is u + (1−u)(1−e^{−E/m}), E ~ Exp(1)),
 // so nothing is materialised.
 //
-// If s is invalid or rng is nil the stream is empty and StreamErr reports why.
+// If s is invalid, a count exceeds 2^53 or rng is nil, the stream is empty
+// and StreamErr reports why.
 func ExactCountArrivals(s Series, rng *rand.Rand) Arrivals {
-	return &exactStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng, i: -1, err: checkStream(s, rng)}
+	err := checkStream(s, rng)
+	if err == nil {
+		for i, c := range s.Counts {
+			if c > maxExactCount {
+				err = fmt.Errorf("workload: Series.Counts[%d] = %v, want <= 2^53 for exact counts", i, c)
+				break
+			}
+		}
+	}
+	return &exactStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng, i: -1, err: err}
 }
+
+// maxExactCount is the largest count ExactCountArrivals accepts: beyond 2^53
+// float64 no longer holds every integer.
+const maxExactCount = 1 << 53
 
 type exactStream struct {
 	counts []float64
@@ -107,8 +123,10 @@ type exactStream struct {
 	u      float64 // last position in [0, 1)
 }
 
+// Err returns the reason the stream is empty, or nil.
 func (e *exactStream) Err() error { return e.err }
 
+// Next implements Arrivals.
 func (e *exactStream) Next() (time.Duration, bool) {
 	if e.err != nil {
 		return 0, false
@@ -166,6 +184,7 @@ type rateStream struct {
 	slope float64 // rate slope on this segment, per ns²
 }
 
+// Err returns the reason the stream is empty, or nil.
 func (r *rateStream) Err() error { return r.err }
 
 func (r *rateStream) knot(j int) (t, rate float64) {
@@ -191,6 +210,7 @@ func (r *rateStream) enterSegment(j int) {
 	}
 }
 
+// Next implements Arrivals.
 func (r *rateStream) Next() (time.Duration, bool) {
 	n := len(r.counts)
 	if r.seg > n {
@@ -244,8 +264,10 @@ type timestampStream struct {
 	i  int
 }
 
+// Err returns the reason the stream is empty, or nil.
 func (t *timestampStream) Err() error { return nil }
 
+// Next implements Arrivals.
 func (t *timestampStream) Next() (time.Duration, bool) {
 	if t.i >= len(t.ts) {
 		return 0, false

@@ -194,6 +194,10 @@ func TestPoissonInterArrivalKS(t *testing.T) {
 }
 
 func TestExactCountArrivals(t *testing.T) {
+	huge := ExactCountArrivals(Series{Step: time.Minute, Counts: []float64{1, 1e300}}, rand.New(rand.NewPCG(1, 1)))
+	if _, ok := huge.Next(); ok || StreamErr(huge) == nil || !strings.Contains(StreamErr(huge).Error(), "Counts[1] = 1e+300, want <= 2^53") {
+		t.Errorf("count 1e300: StreamErr = %v, want an error naming Counts[1]", StreamErr(huge))
+	}
 	s := Series{Start: t0, Step: time.Minute, Counts: []float64{0, 1, 2.5, 7.4, 100, 0.49}}
 	got, outside, err := Bin(ExactCountArrivals(s, rand.New(rand.NewPCG(1, 1))), t0, time.Minute, s.Len())
 	if err != nil || outside != 0 {
