@@ -52,7 +52,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // ReadFile opens path and passes it to read (one of this package's readers,
 // or a closure over one with its extra arguments); a *ParseError it returns
-// gets the file name. For example:
+// gets the file name, and other errors are wrapped with it. For example:
 //
 //	fs, err := workload.ReadFile(ctx, "invocations.csv", func(ctx context.Context, r io.Reader) ([]workload.FunctionCounts, error) {
 //		return workload.ReadAzure2019Invocations(ctx, r, day)
@@ -67,9 +67,10 @@ func ReadFile[T any](ctx context.Context, path string, read func(context.Context
 	v, err := read(ctx, f)
 	if pe, ok := errors.AsType[*ParseError](err); ok {
 		pe.File = path
+		return zero, err
 	}
 	if err != nil {
-		return zero, err
+		return zero, fmt.Errorf("workload: reading %s: %w", path, err)
 	}
 	return v, nil
 }

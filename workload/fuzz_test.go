@@ -94,8 +94,6 @@ func FuzzReadPlainCSV(f *testing.F) {
 }
 
 func FuzzReadAzure2019Invocations(f *testing.F) {
-	addFileHead(f, top10Inv, 3)
-	addFileHead(f, sampledInv, 3)
 	f.Add([]byte("HashOwner,HashApp,HashFunction,Trigger,480,481\no,a,f,timer,0,1\n"))
 	f.Add([]byte("HashFunction,HashApp,HashOwner,minute_1\nf,a,o,7\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
