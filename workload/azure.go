@@ -191,10 +191,13 @@ type DurationPercentiles struct {
 	P0, P1, P25, P50, P75, P99, P100 float64 // percentiles of the window averages, ms
 }
 
-var durationColumns = []string{
-	az19Owner, az19App, az19Function, "Average", "Count", "Minimum", "Maximum",
-	"percentile_Average_0", "percentile_Average_1", "percentile_Average_25", "percentile_Average_50",
-	"percentile_Average_75", "percentile_Average_99", "percentile_Average_100",
+// durationColumns returns the columns of a durations file in the original order.
+func durationColumns() []string {
+	return []string{
+		az19Owner, az19App, az19Function, "Average", "Count", "Minimum", "Maximum",
+		"percentile_Average_0", "percentile_Average_1", "percentile_Average_25", "percentile_Average_50",
+		"percentile_Average_75", "percentile_Average_99", "percentile_Average_100",
+	}
 }
 
 func (d *DurationPercentiles) floats() []*float64 {
@@ -213,7 +216,7 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 	if err != nil {
 		return nil, err
 	}
-	idx, err := t.require(durationColumns...)
+	idx, err := t.require(durationColumns()...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +261,7 @@ func WriteAzure2019Durations(w io.Writer, ds []DurationPercentiles) error {
 		}
 	}
 	return writeCSV(w, func(cw *csv.Writer) error {
-		if err := cw.Write(durationColumns); err != nil {
+		if err := cw.Write(durationColumns()); err != nil {
 			return err
 		}
 		for k := range ds {
@@ -292,10 +295,13 @@ type MemoryPercentiles struct {
 	P1, P5, P25, P50, P75, P95, P99, P100 float64 // AverageAllocatedMb_pctNN
 }
 
-var memoryColumns = []string{
-	"SampleCount", "AverageAllocatedMb", "AverageAllocatedMb_pct1", "AverageAllocatedMb_pct5",
-	"AverageAllocatedMb_pct25", "AverageAllocatedMb_pct50", "AverageAllocatedMb_pct75",
-	"AverageAllocatedMb_pct95", "AverageAllocatedMb_pct99", "AverageAllocatedMb_pct100",
+// memoryColumns returns the value columns of a memory file in the original order.
+func memoryColumns() []string {
+	return []string{
+		"SampleCount", "AverageAllocatedMb", "AverageAllocatedMb_pct1", "AverageAllocatedMb_pct5",
+		"AverageAllocatedMb_pct25", "AverageAllocatedMb_pct50", "AverageAllocatedMb_pct75",
+		"AverageAllocatedMb_pct95", "AverageAllocatedMb_pct99", "AverageAllocatedMb_pct100",
+	}
 }
 
 func (m *MemoryPercentiles) floats() []*float64 {
@@ -316,7 +322,7 @@ func ReadAzure2019Memory(ctx context.Context, r io.Reader) ([]MemoryPercentiles,
 	if err != nil {
 		return nil, err
 	}
-	idx, err := t.require(memoryColumns...)
+	idx, err := t.require(memoryColumns()...)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +377,7 @@ func WriteAzure2019Memory(w io.Writer, ms []MemoryPercentiles) error {
 		if withFunction {
 			head = append(head, az19Function)
 		}
-		if err := cw.Write(append(head, memoryColumns...)); err != nil {
+		if err := cw.Write(append(head, memoryColumns()...)); err != nil {
 			return err
 		}
 		for k := range ms {

@@ -57,6 +57,10 @@ func (s Series) Len() int { return len(s.Counts) }
 // End returns the end of the last interval, Start + Len·Step.
 func (s Series) End() time.Time { return s.Start.Add(time.Duration(len(s.Counts)) * s.Step) }
 
+// Grid returns the time axis of s, for generating a series to combine with it
+// (Sum, Product).
+func (s Series) Grid() Grid { return Grid{Start: s.Start, Step: s.Step, Len: len(s.Counts)} }
+
 // Duration returns the time the series covers, Len·Step.
 func (s Series) Duration() time.Duration { return time.Duration(len(s.Counts)) * s.Step }
 

@@ -73,6 +73,12 @@ func TestSeriesTimes(t *testing.T) {
 	if got := s.Total(); got != 10 {
 		t.Errorf("Total = %v, want 10", got)
 	}
+	if diff := cmp.Diff(Grid{Start: t0, Step: 5 * time.Minute, Len: 4}, s.Grid()); diff != "" {
+		t.Errorf("Grid (-want +got):\n%s", diff)
+	}
+	if got := s.Duration(); got != 20*time.Minute {
+		t.Errorf("Duration = %v, want 20m", got)
+	}
 }
 
 func TestSlice(t *testing.T) {
