@@ -536,3 +536,37 @@ func (f FunctionTrace) Series(start time.Time, step time.Duration, n int) (Serie
 	}
 	return s, nil
 }
+
+// quantile interpolates linearly between (probability, value) knots with
+// increasing probabilities covering [0, 1].
+func quantile(p float64, ps, vs []float64) (float64, error) {
+	if !(p >= 0 && p <= 1) {
+		return 0, fmt.Errorf("workload: p = %v, want a value in [0, 1]", p)
+	}
+	for k := 1; k < len(ps); k++ {
+		if p <= ps[k] {
+			f := (p - ps[k-1]) / (ps[k] - ps[k-1])
+			return vs[k-1] + f*(vs[k]-vs[k-1]), nil
+		}
+	}
+	return vs[len(vs)-1], nil
+}
+
+// Quantile returns the execution time (ms) at probability p in [0, 1],
+// interpolating linearly between the trace's percentiles 0, 1, 25, 50, 75, 99
+// and 100. A simulator draws execution times with Quantile(rng.Float64()).
+// As the trace's percentiles are of 30-second window averages, the result
+// under-represents the spread of single executions.
+func (d DurationPercentiles) Quantile(p float64) (float64, error) {
+	return quantile(p, []float64{0, 0.01, 0.25, 0.5, 0.75, 0.99, 1},
+		[]float64{d.P0, d.P1, d.P25, d.P50, d.P75, d.P99, d.P100})
+}
+
+// Quantile returns the allocated memory (MB) at probability p in [0, 1],
+// interpolating linearly between the trace's percentiles 1, 5, 25, 50, 75,
+// 95, 99 and 100; below the 1st percentile it returns P1 (the trace has no
+// minimum).
+func (m MemoryPercentiles) Quantile(p float64) (float64, error) {
+	return quantile(p, []float64{0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1},
+		[]float64{m.P1, m.P1, m.P5, m.P25, m.P50, m.P75, m.P95, m.P99, m.P100})
+}

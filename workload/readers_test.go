@@ -364,3 +364,35 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentileQuantiles(t *testing.T) {
+	d := DurationPercentiles{P0: 1, P1: 247, P25: 269, P50: 282, P75: 304, P99: 481, P100: 130686}
+	m := MemoryPercentiles{P1: 112, P5: 122, P25: 202, P50: 208, P75: 216, P95: 232, P99: 245, P100: 398}
+	tests := []struct {
+		name string
+		q    func(float64) (float64, error)
+		p    float64
+		want float64
+	}{
+		{"duration min", d.Quantile, 0, 1},
+		{"duration p1", d.Quantile, 0.01, 247},
+		{"duration median", d.Quantile, 0.5, 282},
+		{"duration between", d.Quantile, 0.375, 275.5},
+		{"duration max", d.Quantile, 1, 130686},
+		{"memory below p1", m.Quantile, 0.001, 112},
+		{"memory p95", m.Quantile, 0.95, 232},
+		{"memory between", m.Quantile, 0.97, 238.5},
+	}
+	for _, tt := range tests {
+		got, err := tt.q(tt.p)
+		if err != nil || math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: Quantile(%v) = %v, %v; want %v", tt.name, tt.p, got, err, tt.want)
+		}
+	}
+	if _, err := d.Quantile(1.5); err == nil || !strings.Contains(err.Error(), "p = 1.5, want a value in [0, 1]") {
+		t.Errorf("Quantile(1.5) error = %v", err)
+	}
+	if _, err := m.Quantile(math.NaN()); err == nil {
+		t.Error("Quantile(NaN): no error")
+	}
+}
