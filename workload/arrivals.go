@@ -229,6 +229,13 @@ func (r *rateStream) Next() (time.Duration, bool) {
 			if den > 0 {
 				tau = math.Min(2*e/den, d)
 			}
+			if tau >= d && r.seg == n {
+				// Only float rounding lands exactly on the end of the
+				// series (a probability-zero event): keep arrivals inside
+				// [0, Len·Step).
+				r.seg = n + 1
+				return 0, false
+			}
 			r.t += tau
 			r.rt += r.slope * tau
 			return time.Duration(r.t), true

@@ -182,8 +182,8 @@ const MinPeriodACF = 0.2
 // harmonicTolerance: see Stats.DominantPeriod.
 const harmonicTolerance = 0.8
 
-// Stats computes the summary statistics of s. The autocorrelation is computed
-// by FFT in O(n log n) time.
+// Stats computes the summary statistics of s, which must be valid (see
+// Validate). The autocorrelation is computed by FFT in O(n log n) time.
 func (s Series) Stats() Stats {
 	n := len(s.Counts)
 	st := Stats{Len: n}
