@@ -3,8 +3,10 @@ package workload
 import (
 	"errors"
 	"math"
+	mathrand "math/rand"
 	"strings"
 	"testing"
+	"testing/quick"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -236,5 +238,43 @@ func TestACFMatchesDirect(t *testing.T) {
 		if want := sum / ss; math.Abs(got[k]-want) > 1e-9 {
 			t.Errorf("ACF[%d] = %v, want %v", k, got[k], want)
 		}
+	}
+}
+
+// TestResampleProperties: coarsening keeps every coarse total, and refining
+// then coarsening gives the series back, for random series and factors.
+func TestResampleProperties(t *testing.T) {
+	f := func(raw []uint16, k uint8) bool {
+		factor := int(k%6) + 1
+		counts := make([]float64, len(raw)-len(raw)%factor)
+		for i := range counts {
+			counts[i] = float64(raw[i]) / 8
+		}
+		s, err := NewSeries(t0, time.Minute, counts)
+		if err != nil {
+			return false
+		}
+		coarse, err := s.Resample(time.Duration(factor) * time.Minute)
+		if err != nil || coarse.Len()*factor != s.Len() {
+			return false
+		}
+		for i, c := range coarse.Counts {
+			var sum float64
+			for _, x := range s.Counts[i*factor : (i+1)*factor] {
+				sum += x
+			}
+			if math.Abs(c-sum) > 1e-9 {
+				return false
+			}
+		}
+		fine, err := s.Resample(time.Minute / time.Duration(factor))
+		if err != nil {
+			return false
+		}
+		back, err := fine.Resample(time.Minute)
+		return err == nil && cmp.Equal(s, back, cmpopts.EquateApprox(0, 1e-9), cmpopts.EquateEmpty())
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 300, Rand: mathrand.New(mathrand.NewSource(1))}); err != nil {
+		t.Error(err)
 	}
 }
