@@ -26,6 +26,11 @@ type busyEntry struct {
 	id  int32
 }
 
+type provPending struct {
+	at int64
+	n  int
+}
+
 type retryEntry struct {
 	at, first int64
 	backoff   int64 // next throttle backoff, ns
@@ -76,7 +81,8 @@ type fnState struct {
 
 	provTarget  int   // requested
 	provAlloc   int   // allocated (ready)
-	provEventAt int64 // when provTarget becomes allocated, MaxInt64 when nothing pending
+	provEventAt int64 // the next allocation's time, MaxInt64 when nothing pending
+	provPending []provPending
 
 	reserved bool
 	cap      int
@@ -139,23 +145,27 @@ func (f *fnState) newGeneration(s *Sim, c lambdatune.Config) {
 	f.busyProv = 0
 	f.provLive = 0
 	f.provAlloc = 0
+	f.provPending = f.provPending[:0]
 	f.provEventAt = math.MaxInt64
 }
 
 // setProvisionedTarget handles a change of requested provisioned concurrency: less is released at
-// once, more is allocated after the provisioning delay (a pending allocation restarts when the
-// target changes again).
+// once; more is allocated after the provisioning delay, each increase on its own schedule (an
+// allocation in progress is not restarted by a later change).
 func (f *fnState) setProvisionedTarget(s *Sim, n int) {
 	old := f.provTarget
 	f.provTarget = n
 	if n <= f.provAlloc {
 		f.provAlloc = n
+		f.provPending = f.provPending[:0]
 		f.provEventAt = math.MaxInt64
 		f.trimProvisioned(s)
 		return
 	}
-	if f.provEventAt == math.MaxInt64 || n != old {
-		f.provEventAt = s.now + s.provDly.sample(s.rng)
+	if n > old || len(f.provPending) == 0 {
+		at := s.now + s.provDly.sample(s.rng)
+		f.provPending = append(f.provPending, provPending{at: at, n: n})
+		f.provEventAt = min(f.provEventAt, at)
 	}
 }
 
@@ -173,10 +183,28 @@ func (f *fnState) trimProvisioned(s *Sim) {
 	}
 }
 
-// allocateProvisioned makes the provisioned target ready at time t.
-func (f *fnState) allocateProvisioned(s *Sim, t int64) {
-	f.provEventAt = math.MaxInt64
-	f.provAlloc = f.provTarget
+// provisionedDue completes the allocations due by time t.
+func (f *fnState) provisionedDue(s *Sim, t int64) {
+	next := int64(math.MaxInt64)
+	target := f.provAlloc
+	k := 0
+	for _, p := range f.provPending {
+		if p.at <= t {
+			target = max(target, min(p.n, f.provTarget))
+			continue
+		}
+		next = min(next, p.at)
+		f.provPending[k] = p
+		k++
+	}
+	f.provPending = f.provPending[:k]
+	f.provEventAt = next
+	f.allocateProvisioned(s, t, target)
+}
+
+// allocateProvisioned makes n provisioned environments ready at time t.
+func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
+	f.provAlloc = n
 	for f.provLive < f.provAlloc {
 		id := f.newEnv(t)
 		e := &f.envs[id]
@@ -440,7 +468,7 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 			r := f.popRetry()
 			f.invoke(s, t, r.first, r.attempt+1, r.errRetry, r.backoff)
 		case 3:
-			f.allocateProvisioned(s, t)
+			f.provisionedDue(s, t)
 		}
 	}
 }

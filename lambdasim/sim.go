@@ -11,15 +11,14 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/workload"
 )
 
-// Arrivals streams the instants at which requests arrive, as offsets from the start of the
-// simulation, non-decreasing. It has the shape of workload.Arrivals, so the workload package's
-// Poisson, exact-count, rate and timestamp streams can be passed directly. Next is called once per
-// request and should not allocate.
-type Arrivals interface {
-	Next() (at time.Duration, ok bool)
-}
+// Arrivals streams the instants at which requests arrive, as offsets from the simulation's start
+// (Options.Start), non-decreasing: the workload package's Poisson, exact-count, rate and
+// timestamp streams, or any type with the same method. Next is called once per request and should
+// not allocate. Build a stream from a workload.Series whose Start equals Options.Start.
+type Arrivals = workload.Arrivals
 
 // Deployment is one function of a simulated account: its model, its initial configuration and its
 // traffic.
@@ -194,6 +193,9 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			f.maxRetries = a.MaxRetryAttempts
 		}
 		f.nextArr = math.MaxInt64
+		if err := workload.StreamErr(d.Arrivals); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: arrivals: %w", name, err)
+		}
 		if d.Arrivals != nil {
 			if at, ok := d.Arrivals.Next(); ok {
 				f.nextArr = int64(at)
@@ -226,7 +228,22 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	}
 	s.recomputeCaps()
 	for _, f := range s.fns {
-		f.allocateProvisioned(s, 0)
+		// Environments alive never exceed the concurrency limit (a new one is created only when all
+		// are busy), except for old generations draining: preallocate so that the steady state
+		// allocates nothing.
+		n := min(s.limits.AccountConcurrency, 4096)
+		if f.reserved {
+			n = min(f.cap+f.provTarget, n)
+		}
+		n += 16
+		f.envs = make([]env, 0, n)
+		f.free = make([]int32, 0, n)
+		f.busy = make([]busyEntry, 0, n)
+		f.provIdle = make([]int32, 0, f.provTarget+16)
+		if f.async {
+			f.retries = make([]retryEntry, 0, 1024)
+		}
+		f.allocateProvisioned(s, 0, f.provTarget)
 	}
 	return s, nil
 }
