@@ -94,11 +94,11 @@ func TestProvisionedMeter(t *testing.T) {
 		wantMBms int64
 	}{
 		{0, 2, 1000, false, 0},
-		{time.Minute, 0, 0, true, 2 * 1000 * 60_000},             // the first minute
+		{time.Minute, 0, 0, true, 2 * 1000 * 60_000},            // the first minute
 		{2 * time.Minute, 0, 1000, true, 2 * 1000 * 4 * 60_000}, // disabled at 1 min: rounded to 5
 		{3 * time.Minute, 1, 500, false, 0},
 		{4 * time.Minute, 1, 700, true, 500*60_000 + 500*4*60_000 + 0}, // memory change: new version
-		{10 * time.Minute, 0, 700, true, 700 * 6 * 60_000 + 700*4*60_000},
+		{10 * time.Minute, 0, 700, true, 700*6*60_000 + 700*4*60_000},
 	}
 	for i, st := range steps {
 		if !st.advance {
