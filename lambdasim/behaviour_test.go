@@ -403,3 +403,14 @@ func TestRequestLogError(t *testing.T) {
 		t.Errorf("Next error %v, want the log's write error", err)
 	}
 }
+
+func TestArrivalsGoingBack(t *testing.T) {
+	fn := Function{Duration: Fixed{Constant(time.Millisecond)}}
+	s := mustNew(t, Options{}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{time.Second, 0}}})
+	if _, err := s.Next(context.Background()); err == nil || !strings.Contains(err.Error(), "non-decreasing") {
+		t.Errorf("Next error %v, want one about non-decreasing arrivals", err)
+	}
+	if _, err := New(Options{}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{-1}}}); err == nil {
+		t.Error("negative first arrival: want an error")
+	}
+}

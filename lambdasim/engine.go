@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bufio"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -106,6 +107,7 @@ type fnState struct {
 
 	runDur, runLat Histogram
 	stats          Stats
+	err            error // a broken arrival stream
 }
 
 // setGeneration computes the per-configuration parameters.
@@ -425,6 +427,11 @@ func (s *Sim) step() error {
 		}
 	}
 	s.now = end
+	for _, f := range s.fns {
+		if f.err != nil {
+			return f.err
+		}
+	}
 	return s.closeInterval()
 }
 
@@ -454,10 +461,11 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 		switch kind {
 		case 0:
 			if at, ok := f.arr.Next(); ok {
-				if int64(at) < t {
-					at = time.Duration(t) // arrivals must not go back in time
-				}
 				f.nextArr = int64(at)
+				if int64(at) < t {
+					f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
+					f.nextArr = math.MaxInt64
+				}
 			} else {
 				f.nextArr = math.MaxInt64
 			}

@@ -290,13 +290,16 @@ func (s *Sim) Len() int { return len(s.fns) }
 // it may still be allocating; Metrics.Config shows what was ready). It implements
 // lambdatune.Platform.
 func (s *Sim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.Function(0).Config(ctx)
+	return s.fns[0].cfg, nil
 }
 
 // Apply applies c to the first function from the current virtual time on. It implements
 // lambdatune.Platform; see FunctionPlatform.Apply.
 func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
-	return s.Function(0).Apply(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.apply(0, c)
 }
 
 // Next simulates the next interval of the whole account and returns the first function's metrics.
