@@ -518,7 +518,6 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 // invoke offers one request (an arrival or an asynchronous retry) at time t; first is when the
 // event first arrived.
 func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
-	f.stats.Requests++
 	if f.idleTail >= 0 && f.envs[f.idleTail].expiry <= t {
 		f.sweep(t)
 	}
@@ -587,7 +586,6 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 // exponential backoff (1 s doubling to 5 min) until their maximum age.
 func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
 	f.m.Throttles++
-	f.stats.Throttles++
 	outcome := outThrottled
 	if f.async {
 		if backoff == 0 {
@@ -597,7 +595,6 @@ func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, back
 			f.pushRetry(retryEntry{at: at, first: first, backoff: min(2*backoff, int64(asyncThrottleMaxBackoff)), attempt: attempt, errRetry: errRetry})
 		} else {
 			f.m.AsyncEventsDropped++
-			f.stats.Dropped++
 			outcome = outDropped
 		}
 	}
@@ -630,26 +627,20 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		e.needsInit = true
 		f.m.Timeouts++
 		f.m.Errors++
-		f.stats.Timeouts++
-		f.stats.Errors++
 	} else if f.errRate > 0 && f.rng.Float64() < f.errRate {
 		outcome = outError
 		f.m.Errors++
-		f.stats.Errors++
 	}
 	endT := t + init + dur
 	f.pushBusy(endT, id)
 	f.m.Invocations++
-	f.stats.Invocations++
 	if cold {
 		f.m.ColdStarts++
-		f.stats.ColdStarts++
 	}
 	if prov {
 		e.prov = true
 		f.busyProv++
 		f.m.ProvisionedInvocations++
-		f.stats.ProvisionedInvocations++
 		addProvisioned(&f.m.Usage, f.mem, f.extraStorage, dur)
 		if f.provAlloc > 0 {
 			if u := float64(f.busyProv) / float64(f.provAlloc); u > f.maxUtil {
@@ -663,7 +654,6 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		}
 		if f.provAlloc > 0 {
 			f.m.SpilloverInvocations++
-			f.stats.SpilloverInvocations++
 		}
 		addOnDemand(&f.m.Usage, f.mem, f.extraStorage, init, dur)
 	}
@@ -678,7 +668,6 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 			f.pushRetry(retryEntry{at: at, first: first, attempt: attempt, errRetry: errRetry + 1})
 		} else {
 			f.m.AsyncEventsDropped++
-			f.stats.Dropped++
 		}
 	}
 	if s.log != nil {
@@ -713,6 +702,16 @@ func (s *Sim) closeInterval() error {
 		if s.prices.Tiered {
 			s.monthMBms += m.Usage.ComputeMBms + m.Usage.InitMBms
 		}
+		st := &f.stats
+		st.Requests += m.Invocations + m.Throttles
+		st.Invocations += m.Invocations
+		st.ColdStarts += m.ColdStarts
+		st.Throttles += m.Throttles
+		st.Errors += m.Errors
+		st.Timeouts += m.Timeouts
+		st.Dropped += m.AsyncEventsDropped
+		st.ProvisionedInvocations += m.ProvisionedInvocations
+		st.SpilloverInvocations += m.SpilloverInvocations
 		f.stats.Usage = f.stats.Usage.Add(m.Usage)
 		f.stats.Cost = f.stats.Cost.Add(c)
 		f.runDur.Merge(&f.durH)
