@@ -143,3 +143,26 @@ func TestOnDemandUsageRounding(t *testing.T) {
 		t.Errorf("ProvisionedUsage = %+v, want %+v", got, want)
 	}
 }
+
+func TestTieredPricesThroughSimulator(t *testing.T) {
+	// A price table whose first tier ends after 1 GB-s: 10 invocations of 1 s at 512 MB (5 GB-s,
+	// INIT free here) cost 1 GB-s at the first rate and 4 at the second; a new month starts over.
+	p := lambdatune.DefaultPrices()
+	p.Tiered = true
+	p.Arch = map[lambdatune.Architecture]lambdatune.ArchPrices{lambdatune.X86_64: {
+		Duration: []lambdatune.Tier{{UpToGBs: 1, Rate: 100000}, {Rate: 50000}},
+	}}
+	fn := Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(0)}
+	start := time.Date(2025, 1, 31, 23, 55, 0, 0, time.UTC)
+	ts := make([]time.Duration, 20) // 10 in January, 10 in February
+	for i := range ts {
+		ts[i] = time.Duration(i/10)*5*time.Minute + time.Duration(i%10)*2*time.Second
+	}
+	s := mustNew(t, Options{Start: start, Interval: 5 * time.Minute, Prices: &p}, Deployment{Function: fn, Config: cfgMem(512), Arrivals: &fixedTimes{ts: ts}})
+	for i, m := range collect(t, s, 2) {
+		want := 1*100000e-10 + 4*50000e-10
+		if math.Abs(m.Cost.Duration-want) > 1e-12 {
+			t.Errorf("interval %d (%v): duration cost $%g, want $%g", i, m.Start, m.Cost.Duration, want)
+		}
+	}
+}

@@ -19,7 +19,6 @@ type env struct {
 	gen            uint32
 	prov           bool // a current-generation provisioned environment
 	needsInit      bool // reset after a timeout: the next invocation pays INIT
-	idle           bool
 }
 
 type busyEntry struct {
@@ -137,7 +136,6 @@ func (f *fnState) newGeneration(s *Sim, c lambdatune.Config) {
 	for len(f.provIdle) > 0 {
 		id := f.provIdle[len(f.provIdle)-1]
 		f.provIdle = f.provIdle[:len(f.provIdle)-1]
-		f.envs[id].idle = false
 		f.retire(id, s.now)
 	}
 	for _, b := range f.busy {
@@ -176,7 +174,6 @@ func (f *fnState) trimProvisioned(s *Sim) {
 	for f.provLive > f.provAlloc && len(f.provIdle) > 0 {
 		id := f.provIdle[len(f.provIdle)-1]
 		f.provIdle = f.provIdle[:len(f.provIdle)-1]
-		f.envs[id].idle = false
 		f.provLive--
 		if !f.reserved {
 			s.unresHeld--
@@ -211,7 +208,6 @@ func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
 		id := f.newEnv(t)
 		e := &f.envs[id]
 		e.prov = true
-		e.idle = true
 		f.provIdle = append(f.provIdle, id)
 		f.provLive++
 		if !f.reserved {
@@ -270,12 +266,12 @@ func (f *fnState) unlinkIdle(id int32) {
 	} else {
 		f.idleTail = e.prev
 	}
-	e.prev, e.next, e.idle = -1, -1, false
+	e.prev, e.next = -1, -1
 }
 
 func (f *fnState) pushIdle(id int32) {
 	e := &f.envs[id]
-	e.prev, e.next, e.idle = -1, f.idleHead, true
+	e.prev, e.next = -1, f.idleHead
 	if f.idleHead >= 0 {
 		f.envs[f.idleHead].prev = id
 	} else {
@@ -495,7 +491,6 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 			f.retire(b.id, t)
 			return
 		}
-		e.idle = true
 		f.provIdle = append(f.provIdle, b.id)
 		return
 	}
@@ -535,7 +530,6 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 	if n := len(f.provIdle); n > 0 {
 		id := f.provIdle[n-1]
 		f.provIdle = f.provIdle[:n-1]
-		f.envs[id].idle = false
 		f.rpsTokens--
 		f.start(s, id, t, first, attempt, errRetry, false, true)
 		return
