@@ -280,7 +280,8 @@ func (f *fnState) pushIdle(id int32) {
 	f.idleHead = id
 }
 
-// sweep reclaims idle environments whose keep-alive ended by t, oldest first.
+// sweep reclaims idle environments whose keep-alive ended by t, from the oldest until one is still
+// alive (with a constant keep-alive and no lifetime limit that is every expired one).
 func (f *fnState) sweep(t int64) {
 	for f.idleTail >= 0 {
 		id := f.idleTail
@@ -502,10 +503,11 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 		f.retire(b.id, t)
 		return
 	}
+	// The environment is reclaimed at the end of its keep-alive or of its lifetime, whichever is first.
 	if f.keepConst {
-		e.expiry = t + f.keepNs
+		e.expiry = min(t+f.keepNs, e.retireAt)
 	} else {
-		e.expiry = t + f.keep.sample(f.rng)
+		e.expiry = min(t+f.keep.sample(f.rng), e.retireAt)
 	}
 	f.pushIdle(b.id)
 }
@@ -544,16 +546,16 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.throttle(s, t, first, attempt, errRetry, backoff)
 		return
 	}
-	// The newest idle environment, unless it is past its lifetime.
+	// The newest idle environment. With a random keep-alive or a lifetime, an environment whose time
+	// is up can sit above live ones in the list: it is reclaimed (as of its expiry) when met here.
 	for f.idleHead >= 0 {
 		id := f.idleHead
 		e := &f.envs[id]
-		if t >= e.retireAt {
-			f.unlinkIdle(id)
-			f.retire(id, t)
+		f.unlinkIdle(id)
+		if e.expiry <= t {
+			f.retire(id, e.expiry)
 			continue
 		}
-		f.unlinkIdle(id)
 		f.rpsTokens--
 		f.start(s, id, t, first, attempt, errRetry, e.needsInit, false)
 		return
