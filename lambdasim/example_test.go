@@ -100,3 +100,41 @@ func Example_testAPolicy() {
 	// the rule cuts cold starts by more than half: true
 	// and costs more: true
 }
+
+// Duration models: how a function's mean duration changes with memory.
+func ExampleCPUModel() {
+	// 1 s of single-threaded CPU work at one vCPU plus 50 ms of I/O.
+	m := lambdasim.CPUModel{CPUTime: time.Second, IOTime: 50 * time.Millisecond}
+	for _, mb := range []int{128, 512, 1769, 3008} {
+		fmt.Printf("%5d MB: %v\n", mb, m.Mean(mb, lambdatune.X86_64).Round(time.Millisecond))
+	}
+	// Output:
+	//   128 MB: 13.87s
+	//   512 MB: 3.505s
+	//  1769 MB: 1.05s
+	//  3008 MB: 1.05s
+}
+
+// A Power Tuning result as a duration model, interpolated between the measured sizes.
+func ExampleMeasured() {
+	m := lambdasim.Measured{Points: []lambdasim.MemoryDuration{
+		{MemoryMB: 128, Mean: 1200 * time.Millisecond},
+		{MemoryMB: 512, Mean: 310 * time.Millisecond},
+		{MemoryMB: 1024, Mean: 160 * time.Millisecond},
+	}}
+	d, _ := m.Mean(768, lambdatune.X86_64)
+	fmt.Println(d.Round(time.Millisecond))
+	// Output: 210ms
+}
+
+// Percentiles from a mergeable histogram: per-interval histograms add up to whole-run ones.
+func ExampleHistogram() {
+	var monday, tuesday lambdasim.Histogram
+	for i := 1; i <= 100; i++ {
+		monday.RecordDuration(time.Duration(i) * time.Millisecond)
+		tuesday.RecordDuration(time.Duration(100+i) * time.Millisecond)
+	}
+	monday.Merge(&tuesday)
+	fmt.Println(monday.Count(), monday.Quantile(0.5).Round(time.Millisecond), monday.Max())
+	// Output: 200 100ms 200ms
+}
