@@ -28,10 +28,8 @@ func TestBurstyDayStaticConfigs(t *testing.T) {
 	run := func(name string, c lambdatune.Config) row {
 		s := mustNew(t, Options{Start: load.Start, Interval: load.Step, Seed: 1},
 			Deployment{Function: fn, Config: c, Arrivals: workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 1)))})
-		for range load.Len() {
-			if _, err := s.Next(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		if err := s.Run(context.Background(), load.Len()); err != nil {
+			t.Fatal(err)
 		}
 		st := s.Stats(0)
 		r := row{name, st.Cost.Total(), float64(s.Latency(0).Quantile(0.95)) / 1e6, st.Invocations, st.ColdStarts, st.Throttles}

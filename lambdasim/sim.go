@@ -339,6 +339,29 @@ func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.
 	return dst, nil
 }
 
+// Run simulates n more intervals of the whole account under the configurations in force, stopping
+// at the first error or when ctx is done. Read the results with Stats, Latency, Duration and
+// Metrics (the last interval's).
+func (s *Sim) Run(ctx context.Context, n int) error {
+	if n < 0 {
+		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
+	}
+	for range n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.step(); err != nil {
+			return err
+		}
+		for _, v := range s.views {
+			if v != nil {
+				v.seen = s.steps
+			}
+		}
+	}
+	return nil
+}
+
 // Function returns a Platform for function i (0-based, in deployment order). Several function
 // platforms advance the shared account in lockstep: the account simulates a new interval when the
 // first of them asks for it, and each must read it (call Next once) before any asks for the
