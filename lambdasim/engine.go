@@ -747,7 +747,19 @@ const (
 	outDropped
 )
 
-var outcomeNames = [...]string{"ok", "error", "timeout", "throttled", "dropped"}
+func outcomeName(o int) string {
+	switch o {
+	case outOK:
+		return "ok"
+	case outError:
+		return "error"
+	case outTimeout:
+		return "timeout"
+	case outThrottled:
+		return "throttled"
+	}
+	return "dropped"
+}
 
 type csvLog struct {
 	w   *bufio.Writer
@@ -776,7 +788,7 @@ func (l *csvLog) record(s *Sim, f *fnState, t, first, end, init, dur int64, atte
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(attempt), 10)
 	b = append(b, ',')
-	b = append(b, outcomeNames[outcome]...)
+	b = append(b, outcomeName(outcome)...)
 	b = append(b, ',')
 	b = append(b, "01"[boolInt(cold)])
 	b = append(b, ',')

@@ -32,11 +32,8 @@ type Deployment struct {
 	Arrivals Arrivals
 }
 
-// DefaultStart is the virtual clock's start when Options.Start is zero.
-var defaultStart = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
-
 // DefaultStart returns the virtual clock's start when Options.Start is zero: 2025-01-01 00:00 UTC.
-func DefaultStart() time.Time { return defaultStart }
+func DefaultStart() time.Time { return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
 // Defaults of the account model.
 const (
@@ -121,7 +118,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	}
 	s := &Sim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
 	if s.start.IsZero() {
-		s.start = defaultStart
+		s.start = DefaultStart()
 	}
 	if s.interval == 0 {
 		s.interval = int64(DefaultInterval)
