@@ -414,3 +414,33 @@ func TestArrivalsGoingBack(t *testing.T) {
 		t.Error("negative first arrival: want an error")
 	}
 }
+
+func TestMemoryChangeReallocatesProvisioned(t *testing.T) {
+	// A memory change publishes a new version: provisioned environments of the old one drain and the
+	// new ones are allocated after the delay, meanwhile requests run on demand (cold).
+	fn := Function{Duration: Fixed{Constant(500 * time.Millisecond)}, Init: Constant(time.Second)}
+	c := cfgMem(512)
+	c.Provisioned = 4
+	s := mustNew(t, Options{ProvisioningDelay: Constant(90 * time.Second)},
+		Deployment{Function: fn, Config: c, Arrivals: &periodic{gap: 250 * time.Millisecond, n: 1 << 30}}) // ≈ 2 busy
+	ms := collect(t, s, 2)
+	if ms[1].ColdStarts != 0 || ms[1].ProvisionedInvocations != ms[1].Invocations {
+		t.Fatalf("before the change: %d cold, %d of %d on provisioned, want 0 and all", ms[1].ColdStarts, ms[1].ProvisionedInvocations, ms[1].Invocations)
+	}
+	c.MemoryMB = 1024
+	if err := s.Apply(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	ms = collect(t, s, 3)
+	if ms[0].Config.Provisioned != 0 || ms[0].ColdStarts == 0 || ms[0].ProvisionedInvocations != 0 {
+		t.Errorf("minute 1 after: provisioned %d, cold %d, on provisioned %d; want 0, > 0, 0", ms[0].Config.Provisioned, ms[0].ColdStarts, ms[0].ProvisionedInvocations)
+	}
+	if ms[1].Config.Provisioned != 4 || ms[2].ProvisionedInvocations != ms[2].Invocations || ms[2].ColdStarts != 0 {
+		t.Errorf("minutes 2–3 after: provisioned %d, %d of %d on provisioned, %d cold; want 4, all, 0",
+			ms[1].Config.Provisioned, ms[2].ProvisionedInvocations, ms[2].Invocations, ms[2].ColdStarts)
+	}
+	// The old version's enablement (2 minutes) is rounded up to 5; the new one is billed at 1,024 MB.
+	if got, want := ms[0].Usage.ProvisionedMBms, int64(4*512*3*60_000+4*1024*60_000); got != want {
+		t.Errorf("provisioned MB·ms in the first minute after: %d, want %d", got, want)
+	}
+}
