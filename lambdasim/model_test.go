@@ -39,6 +39,22 @@ func TestDistMeans(t *testing.T) {
 	}
 }
 
+func TestDistQuantiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []Dist{Constant(time.Second), Exponential(2 * time.Second), LogNormal(time.Second, 0.5), Uniform(time.Second, 3*time.Second)} {
+		var h Histogram
+		for range 200000 {
+			h.RecordDuration(d.Sample(r))
+		}
+		for _, q := range []float64{0.5, 0.9, 0.95, 0.99} {
+			got, want := float64(d.Quantile(q)), float64(h.Quantile(q))
+			if math.Abs(got-want)/want > 0.03 {
+				t.Errorf("%v: Quantile(%g) = %v, sampled %v", d, q, d.Quantile(q), h.Quantile(q))
+			}
+		}
+	}
+}
+
 func TestMeasuredInterpolation(t *testing.T) {
 	// A Power Tuning table taken from a CPUModel: interpolation in 1/memory reproduces the model
 	// between the measured sizes.
