@@ -517,7 +517,8 @@ func (st Stats) ThrottleRate() float64 {
 	return float64(st.Throttles) / float64(st.Requests)
 }
 
-// Stats returns function i's cumulative statistics up to the end of the last interval.
+// Stats returns function i's cumulative statistics up to the end of the last interval. Like the
+// other per-function accessors, it panics when i is outside [0, Len()), as a slice index does.
 func (s *Sim) Stats(i int) Stats {
 	f := s.fns[i]
 	st := f.stats
