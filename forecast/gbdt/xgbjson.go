@@ -435,18 +435,17 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 		if ti+1 < len(m.roots) {
 			end = m.roots[ti+1]
 		}
-		nodes := m.nodes[root:end]
+		// XGBoost's predictor assumes a node's right child is stored right
+		// after its left child (it computes left + !(x < cond)), so lay the
+		// tree out breadth-first with siblings adjacent.
+		nodes, st := m.xgbLayout(root, end)
 		parents := make([]int32, len(nodes))
 		parents[0] = math.MaxInt32
 		for i, nd := range nodes {
 			if nd.left >= 0 {
-				parents[nd.left-root] = int32(i)
-				parents[nd.right-root] = int32(i)
+				parents[nd.left] = int32(i)
+				parents[nd.right] = int32(i)
 			}
-		}
-		var st []nodeStats
-		if m.stats != nil {
-			st = m.stats[root:end]
 		}
 		if ti > 0 {
 			p(",")
@@ -483,7 +482,7 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 			if nodes[i].left < 0 {
 				return "-1"
 			}
-			return strconv.Itoa(int(nodes[i].left - root))
+			return strconv.Itoa(int(nodes[i].left))
 		})
 		arr("loss_changes", func(i int) string {
 			if st != nil {
@@ -496,7 +495,7 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 			if nodes[i].left < 0 {
 				return "-1"
 			}
-			return strconv.Itoa(int(nodes[i].right - root))
+			return strconv.Itoa(int(nodes[i].right))
 		})
 		arr("split_conditions", func(i int) string { return f32(nodes[i].cond) })
 		arr("split_indices", func(i int) string {
@@ -536,6 +535,32 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 		return fmt.Errorf("gbdt: writing XGBoost JSON: %w", err)
 	}
 	return nil
+}
+
+// xgbLayout returns the nodes of the tree stored in m.nodes[root:end] in
+// breadth-first order with tree-local child indices and each right child
+// right after its left sibling, plus their statistics (nil if unknown).
+func (m *Model) xgbLayout(root, end int32) ([]node, []nodeStats) {
+	out := make([]node, 0, end-root)
+	var st []nodeStats
+	if m.stats != nil {
+		st = make([]nodeStats, 0, end-root)
+	}
+	queue := make([]int32, 0, end-root) // queue[k] = global index of out[k]
+	queue = append(queue, root)
+	for k := 0; k < len(queue); k++ {
+		nd := m.nodes[queue[k]]
+		if m.stats != nil {
+			st = append(st, m.stats[queue[k]])
+		}
+		if nd.left >= 0 {
+			l := int32(len(queue))
+			queue = append(queue, nd.left, nd.right)
+			nd.left, nd.right = l, l+1
+		}
+		out = append(out, nd)
+	}
+	return out, st
 }
 
 // replaceNonFinite replaces the bare tokens NaN, Infinity and -Infinity
