@@ -40,6 +40,13 @@ type FeatureSpec struct {
 	// Calendar adds hour of day (0-23), day of week (Monday = 0, as pandas)
 	// and a weekend flag, from the timestamp of the predicted interval.
 	Calendar bool
+	// CalendarIfSeen keeps a calendar feature only if the training history
+	// shows it repeat: hour of day needs a history spanning two days, day of
+	// week and weekend two weeks. Without repetition a tree model uses the
+	// calendar as a proxy for "how late in the history", which does not
+	// generalise (with one day of history, the evening would be predicted
+	// from the afternoon).
+	CalendarIfSeen bool
 	// Lags adds y[t-k] for each k.
 	Lags []int
 	// Windows adds, for each window length w, the Stats of y[t-w..t-1].
@@ -77,16 +84,18 @@ func PastOnlyFeatures() FeatureSpec {
 	return s
 }
 
-// DefaultFeatures is the default feature set: calendar, lags 1-3, rolling
+// DefaultFeatures is the default feature set: calendar (when the history
+// repeats it, see CalendarIfSeen), lags 1-3, rolling
 // mean/std/max over 5 and 12 past intervals, and two seasonal periods
 // detected by autocorrelation.
 func DefaultFeatures() FeatureSpec {
 	return FeatureSpec{
-		Calendar: true,
-		Lags:     []int{1, 2, 3},
-		Windows:  []int{5, 12},
-		Stats:    RollMean | RollStd | RollMax,
-		Auto:     AutoSeasonal{MaxPeriods: 2, MinPeriod: 4, MinACF: 0.1},
+		Calendar:       true,
+		CalendarIfSeen: true,
+		Lags:           []int{1, 2, 3},
+		Windows:        []int{5, 12},
+		Stats:          RollMean | RollStd | RollMax,
+		Auto:           AutoSeasonal{MaxPeriods: 2, MinPeriod: 4, MinACF: 0.1},
 	}
 }
 
@@ -138,17 +147,33 @@ var ErrLeakyFeatures = errors.New("forecast: the feature set includes the curren
 // periods fixed). It is immutable and safe for concurrent use.
 type Builder struct {
 	spec    FeatureSpec
+	hour    bool
+	week    bool
 	periods []int
 	names   []string
 	maxBack int
 }
 
-// NewBuilder resolves spec against a training history: when spec.Auto is
-// enabled, seasonal periods are detected from history and added to
-// spec.SeasonalPeriods.
-func NewBuilder(spec FeatureSpec, history []float64) (*Builder, error) {
+// NewBuilder resolves spec against a training history and its timestamps
+// (nil if the spec has no calendar features): when spec.Auto is enabled,
+// seasonal periods are detected from history and added to
+// spec.SeasonalPeriods, and with spec.CalendarIfSeen the calendar features
+// the history does not cover twice are dropped.
+func NewBuilder(spec FeatureSpec, history []float64, times []time.Time) (*Builder, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
+	}
+	if err := checkTimes(spec.Calendar, history, times); err != nil {
+		return nil, err
+	}
+	hour, week := spec.Calendar, spec.Calendar
+	if spec.Calendar && spec.CalendarIfSeen {
+		span := time.Duration(0)
+		if len(times) > 1 {
+			span = times[len(times)-1].Sub(times[0])
+		}
+		hour = span >= 48*time.Hour
+		week = span >= 14*24*time.Hour
 	}
 	periods := slices.Clone(spec.SeasonalPeriods)
 	if spec.Auto.MaxPeriods > 0 {
@@ -162,9 +187,12 @@ func NewBuilder(spec FeatureSpec, history []float64) (*Builder, error) {
 			}
 		}
 	}
-	b := &Builder{spec: spec, periods: periods}
-	if spec.Calendar {
-		b.names = append(b.names, "hour", "dayofweek", "is_weekend")
+	b := &Builder{spec: spec, periods: periods, hour: hour, week: week}
+	if hour {
+		b.names = append(b.names, "hour")
+	}
+	if week {
+		b.names = append(b.names, "dayofweek", "is_weekend")
 	}
 	for _, k := range spec.Lags {
 		b.names = append(b.names, "lag"+strconv.Itoa(k))
@@ -195,6 +223,9 @@ func NewBuilder(spec FeatureSpec, history []float64) (*Builder, error) {
 	return b, nil
 }
 
+// usesTime reports whether the features need timestamps.
+func (b *Builder) usesTime() bool { return b.hour || b.week }
+
 // Names returns the feature names, in column order.
 func (b *Builder) Names() []string { return slices.Clone(b.names) }
 
@@ -224,14 +255,18 @@ func (b *Builder) Row(dst []float64, values []float64, t int, ts time.Time) erro
 		return fmt.Errorf("forecast: Row: t = %d out of range for %d values", t, len(values))
 	}
 	k := 0
-	if b.spec.Calendar {
+	if b.hour {
+		dst[k] = float64(ts.Hour())
+		k++
+	}
+	if b.week {
 		dow := (int(ts.Weekday()) + 6) % 7 // Monday = 0
 		weekend := 0.0
 		if dow >= 5 {
 			weekend = 1
 		}
-		dst[0], dst[1], dst[2] = float64(ts.Hour()), float64(dow), weekend
-		k = 3
+		dst[k], dst[k+1] = float64(dow), weekend
+		k += 2
 	}
 	at := func(i int) float64 {
 		if i < 0 {
@@ -301,7 +336,7 @@ func (b *Builder) Row(dst []float64, values []float64, t int, ts time.Time) erro
 // timestamp per value when the spec uses calendar features (else it may be
 // nil).
 func (b *Builder) Matrix(values []float64, times []time.Time) ([]float64, error) {
-	if err := checkTimes(b.spec.Calendar, values, times); err != nil {
+	if err := checkTimes(b.usesTime(), values, times); err != nil {
 		return nil, err
 	}
 	k := len(b.names)

@@ -18,6 +18,21 @@ type Predictor interface {
 	NumFeature() int
 }
 
+// Target selects what the trees learn.
+type Target uint8
+
+const (
+	// TargetLevel: the trees predict y[t] itself (what the original
+	// project did).
+	TargetLevel Target = iota
+	// TargetDiff: the trees predict y[t] − y[t−1], and the forecast is
+	// y[t−1] plus that. Trees cannot extrapolate beyond the levels they were
+	// trained on and an under-fitted model shrinks towards its mean; on the
+	// difference, both errors shrink towards the last value instead, which
+	// suits non-stationary load.
+	TargetDiff
+)
+
 // GBDT forecasts with gradient-boosted trees on the features of a
 // [FeatureSpec]. Fit trains a native [gbdt.Model]; a model trained elsewhere
 // is used through [NewGBDTFromModel].
@@ -26,6 +41,8 @@ type GBDT struct {
 	Features FeatureSpec
 	// Params are the tree parameters used by Fit.
 	Params gbdt.Params
+	// Target selects what the trees learn (default TargetLevel).
+	Target Target
 
 	builder *Builder
 	model   Predictor
@@ -49,8 +66,13 @@ func DefaultGBDTParams() gbdt.Params {
 }
 
 // NewDefault returns the default forecaster: [DefaultFeatures] (seasonal
-// periods detected by autocorrelation) and [DefaultGBDTParams].
-func NewDefault() *GBDT { return NewGBDT(DefaultFeatures(), DefaultGBDTParams()) }
+// periods detected by autocorrelation), [DefaultGBDTParams] and
+// [TargetDiff].
+func NewDefault() *GBDT {
+	g := NewGBDT(DefaultFeatures(), DefaultGBDTParams())
+	g.Target = TargetDiff
+	return g
+}
 
 // NewGBDT returns an unfitted GBDT forecaster.
 func NewGBDT(features FeatureSpec, params gbdt.Params) *GBDT {
@@ -76,7 +98,7 @@ func (g *GBDT) Fit(ctx context.Context, history []float64, times []time.Time) er
 	if len(history) < 3 {
 		return fmt.Errorf("forecast: GBDT.Fit needs at least 3 values, got %d", len(history))
 	}
-	b, err := NewBuilder(g.Features, history)
+	b, err := NewBuilder(g.Features, history, times)
 	if err != nil {
 		return err
 	}
@@ -85,7 +107,18 @@ func (g *GBDT) Fit(ctx context.Context, history []float64, times []time.Time) er
 		return err
 	}
 	k := b.NumFeature()
-	d := gbdt.Dataset{X: x[k:], NumFeature: k, Y: history[1:], FeatureNames: b.Names()}
+	y := history[1:]
+	switch g.Target {
+	case TargetLevel:
+	case TargetDiff:
+		y = make([]float64, len(history)-1)
+		for i := range y {
+			y[i] = history[i+1] - history[i]
+		}
+	default:
+		return fmt.Errorf("forecast: GBDT.Target = %d, want TargetLevel or TargetDiff", g.Target)
+	}
+	d := gbdt.Dataset{X: x[k:], NumFeature: k, Y: y, FeatureNames: b.Names()}
 	m, err := gbdt.Train(ctx, d, g.Params)
 	if err != nil {
 		return fmt.Errorf("forecast: GBDT.Fit: %w", err)
@@ -116,7 +149,7 @@ func (g *GBDT) Predict(history []float64, times []time.Time, h int) ([]float64, 
 		return nil, errors.New("forecast: GBDT.Predict needs a non-empty history")
 	}
 	var future []time.Time
-	if g.builder.spec.Calendar {
+	if g.builder.usesTime() {
 		if err := checkTimes(true, history, times); err != nil {
 			return nil, err
 		}
@@ -143,6 +176,9 @@ func (g *GBDT) Predict(history []float64, times []time.Time, h int) ([]float64, 
 		if err != nil {
 			return nil, err
 		}
+		if g.Target == TargetDiff {
+			p += buf[len(buf)-1]
+		}
 		out[k] = p
 		buf = append(buf, p)
 	}
@@ -156,7 +192,7 @@ func (g *GBDT) oneStepAhead(values []float64, times []time.Time, from int) ([]fl
 	k := g.builder.NumFeature()
 	row := make([]float64, k)
 	out := make([]float64, len(values)-from)
-	if err := checkTimes(g.builder.spec.Calendar, values, times); err != nil {
+	if err := checkTimes(g.builder.usesTime(), values, times); err != nil {
 		return nil, err
 	}
 	for t := from; t < len(values); t++ {
@@ -170,6 +206,9 @@ func (g *GBDT) oneStepAhead(values []float64, times []time.Time, from int) ([]fl
 		p, err := g.model.Predict(row)
 		if err != nil {
 			return nil, err
+		}
+		if g.Target == TargetDiff {
+			p += values[t-1]
 		}
 		out[t-from] = p
 	}
