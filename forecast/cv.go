@@ -15,8 +15,10 @@ import (
 // Fold is one train/test split of a series: train on
 // values[TrainStart:TrainEnd], test on values[TestStart:TestEnd].
 type Fold struct {
+	// TrainStart and TrainEnd bound the training values (half-open).
 	TrainStart, TrainEnd int
-	TestStart, TestEnd   int
+	// TestStart and TestEnd bound the test values (half-open).
+	TestStart, TestEnd int
 }
 
 // SplitOptions refines [TimeSeriesSplit]; the zero value gives
@@ -175,14 +177,22 @@ feed:
 // GBDTGrid lists values to try for tree parameters; an empty list keeps the
 // base value.
 type GBDTGrid struct {
-	MaxDepth        []int
-	LearningRate    []float64
-	NEstimators     []int
-	Subsample       []float64
+	// MaxDepth lists values for gbdt.Params.MaxDepth.
+	MaxDepth []int
+	// LearningRate lists values for gbdt.Params.LearningRate.
+	LearningRate []float64
+	// NEstimators lists values for gbdt.Params.NEstimators.
+	NEstimators []int
+	// Subsample lists values for gbdt.Params.Subsample.
+	Subsample []float64
+	// ColsampleByTree lists values for gbdt.Params.ColsampleByTree.
 	ColsampleByTree []float64
-	MinChildWeight  []float64
-	Lambda          []float64
-	Gamma           []float64
+	// MinChildWeight lists values for gbdt.Params.MinChildWeight.
+	MinChildWeight []float64
+	// Lambda lists values for gbdt.Params.Lambda.
+	Lambda []float64
+	// Gamma lists values for gbdt.Params.Gamma.
+	Gamma []float64
 }
 
 // Candidates returns the Cartesian product of the grid applied to base, in

@@ -133,6 +133,7 @@ func MASE(actual, pred, train []float64, m int) (float64, error) {
 
 // Scores holds the usual metrics of a forecast.
 type Scores struct {
+	// MAE, RMSE and R2 are as computed by [MAE], [RMSE] and [R2].
 	MAE, RMSE, R2 float64
 	// SMAPE is in percent.
 	SMAPE float64

@@ -59,6 +59,7 @@ func readLimited(r io.Reader, opts []ReadOption) ([]byte, error) {
 // flexBools decodes an array of booleans written as true/false or 0/1.
 type flexBools []bool
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (b *flexBools) UnmarshalJSON(data []byte) error {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -81,6 +82,7 @@ func (b *flexBools) UnmarshalJSON(data []byte) error {
 // flexString decodes a JSON string or number as its text.
 type flexString string
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (s *flexString) UnmarshalJSON(data []byte) error {
 	if len(data) > 0 && data[0] == '"' {
 		var v string
