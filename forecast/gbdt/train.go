@@ -189,6 +189,7 @@ func TrainWithValidation(ctx context.Context, train, valid Dataset, p Params) (*
 type binned struct {
 	n, p    int
 	bins    []uint16    // row-major, n*p; missing values have bin nbins[f]
+	binsT   []uint16    // column-major copy, p*n
 	cuts    [][]float32 // cuts[f][j]: values < cuts[f][j] have bins <= j
 	nbins   []int       // number of non-missing bins per feature
 	offsets []int       // offset of feature f in a histogram (nbins[f]+1 slots)
@@ -228,6 +229,12 @@ func buildBins(d Dataset, maxBin int) *binned {
 				return 1
 			})
 			b.bins[i*p+f] = uint16(j)
+		}
+	}
+	b.binsT = make([]uint16, n*p)
+	for i := range n {
+		for f := range p {
+			b.binsT[f*n+i] = b.bins[i*p+f]
 		}
 	}
 	b.abs = make([]uint32, n*p)
@@ -282,6 +289,7 @@ type tnode struct {
 	feat        int
 	bin         int // split: bins <= bin go left
 	defaultLeft bool
+	gl, hl      float64 // gradient and hessian sums of the left child
 	gain        float64
 	left, right int // children in tree.nodes, -1 for a leaf
 	weight      float64
@@ -303,7 +311,8 @@ type trainer struct {
 	rng     *rand.Rand
 	lambda  float64
 	mcw     float64
-	histBuf []gh
+	sampled []bool
+	stack   []int
 }
 
 func (t *trainer) getHist() int {
@@ -371,6 +380,7 @@ func (t *trainer) bestSplit(nd *tnode) {
 			if hl >= t.mcw && hrr >= t.mcw && hl > 0 && hrr > 0 {
 				if c := t.score(gl, hl) + t.score(grr, hrr) - parent; c > best {
 					best, nd.feat, nd.bin, nd.defaultLeft = c, f, j, false
+					nd.gl, nd.hl = gl, hl
 				}
 			}
 			if miss.h > 0 {
@@ -379,6 +389,7 @@ func (t *trainer) bestSplit(nd *tnode) {
 				if hll >= t.mcw && hrr >= t.mcw && hrr > 0 {
 					if c := t.score(gll, hll) + t.score(grr, hrr) - parent; c > best {
 						best, nd.feat, nd.bin, nd.defaultLeft = c, f, j, true
+						nd.gl, nd.hl = gll, hll
 					}
 				}
 			}
@@ -390,7 +401,7 @@ func (t *trainer) bestSplit(nd *tnode) {
 }
 
 func (t *trainer) goesLeft(r int32, nd *tnode) bool {
-	b := int(t.b.bins[int(r)*t.b.p+nd.feat])
+	b := int(t.b.binsT[nd.feat*t.b.n+int(r)])
 	if b == t.b.nbins[nd.feat] {
 		return nd.defaultLeft
 	}
@@ -436,10 +447,8 @@ func (t *trainer) growTree() []tnode {
 			copy(rows[k:], tmp)
 			l := tnode{lo: nd.lo, hi: nd.lo + k, depth: depth + 1, left: -1, right: -1, hist: -1}
 			r := tnode{lo: nd.lo + k, hi: nd.hi, depth: depth + 1, left: -1, right: -1, hist: -1}
-			for _, rr := range rows[:k] {
-				l.g += t.grad[rr]
-			}
-			l.h = float64(k)
+			// Child sums come from the histogram, as in XGBoost.
+			l.g, l.h = nd.gl, nd.hl
 			r.g, r.h = nd.g-l.g, nd.h-l.h
 			if depth+1 < t.p.MaxDepth {
 				// Histogram subtraction: build the smaller child, derive the other.
@@ -515,14 +524,15 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 	b := buildBins(train, p.MaxBin)
 	t := &trainer{
 		p: p, b: b, y: train.Y,
-		pred:   make([]float32, n),
-		grad:   make([]float64, n),
-		rows:   make([]int32, 0, n),
-		tmp:    make([]int32, 0, n),
-		rng:    rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15)),
-		lambda: p.Lambda,
-		mcw:    p.MinChildWeight,
-		allF:   make([]int, k),
+		pred:    make([]float32, n),
+		grad:    make([]float64, n),
+		rows:    make([]int32, 0, n),
+		tmp:     make([]int32, 0, n),
+		rng:     rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15)),
+		lambda:  p.Lambda,
+		mcw:     p.MinChildWeight,
+		allF:    make([]int, k),
+		sampled: make([]bool, n),
 	}
 	for f := range k {
 		t.allF[f] = f
@@ -584,8 +594,29 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 			t.appendTree(m, tree, iter)
 			// Update the training margins with the new tree (every row,
 			// sampled or not), in float32 like XGBoost's prediction cache.
-			for i := range n {
-				t.pred[i] += t.leafOf(tree, i)
+			// Sampled rows are already partitioned by leaf.
+			clear(t.sampled)
+			stack := append(t.stack[:0], 0)
+			for len(stack) > 0 {
+				nd := &tree[stack[len(stack)-1]]
+				stack = stack[:len(stack)-1]
+				if nd.left >= 0 {
+					stack = append(stack, nd.left, nd.right)
+					continue
+				}
+				v := float32(nd.weight * t.p.LearningRate)
+				for _, r := range t.rows[nd.lo:nd.hi] {
+					t.pred[r] += v
+					t.sampled[r] = true
+				}
+			}
+			t.stack = stack
+			if len(t.rows) < n {
+				for i := range n {
+					if !t.sampled[i] {
+						t.pred[i] += t.leafOf(tree, i)
+					}
+				}
 			}
 		}
 		root := m.roots[len(m.roots)-1]
