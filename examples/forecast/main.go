@@ -6,7 +6,11 @@
 // R², training time), writes it as CSV with every test prediction, and draws
 // actual vs predicted load as a PNG, like the original project's chart.
 //
-//	go run ./examples/forecast [-data file.csv] [-out dir]
+// With -grid it also repeats the original's hyperparameter search: 96
+// candidates × 3 expanding-window folds on the training part, in parallel
+// on all cores, and writes grid.csv.
+//
+//	go run ./examples/forecast [-data file.csv] [-out dir] [-grid]
 package main
 
 import (
@@ -20,7 +24,10 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -48,10 +55,97 @@ type row struct {
 func main() {
 	data := flag.String("data", filepath.Join("testdata", "seed", "synthetic_invocations.csv"), "workload CSV with timestamp and invocations columns")
 	out := flag.String("out", filepath.Join("out", "forecast"), "output directory")
+	grid := flag.Bool("grid", false, "also run the 96-candidate × 3-fold grid search (slow)")
 	flag.Parse()
 	if err := run(context.Background(), *data, *out, os.Stdout, os.Stderr); err != nil {
 		log.Fatal(err)
 	}
+	if *grid {
+		if err := runGrid(context.Background(), *data, *out, os.Stdout, os.Stderr); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// runGrid searches 4 depths × 3 learning rates × 2 tree counts × 2
+// subsample rates × 2 min_child_weight values (96 candidates) with 3-fold
+// time-series CV on the training part, past-only features, MAE.
+func runGrid(ctx context.Context, dataPath, outDir string, stdout, progress io.Writer) error {
+	values, times, err := readWorkload(dataPath)
+	if err != nil {
+		return err
+	}
+	split := int(float64(len(values)) * 0.8)
+	values, times = values[:split], times[:split]
+	folds, err := forecast.TimeSeriesSplit(len(values), 3, forecast.SplitOptions{})
+	if err != nil {
+		return err
+	}
+	grid := forecast.GBDTGrid{
+		MaxDepth:       []int{3, 4, 5, 6},
+		LearningRate:   []float64{0.01, 0.05, 0.1},
+		NEstimators:    []int{100, 200},
+		Subsample:      []float64{0.8, 1},
+		MinChildWeight: []float64{1, 5},
+	}
+	cands := grid.Candidates(parityParams())
+	fmt.Fprintf(progress, "grid search: %d candidates × %d folds on %d cores\n", len(cands), len(folds), runtime.GOMAXPROCS(0))
+	var done atomic.Int32
+	start := time.Now()
+	results, best, err := forecast.GridSearch(ctx, cands, func(ctx context.Context, p gbdt.Params) (float64, error) {
+		s, err := forecast.CrossValidate(ctx, func() forecast.Forecaster { return forecast.NewGBDT(forecast.PastOnlyFeatures(), p) }, values, times, folds, forecast.MAE)
+		if err != nil {
+			return 0, err
+		}
+		if d := done.Add(1); d%12 == 0 {
+			fmt.Fprintf(progress, "  %d/%d candidates (%v)\n", d, len(cands), time.Since(start).Round(time.Second))
+		}
+		var m float64
+		for _, x := range s {
+			m += x / float64(len(s))
+		}
+		return m, nil
+	}, 0)
+	if err != nil {
+		return err
+	}
+	sorted := slices.Clone(results)
+	slices.SortStableFunc(sorted, func(a, b forecast.Result[gbdt.Params]) int { return cmpFloat(a.Score, b.Score) })
+	fmt.Fprintf(stdout, "\ngrid search (past-only features, mean CV MAE, %v):\n", time.Since(start).Round(time.Second))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rank\tmax_depth\tlearning_rate\tn_estimators\tsubsample\tmin_child_weight\tCV MAE\t")
+	recs := [][]string{{"max_depth", "learning_rate", "n_estimators", "subsample", "min_child_weight", "cv_mae"}}
+	for i, r := range sorted {
+		p := r.Params
+		if i < 5 {
+			fmt.Fprintf(tw, "%d\t%d\t%g\t%d\t%g\t%g\t%.4f\t\n", i+1, p.MaxDepth, p.LearningRate, p.NEstimators, p.Subsample, p.MinChildWeight, r.Score)
+		}
+		recs = append(recs, []string{strconv.Itoa(p.MaxDepth), fmt.Sprint(p.LearningRate), strconv.Itoa(p.NEstimators), fmt.Sprint(p.Subsample), fmt.Sprint(p.MinChildWeight), fmt.Sprint(r.Score)})
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "best: candidate %d\n", best)
+	f, err := os.Create(filepath.Join(outDir, "grid.csv"))
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if err := w.WriteAll(recs); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // parityParams are the original project's XGBoost parameters (chosen by its

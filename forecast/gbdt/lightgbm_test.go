@@ -90,3 +90,22 @@ func FuzzReadLightGBM(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLightGBMPredict(b *testing.B) {
+	f, err := os.Open(filepath.Join(testdataDir, "lightgbm", "genlin_fmtp_gamma_AvgClaimAmount.model"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	m, err := ReadLightGBM(f, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := readTSV(b, filepath.Join(testdataDir, "lightgbm", "genlin_fmtp_gamma_AvgClaimAmount_features.tsv"))[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Predict(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
