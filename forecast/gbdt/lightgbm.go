@@ -96,7 +96,8 @@ func (m *LightGBMModel) NumFeature() int { return m.numFeature }
 func (m *LightGBMModel) NumTrees() int { return m.e.NEstimators() }
 
 // Predict returns the prediction for one row (NaN marks a missing value).
-// It does not allocate.
+// leaves allocates a few bytes per call when an output transform is
+// loaded; the native [Model] does not allocate.
 func (m *LightGBMModel) Predict(row []float64) (v float64, err error) {
 	if len(row) < m.numFeature {
 		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
