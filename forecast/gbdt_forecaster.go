@@ -43,6 +43,11 @@ type GBDT struct {
 	Params gbdt.Params
 	// Target selects what the trees learn (default TargetLevel).
 	Target Target
+	// NoRefit keeps the early-stopped model as it is. By default, when
+	// Params.EarlyStoppingRounds > 0, Fit retrains on the whole history
+	// (validation part included: it is the most recent load) with the
+	// number of trees early stopping chose.
+	NoRefit bool
 
 	builder *Builder
 	model   Predictor
@@ -52,7 +57,7 @@ type GBDT struct {
 // DefaultGBDTParams returns the parameters of [NewDefault]: 300 trees of
 // depth 6, learning rate 0.05, subsample 0.8, min_child_weight 5, and early
 // stopping after 30 rounds without improvement on the last 15 % of the
-// training history.
+// training history (GBDT.Fit then refits on the whole history).
 func DefaultGBDTParams() gbdt.Params {
 	p := gbdt.DefaultParams()
 	p.NEstimators = 300
@@ -122,6 +127,14 @@ func (g *GBDT) Fit(ctx context.Context, history []float64, times []time.Time) er
 	m, err := gbdt.Train(ctx, d, g.Params)
 	if err != nil {
 		return fmt.Errorf("forecast: GBDT.Fit: %w", err)
+	}
+	if g.Params.EarlyStoppingRounds > 0 && !g.NoRefit && m.BestIteration() >= 0 {
+		p := g.Params
+		p.EarlyStoppingRounds = 0
+		p.NEstimators = m.BestIteration() + 1
+		if m, err = gbdt.Train(ctx, d, p); err != nil {
+			return fmt.Errorf("forecast: GBDT.Fit (refit on the whole history): %w", err)
+		}
 	}
 	g.builder, g.model, g.native = b, m, m
 	return nil
