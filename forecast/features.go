@@ -320,11 +320,7 @@ func (b *Builder) Row(dst []float64, values []float64, t int, ts time.Time) erro
 		a, c := at(t-p), at(t-2*p)
 		dst[k] = a
 		dst[k+1] = c
-		if t-p+1 < t {
-			dst[k+2] = at(t - p + 1)
-		} else {
-			dst[k+2] = math.NaN()
-		}
+		dst[k+2] = at(t - p + 1) // p >= 2, so this is in the past
 		dst[k+3] = (a + c + at(t-3*p)) / 3
 		k += 4
 	}
