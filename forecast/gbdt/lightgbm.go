@@ -1,0 +1,111 @@
+package gbdt
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/dmitryikh/leaves"
+)
+
+// LightGBMModel is a LightGBM model (text format) loaded through
+// github.com/dmitryikh/leaves. It is safe for concurrent use.
+type LightGBMModel struct {
+	e          *leaves.Ensemble
+	numFeature int
+}
+
+// ReadLightGBM reads a single-output LightGBM text model
+// (booster.save_model("model.txt")). With transform true, predictions go
+// through the objective's output transform (for example exp for Poisson and
+// gamma, sigmoid for binary); with false they are raw scores. Multi-class
+// models are refused. A malformed file gives an error wrapping [ErrMalformed].
+func ReadLightGBM(r io.Reader, transform bool, opts ...ReadOption) (m *LightGBMModel, err error) {
+	data, err := readLimited(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	maxSplit, err := checkLightGBMSizes(data)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// leaves is not hardened against corrupt input; turn its panics
+		// into errors.
+		if p := recover(); p != nil {
+			m, err = nil, fmt.Errorf("%w: LightGBM model: %v", ErrMalformed, p)
+		}
+	}()
+	e, err := leaves.LGEnsembleFromReader(bufio.NewReader(bytes.NewReader(data)), transform)
+	if err != nil {
+		return nil, fmt.Errorf("%w: LightGBM model: %w", ErrMalformed, err)
+	}
+	if e.NOutputGroups() != 1 {
+		return nil, fmt.Errorf("%w: LightGBM model with %d outputs (only single-output models are supported)", ErrUnsupported, e.NOutputGroups())
+	}
+	m = &LightGBMModel{e: e, numFeature: max(e.NFeatures(), maxSplit+1)}
+	// Smoke-test the model: leaves does not check every index it reads.
+	row := make([]float64, m.numFeature)
+	if _, err := m.Predict(row); err != nil {
+		return nil, err
+	}
+	for i := range row {
+		row[i] = math.NaN()
+	}
+	if _, err := m.Predict(row); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkLightGBMSizes bounds the node counts leaves allocates from before it
+// reads the arrays: a tree with L leaves needs at least L values in the
+// file, so L may not exceed the file's length.
+// It returns the largest split_feature.
+func checkLightGBMSizes(data []byte) (maxSplit int, err error) {
+	maxSplit = -1
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte("split_feature=")); ok {
+			for f := range bytes.FieldsSeq(v) {
+				n, err := strconv.Atoi(string(f))
+				if err != nil || n < 0 || n > len(data) {
+					return 0, fmt.Errorf("%w: LightGBM model: split_feature %q out of range [0, %d]", ErrMalformed, f, len(data))
+				}
+				maxSplit = max(maxSplit, n)
+			}
+		}
+		for _, key := range []string{"num_leaves=", "num_cat="} {
+			if v, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte(key)); ok {
+				n, err := strconv.Atoi(string(v))
+				if err != nil || n < 0 || n > len(data) {
+					return 0, fmt.Errorf("%w: LightGBM model: %s%s out of range [0, %d]", ErrMalformed, key, v, len(data))
+				}
+			}
+		}
+	}
+	return maxSplit, nil
+}
+
+// NumFeature returns the number of features a row must have.
+func (m *LightGBMModel) NumFeature() int { return m.numFeature }
+
+// NumTrees returns the number of trees.
+func (m *LightGBMModel) NumTrees() int { return m.e.NEstimators() }
+
+// Predict returns the prediction for one row (NaN marks a missing value).
+// leaves allocates a few bytes per call when an output transform is
+// loaded; the native [Model] does not allocate.
+func (m *LightGBMModel) Predict(row []float64) (v float64, err error) {
+	if len(row) < m.numFeature {
+		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = 0, fmt.Errorf("%w: LightGBM model failed to predict: %v", ErrMalformed, p)
+		}
+	}()
+	return m.e.PredictSingle(row, 0), nil
+}

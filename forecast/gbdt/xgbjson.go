@@ -1,0 +1,609 @@
+package gbdt
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// DefaultMaxModelBytes is the largest model file the readers accept unless
+// [WithMaxBytes] says otherwise (1 GiB).
+const DefaultMaxModelBytes = 1 << 30
+
+// ErrUnsupported is wrapped by every error about a model that is well formed
+// but uses a feature this package does not implement (categorical splits,
+// multi-target or multi-class output, dart or gblinear boosters, unknown
+// objectives).
+var ErrUnsupported = errors.New("gbdt: unsupported model")
+
+// ErrMalformed is wrapped by every error about a model file that is not a
+// valid model (bad JSON, inconsistent arrays, cycles, out-of-range indices).
+var ErrMalformed = errors.New("gbdt: malformed model")
+
+// ReadOption configures the model readers.
+type ReadOption func(*readConfig)
+
+type readConfig struct {
+	maxBytes int64
+}
+
+// WithMaxBytes limits how many bytes a reader consumes; a longer input is an
+// error. The default is [DefaultMaxModelBytes]. Memory use while reading is
+// proportional to this limit.
+func WithMaxBytes(n int64) ReadOption { return func(c *readConfig) { c.maxBytes = n } }
+
+func readLimited(r io.Reader, opts []ReadOption) ([]byte, error) {
+	cfg := readConfig{maxBytes: DefaultMaxModelBytes}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.maxBytes <= 0 {
+		return nil, fmt.Errorf("gbdt: WithMaxBytes(%d): the limit must be positive", cfg.maxBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, cfg.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("gbdt: reading model: %w", err)
+	}
+	if int64(len(data)) > cfg.maxBytes {
+		return nil, fmt.Errorf("%w: model is larger than the %d-byte limit (see WithMaxBytes)", ErrMalformed, cfg.maxBytes)
+	}
+	return data, nil
+}
+
+// flexBools decodes an array of booleans written as true/false or 0/1.
+type flexBools []bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *flexBools) UnmarshalJSON(data []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	out := make([]bool, len(raw))
+	for i, v := range raw {
+		switch string(v) {
+		case "true", "1":
+			out[i] = true
+		case "false", "0":
+		default:
+			return fmt.Errorf("default_left[%d] = %s, want 0, 1, true or false", i, v)
+		}
+	}
+	*b = out
+	return nil
+}
+
+// flexString decodes a JSON string or number as its text.
+type flexString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *flexString) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		var v string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		*s = flexString(v)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err != nil {
+		return err
+	}
+	*s = flexString(n)
+	return nil
+}
+
+type xgbTree struct {
+	LeftChildren    []int32       `json:"left_children"`
+	RightChildren   []int32       `json:"right_children"`
+	SplitIndices    []int64       `json:"split_indices"`
+	SplitConditions []json.Number `json:"split_conditions"`
+	DefaultLeft     flexBools     `json:"default_left"`
+	SplitType       []int         `json:"split_type"`
+	Categories      []int64       `json:"categories"`
+	CategoriesNodes []int64       `json:"categories_nodes"`
+	TreeParam       struct {
+		NumNodes       flexString `json:"num_nodes"`
+		SizeLeafVector flexString `json:"size_leaf_vector"`
+	} `json:"tree_param"`
+}
+
+type xgbFile struct {
+	Learner *struct {
+		FeatureNames      []string `json:"feature_names"`
+		FeatureTypes      []string `json:"feature_types"`
+		LearnerModelParam struct {
+			BaseScore  flexString `json:"base_score"`
+			NumClass   flexString `json:"num_class"`
+			NumFeature flexString `json:"num_feature"`
+			NumTarget  flexString `json:"num_target"`
+		} `json:"learner_model_param"`
+		Objective struct {
+			Name string `json:"name"`
+		} `json:"objective"`
+		GradientBooster *struct {
+			Name  string `json:"name"`
+			Model *struct {
+				Param struct {
+					NumTrees       flexString `json:"num_trees"`
+					SizeLeafVector flexString `json:"size_leaf_vector"`
+				} `json:"gbtree_model_param"`
+				TreeInfo []int64   `json:"tree_info"`
+				Trees    []xgbTree `json:"trees"`
+			} `json:"model"`
+		} `json:"gradient_booster"`
+	} `json:"learner"`
+	Version []int `json:"version"`
+}
+
+func parseIntField(name string, s flexString, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(string(s))
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%w: %s = %q, want a non-negative integer", ErrMalformed, name, string(s))
+	}
+	return v, nil
+}
+
+// parseBaseScore reads base_score written as "x" (XGBoost < 3.1) or "[x]".
+func parseBaseScore(s flexString) (float32, error) {
+	t := strings.TrimSpace(string(s))
+	if t == "" {
+		return 0.5, nil
+	}
+	if strings.HasPrefix(t, "[") {
+		if !strings.HasSuffix(t, "]") {
+			return 0, fmt.Errorf("%w: base_score %q: unbalanced brackets", ErrMalformed, t)
+		}
+		t = strings.TrimSpace(t[1 : len(t)-1])
+		if strings.Contains(t, ",") {
+			return 0, fmt.Errorf("%w: base_score %q has several values (multi-target model)", ErrUnsupported, string(s))
+		}
+	}
+	v, err := strconv.ParseFloat(t, 32)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%w: base_score %q is not a finite number", ErrMalformed, string(s))
+	}
+	return float32(v), nil
+}
+
+// ReadXGBoostJSON reads a model saved by XGBoost with
+// booster.save_model("model.json"). See the package documentation for what
+// is supported; anything else is refused with an error wrapping
+// [ErrUnsupported] or [ErrMalformed].
+func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
+	data, err := readLimited(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	// XGBoost writes non-finite floats as bare NaN/Infinity (for example the
+	// conditions of categorical splits), which is not JSON.
+	data = replaceNonFinite(data)
+	var f xgbFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: XGBoost JSON: %w", ErrMalformed, err)
+	}
+	if f.Learner == nil {
+		return nil, fmt.Errorf("%w: XGBoost JSON: no \"learner\" object", ErrMalformed)
+	}
+	l := f.Learner
+	gb := l.GradientBooster
+	if gb == nil {
+		return nil, fmt.Errorf("%w: XGBoost JSON: no learner.gradient_booster", ErrMalformed)
+	}
+	switch gb.Name {
+	case "gbtree":
+	case "dart":
+		return nil, fmt.Errorf("%w: booster %q (dart trees carry drop weights; only gbtree is supported)", ErrUnsupported, gb.Name)
+	case "gblinear":
+		return nil, fmt.Errorf("%w: booster %q (linear model; only gbtree is supported)", ErrUnsupported, gb.Name)
+	default:
+		return nil, fmt.Errorf("%w: booster %q (only gbtree is supported)", ErrUnsupported, gb.Name)
+	}
+	if gb.Model == nil {
+		return nil, fmt.Errorf("%w: XGBoost JSON: no gradient_booster.model", ErrMalformed)
+	}
+	mp := l.LearnerModelParam
+	numClass, err := parseIntField("num_class", mp.NumClass, 0)
+	if err != nil {
+		return nil, err
+	}
+	if numClass > 1 {
+		return nil, fmt.Errorf("%w: num_class = %d (multi-class models are not supported; want 0 or 1)", ErrUnsupported, numClass)
+	}
+	numTarget, err := parseIntField("num_target", mp.NumTarget, 1)
+	if err != nil {
+		return nil, err
+	}
+	if numTarget > 1 {
+		return nil, fmt.Errorf("%w: num_target = %d (multi-target models are not supported; want 1)", ErrUnsupported, numTarget)
+	}
+	numFeature, err := parseIntField("num_feature", mp.NumFeature, 0)
+	if err != nil {
+		return nil, err
+	}
+	if numFeature > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
+	}
+	for i, t := range l.FeatureTypes {
+		if t == "c" {
+			return nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
+		}
+	}
+	obj := Objective(l.Objective.Name)
+	link, ok := objectiveLink(obj)
+	if !ok {
+		return nil, fmt.Errorf("%w: objective %q (supported: squared, absolute, pseudo-Huber and squared-log error, logistic, logitraw, Poisson, gamma, Tweedie)", ErrUnsupported, l.Objective.Name)
+	}
+	baseScore, err := parseBaseScore(mp.BaseScore)
+	if err != nil {
+		return nil, err
+	}
+	base, err := baseMargin(link, baseScore)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	gm := gb.Model
+	if slv, err := parseIntField("size_leaf_vector", gm.Param.SizeLeafVector, 0); err != nil {
+		return nil, err
+	} else if slv > 1 {
+		return nil, fmt.Errorf("%w: size_leaf_vector = %d (vector-leaf multi-target trees)", ErrUnsupported, slv)
+	}
+	numTrees, err := parseIntField("num_trees", gm.Param.NumTrees, len(gm.Trees))
+	if err != nil {
+		return nil, err
+	}
+	if numTrees != len(gm.Trees) {
+		return nil, fmt.Errorf("%w: num_trees = %d but %d trees are stored", ErrMalformed, numTrees, len(gm.Trees))
+	}
+	if len(gm.TreeInfo) != 0 && len(gm.TreeInfo) != len(gm.Trees) {
+		return nil, fmt.Errorf("%w: tree_info has %d entries for %d trees", ErrMalformed, len(gm.TreeInfo), len(gm.Trees))
+	}
+	for i, g := range gm.TreeInfo {
+		if g != 0 {
+			return nil, fmt.Errorf("%w: tree %d belongs to output group %d (multi-output models are not supported)", ErrUnsupported, i, g)
+		}
+	}
+	total := 0
+	for i := range gm.Trees {
+		total += len(gm.Trees[i].LeftChildren)
+	}
+	m := &Model{
+		nodes:         make([]node, 0, total),
+		roots:         make([]int32, 0, len(gm.Trees)),
+		base:          base,
+		baseScore:     baseScore,
+		objective:     obj,
+		link:          link,
+		numFeature:    numFeature,
+		bestIteration: -1,
+	}
+	if len(l.FeatureNames) > 0 {
+		if len(l.FeatureNames) != numFeature {
+			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(l.FeatureNames), numFeature)
+		}
+		m.featureNames = l.FeatureNames
+	}
+	var stack []int32
+	for ti := range gm.Trees {
+		var err error
+		if stack, err = m.addXGBTree(ti, &gm.Trees[ti], stack); err != nil {
+			return nil, err
+		}
+		gm.Trees[ti] = xgbTree{} // release memory early
+	}
+	return m, nil
+}
+
+// addXGBTree validates one tree and appends it to m in depth-first order.
+func (m *Model) addXGBTree(ti int, t *xgbTree, stack []int32) ([]int32, error) {
+	n := len(t.LeftChildren)
+	numNodes, err := parseIntField(fmt.Sprintf("trees[%d].tree_param.num_nodes", ti), t.TreeParam.NumNodes, n)
+	if err != nil {
+		return stack, err
+	}
+	if slv, err := parseIntField("size_leaf_vector", t.TreeParam.SizeLeafVector, 0); err != nil {
+		return stack, err
+	} else if slv > 1 {
+		return stack, fmt.Errorf("%w: tree %d has size_leaf_vector = %d (multi-target)", ErrUnsupported, ti, slv)
+	}
+	if n == 0 || numNodes != n || len(t.RightChildren) != n || len(t.SplitIndices) != n ||
+		len(t.SplitConditions) != n || len(t.DefaultLeft) != n {
+		return stack, fmt.Errorf("%w: tree %d: num_nodes = %d but left_children %d, right_children %d, split_indices %d, split_conditions %d, default_left %d entries",
+			ErrMalformed, ti, numNodes, n, len(t.RightChildren), len(t.SplitIndices), len(t.SplitConditions), len(t.DefaultLeft))
+	}
+	for i, st := range t.SplitType {
+		if st != 0 {
+			return stack, fmt.Errorf("%w: tree %d node %d has a categorical split (split_type %d)", ErrUnsupported, ti, i, st)
+		}
+	}
+	if len(t.Categories) > 0 || len(t.CategoriesNodes) > 0 {
+		return stack, fmt.Errorf("%w: tree %d has categorical splits", ErrUnsupported, ti)
+	}
+	if n > math.MaxInt32-len(m.nodes) {
+		return stack, fmt.Errorf("%w: too many nodes", ErrMalformed)
+	}
+	// Depth-first copy from the root: every node must be reached at most
+	// once, so the result is a tree and prediction always terminates.
+	visited := make([]bool, n)
+	local := make([]int32, n) // local index -> index in m.nodes
+	root := int32(len(m.nodes))
+	m.roots = append(m.roots, root)
+	stack = append(stack[:0], 0)
+	visited[0] = true
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		local[i] = int32(len(m.nodes))
+		c, err := strconv.ParseFloat(string(t.SplitConditions[i]), 32)
+		if err != nil || math.IsInf(c, 0) || math.IsNaN(c) {
+			return stack, fmt.Errorf("%w: tree %d node %d: split_conditions value %q is not a finite float32", ErrMalformed, ti, i, string(t.SplitConditions[i]))
+		}
+		nd := node{cond: float32(c), left: -1, right: -1}
+		l, r := t.LeftChildren[i], t.RightChildren[i]
+		if l == -1 || r == -1 {
+			if l != r {
+				return stack, fmt.Errorf("%w: tree %d node %d: left child %d, right child %d (a leaf needs both -1)", ErrMalformed, ti, i, l, r)
+			}
+			m.nodes = append(m.nodes, nd)
+			continue
+		}
+		f := t.SplitIndices[i]
+		if f < 0 || f >= int64(m.numFeature) {
+			return stack, fmt.Errorf("%w: tree %d node %d: split index %d out of range [0, %d)", ErrMalformed, ti, i, f, m.numFeature)
+		}
+		nd.feat = uint32(f)
+		if t.DefaultLeft[i] {
+			nd.feat |= defaultLeftBit
+		}
+		for _, ch := range [2]int32{l, r} {
+			if ch <= 0 || int(ch) >= n {
+				return stack, fmt.Errorf("%w: tree %d node %d: child %d out of range [1, %d)", ErrMalformed, ti, i, ch, n)
+			}
+			if visited[ch] {
+				return stack, fmt.Errorf("%w: tree %d: node %d is reached twice (not a tree)", ErrMalformed, ti, ch)
+			}
+			visited[ch] = true
+		}
+		// Store the children's local ids for now; fixed up below.
+		nd.left, nd.right = l, r
+		m.nodes = append(m.nodes, nd)
+		stack = append(stack, r, l)
+	}
+	for j := root; j < int32(len(m.nodes)); j++ {
+		nd := &m.nodes[j]
+		if nd.left >= 0 {
+			nd.left, nd.right = local[nd.left], local[nd.right]
+		}
+	}
+	return stack, nil
+}
+
+// WriteXGBoostJSON writes the model in XGBoost's JSON model schema (as
+// written by XGBoost 1.7), which XGBoost's Booster.load_model and
+// [ReadXGBoostJSON] read.
+func (m *Model) WriteXGBoostJSON(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	p := func(s string) { bw.WriteString(s) }
+	f32 := func(v float32) string {
+		if v == 0 {
+			if math.Signbit(float64(v)) {
+				return "-0E0"
+			}
+			return "0E0"
+		}
+		return strconv.FormatFloat(float64(v), 'E', -1, 32)
+	}
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	p(`{"learner":{"attributes":{`)
+	if m.bestIteration >= 0 {
+		p(`"best_iteration":"` + strconv.Itoa(m.bestIteration) + `","best_ntree_limit":"` + strconv.Itoa(m.bestIteration+1) + `"`)
+	}
+	p(`},"feature_names":[`)
+	for i, n := range m.featureNames {
+		if i > 0 {
+			p(",")
+		}
+		p(q(n))
+	}
+	p(`],"feature_types":[`)
+	for i := range m.featureNames {
+		if i > 0 {
+			p(",")
+		}
+		p(`"float"`)
+	}
+	nt := strconv.Itoa(len(m.roots))
+	p(`],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"` + nt + `","size_leaf_vector":"0"},"tree_info":[`)
+	for i := range m.roots {
+		if i > 0 {
+			p(",")
+		}
+		p("0")
+	}
+	p(`],"trees":[`)
+	for ti, root := range m.roots {
+		end := int32(len(m.nodes))
+		if ti+1 < len(m.roots) {
+			end = m.roots[ti+1]
+		}
+		// XGBoost's predictor assumes a node's right child is stored right
+		// after its left child (it computes left + !(x < cond)), so lay the
+		// tree out breadth-first with siblings adjacent.
+		nodes, st := m.xgbLayout(root, end)
+		parents := make([]int32, len(nodes))
+		parents[0] = math.MaxInt32
+		for i, nd := range nodes {
+			if nd.left >= 0 {
+				parents[nd.left] = int32(i)
+				parents[nd.right] = int32(i)
+			}
+		}
+		if ti > 0 {
+			p(",")
+		}
+		arr := func(name string, fn func(i int) string) {
+			p(`"` + name + `":[`)
+			for i := range nodes {
+				if i > 0 {
+					p(",")
+				}
+				p(fn(i))
+			}
+			p("],")
+		}
+		p("{")
+		arr("base_weights", func(i int) string {
+			if st != nil {
+				return f32(st[i].weight)
+			}
+			if nodes[i].left < 0 {
+				return f32(nodes[i].cond)
+			}
+			return "0E0"
+		})
+		p(`"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],`)
+		arr("default_left", func(i int) string {
+			if nodes[i].left >= 0 && nodes[i].feat&defaultLeftBit != 0 {
+				return "1"
+			}
+			return "0"
+		})
+		p(`"id":` + strconv.Itoa(ti) + `,`)
+		arr("left_children", func(i int) string {
+			if nodes[i].left < 0 {
+				return "-1"
+			}
+			return strconv.Itoa(int(nodes[i].left))
+		})
+		arr("loss_changes", func(i int) string {
+			if st != nil {
+				return f32(st[i].gain)
+			}
+			return "0E0"
+		})
+		arr("parents", func(i int) string { return strconv.Itoa(int(parents[i])) })
+		arr("right_children", func(i int) string {
+			if nodes[i].left < 0 {
+				return "-1"
+			}
+			return strconv.Itoa(int(nodes[i].right))
+		})
+		arr("split_conditions", func(i int) string { return f32(nodes[i].cond) })
+		arr("split_indices", func(i int) string {
+			if nodes[i].left < 0 {
+				return "0"
+			}
+			return strconv.Itoa(int(nodes[i].feat &^ defaultLeftBit))
+		})
+		arr("split_type", func(int) string { return "0" })
+		arr("sum_hessian", func(i int) string {
+			if st != nil {
+				return f32(st[i].hess)
+			}
+			return "0E0"
+		})
+		p(`"tree_param":{"num_deleted":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
+			`","num_nodes":"` + strconv.Itoa(len(nodes)) + `","size_leaf_vector":"0"}}`)
+	}
+	p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32(m.baseScore) +
+		`","boost_from_average":"1","num_class":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
+		`","num_target":"1"},"objective":{"name":` + q(string(m.objective)) + `,`)
+	switch m.link {
+	case linkLog:
+		switch m.objective {
+		case Poisson:
+			p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
+		case Tweedie:
+			p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
+		default:
+			p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
+		}
+	default:
+		p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
+	}
+	p(`}},"version":[1,7,4]}`)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("gbdt: writing XGBoost JSON: %w", err)
+	}
+	return nil
+}
+
+// xgbLayout returns the nodes of the tree stored in m.nodes[root:end] in
+// breadth-first order with tree-local child indices and each right child
+// right after its left sibling, plus their statistics (nil if unknown).
+func (m *Model) xgbLayout(root, end int32) ([]node, []nodeStats) {
+	out := make([]node, 0, end-root)
+	var st []nodeStats
+	if m.stats != nil {
+		st = make([]nodeStats, 0, end-root)
+	}
+	queue := make([]int32, 0, end-root) // queue[k] = global index of out[k]
+	queue = append(queue, root)
+	for k := 0; k < len(queue); k++ {
+		nd := m.nodes[queue[k]]
+		if m.stats != nil {
+			st = append(st, m.stats[queue[k]])
+		}
+		if nd.left >= 0 {
+			l := int32(len(queue))
+			queue = append(queue, nd.left, nd.right)
+			nd.left, nd.right = l, l+1
+		}
+		out = append(out, nd)
+	}
+	return out, st
+}
+
+// replaceNonFinite replaces the bare tokens NaN, Infinity and -Infinity
+// outside strings with null, so that encoding/json accepts XGBoost's output.
+func replaceNonFinite(data []byte) []byte {
+	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
+		return data
+	}
+	out := make([]byte, 0, len(data))
+	inString, escaped := false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			out = append(out, c)
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = true
+		case bytes.HasPrefix(data[i:], []byte("NaN")):
+			out = append(out, "null"...)
+			i += len("NaN") - 1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("Infinity")):
+			out = append(out, "null"...)
+			i += len("Infinity") - 1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
+			out = append(out, "null"...)
+			i += len("-Infinity") - 1
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
