@@ -106,13 +106,13 @@ func (m motoClients) createFunction(t *testing.T, memory, timeoutS int32) string
 		t.Fatalf("CreateRole: %v", err)
 	}
 	_, err = m.lam.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String(name),
-		Role:         role.Role.Arn,
-		Runtime:      types.RuntimeProvidedal2023,
-		Handler:      aws.String("bootstrap"),
-		Code:         &types.FunctionCode{ZipFile: functionZip(t)},
-		MemorySize:   aws.Int32(memory),
-		Timeout:      aws.Int32(timeoutS),
+		FunctionName:  aws.String(name),
+		Role:          role.Role.Arn,
+		Runtime:       types.RuntimeProvidedal2023,
+		Handler:       aws.String("bootstrap"),
+		Code:          &types.FunctionCode{ZipFile: functionZip(t)},
+		MemorySize:    aws.Int32(memory),
+		Timeout:       aws.Int32(timeoutS),
 		Architectures: []types.Architecture{types.ArchitectureX8664},
 	})
 	if err != nil {

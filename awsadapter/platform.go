@@ -272,7 +272,9 @@ func (p *Platform) limits(ctx context.Context, cur lambdatune.Config) (lambdatun
 }
 
 // check validates want for this function and account, before any change call.
-func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config) error {
+//
+// The account's limits are read once per change and kept in *lim.
+func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config, lim **lambdatune.Limits) error {
 	if err := p.checkStatic(want); err != nil {
 		return err
 	}
@@ -283,11 +285,14 @@ func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config) error
 	if want.Reserved == cur.Reserved && (want.Provisioned == cur.Provisioned || want.Reserved.Set) {
 		return nil // the account's pool is unaffected
 	}
-	l, err := p.limits(ctx, cur)
-	if err != nil {
-		return err
+	if *lim == nil {
+		l, err := p.limits(ctx, cur)
+		if err != nil {
+			return err
+		}
+		*lim = &l
 	}
-	if err := l.Validate(want); err != nil {
+	if err := (*lim).Validate(want); err != nil {
 		return fmt.Errorf("awsadapter: function %q: %w", p.fn, err)
 	}
 	return nil
@@ -322,7 +327,8 @@ func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
 		return err
 	}
 	cur := s.Config
-	if err := p.check(ctx, cur, c); err != nil {
+	var lim *lambdatune.Limits
+	if err := p.check(ctx, cur, c, &lim); err != nil {
 		p.outcome = Outcome{Requested: c, From: cur, Target: cur, Reason: reason, Err: err}
 		p.audit(ctx, slog.LevelError, "change rejected", cur, c, cur, reason, slog.String("error", err.Error()))
 		return err
@@ -340,7 +346,7 @@ func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
 		}
 		return nil
 	}
-	if err := p.check(ctx, cur, target); err != nil { // guardrails only move toward c; keep the proof
+	if err := p.check(ctx, cur, target, &lim); err != nil { // guardrails only move toward c; keep the proof
 		out.Err = err
 		p.outcome = out
 		return err
@@ -377,7 +383,8 @@ func (p *Platform) rollback(ctx context.Context, reason string) error {
 		p.audit(ctx, slog.LevelInfo, "rollback: already at last known good", s.Config, good, good, reason)
 		return nil
 	}
-	if err := p.check(ctx, s.Config, good); err != nil {
+	var lim *lambdatune.Limits
+	if err := p.check(ctx, s.Config, good, &lim); err != nil {
 		out.Err = err
 		p.outcome = out
 		return err
@@ -435,7 +442,10 @@ func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config
 		p.audit(ctx, slog.LevelInfo, kind+": applied", from, target, target, reason, slog.String("parts", parts(applied)))
 		return nil
 	}
-	ae := &ApplyError{Function: p.fn, From: from, To: target, Applied: applied, Failed: ps[len(applied)], NotAttempted: ps[len(applied)+1:], Err: err}
+	ae := &ApplyError{Function: p.fn, From: from, To: target, Applied: applied, Failed: ps[len(applied)], Err: err}
+	if rest := ps[len(applied)+1:]; len(rest) > 0 {
+		ae.NotAttempted = rest
+	}
 	if len(applied) > 0 {
 		p.recordChange(from, target) // a partial change counts toward the budgets and the dwell time
 	}
@@ -559,11 +569,7 @@ func (p *Platform) applyAlias(ctx context.Context, c lambdatune.Config) error {
 	if err != nil {
 		return err
 	}
-	pc, err := p.provisioned(ctx)
-	if err != nil || pc == nil {
-		return err
-	}
-	return p.waitReady(ctx)
+	return p.waitReady(ctx, true)
 }
 
 func (p *Platform) applyReserved(ctx context.Context, r lambdatune.Reservation) error {
@@ -597,11 +603,12 @@ func (p *Platform) applyProvisioned(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
-	return p.waitReady(ctx)
+	return p.waitReady(ctx, false)
 }
 
-// waitReady polls the alias's provisioned concurrency until it is READY.
-func (p *Platform) waitReady(ctx context.Context) error {
+// waitReady polls the alias's provisioned concurrency until it is READY. When optional, a missing
+// configuration (none was set) is fine.
+func (p *Platform) waitReady(ctx context.Context, optional bool) error {
 	const op = "PutProvisionedConcurrencyConfig"
 	deadline := p.o.now().Add(p.o.provWait)
 	for {
@@ -610,6 +617,9 @@ func (p *Platform) waitReady(ctx context.Context) error {
 			return err
 		}
 		if pc == nil {
+			if optional {
+				return nil
+			}
 			return &OpError{Function: p.fn, Op: op, Attempts: 1, Err: errors.New("provisioned concurrency config disappeared while waiting for READY")}
 		}
 		switch pc.Status {
