@@ -40,6 +40,8 @@ type fakeAWS struct {
 	// readySteps how many reads report IN_PROGRESS after provisioned concurrency changes.
 	updateSteps, readySteps int
 	pendingUpdate           int
+	// codeDrift makes $LATEST's code differ from the published versions'.
+	codeDrift bool
 	// metrics: "Metric/Stat" -> value; absent keys have no datapoints.
 	metrics map[string]float64
 	// fail, if set, may make a call fail: it gets the operation and its 1-based count and returns an
@@ -209,7 +211,10 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"AccountLimit": map[string]any{"ConcurrentExecutions": f.accountLimit, "UnreservedConcurrentExecutions": unres}})
 	case "GetFunctionConfiguration":
-		c, ver, status := f.latest, "$LATEST", "Successful"
+		c, ver, status, sha := f.latest, "$LATEST", "Successful", "code-v1"
+		if f.codeDrift {
+			sha = "code-v2"
+		}
 		if qual := q.Get("Qualifier"); qual != "" && qual != "$LATEST" {
 			n := f.aliasVer
 			if qual != f.alias {
@@ -219,14 +224,14 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 				f.lambdaError(w, 404, "ResourceNotFoundException", "no such qualifier "+qual)
 				return
 			}
-			c, ver = f.versions[n-1], strconv.Itoa(n)
+			c, ver, sha = f.versions[n-1], strconv.Itoa(n), "code-v1"
 		} else if f.pendingUpdate > 0 {
 			f.pendingUpdate--
 			status = "InProgress"
 		}
 		writeJSON(w, 200, map[string]any{"FunctionName": f.name, "MemorySize": c.Memory, "Timeout": c.Timeout,
 			"EphemeralStorage": map[string]any{"Size": c.Storage}, "Architectures": []string{"x86_64"},
-			"State": "Active", "LastUpdateStatus": status, "Version": ver})
+			"State": "Active", "LastUpdateStatus": status, "Version": ver, "CodeSha256": sha, "Runtime": "provided.al2023", "Handler": "bootstrap"})
 	case "UpdateFunctionConfiguration":
 		var in struct {
 			MemorySize, Timeout *int

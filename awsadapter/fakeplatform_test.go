@@ -639,3 +639,73 @@ func TestFakeTunerLoop(t *testing.T) {
 		t.Errorf("change records: %v", applied)
 	}
 }
+
+// TestFakeUnpublishedCodeNotDeployed refuses to publish $LATEST when it carries unpublished code.
+func TestFakeUnpublishedCodeNotDeployed(t *testing.T) {
+	f := newFakeAWS(t, "fn", fnConfig{256, 10, 512}).withAlias("live")
+	f.codeDrift = true
+	p := f.platform(t, newFakeClock(t0))
+	err := p.Apply(context.Background(), cfg(512, 10, unreserved, 0))
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.Failed != PartFunctionConfig || len(ae.Applied) != 0 || !strings.Contains(err.Error(), "code") {
+		t.Fatalf("Apply = %v, want an ApplyError failing at %s for unpublished code", err, PartFunctionConfig)
+	}
+	for _, op := range f.ops() {
+		if mutating(op) {
+			t.Errorf("called %s although $LATEST has unpublished code", op)
+		}
+	}
+	if !ae.NowKnown || ae.Now != cfg(256, 10, unreserved, 0) {
+		t.Errorf("Now = %v (known %v), want the unchanged configuration", ae.Now, ae.NowKnown)
+	}
+}
+
+func FuzzFunctionName(f *testing.F) {
+	for _, s := range []string{"fn", "arn:aws:lambda:us-east-1:123456789012:function:fn", "arn:aws:lambda:us-east-1:123456789012:function:fn:live", "", "a:b", "arn:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, err := functionName(s)
+		if err != nil {
+			return
+		}
+		if name == "" || strings.Contains(name, ":") {
+			t.Errorf("functionName(%q) = %q, want a non-empty name without ':'", s, name)
+		}
+		if !strings.HasPrefix(s, "arn:") && name != s {
+			t.Errorf("functionName(%q) = %q, want the name unchanged", s, name)
+		}
+	})
+}
+
+func BenchmarkGuard(b *testing.B) {
+	f := newFakeAWS(&testing.T{}, "fn", fnConfig{1024, 10, 512})
+	defer f.srv.Close()
+	p, err := New(mustClients(nil, f), mustCW(nil, f), "fn", WithLogger(discard()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur, want := cfg(1024, 10, lambdatune.Reserve(100), 5), cfg(3008, 60, lambdatune.Reserve(300), 80)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.guard(t0, cur, want)
+	}
+}
+
+// BenchmarkNextFake measures one observed interval (a GetMetricData call and three Lambda reads)
+// against the local fake: the adapter's and the SDK's overhead without the network.
+func BenchmarkNextFake(b *testing.B) {
+	t := &testing.T{}
+	f := newFakeAWS(t, "fn", fnConfig{1024, 10, 512}).withAlias("live")
+	defer f.srv.Close()
+	f.metrics = map[string]float64{"Invocations/Sum": 1000, "Duration/Sum": 1e5, "Duration/p95": 300}
+	clk := newFakeClock(t0)
+	p := f.platform(t, clk)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Next(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

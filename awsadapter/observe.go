@@ -266,6 +266,13 @@ func (p *Platform) afterInterval(ctx context.Context, m lambdatune.Metrics) erro
 	defer func() { p.last = &m }()
 	rule := p.o.guard.Rollback
 	if p.watch <= 0 {
+		// Not watching a change: a healthy interval makes its configuration the last known good
+		// (this follows changes made outside the adapter too).
+		reqs := m.Invocations + m.Throttles
+		if reqs < rule.MinRequests || (m.ErrorRate() <= rule.MaxErrorRate && m.ThrottleRate() <= rule.MaxThrottleRate) {
+			good := m.Config
+			p.lastGood = &good
+		}
 		return nil
 	}
 	p.watch--

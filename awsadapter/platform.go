@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -484,13 +486,14 @@ func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config
 // applyParts applies ps in order and returns the parts that completed.
 func (p *Platform) applyParts(ctx context.Context, ps []Part, c lambdatune.Config) ([]Part, error) {
 	var done []Part
+	var latest *lambda.GetFunctionConfigurationOutput // $LATEST after the update, for PublishVersion
 	for _, part := range ps {
 		var err error
 		switch part {
 		case PartFunctionConfig:
-			err = p.applyFunctionConfig(ctx, c)
+			latest, err = p.applyFunctionConfig(ctx, c)
 		case PartAlias:
-			err = p.applyAlias(ctx, c)
+			err = p.applyAlias(ctx, c, latest)
 		case PartReserved:
 			err = p.applyReserved(ctx, c.Reserved)
 		case PartProvisioned:
@@ -504,7 +507,30 @@ func (p *Platform) applyParts(ctx context.Context, ps []Part, c lambdatune.Confi
 	return done, nil
 }
 
-func (p *Platform) applyFunctionConfig(ctx context.Context, c lambdatune.Config) error {
+func (p *Platform) getConfig(ctx context.Context, qualifier *string) (*lambda.GetFunctionConfigurationOutput, error) {
+	return call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
+		return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: qualifier})
+	})
+}
+
+// applyFunctionConfig updates memory, timeout and storage of $LATEST and waits for the update. With
+// an alias, it first makes sure that $LATEST differs from the alias's version in nothing else that
+// publishing would deploy (code, runtime, handler, role, layers, environment).
+func (p *Platform) applyFunctionConfig(ctx context.Context, c lambdatune.Config) (*lambda.GetFunctionConfigurationOutput, error) {
+	if p.o.alias != "" {
+		live, err := p.getConfig(ctx, p.qualifier())
+		if err != nil {
+			return nil, err
+		}
+		latest, err := p.getConfig(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if d := drift(live, latest); d != "" {
+			return nil, &OpError{Function: p.fn, Op: "PublishVersion",
+				Err: fmt.Errorf("$LATEST differs from the version of alias %q in %s: publishing would deploy that change too; publish or revert it first", p.o.alias, d)}
+		}
+	}
 	_, err := call(ctx, p, "UpdateFunctionConfiguration", func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
 		return p.lam.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
 			FunctionName:     &p.fn,
@@ -514,53 +540,95 @@ func (p *Platform) applyFunctionConfig(ctx context.Context, c lambdatune.Config)
 		})
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.waitUpdated(ctx, nil)
+	return p.waitUpdated(ctx, nil, "UpdateFunctionConfiguration")
 }
 
-// waitUpdated polls until the function (or version) is Active with LastUpdateStatus Successful.
-func (p *Platform) waitUpdated(ctx context.Context, qualifier *string) error {
+// drift names what differs between two function configurations besides what the adapter tunes, or
+// returns "".
+func drift(a, b *lambda.GetFunctionConfigurationOutput) string {
+	var d []string
+	if aws.ToString(a.CodeSha256) != aws.ToString(b.CodeSha256) {
+		d = append(d, "code")
+	}
+	if a.Runtime != b.Runtime {
+		d = append(d, "runtime")
+	}
+	if aws.ToString(a.Handler) != aws.ToString(b.Handler) {
+		d = append(d, "handler")
+	}
+	if aws.ToString(a.Role) != aws.ToString(b.Role) {
+		d = append(d, "role")
+	}
+	la, lb := make([]string, len(a.Layers)), make([]string, len(b.Layers))
+	for i, l := range a.Layers {
+		la[i] = aws.ToString(l.Arn)
+	}
+	for i, l := range b.Layers {
+		lb[i] = aws.ToString(l.Arn)
+	}
+	if !slices.Equal(la, lb) {
+		d = append(d, "layers")
+	}
+	var ea, eb map[string]string
+	if a.Environment != nil {
+		ea = a.Environment.Variables
+	}
+	if b.Environment != nil {
+		eb = b.Environment.Variables
+	}
+	if !maps.Equal(ea, eb) {
+		d = append(d, "environment")
+	}
+	return strings.Join(d, ", ")
+}
+
+// waitUpdated polls until the function (or version) is Active with LastUpdateStatus Successful; op
+// names the operation waited for in errors.
+func (p *Platform) waitUpdated(ctx context.Context, qualifier *string, op string) (*lambda.GetFunctionConfigurationOutput, error) {
 	deadline := p.o.now().Add(p.o.updateWait)
 	for {
-		fc, err := call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
-			return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: qualifier})
-		})
+		fc, err := p.getConfig(ctx, qualifier)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case fc.LastUpdateStatus == types.LastUpdateStatusFailed:
-			return &OpError{Function: p.fn, Op: "UpdateFunctionConfiguration", Attempts: 1,
+			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
 				Err: fmt.Errorf("LastUpdateStatus Failed: %s: %s", fc.LastUpdateStatusReasonCode, aws.ToString(fc.LastUpdateStatusReason))}
 		case fc.State == types.StateFailed:
-			return &OpError{Function: p.fn, Op: "UpdateFunctionConfiguration", Attempts: 1,
+			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
 				Err: fmt.Errorf("State Failed: %s: %s", fc.StateReasonCode, aws.ToString(fc.StateReason))}
 		case (fc.LastUpdateStatus == types.LastUpdateStatusSuccessful || fc.LastUpdateStatus == "") &&
 			(fc.State == types.StateActive || fc.State == ""):
-			return nil
+			return fc, nil
 		}
 		if !p.o.now().Before(deadline) {
-			return &OpError{Function: p.fn, Op: "UpdateFunctionConfiguration", Attempts: 1,
+			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
 				Err: fmt.Errorf("still State %s, LastUpdateStatus %s after %v", fc.State, fc.LastUpdateStatus, p.o.updateWait)}
 		}
 		if err := p.o.sleep(ctx, p.o.poll); err != nil {
-			return &OpError{Function: p.fn, Op: "UpdateFunctionConfiguration", Attempts: 1, Err: fmt.Errorf("waiting for LastUpdateStatus Successful: %w", err)}
+			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1, Err: fmt.Errorf("waiting for LastUpdateStatus Successful: %w", err)}
 		}
 	}
 }
 
-// applyAlias publishes $LATEST as a version and points the alias at it, then waits for the alias's
-// provisioned concurrency (if any) to be READY on the new version.
-func (p *Platform) applyAlias(ctx context.Context, c lambdatune.Config) error {
+// applyAlias publishes $LATEST as a version (only the revision the update produced) and points the
+// alias at it, then waits for the alias's provisioned concurrency (if any) to be READY on the new
+// version.
+func (p *Platform) applyAlias(ctx context.Context, c lambdatune.Config, latest *lambda.GetFunctionConfigurationOutput) error {
+	in := &lambda.PublishVersionInput{FunctionName: &p.fn, Description: aws.String("lambdatune: " + c.String())}
+	if latest != nil {
+		in.CodeSha256, in.RevisionId = latest.CodeSha256, latest.RevisionId
+	}
 	pv, err := call(ctx, p, "PublishVersion", func(ctx context.Context) (*lambda.PublishVersionOutput, error) {
-		return p.lam.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: &p.fn,
-			Description: aws.String("lambdatune: " + c.String())})
+		return p.lam.PublishVersion(ctx, in)
 	})
 	if err != nil {
 		return err
 	}
-	if err := p.waitUpdated(ctx, pv.Version); err != nil {
+	if _, err := p.waitUpdated(ctx, pv.Version, "PublishVersion"); err != nil {
 		return err
 	}
 	_, err = call(ctx, p, "UpdateAlias", func(ctx context.Context) (*lambda.UpdateAliasOutput, error) {
