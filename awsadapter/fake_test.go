@@ -40,6 +40,8 @@ type fakeAWS struct {
 	// readySteps how many reads report IN_PROGRESS after provisioned concurrency changes.
 	updateSteps, readySteps int
 	pendingUpdate           int
+	// provFailures is how many provisioned concurrency allocations end FAILED instead of READY.
+	provFailures int
 	// codeDrift makes $LATEST's code differ from the published versions'.
 	codeDrift bool
 	// metrics: "Metric/Stat" -> value; absent keys have no datapoints.
@@ -292,10 +294,18 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 		f.prov.reads++
 		if f.prov.status == "IN_PROGRESS" && f.prov.reads > f.readySteps {
 			f.prov.status, f.prov.allocated = "READY", f.prov.requested
+			if f.provFailures > 0 {
+				f.provFailures--
+				f.prov.status, f.prov.allocated = "FAILED", 0
+			}
+		}
+		reason := ""
+		if f.prov.status == "FAILED" {
+			reason = "injected allocation failure"
 		}
 		writeJSON(w, 200, map[string]any{"RequestedProvisionedConcurrentExecutions": f.prov.requested,
 			"AllocatedProvisionedConcurrentExecutions": f.prov.allocated, "AvailableProvisionedConcurrentExecutions": f.prov.allocated,
-			"Status": f.prov.status})
+			"Status": f.prov.status, "StatusReason": reason})
 	case "PutProvisionedConcurrencyConfig":
 		var in struct{ ProvisionedConcurrentExecutions int }
 		json.Unmarshal(body, &in)

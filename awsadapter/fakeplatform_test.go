@@ -709,3 +709,45 @@ func BenchmarkNextFake(b *testing.B) {
 		}
 	}
 }
+
+// TestFakeFailedPartThatTookEffect rolls back a part that failed after taking effect: provisioned
+// concurrency accepted, then FAILED to allocate.
+func TestFakeFailedPartThatTookEffect(t *testing.T) {
+	for _, failures := range []int{1, 2} {
+		t.Run(fmt.Sprintf("allocation-failures=%d", failures), func(t *testing.T) {
+			f := newFakeAWS(t, "fn", fnConfig{256, 10, 512}).withAlias("live")
+			f.prov = &provState{requested: 5, allocated: 5, status: "READY"}
+			f.readySteps = 1
+			p := f.platform(t, newFakeClock(t0))
+			ctx := context.Background()
+			if _, err := p.Config(ctx); err != nil { // the last known good: 5 provisioned
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			f.provFailures = failures
+			f.mu.Unlock()
+			err := p.Apply(ctx, cfg(256, 10, unreserved, 20))
+			var ae *ApplyError
+			if !errors.As(err, &ae) || ae.Failed != PartProvisioned || len(ae.Applied) != 0 {
+				t.Fatalf("Apply = %v, want an ApplyError failing at %s", err, PartProvisioned)
+			}
+			if !strings.Contains(err.Error(), "injected allocation failure") {
+				t.Errorf("error %q lacks the StatusReason", err)
+			}
+			if !ae.RollbackRan {
+				t.Errorf("no rollback although the failed part took effect")
+			}
+			if failures == 1 {
+				// The rollback re-allocates the 5 environments.
+				if ae.RollbackErr != nil || !slices.Equal(ae.RolledBack, []Part{PartProvisioned}) || f.config() != cfg(256, 10, unreserved, 5) {
+					t.Errorf("rollback: err %v, re-applied %v, AWS has %v; want nil, [%s], 5 provisioned", ae.RollbackErr, ae.RolledBack, f.config(), PartProvisioned)
+				}
+			} else if ae.RollbackErr == nil || len(ae.RolledBack) != 0 {
+				t.Errorf("rollback: err %v, re-applied %v; want the second allocation failure and nothing re-applied", ae.RollbackErr, ae.RolledBack)
+			}
+			if !ae.NowKnown || ae.Now != f.config() {
+				t.Errorf("Now = %v (known %v), AWS has %v", ae.Now, ae.NowKnown, f.config())
+			}
+		})
+	}
+}

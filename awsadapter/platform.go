@@ -451,21 +451,25 @@ func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config
 	if len(applied) > 0 {
 		p.recordChange(from, target) // a partial change counts toward the budgets and the dwell time
 	}
-	// Read back what is in force now, with a context that is not the (perhaps expired) caller's
-	// cancellation, so the report is complete.
-	rctx := context.WithoutCancel(ctx)
-	if !isRollback && p.o.guard.RollbackOnFailure && len(applied) > 0 {
-		ae.RollbackRan = true
-		ae.RollbackTarget = *p.lastGood
-		now, nerr := p.state(rctx)
-		if nerr != nil {
-			ae.RollbackErr = nerr
-		} else {
-			rps := p.plan(now.Config, ae.RollbackTarget)
-			ae.RolledBack, ae.RollbackErr = p.applyParts(rctx, rps, ae.RollbackTarget)
+	// Read back what is in force now (and roll back) even if the caller's context is what failed,
+	// so that the report is complete; bound the clean-up by the longest waits instead.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*(p.o.updateWait+p.o.provWait))
+	defer cancel()
+	now, nerr := p.state(rctx)
+	if !isRollback && p.o.guard.RollbackOnFailure {
+		// The failed part may have taken effect too (e.g. provisioned concurrency set, then FAILED):
+		// roll back whenever the function is not as it was.
+		switch {
+		case nerr != nil && len(applied) > 0:
+			ae.RollbackRan, ae.RollbackTarget = true, *p.lastGood
+			ae.RollbackErr = fmt.Errorf("not attempted: the configuration in force could not be read: %w", nerr)
+		case nerr == nil && now.Config != from:
+			ae.RollbackRan, ae.RollbackTarget = true, *p.lastGood
+			ae.RolledBack, ae.RollbackErr = p.applyParts(rctx, p.plan(now.Config, ae.RollbackTarget), ae.RollbackTarget)
+			now, nerr = p.state(rctx)
 		}
 	}
-	if now, nerr := p.state(rctx); nerr != nil {
+	if nerr != nil {
 		ae.NowErr = nerr
 	} else {
 		ae.Now, ae.NowKnown = now.Config, true
