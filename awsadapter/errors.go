@@ -17,6 +17,7 @@ type OpError struct {
 	Err      error
 }
 
+// Error describes the failed call: function, operation, cause and attempts.
 func (e *OpError) Error() string {
 	s := fmt.Sprintf("awsadapter: function %q: %s: %v", e.Function, e.Op, e.Err)
 	if e.Attempts > 1 {
@@ -73,6 +74,8 @@ type ApplyError struct {
 	NowErr   error
 }
 
+// Error describes the failed change completely: the parts applied, failed and not attempted, the
+// rollback, and the configuration now in force (or that it is unknown, and why).
 func (e *ApplyError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "awsadapter: function %q: change %v -> %v failed at %s (applied %s; not attempted %s): %v",

@@ -751,3 +751,43 @@ func TestFakeFailedPartThatTookEffect(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeAutomaticRollbackRule checks when the rule fires.
+func TestFakeAutomaticRollbackRule(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after map[string]float64
+		rollback      bool
+	}{
+		{"throttles after a change", map[string]float64{"Invocations/Sum": 100}, map[string]float64{"Invocations/Sum": 80, "Throttles/Sum": 20}, true},
+		{"errors as bad as before", map[string]float64{"Invocations/Sum": 100, "Errors/Sum": 30}, map[string]float64{"Invocations/Sum": 100, "Errors/Sum": 30}, false},
+		{"too few requests", map[string]float64{"Invocations/Sum": 10}, map[string]float64{"Invocations/Sum": 10, "Errors/Sum": 9}, false},
+		{"healthy", map[string]float64{"Invocations/Sum": 100}, map[string]float64{"Invocations/Sum": 100, "Errors/Sum": 2}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAWS(t, "fn", fnConfig{512, 10, 512})
+			f.metrics = tt.before
+			g := noLimits()
+			g.Rollback = RollbackRule{Window: 3, MaxErrorRate: 0.05, MaxThrottleRate: 0.05, MinRequests: 20}
+			p := f.platform(t, newFakeClock(t0), WithGuardrails(g))
+			ctx := context.Background()
+			if _, err := p.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Apply(ctx, cfg(1024, 10, lambdatune.Reserve(40), 0)); err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			f.metrics = tt.after
+			f.mu.Unlock()
+			if _, err := p.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rolledBack := f.config() == cfg(512, 10, unreserved, 0)
+			if rolledBack != tt.rollback {
+				t.Errorf("rolled back = %v (AWS has %v), want %v", rolledBack, f.config(), tt.rollback)
+			}
+		})
+	}
+}
