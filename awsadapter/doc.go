@@ -23,7 +23,9 @@
 // function's architecture, which only new code can change): a bad one is an error wrapping
 // *lambdatune.ConfigError and nothing is called. It then applies the changed parts in a safe order:
 // UpdateFunctionConfiguration and a wait until LastUpdateStatus is Successful; with an alias,
-// PublishVersion and UpdateAlias (published versions are immutable); Put/DeleteFunctionConcurrency;
+// PublishVersion (of exactly the revision just updated) and UpdateAlias, since published versions are
+// immutable — refused when $LATEST carries unpublished code, runtime, handler, role, layers or
+// environment that publishing would deploy as well; Put/DeleteFunctionConcurrency;
 // Put/DeleteProvisionedConcurrencyConfig and a wait until READY (provisioned concurrency shrinks
 // before, and grows after, the reservation). When a part fails, Apply returns *ApplyError naming the
 // parts applied, the part that failed and those not attempted, rolls back to the last known good

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.delay, "metrics-delay", 2*time.Minute, "wait after an interval ends before reading its metrics (0 with -emulator)")
 	fs.DurationVar(&o.dwell, "min-dwell", 5*time.Minute, "guardrail: minimum time between two changes")
 	fs.StringVar(&o.out, "out", "out/awspoc", "output directory")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic traffic (-emulator) and of the retry jitter")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic traffic (-emulator)")
 	fs.BoolVar(&o.verbose, "v", false, "also print the audit log on stderr")
 	if err := fs.Parse(args); err != nil {
 		return o, err
