@@ -23,7 +23,6 @@ import (
 // those moto lacks: provisioned concurrency and account settings) and CloudWatch's GetMetricData in
 // the awsquery protocol (with percentiles, which moto lacks). It keeps one function's state.
 type fakeAWS struct {
-	t   *testing.T
 	srv *httptest.Server
 
 	mu       sync.Mutex
@@ -65,8 +64,8 @@ type provState struct {
 	reads                int
 }
 
-func newFakeAWS(t *testing.T, name string, c fnConfig) *fakeAWS {
-	f := &fakeAWS{t: t, name: name, latest: c, accountLimit: 1000, count: map[string]int{}, metrics: map[string]float64{}}
+func newFakeAWS(t testing.TB, name string, c fnConfig) *fakeAWS {
+	f := &fakeAWS{name: name, latest: c, accountLimit: 1000, count: map[string]int{}, metrics: map[string]float64{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -80,7 +79,7 @@ func (f *fakeAWS) withAlias(alias string) *fakeAWS {
 }
 
 // platform returns an adapter on the fake with a virtual clock.
-func (f *fakeAWS) platform(t *testing.T, clk *fakeClock, opts ...Option) *Platform {
+func (f *fakeAWS) platform(t testing.TB, clk *fakeClock, opts ...Option) *Platform {
 	t.Helper()
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 	lam, cw := NewClients(cfg, ClientOptions{Endpoint: f.srv.URL, QueryProtocol: true})
@@ -359,13 +358,13 @@ func intp(n int) *int { return &n }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func mustClients(t *testing.T, f *fakeAWS) LambdaAPI {
+func mustClients(f *fakeAWS) LambdaAPI {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 	lam, _ := NewClients(cfg, ClientOptions{Endpoint: f.srv.URL, QueryProtocol: true})
 	return lam
 }
 
-func mustCW(t *testing.T, f *fakeAWS) CloudWatchAPI {
+func mustCW(f *fakeAWS) CloudWatchAPI {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 	_, cw := NewClients(cfg, ClientOptions{Endpoint: f.srv.URL, QueryProtocol: true})
 	return cw

@@ -25,10 +25,10 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
-// MotoEnv is the environment variable holding the moto server's URL (set by .ci/moto.sh).
+// motoEnv is the environment variable holding the moto server's URL (set by .ci/moto.sh).
 const motoEnv = "LAMBDATUNE_MOTO_ENDPOINT"
 
-// countingTransport counts requests by "METHOD path" (Lambda) or Action (CloudWatch).
+// countingTransport records every request as "METHOD path" (CloudWatch calls are "POST /").
 type countingTransport struct {
 	mu    sync.Mutex
 	calls []string
