@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -26,6 +27,12 @@ type LambdaAPI interface {
 	GetAccountSettings(ctx context.Context, in *lambda.GetAccountSettingsInput, optFns ...func(*lambda.Options)) (*lambda.GetAccountSettingsOutput, error)
 }
 
+// AutoScalingAPI is the subset of *applicationautoscaling.Client the adapter calls (see
+// WithAutoScaling).
+type AutoScalingAPI interface {
+	DescribeScalableTargets(ctx context.Context, in *applicationautoscaling.DescribeScalableTargetsInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalableTargetsOutput, error)
+}
+
 // CloudWatchAPI is the subset of *cloudwatch.Client the adapter calls.
 type CloudWatchAPI interface {
 	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
@@ -33,8 +40,9 @@ type CloudWatchAPI interface {
 
 // Both SDK clients satisfy the interfaces.
 var (
-	_ LambdaAPI     = (*lambda.Client)(nil)
-	_ CloudWatchAPI = (*cloudwatch.Client)(nil)
+	_ LambdaAPI      = (*lambda.Client)(nil)
+	_ CloudWatchAPI  = (*cloudwatch.Client)(nil)
+	_ AutoScalingAPI = (*applicationautoscaling.Client)(nil)
 )
 
 // CloudWatchQueryProtocol makes a CloudWatch client speak the awsquery protocol instead of the

@@ -53,6 +53,8 @@
 // hour, a minimum dwell time between changes, reservations that always leave 100 unreserved in the
 // account, automatic rollback when errors or throttles after a change exceed a threshold, and
 // rollback of a change that fails part-way. WithDryRun logs the intended change and applies nothing.
+// WithAutoScaling refuses provisioned concurrency changes on an alias that Application Auto Scaling
+// manages, so that the tuner and target tracking do not fight.
 // Every decision (with AuditPolicy), limit, change, rollback and failure is written to a log/slog
 // audit log with the configuration before and after and the reason.
 //
@@ -63,7 +65,8 @@
 // GetFunctionConcurrency, PutFunctionConcurrency, DeleteFunctionConcurrency,
 // GetProvisionedConcurrencyConfig, PutProvisionedConcurrencyConfig,
 // DeleteProvisionedConcurrencyConfig on the function and its alias, lambda:GetAccountSettings and
-// cloudwatch:GetMetricData on "*". A dry run needs only the Get actions.
+// cloudwatch:GetMetricData on "*" (and application-autoscaling:DescribeScalableTargets with
+// WithAutoScaling). A dry run needs only the Get actions.
 //
 // # Emulators
 //

@@ -1,6 +1,7 @@
 package awsadapter
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,6 +29,10 @@ func (e *OpError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrManagedByAutoScaling is returned (wrapped) by Apply for a provisioned concurrency change on an
+// alias that Application Auto Scaling manages (see WithAutoScaling). Nothing is applied.
+var ErrManagedByAutoScaling = errors.New("awsadapter: provisioned concurrency is managed by Application Auto Scaling")
 
 // Part is one independently applied part of a configuration change.
 type Part string

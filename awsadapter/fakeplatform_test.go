@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/lambdatune/lambdatune"
@@ -787,5 +790,39 @@ func TestFakeAutomaticRollbackRule(t *testing.T) {
 				t.Errorf("rolled back = %v (AWS has %v), want %v", rolledBack, f.config(), tt.rollback)
 			}
 		})
+	}
+}
+
+// stubAutoScaling answers DescribeScalableTargets with fixed targets and counts calls.
+type stubAutoScaling struct {
+	targets []astypes.ScalableTarget
+	calls   int
+}
+
+func (s *stubAutoScaling) DescribeScalableTargets(_ context.Context, in *applicationautoscaling.DescribeScalableTargetsInput, _ ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalableTargetsOutput, error) {
+	s.calls++
+	if in.ServiceNamespace != astypes.ServiceNamespaceLambda || !slices.Equal(in.ResourceIds, []string{"function:fn:live"}) {
+		return nil, fmt.Errorf("unexpected query %+v", in)
+	}
+	return &applicationautoscaling.DescribeScalableTargetsOutput{ScalableTargets: s.targets}, nil
+}
+
+func TestFakeAutoScalingManaged(t *testing.T) {
+	f := newFakeAWS(t, "fn", fnConfig{256, 10, 512}).withAlias("live")
+	as := &stubAutoScaling{targets: []astypes.ScalableTarget{{MinCapacity: aws.Int32(1), MaxCapacity: aws.Int32(20)}}}
+	p := f.platform(t, newFakeClock(t0), WithAutoScaling(as))
+	ctx := context.Background()
+	err := p.Apply(ctx, cfg(256, 10, unreserved, 5))
+	if !errors.Is(err, ErrManagedByAutoScaling) {
+		t.Fatalf("Apply(provisioned 5) = %v, want ErrManagedByAutoScaling", err)
+	}
+	for _, op := range f.ops() {
+		if mutating(op) {
+			t.Errorf("called %s on an alias managed by Application Auto Scaling", op)
+		}
+	}
+	// Memory alone is the tuner's to change, without asking.
+	if err := p.Apply(ctx, cfg(512, 10, unreserved, 0)); err != nil || as.calls != 1 {
+		t.Errorf("Apply(memory) = %v after %d DescribeScalableTargets calls, want nil after 1", err, as.calls)
 	}
 }

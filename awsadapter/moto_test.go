@@ -16,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -342,5 +344,37 @@ func TestMotoCloudWatchRead(t *testing.T) {
 	}
 	if s := clk.Sleeps(); len(s) != 1 || s[0] != time.Minute {
 		t.Errorf("second Next slept %v, want [1m0s] (until the interval ended)", s)
+	}
+}
+
+// TestMotoAutoScalingManaged detects an Application Auto Scaling target on an alias's provisioned
+// concurrency (moto implements Application Auto Scaling, not the provisioned concurrency routes).
+func TestMotoAutoScalingManaged(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	fn := m.createFunction(t, 256, 10)
+	url := os.Getenv(motoEnv)
+	as := applicationautoscaling.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")},
+		func(o *applicationautoscaling.Options) { o.BaseEndpoint = aws.String(url) })
+	_, err := as.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: astypes.ServiceNamespaceLambda, ResourceId: aws.String("function:" + fn + ":live"),
+		ScalableDimension: astypes.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+		MinCapacity:       aws.Int32(1), MaxCapacity: aws.Int32(50),
+	})
+	if err != nil {
+		t.Fatalf("RegisterScalableTarget: %v", err)
+	}
+	for _, tt := range []struct {
+		alias   string
+		managed bool
+	}{{"live", true}, {"canary", false}} {
+		p := m.platform(t, fn, WithAlias(tt.alias), WithAutoScaling(as))
+		err := p.checkAutoScaling(ctx)
+		if got := errors.Is(err, ErrManagedByAutoScaling); got != tt.managed || (!tt.managed && err != nil) {
+			t.Errorf("alias %s: checkAutoScaling = %v, want managed = %v", tt.alias, err, tt.managed)
+		}
+		if tt.managed && !strings.Contains(err.Error(), "1..50") {
+			t.Errorf("error %q lacks the target's capacity", err)
+		}
 	}
 }

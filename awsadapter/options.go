@@ -146,6 +146,7 @@ type options struct {
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
 	rand        *rand.Rand
+	autoscaling AutoScalingAPI
 }
 
 // WithAlias tunes the alias name: provisioned concurrency and metrics are the alias's, and a new
@@ -198,6 +199,13 @@ func WithClock(now func() time.Time, sleep func(context.Context, time.Duration) 
 // WithRand sets the source of retry jitter. By default it is seeded from the function name and alias,
 // so runs are reproducible and different functions back off differently.
 func WithRand(r *rand.Rand) Option { return func(o *options) { o.rand = r } }
+
+// WithAutoScaling makes the adapter refuse to change provisioned concurrency on an alias whose
+// provisioned concurrency Application Auto Scaling manages (a scalable target on
+// lambda:function:ProvisionedConcurrency, as target tracking uses), so that the tuner and target
+// tracking do not fight. It costs one DescribeScalableTargets call per provisioned change and needs
+// application-autoscaling:DescribeScalableTargets.
+func WithAutoScaling(api AutoScalingAPI) Option { return func(o *options) { o.autoscaling = api } }
 
 func defaultOptions() options {
 	return options{

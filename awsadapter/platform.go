@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/lambdatune/lambdatune"
@@ -246,6 +248,31 @@ func (p *Platform) checkStatic(want lambdatune.Config) error {
 	return nil
 }
 
+// checkAutoScaling returns an error wrapping ErrManagedByAutoScaling when Application Auto Scaling
+// manages the alias's provisioned concurrency (only with WithAutoScaling).
+func (p *Platform) checkAutoScaling(ctx context.Context) error {
+	if p.o.autoscaling == nil || p.o.alias == "" {
+		return nil
+	}
+	id := "function:" + p.name + ":" + p.o.alias
+	out, err := call(ctx, p, "DescribeScalableTargets", func(ctx context.Context) (*applicationautoscaling.DescribeScalableTargetsOutput, error) {
+		return p.o.autoscaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
+			ServiceNamespace:  astypes.ServiceNamespaceLambda,
+			ResourceIds:       []string{id},
+			ScalableDimension: astypes.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if len(out.ScalableTargets) > 0 {
+		t := out.ScalableTargets[0]
+		return fmt.Errorf("awsadapter: function %q: %w (scalable target %s, capacity %d..%d): deregister it or leave Provisioned unchanged",
+			p.fn, ErrManagedByAutoScaling, id, aws.ToInt32(t.MinCapacity), aws.ToInt32(t.MaxCapacity))
+	}
+	return nil
+}
+
 // limits returns the account limits for the function whose current reservation is cur.
 func (p *Platform) limits(ctx context.Context, cur lambdatune.Config) (lambdatune.Limits, error) {
 	if p.o.limits != nil {
@@ -283,6 +310,11 @@ func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config, lim *
 	if want.Arch() != cur.Arch() {
 		return fmt.Errorf("awsadapter: function %q: %w", p.fn, &lambdatune.ConfigError{Field: "Architecture", Value: want.Arch(),
 			Allowed: fmt.Sprintf("the function's architecture %q (changing it needs new code: UpdateFunctionCode)", cur.Arch())})
+	}
+	if want.Provisioned != cur.Provisioned {
+		if err := p.checkAutoScaling(ctx); err != nil {
+			return err
+		}
 	}
 	if want.Reserved == cur.Reserved && (want.Provisioned == cur.Provisioned || want.Reserved.Set) {
 		return nil // the account's pool is unaffected
