@@ -30,8 +30,10 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/awsadapter"
 )
@@ -222,7 +224,13 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		awsadapter.WithGuardrails(g), awsadapter.WithLogger(logger),
 	}
 	if o.alias != "" {
-		adapterOpts = append(adapterOpts, awsadapter.WithAlias(o.alias))
+		// Never fight target tracking over the alias's provisioned concurrency.
+		as := applicationautoscaling.NewFromConfig(awsCfg, func(ao *applicationautoscaling.Options) {
+			if o.endpoint != "" {
+				ao.BaseEndpoint = aws.String(o.endpoint)
+			}
+		})
+		adapterOpts = append(adapterOpts, awsadapter.WithAlias(o.alias), awsadapter.WithAutoScaling(as))
 	}
 	var platform lambdatune.Platform
 	if o.emulator {
