@@ -1,0 +1,77 @@
+// Package awsadapter is a lambdatune.Platform on AWS: it reads and changes one Lambda function's
+// configuration through the Lambda API and observes it through CloudWatch, with the guardrails a
+// platform team needs before letting an automatic tuner near production.
+//
+// # Using it
+//
+//	awsCfg, err := config.LoadDefaultConfig(ctx)
+//	lam, cw := awsadapter.NewClients(awsCfg, awsadapter.ClientOptions{})
+//	p, err := awsadapter.New(lam, cw, "my-function", awsadapter.WithAlias("live"), awsadapter.WithDryRun(true))
+//	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: p, Policy: p.AuditPolicy(policy)})
+//	err = tuner.Run(ctx, 0)
+//
+// The SDK is used through two small interfaces, LambdaAPI and CloudWatchAPI, which *lambda.Client
+// and *cloudwatch.Client satisfy; tests point real clients at an emulator or an httptest server.
+// Nothing needs AWS credentials to compile or test.
+//
+// # What it reads and changes
+//
+// Config and State read the function's memory, timeout, ephemeral storage, architecture, State and
+// LastUpdateStatus (of the alias's version when an alias is tuned), its reserved concurrency, and the
+// alias's provisioned concurrency. Apply validates the requested configuration first
+// (lambdatune.Config.Validate, the account's limits from GetAccountSettings or WithLimits, and the
+// function's architecture, which only new code can change): a bad one is an error wrapping
+// *lambdatune.ConfigError and nothing is called. It then applies the changed parts in a safe order:
+// UpdateFunctionConfiguration and a wait until LastUpdateStatus is Successful; with an alias,
+// PublishVersion (of exactly the revision just updated) and UpdateAlias, since published versions are
+// immutable — refused when $LATEST carries unpublished code, runtime, handler, role, layers or
+// environment that publishing would deploy as well; Put/DeleteFunctionConcurrency;
+// Put/DeleteProvisionedConcurrencyConfig and a wait until READY (provisioned concurrency shrinks
+// before, and grows after, the reservation). When a part fails, Apply returns *ApplyError naming the
+// parts applied, the part that failed and those not attempted, rolls back to the last known good
+// configuration (Guardrails.RollbackOnFailure), and reports the configuration read back afterwards,
+// so a change that fails half-way never leaves the function in an unreported state.
+//
+// Next observes one interval with a single GetMetricData call: Invocations, Errors, Throttles
+// (Sum), Duration (Sum, Average, Maximum, p50, p90, p95, p99), ConcurrentExecutions (Maximum) and,
+// with an alias, ProvisionedConcurrencyUtilization (Maximum), ProvisionedConcurrencyInvocations and
+// ProvisionedConcurrencySpilloverInvocations (Sum). Intervals are aligned to CloudWatch periods; a
+// metric without datapoints is zero traffic. The cost is estimated with the simulator's price table
+// (lambdatune.DefaultPrices); Next documents the approximation.
+//
+// # Errors and retries
+//
+// TooManyRequestsException, ResourceConflictException (an update in progress) and throttled
+// CloudWatch calls are retried with exponential backoff and jitter (RetryPolicy) under the caller's
+// context, on an injectable clock, with jitter from a *rand.Rand (WithRand, WithClock). Every other
+// error surfaces at once as *OpError, naming the function and the operation and wrapping the SDK's
+// typed error. NewClients turns the SDK's own retryer off so that retries are not multiplied.
+//
+// # Guardrails
+//
+// On by default (DefaultGuardrails): user bounds per dimension, a maximum change per step and per
+// hour, a minimum dwell time between changes, reservations that always leave 100 unreserved in the
+// account, automatic rollback when errors or throttles after a change exceed a threshold, and
+// rollback of a change that fails part-way. WithDryRun logs the intended change and applies nothing.
+// WithAutoScaling refuses provisioned concurrency changes on an alias that Application Auto Scaling
+// manages, so that the tuner and target tracking do not fight.
+// Every decision (with AuditPolicy), limit, change, rollback and failure is written to a log/slog
+// audit log with the configuration before and after and the reason.
+//
+// # IAM
+//
+// The minimal IAM policy is in iam-policy.json next to this file and explained in README.md:
+// lambda:GetFunctionConfiguration, UpdateFunctionConfiguration, PublishVersion, UpdateAlias,
+// GetFunctionConcurrency, PutFunctionConcurrency, DeleteFunctionConcurrency,
+// GetProvisionedConcurrencyConfig, PutProvisionedConcurrencyConfig,
+// DeleteProvisionedConcurrencyConfig on the function and its alias, lambda:GetAccountSettings and
+// cloudwatch:GetMetricData on "*" (and application-autoscaling:DescribeScalableTargets with
+// WithAutoScaling). A dry run needs only the Get actions.
+//
+// # Emulators
+//
+// moto speaks the Lambda REST protocol but not CloudWatch's default Smithy RPCv2 CBOR: pass
+// ClientOptions{Endpoint: url, QueryProtocol: true} (or CloudWatchQueryProtocol). moto lacks
+// provisioned concurrency, GetAccountSettings (use WithLimits) and percentile statistics (use
+// WithPercentiles(false)); the package's tests cover those against an httptest server.
+package awsadapter

@@ -1,0 +1,110 @@
+package awsadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+)
+
+// RetryPolicy is how the adapter retries throttled and conflicting calls: exponential backoff with
+// "equal jitter" (each wait is uniform in [d/2, d], d = min(Max, Base·2^attempt)), under the caller's
+// context, on the adapter's clock.
+type RetryPolicy struct {
+	// MaxAttempts is the most calls per operation, the first included (>= 1).
+	MaxAttempts int
+	// Base is the first backoff, Max the largest (0 < Base <= Max).
+	Base, Max time.Duration
+}
+
+// DefaultRetryPolicy returns 8 attempts, 250 ms doubling up to 20 s: about 40 s of patience, enough for
+// an in-progress function update to finish.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 8, Base: 250 * time.Millisecond, Max: 20 * time.Second}
+}
+
+func (r RetryPolicy) validate() error {
+	if r.MaxAttempts < 1 {
+		return fmt.Errorf("awsadapter: RetryPolicy.MaxAttempts = %d, want >= 1", r.MaxAttempts)
+	}
+	if r.Base <= 0 || r.Max < r.Base {
+		return fmt.Errorf("awsadapter: RetryPolicy.Base = %v, Max = %v, want 0 < Base <= Max", r.Base, r.Max)
+	}
+	return nil
+}
+
+// retryableCodes are the error codes retried: Lambda's rate limit and update-in-progress conflict,
+// and the throttling codes of CloudWatch (awsquery and JSON/CBOR spellings) and the AWS SDKs.
+var retryableCodes = map[string]bool{
+	"TooManyRequestsException":  true, // Lambda: request rate or concurrency limit
+	"ResourceConflictException": true, // Lambda: an update is in progress
+	"Throttling":                true, // CloudWatch (awsquery)
+	"ThrottlingException":       true, // CloudWatch (JSON/CBOR), generic
+	"ThrottledException":        true,
+	"RequestLimitExceeded":      true,
+	"RequestThrottled":          true,
+	"RequestThrottledException": true,
+}
+
+// Retryable reports whether the adapter retries err: the throttling and conflict errors above, and
+// any HTTP 429 response. Everything else (missing functions, bad parameters, access denied, server
+// faults) surfaces at once.
+func Retryable(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && retryableCodes[ae.ErrorCode()] {
+		return true
+	}
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == 429
+}
+
+// backoff returns the wait before retry number attempt (0-based).
+func (p *Platform) backoff(attempt int) time.Duration {
+	d := p.o.retry.Max
+	if attempt < 40 {
+		if b := p.o.retry.Base << attempt; b > 0 && b < d {
+			d = b
+		}
+	}
+	half := d / 2
+	return half + time.Duration(p.o.rand.Int64N(int64(d-half)+1))
+}
+
+// call runs one AWS operation with retries and wraps a final error in *OpError.
+func call[T any](ctx context.Context, p *Platform, op string, f func(context.Context) (T, error)) (T, error) {
+	var zero T
+	for attempt := 0; ; attempt++ {
+		out, err := f(ctx)
+		if err == nil {
+			return out, nil
+		}
+		if ctx.Err() != nil || !Retryable(err) || attempt+1 >= p.o.retry.MaxAttempts {
+			return zero, &OpError{Function: p.fn, Op: op, Attempts: attempt + 1, Err: err}
+		}
+		d := p.backoff(attempt)
+		p.o.log.LogAttrs(ctx, slog.LevelDebug, "retrying AWS call", slog.String("function", p.fn),
+			slog.String("op", op), slog.Int("attempt", attempt+1), slog.Duration("backoff", d), slog.String("error", err.Error()))
+		if serr := p.o.sleep(ctx, d); serr != nil {
+			return zero, &OpError{Function: p.fn, Op: op, Attempts: attempt + 1, Err: errors.Join(err, serr)}
+		}
+	}
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

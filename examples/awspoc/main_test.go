@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+func TestRulePolicy(t *testing.T) {
+	r := RulePolicy{Low: 300, High: 900}
+	cur := lambdatune.Config{MemoryMB: 128, Timeout: 10 * time.Second, Reserved: lambdatune.Reserve(5), Architecture: lambdatune.ARM64}
+	tests := []struct {
+		invocations int64
+		period      time.Duration
+		want        int
+	}{
+		{0, time.Minute, 256}, {299, time.Minute, 256}, {300, time.Minute, 384}, {899, time.Minute, 384},
+		{900, time.Minute, 512}, {15, time.Second, 512}, {4, time.Second, 256},
+	}
+	for _, tt := range tests {
+		obs := lambdatune.Observation{Current: cur, History: []lambdatune.Metrics{{Invocations: tt.invocations, Period: tt.period}}}
+		d, err := r.Decide(context.Background(), obs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := cur
+		want.MemoryMB = tt.want
+		if d.Config != want || d.Reason == "" {
+			t.Errorf("%d invocations in %v: decided %v (%q), want %v", tt.invocations, tt.period, d.Config, d.Reason, want)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.apply || o.policy != "rule" || o.intervals != 5 || o.interval != time.Minute || o.delay != 2*time.Minute {
+		t.Errorf("defaults %+v: want a dry run of 5 one-minute intervals with the rule policy", o)
+	}
+	o, err = parseFlags([]string{"-emulator", "-endpoint", "http://127.0.0.1:1"}, io.Discard)
+	if err != nil || o.delay != 0 {
+		t.Errorf("-emulator: delay %v, err %v; want 0, nil", o.delay, err)
+	}
+	for _, bad := range [][]string{{"-intervals", "0"}, {"-policy", "rl"}, {"-low", "10", "-high", "5"}, {"-emulator"},
+		{"-emulator", "-endpoint", "x", "-alias", "live"}, {"extra"}} {
+		if _, err := parseFlags(bad, io.Discard); err == nil {
+			t.Errorf("parseFlags(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+// TestRunAgainstMoto runs the command once against the emulator (see .ci/moto.sh).
+func TestRunAgainstMoto(t *testing.T) {
+	url := os.Getenv("LAMBDATUNE_MOTO_ENDPOINT")
+	if url == "" {
+		t.Skip("LAMBDATUNE_MOTO_ENDPOINT is not set: this test needs the moto AWS emulator (source .ci/moto.sh; start_moto)")
+	}
+	dir := t.TempDir()
+	o, err := parseFlags([]string{"-endpoint", url, "-emulator", "-interval", "1s", "-intervals", "3", "-apply", "-min-dwell", "0",
+		"-function", fmt.Sprintf("lt-awspoc-test-%d", time.Now().UnixNano()%1e9), "-out", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), o, &out, io.Discard); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "summary") || !strings.Contains(out.String(), "applied") {
+		t.Errorf("output lacks the summary or an applied decision:\n%s", out.String())
+	}
+	f, err := os.Open(filepath.Join(dir, "intervals.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 {
+		t.Errorf("intervals.csv has %d rows, want a header and 3 intervals", len(rows))
+	}
+	for _, name := range []string{"load.png", "memory.png", "audit.jsonl"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
+	}
+}
