@@ -40,15 +40,20 @@ stop_moto() {
 
 # start_moto starts moto_server and exports LAMBDATUNE_MOTO_ENDPOINT.
 start_moto() {
-	if ! command -v moto_server >/dev/null 2>&1; then
-		echo "moto.sh: moto_server not found (pip install 'moto[server]')" >&2
+	local -a server
+	if command -v moto_server >/dev/null 2>&1; then
+		server=(moto_server)
+	elif python3 -c 'import moto.server' >/dev/null 2>&1; then
+		server=(python3 -m moto.server)
+	else
+		echo "moto.sh: neither moto_server nor python3's moto.server found (pip install 'moto[server]')" >&2
 		return 1
 	fi
 	local port url
 	port=$(moto_free_port) || return 1
 	url="http://127.0.0.1:$port"
 	MOTO_LOG=$(mktemp -t moto.XXXXXX.log)
-	moto_server -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
+	"${server[@]}" -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
 	MOTO_PID=$!
 	local prev
 	prev=$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")
