@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -314,19 +313,6 @@ func BenchmarkGBDTTrainSeed(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-func TestGBDTTrainTimeLog(t *testing.T) {
-	if testing.Short() {
-		t.Skip()
-	}
-	x, y := seedData(t, true)
-	tr, _ := split80(x, y, 7)
-	start := time.Now()
-	if _, err := Train(context.Background(), tr, seedParams()); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("seed parity training took %v (informational, not asserted)", time.Since(start))
 }
 
 // TestWrittenLayoutIsXGBoosts checks the layout XGBoost's predictor relies
