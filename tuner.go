@@ -33,7 +33,8 @@ type Step struct {
 	Forecast []float64
 	// Decision is the policy's choice for the next interval.
 	Decision Decision
-	// Applied says whether the decision changed the configuration (false when it kept it).
+	// Applied says whether the decision was applied (false when it kept the configuration, or when
+	// applying failed and TunerConfig.OnApplyError let the loop go on).
 	Applied bool
 }
 
@@ -50,6 +51,11 @@ type TunerConfig struct {
 	HistoryLen int
 	// OnStep, if set, is called after every step (for logging, CSV output, progress).
 	OnStep func(Step)
+	// OnApplyError, if set, is called when the platform refuses or fails to apply a decision. It
+	// returns nil to go on with the configuration the platform reports (for example after the AWS
+	// adapter rolled a half-applied change back), or an error to stop the loop. When it is nil the
+	// loop stops at the first such error.
+	OnApplyError func(step int, d Decision, err error) error
 }
 
 // Tuner runs the closed loop: observe an interval, forecast, decide, apply.
@@ -129,10 +135,15 @@ func (t *Tuner) Step(ctx context.Context) error {
 	}
 	applied := false
 	if d.Config != cur {
-		if err := t.cfg.Platform.Apply(ctx, d.Config); err != nil {
+		err := t.cfg.Platform.Apply(ctx, d.Config)
+		if err != nil && t.cfg.OnApplyError != nil {
+			err = t.cfg.OnApplyError(idx, d, err)
+		} else if err == nil {
+			applied = true
+		}
+		if err != nil {
 			return fmt.Errorf("lambdatune: step %d: apply %v: %w", idx, d.Config, err)
 		}
-		applied = true
 	}
 	t.steps++
 	if t.cfg.OnStep != nil {

@@ -17,12 +17,14 @@ type fakePlatform struct {
 	i       int
 	applied []Config
 	failAt  int // Apply call index that fails, -1 for none
+	calls   int // Apply calls so far
 }
 
 func (f *fakePlatform) Config(context.Context) (Config, error) { return f.cfg, nil }
 
 func (f *fakePlatform) Apply(_ context.Context, c Config) error {
-	if len(f.applied) == f.failAt {
+	f.calls++
+	if f.calls-1 == f.failAt {
 		return errors.New("boom")
 	}
 	if err := c.Validate(); err != nil {
@@ -115,6 +117,31 @@ func TestTunerErrors(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Field != "MemoryMB" {
 		t.Errorf("invalid decision: err = %v, want a *ConfigError for MemoryMB", err)
 	}
+	// OnApplyError decides whether a failed apply stops the loop.
+	p = &fakePlatform{cfg: DefaultConfig(), load: []int64{1, 2, 3}, failAt: 0}
+	want := DefaultConfig()
+	want.MemoryMB = 256
+	var failures []int
+	var appliedFlags []bool
+	tu, _ = NewTuner(TunerConfig{Platform: p, Policy: Fixed(want),
+		OnApplyError: func(step int, d Decision, err error) error { failures = append(failures, step); return nil },
+		OnStep:       func(s Step) { appliedFlags = append(appliedFlags, s.Applied) }})
+	if err := tu.Run(context.Background(), 3); err != nil {
+		t.Fatalf("OnApplyError returned nil, but the loop stopped: %v", err)
+	}
+	if diff := cmp.Diff([]int{0}, failures); diff != "" {
+		t.Errorf("failed steps (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]bool{false, true, false}, appliedFlags); diff != "" {
+		t.Errorf("Applied flags (-want +got):\n%s", diff)
+	}
+	p = &fakePlatform{cfg: DefaultConfig(), load: []int64{1, 2, 3}, failAt: 0}
+	stop := errors.New("stop here")
+	tu, _ = NewTuner(TunerConfig{Platform: p, Policy: Fixed(want), OnApplyError: func(int, Decision, error) error { return stop }})
+	if err := tu.Run(context.Background(), 3); !errors.Is(err, stop) {
+		t.Errorf("OnApplyError's error not returned: %v", err)
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := tu.Run(ctx, 0); !errors.Is(err, context.Canceled) {
