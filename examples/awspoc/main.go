@@ -259,6 +259,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Platform: platform,
 		Policy:   p.AuditPolicy(pol),
 		OnStep:   func(s lambdatune.Step) { rep.step(s, p.LastOutcome()) },
+		// A change that failed but whose outcome is known (applied parts rolled back, or the
+		// configuration read back) is logged and the loop goes on from what is in force; anything
+		// else stops it.
+		OnApplyError: func(step int, d lambdatune.Decision, err error) error {
+			var ae *awsadapter.ApplyError
+			if errors.As(err, &ae) && ae.NowKnown {
+				fmt.Fprintf(stdout, "interval %d: change to %v failed, now %v: %v\n", step, d.Config, ae.Now, err)
+				return nil
+			}
+			return err
+		},
 	})
 	if err != nil {
 		return err
