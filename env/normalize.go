@@ -194,3 +194,19 @@ func (v *VecNormalize) SetStats(s NormStats) error {
 	v.obsRMS, v.retRMS = s.Obs.Clone(), s.Return.Clone()
 	return nil
 }
+
+// SyncObsNormalizer copies the current observation statistics into dst (allocating it
+// if nil) and returns it; it returns nil if observations are not normalized. Unlike
+// ObsNormalizer it does not allocate once dst exists, so learners call it every update.
+func (v *VecNormalize) SyncObsNormalizer(dst *ObsNormalizer) *ObsNormalizer {
+	if v.cfg.DisableObs {
+		return nil
+	}
+	if dst == nil || dst.Stats == nil || len(dst.Stats.Mean) != len(v.obsRMS.Mean) {
+		return v.ObsNormalizer()
+	}
+	copy(dst.Stats.Mean, v.obsRMS.Mean)
+	copy(dst.Stats.Var, v.obsRMS.Var)
+	dst.Stats.Count, dst.Clip, dst.Epsilon = v.obsRMS.Count, v.cfg.ClipObs, v.cfg.Epsilon
+	return dst
+}

@@ -320,3 +320,36 @@ func activateGrad(a Activation, d, y []float64) {
 		}
 	}
 }
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Activation) MarshalText() ([]byte, error) {
+	if a != Identity && a != Tanh && a != ReLU {
+		return nil, fmt.Errorf("nn: unknown activation %d", int(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Activation) UnmarshalText(b []byte) error {
+	v, err := ParseActivation(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// Output returns rows [row0, row0+n) of the network output stored in the tape by
+// earlier Forward calls.
+func (t *Tape) Output(row0, n int) []float64 {
+	last := t.acts[len(t.acts)-1]
+	w := len(last) / t.cap
+	return last[row0*w : (row0+n)*w]
+}
+
+// Input returns rows [row0, row0+n) of the inputs stored in the tape by earlier
+// Forward calls.
+func (t *Tape) Input(row0, n int) []float64 {
+	w := len(t.acts[0]) / t.cap
+	return t.acts[0][row0*w : (row0+n)*w]
+}

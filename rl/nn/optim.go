@@ -116,3 +116,26 @@ func ClipGradNorm(grads []float64, maxNorm float64) float64 {
 	}
 	return norm
 }
+
+// SetState restores the running average saved from State.
+func (o *RMSprop) SetState(sq []float64) error {
+	if len(sq) != len(o.sq) {
+		return fmt.Errorf("nn: RMSprop state has %d values, need %d", len(sq), len(o.sq))
+	}
+	copy(o.sq, sq)
+	return nil
+}
+
+// State returns the first and second moment estimates and the step count (for saving).
+func (o *Adam) State() (m, v []float64, t int) { return o.m, o.v, o.t }
+
+// SetState restores a state saved from State.
+func (o *Adam) SetState(m, v []float64, t int) error {
+	if len(m) != len(o.m) || len(v) != len(o.v) || t < 0 {
+		return fmt.Errorf("nn: Adam state has %d/%d values and step %d, need %d values each and step ≥ 0", len(m), len(v), t, len(o.m))
+	}
+	copy(o.m, m)
+	copy(o.v, v)
+	o.t = t
+	return nil
+}
