@@ -405,3 +405,24 @@ func TestLearnRejectsMismatchedEnv(t *testing.T) {
 		t.Error("short observation accepted")
 	}
 }
+
+func TestCloneIsIndependent(t *testing.T) {
+	v := cartPoleVec(t, 2)
+	cfg := DefaultConfig()
+	cfg.LRSchedule = LinearSchedule(1e-3, 0)
+	m := newModel(t, v, cfg)
+	if err := m.Learn(context.Background(), v, 500); err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(m.params, c.params) || c.cfg.LRSchedule == nil {
+		t.Fatal("clone differs from the original")
+	}
+	c.params[0] += 1
+	if m.params[0] == c.params[0] {
+		t.Fatal("clone shares parameters with the original")
+	}
+}

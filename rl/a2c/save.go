@@ -2,6 +2,7 @@ package a2c
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -322,4 +323,20 @@ func (m *Model) SetLRSchedule(s Schedule) error {
 	}
 	m.cfg.LRSchedule = s
 	return nil
+}
+
+// Clone returns a deep copy of the model (parameters, optimizer state, observation
+// normalizer, schedule and counters) without its rollout state, e.g. to run Predict on
+// several goroutines (a Model is not safe for concurrent use).
+func (m *Model) Clone() (*Model, error) {
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		return nil, fmt.Errorf("a2c: Clone: %w", err)
+	}
+	c, err := Load(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("a2c: Clone: %w", err)
+	}
+	c.cfg.LRSchedule = m.cfg.LRSchedule
+	return c, nil
 }
