@@ -91,8 +91,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.LRSchedule == nil && !(c.LearningRate > 0 && finite(c.LearningRate)):
 		return fmt.Errorf("a2c: LearningRate = %v, must be > 0", c.LearningRate)
-	case c.NSteps < 1:
-		return fmt.Errorf("a2c: NSteps = %d, must be ≥ 1", c.NSteps)
+	case c.NSteps < 1 || c.NSteps > 1<<20:
+		return fmt.Errorf("a2c: NSteps = %d, must be in [1, %d]", c.NSteps, 1<<20)
 	case !(c.Gamma >= 0 && c.Gamma <= 1):
 		return fmt.Errorf("a2c: Gamma = %v, must be in [0, 1]", c.Gamma)
 	case !(c.GAELambda >= 0 && c.GAELambda <= 1):
@@ -118,13 +118,20 @@ func (c Config) Validate() error {
 	}
 	for name, net := range map[string][]int{"PolicyNet": c.PolicyNet, "ValueNet": c.ValueNet} {
 		for i, s := range net {
-			if s < 1 {
-				return fmt.Errorf("a2c: %s[%d] = %d, must be ≥ 1", name, i, s)
+			if s < 1 || s > maxLayer {
+				return fmt.Errorf("a2c: %s[%d] = %d, must be in [1, %d]", name, i, s, maxLayer)
 			}
 		}
 	}
 	return nil
 }
+
+// maxLayer and maxParams bound network sizes so that a corrupt config or model file
+// cannot make New allocate unbounded memory.
+const (
+	maxLayer  = 1 << 16
+	maxParams = 1 << 27
+)
 
 func (c Config) lr(progressRemaining float64) float64 {
 	if c.LRSchedule != nil {

@@ -57,3 +57,29 @@ func TestFormatV1Golden(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzLoad feeds mutated model files to Load: it must return an error or a model that
+// saves and loads back to the same parameters, never panic.
+func FuzzLoad(f *testing.F) {
+	if b, err := os.ReadFile(goldenV1); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"format":"lambdatune/a2c","version":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Load(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := m.Save(&buf); err != nil {
+			return // e.g. NaN parameters cannot be saved
+		}
+		m2, err := Load(&buf)
+		if err != nil {
+			t.Fatalf("re-loading a saved model: %v", err)
+		}
+		if len(m2.params) != len(m.params) {
+			t.Fatal("round trip changed the parameter count")
+		}
+	})
+}

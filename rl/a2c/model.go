@@ -86,7 +86,15 @@ func New(obs, act env.Space, cfg Config) (*Model, error) {
 	in := box.Dim()
 	piSizes := append(append([]int{in}, cfg.PolicyNet...), m.nOut)
 	vfSizes := append(append([]int{in}, cfg.ValueNet...), 1)
+	for _, s := range append(piSizes, vfSizes...) {
+		if s > maxLayer {
+			return nil, fmt.Errorf("a2c: a layer of %d units (observation or action size) exceeds %d", s, maxLayer)
+		}
+	}
 	np, nv := nn.NumParams(piSizes), nn.NumParams(vfSizes)
+	if np+nv > maxParams {
+		return nil, fmt.Errorf("a2c: the networks would have %d parameters, more than %d", np+nv, maxParams)
+	}
 	total := np + nv
 	if m.kind == gaussian {
 		total += m.actDim
