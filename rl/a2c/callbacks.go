@@ -135,8 +135,11 @@ func (e *Eval) OnUpdate(p *Progress) error {
 // Checkpoint is a callback that saves the model every EveryTimesteps steps to
 // Dir/<Prefix>_<timesteps>_steps.json, like SB3's CheckpointCallback.
 type Checkpoint struct {
-	Dir            string
-	Prefix         string
+	// Dir is created if needed.
+	Dir string
+	// Prefix of the file names; empty means "a2c".
+	Prefix string
+	// EveryTimesteps is the period in environment steps (≥ 1).
 	EveryTimesteps int64
 	next           int64
 }
