@@ -177,7 +177,6 @@ func (m *Model) Learn(ctx context.Context, venv env.VecEnv, totalTimesteps int64
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ro.newEps = ro.newEps[:0]
 		if err := m.collect(); err != nil {
 			return err
 		}
@@ -235,6 +234,7 @@ func (m *Model) RecentReturns() []float64 {
 // and advantages.
 func (m *Model) collect() error {
 	ro := m.ro
+	ro.newEps = ro.newEps[:0]
 	n, obsDim, actDim, nOut := ro.nEnvs, m.obsSpace.Dim(), m.actDim, m.nOut
 	gamma := m.cfg.Gamma
 	for step := 0; step < m.cfg.NSteps; step++ {
