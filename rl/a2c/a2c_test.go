@@ -432,3 +432,42 @@ func TestCloneIsIndependent(t *testing.T) {
 		t.Fatal("clone shares parameters with the original")
 	}
 }
+
+func TestPredictBatchMatchesPredict(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func() (env.Env, error)
+	}{
+		{"cartpole", func() (env.Env, error) { return cartpole.New(cartpole.Config{}) }},
+		{"multidiscrete", newMatchEnv},
+		{"gaussian", newReachEnv},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVec(t, 2, tc.make)
+			vn, _ := env.NewVecNormalize(v, env.VecNormalizeConfig{})
+			m := newModel(t, vn, DefaultConfig())
+			if err := m.Learn(context.Background(), vn, 1000); err != nil {
+				t.Fatal(err)
+			}
+			d, a := m.obsSpace.Dim(), m.actDim
+			const n = 7
+			obs := make([]float64, n*d)
+			for i := range obs {
+				obs[i] = float64(i%5) * 0.2
+			}
+			got := make([]float64, n*a)
+			if err := m.PredictBatch(got, obs, true); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				want, _ := m.Predict(obs[i*d:(i+1)*d], true)
+				if !cmp.Equal(want, got[i*a:(i+1)*a]) {
+					t.Fatalf("row %d: batch %v, single %v", i, got[i*a:(i+1)*a], want)
+				}
+			}
+			if err := m.PredictBatch(got[:1], obs, true); err == nil {
+				t.Error("short dst accepted")
+			}
+		})
+	}
+}

@@ -39,3 +39,22 @@ func BenchmarkA2CPredict(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkA2CPredictBatch measures deterministic PredictBatch on 64 CartPole
+// observations; ns/obs is the cost per observation.
+func BenchmarkA2CPredictBatch(b *testing.B) {
+	v := cartPoleVec(b, 1)
+	m := newModel(b, v, DefaultConfig())
+	obs := make([]float64, 64*4)
+	for i := range obs {
+		obs[i] = float64(i%9-4) * 0.01
+	}
+	dst := make([]float64, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.PredictBatch(dst, obs, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*64), "ns/obs")
+}

@@ -50,6 +50,8 @@ type Model struct {
 	act1             []float64
 	std              []float64
 	actLow, actHigh  []float64 // Gaussian only
+	piTapeN          *nn.Tape  // PredictBatch, grown on demand
+	obsN             []float64
 
 	ro *rollout
 }
@@ -206,6 +208,45 @@ func (m *Model) Predict(obs []float64, deterministic bool) ([]float64, error) {
 		m.clipAction(m.act1, m.act1)
 	}
 	return m.act1, nil
+}
+
+// PredictBatch writes into dst (n×ActionDim) the actions for the n raw observations
+// in obs (n×ObsDim, row-major), like Predict on each row but in one batched pass. It
+// allocates only when n exceeds every earlier batch size.
+func (m *Model) PredictBatch(dst, obs []float64, deterministic bool) error {
+	d := m.obsSpace.Dim()
+	if len(obs)%d != 0 || len(obs) == 0 {
+		return fmt.Errorf("a2c: PredictBatch got %d observation values, need a non-zero multiple of %d", len(obs), d)
+	}
+	n := len(obs) / d
+	if len(dst) != n*m.actDim {
+		return fmt.Errorf("a2c: PredictBatch dst has %d values, need %d rows × %d", len(dst), n, m.actDim)
+	}
+	if m.piTapeN == nil || m.piTapeN.Cap() < n {
+		m.piTapeN = m.pi.NewTape(n)
+		m.obsN = make([]float64, n*d)
+	}
+	x := obs
+	if m.obsNorm != nil {
+		x = m.obsN[:len(obs)]
+		m.obsNorm.Normalize(x, obs)
+	}
+	out, err := m.pi.Forward(m.piTapeN, x, 0, n)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		row, act := out[i*m.nOut:(i+1)*m.nOut], dst[i*m.actDim:(i+1)*m.actDim]
+		if deterministic {
+			m.mode(row, act)
+		} else {
+			m.sample(row, act)
+		}
+	}
+	if m.kind == gaussian {
+		m.clipAction(dst, dst)
+	}
+	return nil
 }
 
 // Value returns the critic's estimate V(obs) for one raw observation.
