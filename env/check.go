@@ -39,7 +39,9 @@ func Check(e Env) error {
 		trace = append(trace, obs...)
 		act := make([]float64, actSp.Dim())
 		for step := 0; step < 200; step++ {
-			actSp.Sample(rng, act)
+			if err := actSp.Sample(rng, act); err != nil {
+				return trace, err
+			}
 			if !actSp.Contains(act) {
 				return trace, fmt.Errorf("action space %v sampled %v, which it does not contain", actSp, act)
 			}

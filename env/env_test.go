@@ -60,10 +60,24 @@ func TestSpacesSampleContains(t *testing.T) {
 	for _, sp := range []env.Space{d, md, b} {
 		x := make([]float64, sp.Dim())
 		for i := 0; i < 1000; i++ {
-			sp.Sample(rng, x)
+			if err := sp.Sample(rng, x); err != nil {
+				t.Fatal(err)
+			}
 			if !sp.Contains(x) {
 				t.Fatalf("%v sampled %v outside itself", sp, x)
 			}
+		}
+	}
+}
+
+func TestSampleRejectsWrongLength(t *testing.T) {
+	d, _ := env.NewDiscrete(2)
+	md, _ := env.NewMultiDiscrete([]int{2, 2})
+	b := mustBox(t, []float64{0}, []float64{1})
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, sp := range []env.Space{d, md, b} {
+		if err := sp.Sample(rng, make([]float64, 3)); err == nil {
+			t.Errorf("%v sampled into 3 values", sp)
 		}
 	}
 }

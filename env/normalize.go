@@ -102,9 +102,13 @@ func (v *VecNormalize) Reset(seed Seed) ([]float64, error) {
 	clear(v.returns)
 	copy(v.rawObs, obs)
 	if v.Training && !v.cfg.DisableObs {
-		v.obsRMS.Update(obs, v.inner.NumEnvs())
+		if err := v.obsRMS.Update(obs, v.inner.NumEnvs()); err != nil {
+			return nil, err
+		}
 	}
-	v.normObs(v.obs, obs)
+	if err := v.normObs(v.obs, obs); err != nil {
+		return nil, err
+	}
 	return v.obs, nil
 }
 
@@ -118,14 +122,20 @@ func (v *VecNormalize) Step(actions []float64) (VecStep, error) {
 	copy(v.rawObs, s.Obs)
 	copy(v.rawRewards, s.Rewards)
 	if v.Training && !v.cfg.DisableObs {
-		v.obsRMS.Update(s.Obs, n)
+		if err := v.obsRMS.Update(s.Obs, n); err != nil {
+			return s, err
+		}
 	}
-	v.normObs(v.obs, s.Obs)
+	if err := v.normObs(v.obs, s.Obs); err != nil {
+		return s, err
+	}
 	if v.Training {
 		for i, r := range s.Rewards {
 			v.returns[i] = v.returns[i]*v.cfg.Gamma + r
 		}
-		v.retRMS.Update(v.returns, n)
+		if err := v.retRMS.Update(v.returns, n); err != nil {
+			return s, err
+		}
 	}
 	if v.cfg.DisableReward {
 		copy(v.rewards, s.Rewards)
@@ -138,7 +148,9 @@ func (v *VecNormalize) Step(actions []float64) (VecStep, error) {
 	d := len(v.obs) / n
 	for i := 0; i < n; i++ {
 		if s.Done(i) {
-			v.normObs(v.finalObs[i*d:(i+1)*d], s.FinalObs[i*d:(i+1)*d])
+			if err := v.normObs(v.finalObs[i*d:(i+1)*d], s.FinalObs[i*d:(i+1)*d]); err != nil {
+				return s, err
+			}
 			v.returns[i] = 0
 		}
 	}
@@ -146,13 +158,13 @@ func (v *VecNormalize) Step(actions []float64) (VecStep, error) {
 	return s, nil
 }
 
-func (v *VecNormalize) normObs(dst, src []float64) {
+func (v *VecNormalize) normObs(dst, src []float64) error {
 	if v.cfg.DisableObs {
 		copy(dst, src)
-		return
+		return nil
 	}
 	o := ObsNormalizer{Stats: v.obsRMS, Clip: v.cfg.ClipObs, Epsilon: v.cfg.Epsilon}
-	o.Normalize(dst, src)
+	return o.Normalize(dst, src)
 }
 
 // OriginalObs returns the raw observations of the last Reset or Step (SB3 get_original_obs).

@@ -14,8 +14,9 @@ type Space interface {
 	Dim() int
 	// Contains reports whether x is a point of the space.
 	Contains(x []float64) bool
-	// Sample writes a random point of the space into dst, which must have length Dim.
-	Sample(rng *rand.Rand, dst []float64)
+	// Sample writes a random point of the space into dst; it fails if dst does not
+	// have length Dim.
+	Sample(rng *rand.Rand, dst []float64) error
 	// String describes the space in Gymnasium's notation.
 	String() string
 }
@@ -46,7 +47,20 @@ func (d Discrete) Contains(x []float64) bool {
 }
 
 // Sample writes a uniform element into dst[0].
-func (d Discrete) Sample(rng *rand.Rand, dst []float64) { dst[0] = float64(rng.IntN(d.n)) }
+func (d Discrete) Sample(rng *rand.Rand, dst []float64) error {
+	if err := checkDst(d, dst); err != nil {
+		return err
+	}
+	dst[0] = float64(rng.IntN(d.n))
+	return nil
+}
+
+func checkDst(s Space, dst []float64) error {
+	if len(dst) != s.Dim() {
+		return fmt.Errorf("env: %v.Sample: dst has %d values, need %d", s, len(dst), s.Dim())
+	}
+	return nil
+}
 
 // String implements fmt.Stringer.
 func (d Discrete) String() string { return fmt.Sprintf("Discrete(%d)", d.n) }
@@ -91,10 +105,14 @@ func (m MultiDiscrete) Contains(x []float64) bool {
 }
 
 // Sample writes a uniform point into dst.
-func (m MultiDiscrete) Sample(rng *rand.Rand, dst []float64) {
+func (m MultiDiscrete) Sample(rng *rand.Rand, dst []float64) error {
+	if err := checkDst(m, dst); err != nil {
+		return err
+	}
 	for i, n := range m.nvec {
 		dst[i] = float64(rng.IntN(n))
 	}
+	return nil
 }
 
 // String implements fmt.Stringer.
@@ -191,7 +209,10 @@ func (b *Box) Contains(x []float64) bool {
 // Sample writes a random point into dst with Gymnasium's rule: uniform on bounded
 // elements, standard normal on unbounded ones, and a shifted exponential on elements
 // bounded on one side only.
-func (b *Box) Sample(rng *rand.Rand, dst []float64) {
+func (b *Box) Sample(rng *rand.Rand, dst []float64) error {
+	if err := checkDst(b, dst); err != nil {
+		return err
+	}
 	for i := range b.low {
 		lo, hi := b.low[i], b.high[i]
 		li, hiInf := math.IsInf(lo, 0), math.IsInf(hi, 0)
@@ -206,6 +227,7 @@ func (b *Box) Sample(rng *rand.Rand, dst []float64) {
 			dst[i] = lo + rng.ExpFloat64()
 		}
 	}
+	return nil
 }
 
 // String implements fmt.Stringer.

@@ -252,10 +252,13 @@ func NewRunningMeanStd(dim int) *RunningMeanStd {
 	return r
 }
 
-// Update folds a batch of n row vectors (x is n×dim) into the statistics. It uses the
-// population variance of the batch, as NumPy's var does.
-func (r *RunningMeanStd) Update(x []float64, n int) {
+// Update folds a batch of n ≥ 1 row vectors (x is n×dim) into the statistics. It uses
+// the population variance of the batch, as NumPy's var does.
+func (r *RunningMeanStd) Update(x []float64, n int) error {
 	dim := len(r.Mean)
+	if n < 1 || len(x) != n*dim || len(r.Var) != dim {
+		return fmt.Errorf("env: RunningMeanStd.Update: %d values for %d rows of dimension %d", len(x), n, dim)
+	}
 	bc := float64(n)
 	tot := r.Count + bc
 	for j := 0; j < dim; j++ {
@@ -276,6 +279,7 @@ func (r *RunningMeanStd) Update(x []float64, n int) {
 		r.Var[j] = m2 / tot
 	}
 	r.Count = tot
+	return nil
 }
 
 // Clone returns a deep copy.
@@ -292,12 +296,16 @@ type ObsNormalizer struct {
 	Epsilon float64         `json:"epsilon"`
 }
 
-// Normalize writes the normalized rows of src (n×dim) into dst.
-func (o *ObsNormalizer) Normalize(dst, src []float64) {
+// Normalize writes the normalized rows of src (n×dim) into dst (same length).
+func (o *ObsNormalizer) Normalize(dst, src []float64) error {
 	dim := len(o.Stats.Mean)
+	if len(dst) != len(src) || dim == 0 || len(src)%dim != 0 || len(o.Stats.Var) != dim {
+		return fmt.Errorf("env: ObsNormalizer.Normalize: %d source and %d destination values for dimension %d", len(src), len(dst), dim)
+	}
 	for i, x := range src {
 		j := i % dim
 		v := (x - o.Stats.Mean[j]) / math.Sqrt(o.Stats.Var[j]+o.Epsilon)
 		dst[i] = min(max(v, -o.Clip), o.Clip)
 	}
+	return nil
 }

@@ -92,7 +92,8 @@ func TestSameSeedSameRun(t *testing.T) {
 func lossAt(m *Model) float64 {
 	ro := m.ro
 	B := ro.B
-	obs := append([]float64(nil), ro.piTape.Input(0, B)...)
+	in, _ := ro.piTape.Input(0, B)
+	obs := append([]float64(nil), in...)
 	pt, vt := m.pi.NewTape(B), m.vf.NewTape(B)
 	out, _ := m.pi.Forward(pt, obs, 0, B)
 	vals, _ := m.vf.Forward(vt, obs, 0, B)

@@ -358,7 +358,7 @@ func (m *Model) computeGrads(p *Progress) {
 		}
 	}
 	clear(m.grads)
-	out := ro.piTape.Output(0, B)
+	out, _ := ro.piTape.Output(0, B) // B is the tape's capacity
 	var policyLoss, entropySum float64
 	nOut, actDim := m.nOut, m.actDim
 	entCoef := m.cfg.EntCoef

@@ -182,7 +182,9 @@ func (m *Model) prepObs(obs []float64) ([]float64, error) {
 	if m.obsNorm == nil {
 		return obs, nil
 	}
-	m.obsNorm.Normalize(m.obs1, obs)
+	if err := m.obsNorm.Normalize(m.obs1, obs); err != nil {
+		return nil, fmt.Errorf("a2c: %w", err)
+	}
 	return m.obs1, nil
 }
 
@@ -229,7 +231,9 @@ func (m *Model) PredictBatch(dst, obs []float64, deterministic bool) error {
 	x := obs
 	if m.obsNorm != nil {
 		x = m.obsN[:len(obs)]
-		m.obsNorm.Normalize(x, obs)
+		if err := m.obsNorm.Normalize(x, obs); err != nil {
+			return fmt.Errorf("a2c: %w", err)
+		}
 	}
 	out, err := m.pi.Forward(m.piTapeN, x, 0, n)
 	if err != nil {

@@ -154,14 +154,17 @@ func (m *MLP) InitOrthogonal(rng *rand.Rand, hiddenGain, outGain float64) {
 		if i == len(m.layers)-1 {
 			g = outGain
 		}
-		Orthogonal(rng, l.W, l.Out, l.In, g)
+		_ = Orthogonal(rng, l.W, l.Out, l.In, g) // sizes are consistent by construction
 		clear(l.B)
 	}
 }
 
 // Orthogonal fills w (rows×cols, row-major) with a (semi-)orthogonal matrix times gain,
 // like torch.nn.init.orthogonal_.
-func Orthogonal(rng *rand.Rand, w []float64, rows, cols int, gain float64) {
+func Orthogonal(rng *rand.Rand, w []float64, rows, cols int, gain float64) error {
+	if rows < 1 || cols < 1 || len(w) != rows*cols {
+		return fmt.Errorf("nn: Orthogonal needs rows, cols ≥ 1 and len(w) = rows×cols, got %d×%d and %d values", rows, cols, len(w))
+	}
 	r, c := rows, cols
 	if rows < cols {
 		r, c = cols, rows
@@ -191,6 +194,7 @@ func Orthogonal(rng *rand.Rand, w []float64, rows, cols int, gain float64) {
 			}
 		}
 	}
+	return nil
 }
 
 // Tape holds the activations of forward passes of one MLP on up to Cap rows, for a
@@ -340,16 +344,22 @@ func (a *Activation) UnmarshalText(b []byte) error {
 }
 
 // Output returns rows [row0, row0+n) of the network output stored in the tape by
-// earlier Forward calls.
-func (t *Tape) Output(row0, n int) []float64 {
-	last := t.acts[len(t.acts)-1]
-	w := len(last) / t.cap
-	return last[row0*w : (row0+n)*w]
+// earlier Forward calls (a view into the tape).
+func (t *Tape) Output(row0, n int) ([]float64, error) {
+	return t.rows(len(t.acts)-1, row0, n)
+}
+
+func (t *Tape) rows(layer, row0, n int) ([]float64, error) {
+	if row0 < 0 || n < 0 || row0+n > t.cap {
+		return nil, fmt.Errorf("nn: rows [%d, %d) outside a tape of %d rows", row0, row0+n, t.cap)
+	}
+	a := t.acts[layer]
+	w := len(a) / t.cap
+	return a[row0*w : (row0+n)*w], nil
 }
 
 // Input returns rows [row0, row0+n) of the inputs stored in the tape by earlier
-// Forward calls.
-func (t *Tape) Input(row0, n int) []float64 {
-	w := len(t.acts[0]) / t.cap
-	return t.acts[0][row0*w : (row0+n)*w]
+// Forward calls (a view into the tape).
+func (t *Tape) Input(row0, n int) ([]float64, error) {
+	return t.rows(0, row0, n)
 }

@@ -139,7 +139,9 @@ func TestOrthogonal(t *testing.T) {
 	for _, sh := range [][2]int{{64, 4}, {4, 64}, {64, 64}, {1, 64}} {
 		rows, cols := sh[0], sh[1]
 		w := make([]float64, rows*cols)
-		Orthogonal(rng, w, rows, cols, 2)
+		if err := Orthogonal(rng, w, rows, cols, 2); err != nil {
+			t.Fatal(err)
+		}
 		// The smaller Gram matrix must be gain² · I.
 		if rows >= cols {
 			for i := 0; i < cols; i++ {
@@ -174,6 +176,21 @@ func TestOrthogonal(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestOrthogonalAndTapeRejectBadSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	if err := Orthogonal(rng, make([]float64, 5), 2, 3, 1); err == nil {
+		t.Error("Orthogonal accepted 5 values for 2×3")
+	}
+	m := newTestMLP(t, []int{2, 3}, Tanh, 1)
+	tape := m.NewTape(4)
+	if _, err := tape.Output(3, 2); err == nil {
+		t.Error("Output beyond the tape accepted")
+	}
+	if _, err := tape.Input(-1, 1); err == nil {
+		t.Error("negative row accepted")
 	}
 }
 

@@ -117,8 +117,16 @@ func (a *Agent) NumStates() int { return len(a.q) / a.nActions }
 // Epsilon is the current exploration rate.
 func (a *Agent) Epsilon() float64 { return a.eps }
 
-// Q returns the Q-values of state s (a view into the table).
-func (a *Agent) Q(s int) []float64 { return a.q[s*a.nActions : (s+1)*a.nActions] }
+// Q returns the Q-values of state s (a view into the table); s must be in
+// [0, NumStates).
+func (a *Agent) Q(s int) ([]float64, error) {
+	if s < 0 || s >= a.NumStates() {
+		return nil, fmt.Errorf("qlearn: state %d outside [0, %d)", s, a.NumStates())
+	}
+	return a.row(s), nil
+}
+
+func (a *Agent) row(s int) []float64 { return a.q[s*a.nActions : (s+1)*a.nActions] }
 
 // State returns the discrete state of an observation.
 func (a *Agent) State(obs []float64) int {
@@ -133,7 +141,7 @@ func (a *Agent) State(obs []float64) int {
 }
 
 func (a *Agent) greedy(s int) int {
-	q := a.Q(s)
+	q := a.row(s)
 	best := 0
 	for j, v := range q {
 		if v > q[best] {
@@ -202,7 +210,7 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 			s2 := a.State(r.Obs)
 			target := r.Reward
 			if !r.Terminated {
-				q2 := a.Q(s2)
+				q2 := a.row(s2)
 				m := q2[0]
 				for _, v := range q2[1:] {
 					m = max(m, v)
