@@ -165,3 +165,38 @@ func TestNewRejectsBadInput(t *testing.T) {
 		t.Error("MultiDiscrete action accepted")
 	}
 }
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	e, _ := cartpole.New(cartpole.Config{})
+	cfg := DefaultConfig()
+	cfg.Low = []float64{-2.4, -3, -0.21, -3.5}
+	cfg.High = []float64{2.4, 3, 0.21, 3.5}
+	a, _ := New(e.ObservationSpace(), e.ActionSpace(), cfg)
+	if err := a.Learn(context.Background(), e, 200, nil); err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := a.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Epsilon() != a.Epsilon() || b.NumStates() != a.NumStates() {
+		t.Fatalf("ε %v/%v, states %d/%d", b.Epsilon(), a.Epsilon(), b.NumStates(), a.NumStates())
+	}
+	for s := 0; s < a.NumStates(); s++ {
+		qa, _ := a.Q(s)
+		qb, _ := b.Q(s)
+		if qa[0] != qb[0] || qa[1] != qb[1] {
+			t.Fatalf("state %d: %v vs %v", s, qa, qb)
+		}
+	}
+	if _, err := Load(strings.NewReader(`{"format":"lambdatune/qlearn","version":2}`)); err == nil {
+		t.Error("version 2 accepted")
+	}
+	if _, err := a.Q(a.NumStates()); err == nil {
+		t.Error("state out of range accepted")
+	}
+}
