@@ -199,41 +199,30 @@ type GBDTGrid struct {
 // a fixed order (the last field varies fastest).
 func (g GBDTGrid) Candidates(base gbdt.Params) []gbdt.Params {
 	out := []gbdt.Params{base}
-	expandI := func(vals []int, set func(*gbdt.Params, int)) {
-		if len(vals) == 0 {
-			return
-		}
-		var next []gbdt.Params
-		for _, p := range out {
-			for _, v := range vals {
-				q := p
-				set(&q, v)
-				next = append(next, q)
-			}
-		}
-		out = next
-	}
-	expandF := func(vals []float64, set func(*gbdt.Params, float64)) {
-		if len(vals) == 0 {
-			return
-		}
-		var next []gbdt.Params
-		for _, p := range out {
-			for _, v := range vals {
-				q := p
-				set(&q, v)
-				next = append(next, q)
-			}
-		}
-		out = next
-	}
-	expandI(g.MaxDepth, func(p *gbdt.Params, v int) { p.MaxDepth = v })
-	expandF(g.LearningRate, func(p *gbdt.Params, v float64) { p.LearningRate = v })
-	expandI(g.NEstimators, func(p *gbdt.Params, v int) { p.NEstimators = v })
-	expandF(g.Subsample, func(p *gbdt.Params, v float64) { p.Subsample = v })
-	expandF(g.ColsampleByTree, func(p *gbdt.Params, v float64) { p.ColsampleByTree = v })
-	expandF(g.MinChildWeight, func(p *gbdt.Params, v float64) { p.MinChildWeight = v })
-	expandF(g.Lambda, func(p *gbdt.Params, v float64) { p.Lambda = v })
-	expandF(g.Gamma, func(p *gbdt.Params, v float64) { p.Gamma = v })
+	out = expand(out, g.MaxDepth, func(p *gbdt.Params, v int) { p.MaxDepth = v })
+	out = expand(out, g.LearningRate, func(p *gbdt.Params, v float64) { p.LearningRate = v })
+	out = expand(out, g.NEstimators, func(p *gbdt.Params, v int) { p.NEstimators = v })
+	out = expand(out, g.Subsample, func(p *gbdt.Params, v float64) { p.Subsample = v })
+	out = expand(out, g.ColsampleByTree, func(p *gbdt.Params, v float64) { p.ColsampleByTree = v })
+	out = expand(out, g.MinChildWeight, func(p *gbdt.Params, v float64) { p.MinChildWeight = v })
+	out = expand(out, g.Lambda, func(p *gbdt.Params, v float64) { p.Lambda = v })
+	out = expand(out, g.Gamma, func(p *gbdt.Params, v float64) { p.Gamma = v })
 	return out
+}
+
+// expand returns every candidate of out combined with every value of vals (out unchanged when vals
+// is empty), the values varying fastest.
+func expand[T any](out []gbdt.Params, vals []T, set func(*gbdt.Params, T)) []gbdt.Params {
+	if len(vals) == 0 {
+		return out
+	}
+	next := make([]gbdt.Params, 0, len(out)*len(vals))
+	for _, p := range out {
+		for _, v := range vals {
+			q := p
+			set(&q, v)
+			next = append(next, q)
+		}
+	}
+	return next
 }

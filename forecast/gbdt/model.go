@@ -116,29 +116,8 @@ func (m *Model) PredictMarginFloat32(row []float32) (float32, error) {
 		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
 	}
 	sum := m.base
-	nodes := m.nodes
 	for _, r := range m.roots {
-		i := r
-		for {
-			n := &nodes[i]
-			if n.left < 0 {
-				sum += n.cond
-				break
-			}
-			v := row[n.feat&^defaultLeftBit]
-			switch {
-			case v != v:
-				if n.feat&defaultLeftBit != 0 {
-					i = n.left
-				} else {
-					i = n.right
-				}
-			case v < n.cond:
-				i = n.left
-			default:
-				i = n.right
-			}
-		}
+		sum += treeValue(m.nodes, r, row)
 	}
 	return sum, nil
 }
@@ -161,29 +140,8 @@ func (m *Model) PredictMargin(row []float64) (float64, error) {
 		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
 	}
 	sum := m.base
-	nodes := m.nodes
 	for _, r := range m.roots {
-		i := r
-		for {
-			n := &nodes[i]
-			if n.left < 0 {
-				sum += n.cond
-				break
-			}
-			v := float32(row[n.feat&^defaultLeftBit])
-			switch {
-			case v != v:
-				if n.feat&defaultLeftBit != 0 {
-					i = n.left
-				} else {
-					i = n.right
-				}
-			case v < n.cond:
-				i = n.left
-			default:
-				i = n.right
-			}
-		}
+		sum += treeValue(m.nodes, r, row)
 	}
 	return float64(sum), nil
 }

@@ -717,14 +717,14 @@ func (t *trainer) leafOf(tree []tnode, i int) float32 {
 	}
 }
 
-func treeValue(nodes []node, root int32, row []float32) float32 {
+func treeValue[T float32 | float64](nodes []node, root int32, row []T) float32 {
 	i := root
 	for {
 		n := &nodes[i]
 		if n.left < 0 {
 			return n.cond
 		}
-		v := row[n.feat&^defaultLeftBit]
+		v := float32(row[n.feat&^defaultLeftBit]) // XGBoost compares in float32
 		switch {
 		case v != v:
 			if n.feat&defaultLeftBit != 0 {
