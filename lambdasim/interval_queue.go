@@ -1,0 +1,309 @@
+package lambdasim
+
+import (
+	"fmt"
+	"math"
+)
+
+// This file holds the queueing mathematics of the interval model: Erlang-B, the stationary
+// M/G/∞ (and M/G/c/c) occupancy, and the distribution of the largest occupancy reached during an
+// interval, from which the warm pool and the cold starts follow.
+
+// ErlangB returns the Erlang-B blocking probability B(servers, load): the share of arrivals an
+// M/G/c/c loss system with c = servers and offered load a = load erlangs (arrival rate × mean holding
+// time, any non-negative real) rejects. It is insensitive to the holding-time distribution.
+//
+// The value is computed as π_c / F(c) of a Poisson(a) distribution, summing the ratios π_j/π_c
+// backwards from j = c until they no longer matter: no factorials, no overflow, relative error
+// about 1e-15, O(√a + c − a) work.
+func ErlangB(servers int, load float64) (float64, error) {
+	if servers < 0 {
+		return 0, fmt.Errorf("lambdasim: ErlangB servers = %d, want >= 0", servers)
+	}
+	if !(load >= 0) || math.IsInf(load, 0) {
+		return 0, fmt.Errorf("lambdasim: ErlangB load = %v, want a finite value >= 0", load)
+	}
+	return erlangB(servers, load), nil
+}
+
+// erlangB is ErlangB without the checks, for the hot path.
+func erlangB(c int, a float64) float64 {
+	if c == 0 {
+		return 1
+	}
+	if a <= 0 {
+		return 0
+	}
+	cf := float64(c)
+	if cf > a+12*math.Sqrt(a)+40 {
+		// Far beyond the load: B ≈ π_c (F(c) = 1 to double precision), in log space.
+		lg, _ := math.Lgamma(cf + 1)
+		return math.Exp(cf*math.Log(a) - a - lg)
+	}
+	// 1/B = F(c)/π_c = Σ_{m=0}^{c} t_m with t_0 = 1, t_m = t_{m-1} (c−m+1)/a.
+	sum, t := 1.0, 1.0
+	for m := 1; m <= c; m++ {
+		t *= float64(c-m+1) / a
+		sum += t
+		if t < 1e-17*sum && float64(c-m) < a {
+			break
+		}
+	}
+	return 1 / sum
+}
+
+// erlangBRecursion is the textbook recursion B(k) = a B(k−1) / (k + a B(k−1)), B(0) = 1: stable
+// but O(c). Kept as the reference the tests hold erlangB to.
+func erlangBRecursion(c int, a float64) float64 {
+	b := 1.0
+	for k := 1; k <= c; k++ {
+		b = a * b / (float64(k) + a*b)
+	}
+	return b
+}
+
+// maxEps is the probability below which a level is treated as never reached (and above 1 − maxEps
+// as always reached) in an interval.
+const maxEps = 1e-9
+
+// levelMax describes the largest number of environments busy at once during one interval:
+// P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its slice is reused
+// from interval to interval so that steady state allocates nothing.
+type levelMax struct {
+	lo int
+	p  []float64
+}
+
+// at returns P(max ≥ k).
+func (m *levelMax) at(k int) float64 {
+	switch j := k - m.lo - 1; {
+	case j < 0:
+		return 1
+	case j < len(m.p):
+		return m.p[j]
+	}
+	return 0
+}
+
+// hi returns the highest level with a non-zero probability.
+func (m *levelMax) hi() int { return m.lo + len(m.p) }
+
+// mean returns E[max] = Σ_k P(max ≥ k).
+func (m *levelMax) mean() float64 {
+	s := float64(m.lo)
+	for _, p := range m.p {
+		s += p
+	}
+	return s
+}
+
+// reset makes m the distribution of an interval in which nothing runs.
+func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
+
+// compute sets m to the distribution of the maximum occupancy, over an interval of length t (in the
+// unit of 1/lambda), of a stationary M/G/c/c system with arrival rate lambda and offered load a
+// (c = capacity; capacity < 0 means no cap). It also returns the stationary mean occupancy.
+//
+// The model: the occupancy N is Poisson(a) truncated at c (insensitive to the service-time
+// distribution). Arrivals that see k−1 busy take the occupancy up to k (PASTA), so level k is
+// up-crossed at rate λπ_{k−1}; those up-crossings cluster, and the time to reach k from below is
+// close to exponential with the mean of the birth–death chain that has the same stationary law,
+//
+//	E[τ_k] = 1/(λ F(k−1)) Σ_{m<k} F(m)²/π_m,
+//
+// exact for exponential service times. Hence P(max < k) = P(N₀ < k) exp(−t/E[τ_k]).
+// Every quantity is carried as a ratio (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing
+// underflows at large loads.
+func (m *levelMax) compute(lambda, a, t float64, capacity int) {
+	m.reset()
+	if lambda <= 0 || a <= 0 || t <= 0 || capacity == 0 {
+		return
+	}
+	sd := math.Sqrt(a)
+	m0 := int(a - 7*sd - 3)
+	if m0 < 0 {
+		m0 = 0
+	}
+	// π_{m0} and r_{m0} = F(m0)/π_{m0}.
+	var pi, r float64
+	if m0 == 0 {
+		pi, r = math.Exp(-a), 1
+	} else {
+		lg, _ := math.Lgamma(float64(m0) + 1)
+		pi = math.Exp(float64(m0)*math.Log(a) - a - lg)
+		r = a / (a - float64(m0)) // Σ_j (m0/a)^j: F is negligible here, so is r's error, and it shrinks below a
+	}
+	// Normalisation of the truncated law: F(c).
+	fc := 1.0
+	if capacity > 0 && float64(capacity) < a+12*sd+40 {
+		fc = math.Min(poissonPMF(capacity, a)/erlangB(capacity, a), 1)
+	}
+	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
+	f := pi * r     // F(k−1)
+	lo := 0
+	for k := m0 + 1; ; k++ {
+		if capacity > 0 && k > capacity {
+			break
+		}
+		// Level k: F(k−1) = f, S = s.
+		var pge float64 // P(max ≥ k)
+		if f <= 0 {
+			pge = 1
+		} else {
+			tau := s / (lambda * f)
+			pge = 1 - math.Min(f/fc, 1)*math.Exp(-t/tau)
+		}
+		if pge >= 1-maxEps && len(m.p) == 0 {
+			lo = k
+		} else {
+			if pge < maxEps {
+				break
+			}
+			m.p = append(m.p, pge)
+		}
+		// Advance to m = k.
+		pi *= a / float64(k)
+		r = 1 + r*float64(k)/a
+		f = pi * r
+		s += f * r
+		if math.IsInf(s, 0) || math.IsNaN(s) {
+			break
+		}
+	}
+	m.lo = lo
+}
+
+// poissonPMF returns P(N = k) for N ~ Poisson(a), in log space.
+func poissonPMF(k int, a float64) float64 {
+	if a <= 0 {
+		if k == 0 {
+			return 1
+		}
+		return 0
+	}
+	lg, _ := math.Lgamma(float64(k) + 1)
+	return math.Exp(float64(k)*math.Log(a) - a - lg)
+}
+
+// warmPool is the interval model's memory of the execution environments a function keeps warm. With
+// newest-idle-first reuse (as SimFaaS and AWS do) the environment that went idle when the occupancy
+// fell from k to k−1 is the one taken when the occupancy next reaches k, so "an environment for level
+// k is warm" means "the occupancy reached k recently enough": within the keep-alive. The pool stores
+// the per-interval maximum distributions of the last intervals and weighs interval d back (d = 1 is
+// the previous one) by the probability that an environment last used in it is still alive when it is
+// needed again (keep[d−1]). Levels are treated as independent across intervals, which holds when
+// invocations are short against the interval.
+type warmPool struct {
+	hist []levelMax // ring buffer, hist[(head−d) mod len] is interval d back
+	head int        // index of the next slot to write
+	n    int        // number of valid entries
+	keep []float64  // keep[d−1] = P(environment last used d intervals back is still warm)
+}
+
+// newWarmPool returns a pool remembering len(keep) intervals.
+func newWarmPool(keep []float64) *warmPool {
+	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep}
+}
+
+// clear forgets every environment (a configuration change: new invocations need new environments).
+func (w *warmPool) clear() { w.n = 0 }
+
+// push records the current interval's maximum distribution as the most recent history.
+func (w *warmPool) push(m *levelMax) {
+	if len(w.hist) == 0 {
+		return
+	}
+	h := &w.hist[w.head]
+	h.lo = m.lo
+	h.p = append(h.p[:0], m.p...)
+	w.head = (w.head + 1) % len(w.hist)
+	if w.n < len(w.hist) {
+		w.n++
+	}
+}
+
+// coldP returns P(no warm environment for level k): Π_d (1 − keep_d P(max_d ≥ k)).
+func (w *warmPool) coldP(k int) float64 {
+	g := 1.0
+	for d := 1; d <= w.n; d++ {
+		i := w.head - d
+		if i < 0 {
+			i += len(w.hist)
+		}
+		g *= 1 - w.keep[d-1]*w.hist[i].at(k)
+		if g == 0 {
+			break
+		}
+	}
+	return g
+}
+
+// warmFloor returns the highest level every environment up to which is surely warm: the largest
+// lo of a history interval whose keep weight is 1.
+func (w *warmPool) warmFloor() int {
+	f := 0
+	for d := 1; d <= w.n; d++ {
+		if w.keep[d-1] < 1 {
+			continue
+		}
+		i := w.head - d
+		if i < 0 {
+			i += len(w.hist)
+		}
+		f = max(f, w.hist[i].lo)
+	}
+	return f
+}
+
+// coldStarts returns the expected number of new environments the interval whose maximum
+// distribution is cur needs above level floor (floor = provisioned environments, always warm):
+// Σ_{k > floor} P(max ≥ k) P(no warm environment for k). It also returns the expected number of
+// environments alive at the end of the interval above floor (the warm pool).
+func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
+	lo := max(floor, w.warmFloor())
+	// Levels in (floor, lo] are warm; count them in the pool.
+	pool = float64(max(lo-floor, 0))
+	top := cur.hi()
+	for d := 1; d <= w.n; d++ {
+		i := w.head - d
+		if i < 0 {
+			i += len(w.hist)
+		}
+		top = max(top, w.hist[i].hi())
+	}
+	for k := lo + 1; k <= top; k++ {
+		pc := cur.at(k)
+		g := w.coldP(k)
+		cold += pc * g
+		pool += 1 - (1-pc)*g
+	}
+	return cold, pool
+}
+
+// keepWeights returns the keep weights of a pool with interval length step for environments whose
+// idle keep-alive has survival function surv (P(keep-alive > x), x in the unit of step). An
+// environment last used at a uniform instant of interval d back is needed again at a uniform instant
+// of the current interval, so its idle time is (d − 1 + U₁ + U₂) steps, U uniform; the weight is the
+// survival function averaged over that triangular law (midpoint rule, 32 × 32 points). The history
+// stops where the weight falls below 1e-6 (at most maxIntervals intervals).
+func keepWeights(surv func(x float64) float64, maxIntervals int) []float64 {
+	var w []float64
+	const n = 32
+	for d := 1; d <= maxIntervals; d++ {
+		s := 0.0
+		for i := range n {
+			for j := range n {
+				s += surv(float64(d-1) + (float64(i)+0.5)/n + (float64(j)+0.5)/n)
+			}
+		}
+		s /= n * n
+		if s < 1e-6 {
+			break
+		}
+		if s > 1-1e-12 {
+			s = 1
+		}
+		w = append(w, s)
+	}
+	return w
+}
