@@ -16,7 +16,7 @@ func TestErlangB(t *testing.T) {
 		{0, 3, 1},
 		{1, 1, 0.5},
 		{2, 1, 0.2},
-		{10, 5, 0.018384}, // standard Erlang-B table
+		{10, 5, 0.018384},                // standard Erlang-B table
 		{5, 2.5, 0.8138021 / 11.6705729}, // Σ_{j≤5} 2.5^j/j! = 11.6705729, 2.5^5/5! = 0.8138021
 		{3, 0, 0},
 		{100, 80, erlangBRecursion(100, 80)},
