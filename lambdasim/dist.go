@@ -50,7 +50,9 @@ func LogNormalMean(mean time.Duration, sigma float64) Dist {
 }
 
 // Uniform returns the uniform distribution on [lo, hi).
-func Uniform(lo, hi time.Duration) Dist { return Dist{kind: distUniform, a: float64(lo), b: float64(hi)} }
+func Uniform(lo, hi time.Duration) Dist {
+	return Dist{kind: distUniform, a: float64(lo), b: float64(hi)}
+}
 
 // IsZero reports whether d is the zero value (not set).
 func (d Dist) IsZero() bool { return d.kind == distNone }

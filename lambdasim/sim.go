@@ -1,0 +1,498 @@
+package lambdasim
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+// Arrivals streams the instants at which requests arrive, as offsets from the start of the
+// simulation, non-decreasing. It has the shape of workload.Arrivals, so the workload package's
+// Poisson, exact-count, rate and timestamp streams can be passed directly. Next is called once per
+// request and should not allocate.
+type Arrivals interface {
+	Next() (at time.Duration, ok bool)
+}
+
+// Deployment is one function of a simulated account: its model, its initial configuration and its
+// traffic.
+type Deployment struct {
+	// Function is the model of the function's code.
+	Function Function
+	// Config is the configuration in force at the start (provisioned concurrency in it is ready at
+	// the start, as if allocated before).
+	Config lambdatune.Config
+	// Arrivals is the function's traffic; nil means none.
+	Arrivals Arrivals
+}
+
+// DefaultStart is the virtual clock's start when Options.Start is zero.
+var defaultStart = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultStart returns the virtual clock's start when Options.Start is zero: 2025-01-01 00:00 UTC.
+func DefaultStart() time.Time { return defaultStart }
+
+// Defaults of the account model.
+const (
+	// DefaultInterval is the length of one Next step: CloudWatch's 1-minute resolution.
+	DefaultInterval = time.Minute
+	// DefaultScalingBurst environments per DefaultScalingPeriod is how fast a function can add
+	// environments: 1,000 every 10 s, per function, since Nov 2023 (scaling-behavior.html).
+	DefaultScalingBurst  = 1000
+	DefaultScalingPeriod = 10 * time.Second
+	// RequestsPerConcurrency is the request-rate limit per unit of concurrency: a function may receive
+	// at most 10 × its concurrency limit requests per second (gettingstarted-limits.html).
+	RequestsPerConcurrency = 10
+)
+
+// Options configures a simulation. The zero value is valid: a 1,000-concurrency account, 1-minute
+// intervals from DefaultStart, seed 0.
+type Options struct {
+	// Start is the wall-clock time of the simulation's start (Metrics.Start of the first interval);
+	// zero means DefaultStart().
+	Start time.Time
+	// Interval is the length of one step; 0 means DefaultInterval.
+	Interval time.Duration
+	// Seed seeds every random draw of the platform model (durations, INIT, keep-alive, errors,
+	// delays); arrivals carry their own randomness. The same seed, arrivals and configuration
+	// changes give identical metrics.
+	Seed uint64
+	// Limits are the account's limits; the zero value means lambdatune.DefaultLimits().
+	// ReservedElsewhere counts reservations of functions outside the simulation.
+	Limits lambdatune.Limits
+	// Prices prices each interval's usage; nil means lambdatune.DefaultPrices().
+	Prices *lambdatune.Prices
+	// ScalingBurst and ScalingPeriod bound how fast each function adds environments (a token bucket
+	// of ScalingBurst tokens refilled over ScalingPeriod); 0 means DefaultScalingBurst and
+	// DefaultScalingPeriod. A new environment needs a token; without one the request is throttled.
+	ScalingBurst  int
+	ScalingPeriod time.Duration
+	// ProvisioningDelay is how long provisioned concurrency takes to allocate after it is requested;
+	// zero means Uniform(1 min, 2 min) (provisioned-concurrency guide).
+	ProvisioningDelay Dist
+	// Log, if set, receives one CSV line per request (see LogHeader); for debugging, it slows the
+	// simulation down.
+	Log io.Writer
+}
+
+// Sim is the event-level simulator of an AWS Lambda account: every request is an event, every
+// execution environment is tracked (INIT, reuse newest-first, keep-alive, lifetime, timeouts),
+// concurrency limits, scaling rate and provisioned concurrency are enforced, and each invocation is
+// billed as AWS bills it.
+//
+// A Sim implements lambdatune.Platform for its first function on a virtual clock: Next simulates the
+// next interval (all functions advance together, as they share the account) and nothing sleeps.
+// Function(i) gives a Platform for function i; drive several such platforms in lockstep (each Next
+// once per interval) to tune functions that compete for the account's concurrency. Step advances all
+// functions and returns every function's metrics. A Sim is not safe for concurrent use.
+type Sim struct {
+	start    time.Time
+	interval int64
+	now      int64 // virtual time, ns since start
+	steps    int   // intervals completed
+	limits   lambdatune.Limits
+	prices   lambdatune.Prices
+	provDly  Dist
+	rng      *rand.Rand
+	fns      []*fnState
+	views    []*FunctionPlatform
+
+	unresCap  int // account concurrency left for unreserved functions
+	unresHeld int // concurrency held by unreserved functions
+
+	monthStart time.Time
+	monthMBms  int64 // on-demand MB·ms billed this calendar month (for tiered prices)
+
+	log *csvLog
+}
+
+// New returns a simulator of an account running the given functions under opts. It validates every
+// function model and configuration (errors name the field and wrap *lambdatune.ConfigError for bad
+// configurations).
+func New(opts Options, deployments ...Deployment) (*Sim, error) {
+	if len(deployments) == 0 {
+		return nil, errors.New("lambdasim: New needs at least one Deployment")
+	}
+	s := &Sim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
+	if s.start.IsZero() {
+		s.start = defaultStart
+	}
+	if s.interval == 0 {
+		s.interval = int64(DefaultInterval)
+	}
+	if s.interval < int64(time.Millisecond) {
+		return nil, fmt.Errorf("lambdasim: Options.Interval = %v, want >= 1ms (0 means %v)", opts.Interval, DefaultInterval)
+	}
+	if s.limits == (lambdatune.Limits{}) {
+		s.limits = lambdatune.DefaultLimits()
+	}
+	if opts.Prices != nil {
+		s.prices = *opts.Prices
+	} else {
+		s.prices = lambdatune.DefaultPrices()
+	}
+	if s.provDly.IsZero() {
+		s.provDly = Uniform(time.Minute, 2*time.Minute)
+	}
+	if err := s.provDly.Validate("Options.ProvisioningDelay", false); err != nil {
+		return nil, err
+	}
+	burst, period := opts.ScalingBurst, opts.ScalingPeriod
+	if burst == 0 {
+		burst = DefaultScalingBurst
+	}
+	if period == 0 {
+		period = DefaultScalingPeriod
+	}
+	if burst < 0 || period < 0 {
+		return nil, fmt.Errorf("lambdasim: Options.ScalingBurst = %d, ScalingPeriod = %v, want both > 0 (0 means 1000 per 10s)", opts.ScalingBurst, opts.ScalingPeriod)
+	}
+	s.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
+	if opts.Log != nil {
+		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
+		s.log.w.WriteString(LogHeader)
+	}
+	s.monthStart = monthOf(s.start)
+	totalReserved := 0
+	for i, d := range deployments {
+		if err := d.Function.Validate(); err != nil {
+			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
+		}
+		name := d.Function.Name
+		if name == "" {
+			name = fmt.Sprintf("fn%d", i)
+		}
+		f := &fnState{
+			idx: i, name: name, spec: d.Function, arr: d.Arrivals,
+			rng:         rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
+			idleHead:    -1,
+			idleTail:    -1,
+			provEventAt: math.MaxInt64,
+			scaleBurst:  float64(burst),
+			scaleRate:   float64(burst) / float64(period),
+			lifetime:    d.Function.maxLifetime(),
+			errRate:     d.Function.ErrorRate,
+		}
+		f.scaleTokens = f.scaleBurst
+		f.initD = d.Function.initDist()
+		f.coldD = d.Function.ColdDuration
+		f.keep = d.Function.keepAlive()
+		if f.keep.IsConstant() {
+			f.keepConst = true
+			f.keepNs = f.keep.sample(nil)
+		}
+		if a := d.Function.Async; a != nil {
+			f.async = true
+			f.maxAge = int64(a.MaxEventAge)
+			f.maxRetries = a.MaxRetryAttempts
+		}
+		f.nextArr = math.MaxInt64
+		if d.Arrivals != nil {
+			if at, ok := d.Arrivals.Next(); ok {
+				f.nextArr = int64(at)
+			}
+		}
+		if f.nextArr < 0 {
+			return nil, fmt.Errorf("lambdasim: %s: first arrival at %v, want offsets >= 0", name, time.Duration(f.nextArr))
+		}
+		if d.Config.Reserved.Set {
+			totalReserved += d.Config.Reserved.N
+		}
+		s.fns = append(s.fns, f)
+	}
+	for i, d := range deployments {
+		l := s.limits
+		l.ReservedElsewhere += totalReserved
+		if d.Config.Reserved.Set {
+			l.ReservedElsewhere -= d.Config.Reserved.N
+		}
+		if err := l.Validate(d.Config); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", s.fns[i].name, err)
+		}
+		f := s.fns[i]
+		if err := f.setGeneration(d.Config); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
+		}
+		f.cfg = d.Config
+		f.provTarget = d.Config.Provisioned
+		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
+	}
+	s.recomputeCaps()
+	for _, f := range s.fns {
+		f.allocateProvisioned(s, 0)
+	}
+	return s, nil
+}
+
+func monthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// recomputeCaps recomputes the unreserved pool and what unreserved functions hold.
+func (s *Sim) recomputeCaps() {
+	reserved := s.limits.ReservedElsewhere
+	s.unresHeld = 0
+	for _, f := range s.fns {
+		if f.cfg.Reserved.Set {
+			reserved += f.cfg.Reserved.N
+			f.reserved, f.cap = true, f.cfg.Reserved.N
+		} else {
+			f.reserved, f.cap = false, 0
+			s.unresHeld += f.busyOD + f.provLive
+		}
+	}
+	s.unresCap = s.limits.AccountConcurrency - reserved
+	for _, f := range s.fns {
+		limit := s.limits.AccountConcurrency
+		if f.reserved {
+			limit = f.cap
+		}
+		f.rpsBurst = float64(RequestsPerConcurrency * limit)
+		f.rpsRate = f.rpsBurst / 1e9
+		if f.rpsTokens > f.rpsBurst || f.rpsLast == 0 {
+			f.rpsTokens = f.rpsBurst
+		}
+	}
+}
+
+// Now returns the virtual clock: the end of the last interval simulated.
+func (s *Sim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
+
+// Len returns the number of functions.
+func (s *Sim) Len() int { return len(s.fns) }
+
+// Config returns the configuration last applied to the first function (provisioned concurrency in
+// it may still be allocating; Metrics.Config shows what was ready). It implements
+// lambdatune.Platform.
+func (s *Sim) Config(ctx context.Context) (lambdatune.Config, error) {
+	return s.Function(0).Config(ctx)
+}
+
+// Apply applies c to the first function from the current virtual time on. It implements
+// lambdatune.Platform; see FunctionPlatform.Apply.
+func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
+	return s.Function(0).Apply(ctx, c)
+}
+
+// Next simulates the next interval of the whole account and returns the first function's metrics.
+// It implements lambdatune.Platform. Use Step for every function's metrics.
+func (s *Sim) Next(ctx context.Context) (lambdatune.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	if err := s.step(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	for _, v := range s.views {
+		if v != nil {
+			v.seen = s.steps
+		}
+	}
+	return s.fns[0].last, nil
+}
+
+// Step simulates the next interval of the whole account and appends each function's metrics, in
+// deployment order, to dst.
+func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	if err := s.step(); err != nil {
+		return dst, err
+	}
+	for _, v := range s.views {
+		if v != nil {
+			v.seen = s.steps
+		}
+	}
+	for _, f := range s.fns {
+		dst = append(dst, f.last)
+	}
+	return dst, nil
+}
+
+// Function returns a Platform for function i (0-based, in deployment order). Several function
+// platforms advance the shared account in lockstep: the account simulates a new interval when the
+// first of them asks for it, and each must read it (call Next once) before any asks for the
+// interval after.
+func (s *Sim) Function(i int) *FunctionPlatform {
+	if i < 0 || i >= len(s.fns) {
+		return &FunctionPlatform{s: s, i: i}
+	}
+	if s.views == nil {
+		s.views = make([]*FunctionPlatform, len(s.fns))
+	}
+	if s.views[i] == nil {
+		s.views[i] = &FunctionPlatform{s: s, i: i, seen: s.steps}
+	}
+	return s.views[i]
+}
+
+// FunctionPlatform is the lambdatune.Platform of one function of a Sim.
+type FunctionPlatform struct {
+	s    *Sim
+	i    int
+	seen int // intervals read
+}
+
+func (v *FunctionPlatform) check() error {
+	if v.i < 0 || v.i >= len(v.s.fns) {
+		return fmt.Errorf("lambdasim: function index %d, want [0, %d)", v.i, len(v.s.fns))
+	}
+	return nil
+}
+
+// Config returns the configuration last applied to the function.
+func (v *FunctionPlatform) Config(ctx context.Context) (lambdatune.Config, error) {
+	if err := v.check(); err != nil {
+		return lambdatune.Config{}, err
+	}
+	return v.s.fns[v.i].cfg, nil
+}
+
+// Apply validates c (lambdatune.Limits.Validate against the account, counting the other functions'
+// reservations) and applies it at the current virtual time, as AWS does: a change of memory,
+// timeout, architecture or ephemeral storage sends new requests to new environments (cold starts)
+// while busy old ones finish; reserved concurrency changes at once; more provisioned concurrency
+// is ready after Options.ProvisioningDelay (billed from now), less is released at once. A bad
+// configuration returns an error wrapping *lambdatune.ConfigError and changes nothing.
+func (v *FunctionPlatform) Apply(ctx context.Context, c lambdatune.Config) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return v.s.apply(v.i, c)
+}
+
+// Next returns the function's metrics for the next interval, simulating it if no other function
+// platform has yet.
+func (v *FunctionPlatform) Next(ctx context.Context) (lambdatune.Metrics, error) {
+	if err := v.check(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	s := v.s
+	if v.seen == s.steps {
+		for j, o := range s.views {
+			if o != nil && j != v.i && o.seen < s.steps {
+				return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
+					s.fns[v.i].name, s.steps+1, s.fns[j].name, s.steps)
+			}
+		}
+		if err := s.step(); err != nil {
+			return lambdatune.Metrics{}, err
+		}
+	}
+	v.seen = s.steps
+	return s.fns[v.i].last, nil
+}
+
+func (s *Sim) apply(i int, c lambdatune.Config) error {
+	f := s.fns[i]
+	l := s.limits
+	for j, o := range s.fns {
+		if j != i && o.cfg.Reserved.Set {
+			l.ReservedElsewhere += o.cfg.Reserved.N
+		}
+	}
+	if err := l.Validate(c); err != nil {
+		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+	}
+	old := f.cfg
+	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
+		if _, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch()); err != nil {
+			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+		}
+		f.newGeneration(s, c)
+	}
+	f.cfg = c
+	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
+	s.recomputeCaps()
+	f.setProvisionedTarget(s, c.Provisioned)
+	return nil
+}
+
+// Stats are cumulative counts and time integrals of one function over the whole run.
+type Stats struct {
+	// Elapsed is the simulated time so far.
+	Elapsed time.Duration
+	// Requests counts arrivals and retries offered; Invocations those that ran.
+	Requests, Invocations int64
+	// ColdStarts, Throttles, Errors, Timeouts and Dropped are as in Metrics.
+	ColdStarts, Throttles, Errors, Timeouts, Dropped int64
+	// ProvisionedInvocations and SpilloverInvocations are as in Metrics.
+	ProvisionedInvocations, SpilloverInvocations int64
+	// Environments counts execution environments created (on-demand and provisioned).
+	Environments int64
+	// BusyTime is the integral over time of the number of busy environments (INIT included), and
+	// InstanceTime of the number of environments alive (busy or idle).
+	BusyTime, InstanceTime time.Duration
+	// Usage and Cost are the bill so far.
+	Usage lambdatune.Usage
+	Cost  lambdatune.Cost
+}
+
+// MeanConcurrency returns the time-average number of busy environments.
+func (st Stats) MeanConcurrency() float64 {
+	if st.Elapsed <= 0 {
+		return 0
+	}
+	return float64(st.BusyTime) / float64(st.Elapsed)
+}
+
+// MeanInstances returns the time-average number of environments alive (SimFaaS's "average server
+// count").
+func (st Stats) MeanInstances() float64 {
+	if st.Elapsed <= 0 {
+		return 0
+	}
+	return float64(st.InstanceTime) / float64(st.Elapsed)
+}
+
+// ColdStartRate returns ColdStarts / Invocations.
+func (st Stats) ColdStartRate() float64 {
+	if st.Invocations == 0 {
+		return 0
+	}
+	return float64(st.ColdStarts) / float64(st.Invocations)
+}
+
+// ThrottleRate returns Throttles / Requests.
+func (st Stats) ThrottleRate() float64 {
+	if st.Requests == 0 {
+		return 0
+	}
+	return float64(st.Throttles) / float64(st.Requests)
+}
+
+// Stats returns function i's cumulative statistics up to the end of the last interval.
+func (s *Sim) Stats(i int) Stats {
+	f := s.fns[i]
+	st := f.stats
+	st.Elapsed = time.Duration(s.now)
+	st.BusyTime = time.Duration(f.busyArea)
+	st.InstanceTime = time.Duration(f.liveArea)
+	return st
+}
+
+// Latency and Duration return function i's whole-run histograms (merged from every interval) of
+// latency and duration; they are the simulator's own and change with the next step.
+func (s *Sim) Latency(i int) *Histogram { return &s.fns[i].runLat }
+
+// Duration returns function i's whole-run duration histogram; see Latency.
+func (s *Sim) Duration(i int) *Histogram { return &s.fns[i].runDur }
+
+// Metrics returns function i's metrics of the last interval (zero before the first).
+func (s *Sim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
