@@ -23,11 +23,11 @@ func ErlangB(servers int, load float64) (float64, error) {
 	if !(load >= 0) || math.IsInf(load, 0) {
 		return 0, fmt.Errorf("lambdasim: ErlangB load = %v, want a finite value >= 0", load)
 	}
-	return erlangB(servers, load), nil
+	return lossB(servers, load), nil
 }
 
-// erlangB is ErlangB without the checks, for the hot path.
-func erlangB(c int, a float64) float64 {
+// lossB is ErlangB without the checks, for the hot path.
+func lossB(c int, a float64) float64 {
 	if c == 0 {
 		return 1
 	}
@@ -53,7 +53,7 @@ func erlangB(c int, a float64) float64 {
 }
 
 // erlangBRecursion is the textbook recursion B(k) = a B(k−1) / (k + a B(k−1)), B(0) = 1: stable
-// but O(c). Kept as the reference the tests hold erlangB to.
+// but O(c). Kept as the reference the tests hold lossB to.
 func erlangBRecursion(c int, a float64) float64 {
 	b := 1.0
 	for k := 1; k <= c; k++ {
@@ -136,7 +136,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 	// Normalisation of the truncated law: F(c).
 	fc := 1.0
 	if capacity > 0 && float64(capacity) < a+12*sd+40 {
-		fc = math.Min(poissonPMF(capacity, a)/erlangB(capacity, a), 1)
+		fc = math.Min(poissonPMF(capacity, a)/lossB(capacity, a), 1)
 	}
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
@@ -198,15 +198,28 @@ type warmPool struct {
 	head int        // index of the next slot to write
 	n    int        // number of valid entries
 	keep []float64  // keep[d−1] = P(environment last used d intervals back is still warm)
+	span float64    // Σ keep: the mean keep-alive in intervals
+
+	// Per level k (index k−1), for lifetime recycling: expected age of its environment (s) and the
+	// smoothed rate of its keep-alive cold starts (1/s).
+	age, rho []float64
 }
 
 // newWarmPool returns a pool remembering len(keep) intervals.
 func newWarmPool(keep []float64) *warmPool {
-	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep}
+	sum := 0.0
+	for _, k := range keep {
+		sum += k
+	}
+	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep, span: sum}
 }
 
 // clear forgets every environment (a configuration change: new invocations need new environments).
-func (w *warmPool) clear() { w.n = 0 }
+func (w *warmPool) clear() {
+	w.n = 0
+	clear(w.age)
+	clear(w.rho)
+}
 
 // push records the current interval's maximum distribution as the most recent history.
 func (w *warmPool) push(m *levelMax) {
@@ -259,10 +272,21 @@ func (w *warmPool) warmFloor() int {
 // distribution is cur needs above level floor (floor = provisioned environments, always warm):
 // Σ_{k > floor} P(max ≥ k) P(no warm environment for k). It also returns the expected number of
 // environments alive at the end of the interval above floor (the warm pool).
-func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
+//
+// With a finite maximum lifetime life (seconds; +Inf for none) and interval length step (seconds)
+// it also returns the expected number of cold starts caused by recycling: a level whose environment
+// has been warm for life is recycled when next used. A recycled environment leaves the pool, which
+// with newest-idle-first reuse takes the pool's top level away; that costs a cold start only if the
+// occupancy climbs back to the top before the top environment would have expired anyway. With p the
+// probability that this interval reaches the pool's top level, Σ_k P(top = k) P(max ≥ k), that
+// happens with probability 1 − (1 − p)^(span/2), span/2 being the top environment's mean remaining
+// keep-alive in intervals. Per level the pool tracks the
+// rate ρ of its keep-alive cold starts (smoothed over a lifetime) and the expected age of its
+// environment; once that age reaches the mean time an environment lives, E[min(Exp(ρ), life)],
+// the level is recycled at the renewal rate ρ e^{−ρ·life} / (1 − e^{−ρ·life}) (1/life for a level
+// that is always warm).
+func (w *warmPool) coldStarts(cur *levelMax, floor int, step, life float64) (cold, recycled, pool float64) {
 	lo := max(floor, w.warmFloor())
-	// Levels in (floor, lo] are warm; count them in the pool.
-	pool = float64(max(lo-floor, 0))
 	top := cur.hi()
 	for d := 1; d <= w.n; d++ {
 		i := w.head - d
@@ -271,13 +295,55 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 		}
 		top = max(top, w.hist[i].hi())
 	}
-	for k := lo + 1; k <= top; k++ {
-		pc := cur.at(k)
-		g := w.coldP(k)
-		cold += pc * g
-		pool += 1 - (1-pc)*g
+	finite := !math.IsInf(life, 1)
+	if finite && len(w.age) < top {
+		w.age = append(w.age, make([]float64, top-len(w.age))...)
+		w.rho = append(w.rho, make([]float64, top-len(w.rho))...)
 	}
-	return cold, pool
+	beta := math.Exp(-step / life)
+	var reachTop float64
+	gNext := 0.0 // P(no warm environment for k+1), computed one level ahead
+	if floor+1 > lo {
+		gNext = w.coldP(floor + 1)
+	}
+	for k := floor + 1; k <= top; k++ {
+		pc := cur.at(k)
+		g := gNext
+		if k+1 > lo {
+			gNext = w.coldP(k + 1)
+		}
+		reachTop += (gNext - g) * pc
+		c := pc * g
+		cold += c
+		pool += 1 - (1-pc)*g
+		if !finite {
+			continue
+		}
+		// Age and keep-alive cold-start rate of the level's environment.
+		j := k - 1
+		w.age[j] = (1-c)*(w.age[j]+step) + c*step/2
+		w.rho[j] = beta*w.rho[j] + (1-beta)*c/step
+		x := w.rho[j] * life
+		var h, mean float64 // renewal rate of lifetime recycling; mean life of an environment
+		switch {
+		case x < 1e-6:
+			h, mean = 1/life, life
+		case x > 40:
+			h, mean = 0, 1/w.rho[j]
+		default:
+			e := math.Exp(-x)
+			h, mean = w.rho[j]*e/(1-e), (1-e)/w.rho[j]
+		}
+		if h > 0 && w.age[j] >= mean {
+			r := pc * (1 - g) * math.Min(1, step*h)
+			recycled += r
+			w.age[j] *= 1 - r
+		}
+	}
+	if recycled > 0 {
+		recycled *= 1 - math.Pow(1-math.Min(reachTop, 1), math.Max(w.span/2, 1))
+	}
+	return cold, recycled, pool
 }
 
 // keepWeights returns the keep weights of a pool with interval length step for environments whose

@@ -130,7 +130,7 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 	for range len(keep) {
 		w.push(&m)
 	}
-	cold, pool := w.coldStarts(&m, 0)
+	cold, _, pool := w.coldStarts(&m, 0, step, math.Inf(1))
 	if p := cold / (lambda * step); math.Abs(p-0.0014)/0.0014 > 0.1 {
 		t.Errorf("P(cold) = %.5f, want 0.0014 ± 10 %%", p)
 	}
@@ -138,14 +138,14 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 		t.Errorf("warm pool = %.3f environments, want 7.7 ± 3 %%", pool)
 	}
 	// Provisioned environments cover the low levels: no cold start below them, fewer above.
-	c4, _ := w.coldStarts(&m, 4)
-	c20, p20 := w.coldStarts(&m, 20)
+	c4, _, _ := w.coldStarts(&m, 4, step, math.Inf(1))
+	c20, _, p20 := w.coldStarts(&m, 20, step, math.Inf(1))
 	if !(c4 <= cold) || c20 != 0 || p20 != 0 {
 		t.Errorf("cold starts above floor 4 = %g (all %g), above 20 = %g with pool %g", c4, cold, c20, p20)
 	}
 	// A cleared pool (configuration change) cold-starts every level reached.
 	w.clear()
-	if c, _ := w.coldStarts(&m, 0); math.Abs(c-m.mean()) > 1e-9 {
+	if c, _, _ := w.coldStarts(&m, 0, step, math.Inf(1)); math.Abs(c-m.mean()) > 1e-9 {
 		t.Errorf("after clear: %g cold starts, want E[max] = %g", c, m.mean())
 	}
 }

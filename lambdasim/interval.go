@@ -1,0 +1,790 @@
+package lambdasim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+// IntervalSim is the interval model of an AWS Lambda account: the same functions, configurations,
+// options and Platform API as the event-level simulator (New), but one step per interval and no
+// per-request events, so it runs millions of function-minutes per second (RL training takes millions
+// of steps). Switch fidelity by calling NewInterval instead of New with the same Options and
+// Deployments; give traffic as a Load (a workload.Series) for speed.
+//
+// # The model, per interval and function
+//
+// With λ the interval's arrival rate and the configuration in force:
+//
+//   - Busy environments follow the M/G/c/c occupancy: Poisson with mean a = λ·E[busy time]
+//     (E[min(D, timeout)] for a warm invocation, E[INIT + min(D, timeout)] for a cold one, mixed by
+//     the cold fraction), truncated at the concurrency limit c (the reserved concurrency, or the
+//     account's unreserved pool less what the other unreserved functions hold). The law is
+//     insensitive to the service-time distribution.
+//   - Throttles: Erlang-B(c, a) of the requests (Erlang's loss formula), plus those beyond the
+//     request-rate limit (10 × the concurrency limit per second, a token bucket carried across
+//     intervals) and beyond the scaling rate (1,000 new environments per 10 s, roughly: requests
+//     that would need a new environment while the scaling bucket is empty).
+//   - Provisioned concurrency P serves first; the share of requests that find it all busy is
+//     Erlang-B(P, a) (the spill-over), the rest run on provisioned environments. Utilization is
+//     the expected largest provisioned occupancy over P.
+//   - Cold starts: with newest-idle-first reuse, the environment freed when the occupancy fell
+//     from k to k−1 is the one taken when it next reaches k, so an environment for level k is warm
+//     exactly when the occupancy reached k within the keep-alive. The model keeps, for the last
+//     intervals the keep-alive can span, the distribution of each interval's largest occupancy
+//     (levelMax: P(max ≥ k) from the first-passage time of the birth–death chain with the same
+//     Poisson law, exact for exponential service) and charges a cold start for every level above P
+//     reached now and in none of the remembered intervals, weighted by the keep-alive's survival
+//     function. Timeouts reset environments (one more cold start each) and environments older than
+//     the maximum lifetime are recycled (levels in use × interval / lifetime more).
+//   - A change of memory, timeout, architecture or storage forgets the warm pool (new requests go to
+//     new environments) and re-allocates provisioned concurrency after Options.ProvisioningDelay,
+//     as in the event model; reserved concurrency changes at once.
+//   - Duration and latency percentiles are those of the warm/cold mixture (latency of a cold start
+//     = INIT + duration, or SimFaaS's ColdDuration), found by inverting the mixture's CDF tables,
+//     which are computed once per configuration and cached.
+//   - Billing is the event model's, in expectation: duration rounded up to 1 ms per invocation,
+//     INIT billed as ceil(INIT + duration) − ceil(duration), provisioned duration at its rate,
+//     capacity from the same ProvisionedMeter, priced by the shared lambdatune.Prices.
+//   - Asynchronous functions: throttled events are retried in the following intervals (as many
+//     attempts per interval as AWS's backoff of 1 s doubling to 5 min makes) until their maximum
+//     age, and failed ones are retried 1 and 2 minutes later, up to MaxRetryAttempts.
+//
+// Counts are expectations; each Metrics field is rounded so that its running sum stays within one
+// of the running sum of the expectations (error diffusion), so totals over a run are unbiased and
+// the same inputs always give the same metrics. Only the provisioning delay is random (drawn from
+// Options.Seed, as in the event model).
+//
+// # Agreement with the event model
+//
+// The approximations hold when invocations are short against the interval (seconds against a
+// minute): intervals are then nearly independent and each is nearly stationary. TestIntervalParity
+// holds the two models to each other, aggregated over whole runs; see the table in the package's
+// interval_parity_test.go and the report in doc comment of TestIntervalParity.
+type IntervalSim struct {
+	start    time.Time
+	interval int64   // ns
+	secs     float64 // interval in seconds
+	now      int64
+	steps    int
+	limits   lambdatune.Limits
+	prices   lambdatune.Prices
+	provDly  Dist
+	rng      *rand.Rand
+	fns      []*ivFn
+	views    []*IntervalPlatform
+
+	scaleBurst, scaleRate float64 // environments, environments per second
+	unresCap              int
+
+	monthStart time.Time
+	monthMBms  int64
+}
+
+// shapeKey identifies the configuration an ivShape was built for.
+type shapeKey struct {
+	mem     int
+	timeout time.Duration
+	arch    lambdatune.Architecture
+}
+
+// maxShapes bounds a function's cache of per-configuration shapes.
+const maxShapes = 256
+
+// ivFn is the interval model's state of one function.
+type ivFn struct {
+	idx      int
+	name     string
+	spec     Function
+	cfg      lambdatune.Config
+	traffic  ivTraffic
+	initD    Dist
+	coldD    Dist
+	lifetime float64 // seconds, +Inf for none
+	errRate  float64
+
+	shape  *ivShape
+	shapes map[shapeKey]*ivShape
+
+	pool      *warmPool
+	cur, prov levelMax
+
+	provTarget, provAlloc int
+	provEventAt           int64
+	meter                 ProvisionedMeter
+
+	reserved bool
+	cap      int
+	rpsTok   float64
+	scaleTok float64
+
+	pc       float64 // cold fraction of the last interval
+	lastPass float64 // share of asynchronous attempts that got through last interval
+	held     float64 // mean unreserved concurrency held (busy on demand + provisioned) last interval
+	async    bool
+
+	// asynchronous retries: pending[d] = events due in d intervals (throttled events by age in
+	// thrAge; error retries in errDue with their retry count)
+	thrAge  []float64 // thrAge[k] = events throttled k+1 intervals ago, still pending
+	errDue  [3][2]float64
+	maxAgeN int       // intervals an event may wait
+	attempt []float64 // attempt[d] = expected retry attempts d intervals after the first throttle
+
+	acc  ivAcc
+	last lambdatune.Metrics
+
+	stats Stats
+}
+
+// ivAcc rounds expected counts to integers by error diffusion.
+type ivAcc struct {
+	req, inv, thr, cold, to, err, drop, provInv, spill ivRound
+	compute, init, provCompute, storage                ivRound
+}
+
+type ivRound struct {
+	sum  float64
+	done int64
+}
+
+// take adds x to the running sum and returns the integer increment that keeps the emitted total
+// at the rounded running sum.
+func (r *ivRound) take(x float64) int64 {
+	r.sum += x
+	n := int64(math.Floor(r.sum+0.5)) - r.done
+	if n < 0 {
+		n = 0
+	}
+	r.done += n
+	return n
+}
+
+// NewInterval returns the interval model of an account running the given functions under opts: the
+// same arguments as New. It validates every function model and configuration like New does.
+func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) {
+	if len(deployments) == 0 {
+		return nil, errors.New("lambdasim: NewInterval needs at least one Deployment")
+	}
+	s := &IntervalSim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
+	if s.start.IsZero() {
+		s.start = defaultStart
+	}
+	if s.interval == 0 {
+		s.interval = int64(DefaultInterval)
+	}
+	if s.interval < int64(time.Millisecond) {
+		return nil, fmt.Errorf("lambdasim: Options.Interval = %v, want >= 1ms (0 means %v)", opts.Interval, DefaultInterval)
+	}
+	s.secs = float64(s.interval) / 1e9
+	if s.limits == (lambdatune.Limits{}) {
+		s.limits = lambdatune.DefaultLimits()
+	}
+	if opts.Prices != nil {
+		s.prices = *opts.Prices
+	} else {
+		s.prices = lambdatune.DefaultPrices()
+	}
+	if s.provDly.IsZero() {
+		s.provDly = Uniform(time.Minute, 2*time.Minute)
+	}
+	if err := s.provDly.Validate("Options.ProvisioningDelay", false); err != nil {
+		return nil, err
+	}
+	burst, period := opts.ScalingBurst, opts.ScalingPeriod
+	if burst == 0 {
+		burst = DefaultScalingBurst
+	}
+	if period == 0 {
+		period = DefaultScalingPeriod
+	}
+	if burst < 0 || period < 0 {
+		return nil, fmt.Errorf("lambdasim: Options.ScalingBurst = %d, ScalingPeriod = %v, want both > 0 (0 means 1000 per 10s)", opts.ScalingBurst, opts.ScalingPeriod)
+	}
+	s.scaleBurst, s.scaleRate = float64(burst), float64(burst)/period.Seconds()
+	s.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
+	s.monthStart = monthOf(s.start)
+	totalReserved := 0
+	for i, d := range deployments {
+		if err := d.Function.Validate(); err != nil {
+			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
+		}
+		name := d.Function.Name
+		if name == "" {
+			name = fmt.Sprintf("fn%d", i)
+		}
+		tr, err := newIvTraffic(d.Arrivals)
+		if err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: %w", name, err)
+		}
+		f := &ivFn{
+			idx: i, name: name, spec: d.Function, traffic: tr,
+			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
+			errRate: d.Function.ErrorRate, provEventAt: math.MaxInt64,
+			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1,
+		}
+		f.lifetime = math.Inf(1)
+		if lt := d.Function.maxLifetime(); lt != math.MaxInt64 {
+			f.lifetime = float64(lt) / 1e9
+		}
+		keep := d.Function.keepAlive()
+		step := float64(s.interval)
+		f.pool = newWarmPool(keepWeights(func(x float64) float64 { return 1 - distCDF(&keep, x*step) }, 100000))
+		if a := d.Function.Async; a != nil {
+			f.async = true
+			f.maxAgeN = max(1, int(int64(a.MaxEventAge)/s.interval))
+			f.thrAge = make([]float64, f.maxAgeN)
+			f.attempt = asyncAttempts(s.interval, f.maxAgeN)
+		}
+		if d.Config.Reserved.Set {
+			totalReserved += d.Config.Reserved.N
+		}
+		s.fns = append(s.fns, f)
+	}
+	for i, d := range deployments {
+		l := s.limits
+		l.ReservedElsewhere += totalReserved
+		if d.Config.Reserved.Set {
+			l.ReservedElsewhere -= d.Config.Reserved.N
+		}
+		if err := l.Validate(d.Config); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", s.fns[i].name, err)
+		}
+		f := s.fns[i]
+		if err := f.setShape(d.Config); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
+		}
+		f.cfg = d.Config
+		f.provTarget, f.provAlloc = d.Config.Provisioned, d.Config.Provisioned
+		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
+	}
+	s.recomputeCaps()
+	for _, f := range s.fns {
+		f.rpsTok = f.rpsBurst(s)
+	}
+	return s, nil
+}
+
+// asyncAttempts returns, for an event first throttled at a uniform instant of an interval, the
+// expected number of retry attempts it makes in each following interval under AWS's backoff (1 s,
+// doubling, at most 5 min between attempts), for up to n intervals.
+func asyncAttempts(interval int64, n int) []float64 {
+	out := make([]float64, n+1)
+	const samples = 64
+	for j := range samples {
+		t0 := (float64(j) + 0.5) / samples * float64(interval)
+		t, b := t0, float64(asyncThrottleFirstRetry)
+		for {
+			t += b
+			k := int(t / float64(interval))
+			if k > n {
+				break
+			}
+			out[k] += 1.0 / samples
+			b = math.Min(2*b, float64(asyncThrottleMaxBackoff))
+		}
+	}
+	return out
+}
+
+// setShape selects (building and caching on first use) the invocation shape of configuration c.
+func (f *ivFn) setShape(c lambdatune.Config) error {
+	k := shapeKey{c.MemoryMB, c.Timeout, c.Arch()}
+	if sh, ok := f.shapes[k]; ok {
+		f.shape = sh
+		return nil
+	}
+	svc, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch())
+	if err != nil {
+		return err
+	}
+	if err := svc.Validate("ServiceTime", true); err != nil {
+		return err
+	}
+	if len(f.shapes) >= maxShapes {
+		clear(f.shapes)
+	}
+	init := f.initD
+	if ai, ok := distAtom(&init); ok && ai > float64(MaxOnDemandInit) {
+		init = Constant(MaxOnDemandInit) // the rest of a longer INIT runs inside the first invocation (ignored here)
+	}
+	sh := &ivShape{}
+	sh.build(svc, init, f.coldD, float64(c.Timeout))
+	f.shapes[k] = sh
+	f.shape = sh
+	return nil
+}
+
+func (f *ivFn) limit(s *IntervalSim) int {
+	if f.reserved {
+		return f.cap
+	}
+	return s.limits.AccountConcurrency
+}
+
+func (f *ivFn) rpsBurst(s *IntervalSim) float64 { return float64(RequestsPerConcurrency * f.limit(s)) }
+
+func (s *IntervalSim) recomputeCaps() {
+	reserved := s.limits.ReservedElsewhere
+	for _, f := range s.fns {
+		if f.cfg.Reserved.Set {
+			reserved += f.cfg.Reserved.N
+			f.reserved, f.cap = true, f.cfg.Reserved.N
+		} else {
+			f.reserved, f.cap = false, 0
+		}
+	}
+	s.unresCap = s.limits.AccountConcurrency - reserved
+	for _, f := range s.fns {
+		f.rpsTok = math.Min(f.rpsTok, f.rpsBurst(s))
+	}
+}
+
+// Now returns the virtual clock: the end of the last interval simulated.
+func (s *IntervalSim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
+
+// Len returns the number of functions.
+func (s *IntervalSim) Len() int { return len(s.fns) }
+
+// Config returns the configuration last applied to the first function. It implements
+// lambdatune.Platform.
+func (s *IntervalSim) Config(ctx context.Context) (lambdatune.Config, error) {
+	return s.Function(0).Config(ctx)
+}
+
+// Apply applies c to the first function from the current virtual time on. It implements
+// lambdatune.Platform; see IntervalPlatform.Apply.
+func (s *IntervalSim) Apply(ctx context.Context, c lambdatune.Config) error {
+	return s.Function(0).Apply(ctx, c)
+}
+
+// Next simulates the next interval of the whole account and returns the first function's metrics.
+// It implements lambdatune.Platform. Use Step for every function's metrics.
+func (s *IntervalSim) Next(ctx context.Context) (lambdatune.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	if err := s.step(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	for _, v := range s.views {
+		if v != nil {
+			v.seen = s.steps
+		}
+	}
+	return s.fns[0].last, nil
+}
+
+// Step simulates the next interval of the whole account and appends each function's metrics, in
+// deployment order, to dst.
+func (s *IntervalSim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	if err := s.step(); err != nil {
+		return dst, err
+	}
+	for _, v := range s.views {
+		if v != nil {
+			v.seen = s.steps
+		}
+	}
+	for _, f := range s.fns {
+		dst = append(dst, f.last)
+	}
+	return dst, nil
+}
+
+// Function returns a Platform for function i (0-based, in deployment order), with the same lockstep
+// rule as Sim.Function.
+func (s *IntervalSim) Function(i int) *IntervalPlatform {
+	if i < 0 || i >= len(s.fns) {
+		return &IntervalPlatform{s: s, i: i}
+	}
+	if s.views == nil {
+		s.views = make([]*IntervalPlatform, len(s.fns))
+	}
+	if s.views[i] == nil {
+		s.views[i] = &IntervalPlatform{s: s, i: i, seen: s.steps}
+	}
+	return s.views[i]
+}
+
+// Stats returns function i's cumulative statistics up to the end of the last interval (BusyTime and
+// InstanceTime are the model's expected integrals).
+func (s *IntervalSim) Stats(i int) Stats {
+	st := s.fns[i].stats
+	st.Elapsed = time.Duration(s.now)
+	return st
+}
+
+// Metrics returns function i's metrics of the last interval (zero before the first).
+func (s *IntervalSim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
+
+// IntervalPlatform is the lambdatune.Platform of one function of an IntervalSim.
+type IntervalPlatform struct {
+	s    *IntervalSim
+	i    int
+	seen int
+}
+
+func (v *IntervalPlatform) check() error {
+	if v.i < 0 || v.i >= len(v.s.fns) {
+		return fmt.Errorf("lambdasim: function index %d, want [0, %d)", v.i, len(v.s.fns))
+	}
+	return nil
+}
+
+// Config returns the configuration last applied to the function.
+func (v *IntervalPlatform) Config(ctx context.Context) (lambdatune.Config, error) {
+	if err := v.check(); err != nil {
+		return lambdatune.Config{}, err
+	}
+	return v.s.fns[v.i].cfg, nil
+}
+
+// Apply validates c against the account (as Sim's Apply does) and applies it from the current
+// virtual time: a change of memory, timeout, architecture or storage forgets the warm pool and
+// re-allocates provisioned concurrency; more provisioned concurrency is ready after
+// Options.ProvisioningDelay (billed from now), less is released at once; reserved concurrency
+// changes at once. A bad configuration returns an error wrapping *lambdatune.ConfigError and
+// changes nothing.
+func (v *IntervalPlatform) Apply(ctx context.Context, c lambdatune.Config) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return v.s.apply(v.i, c)
+}
+
+// Next returns the function's metrics for the next interval, simulating it if no other function
+// platform has yet.
+func (v *IntervalPlatform) Next(ctx context.Context) (lambdatune.Metrics, error) {
+	if err := v.check(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	s := v.s
+	if v.seen == s.steps {
+		for j, o := range s.views {
+			if o != nil && j != v.i && o.seen < s.steps {
+				return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
+					s.fns[v.i].name, s.steps+1, s.fns[j].name, s.steps)
+			}
+		}
+		if err := s.step(); err != nil {
+			return lambdatune.Metrics{}, err
+		}
+	}
+	v.seen = s.steps
+	return s.fns[v.i].last, nil
+}
+
+func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
+	f := s.fns[i]
+	l := s.limits
+	for j, o := range s.fns {
+		if j != i && o.cfg.Reserved.Set {
+			l.ReservedElsewhere += o.cfg.Reserved.N
+		}
+	}
+	if err := l.Validate(c); err != nil {
+		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+	}
+	old := f.cfg
+	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
+		if err := f.setShape(c); err != nil {
+			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+		}
+		// A new generation: new requests need new environments; provisioned ones are re-allocated.
+		f.pool.clear()
+		f.provAlloc = 0
+		f.provEventAt = math.MaxInt64
+	}
+	f.cfg = c
+	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
+	s.recomputeCaps()
+	f.provTarget = c.Provisioned
+	if c.Provisioned < f.provAlloc {
+		f.provAlloc = c.Provisioned
+		f.provEventAt = math.MaxInt64
+	}
+	if c.Provisioned > f.provAlloc {
+		f.provEventAt = s.now + s.provDly.sample(s.rng)
+	}
+	return nil
+}
+
+// step simulates one interval of the account.
+func (s *IntervalSim) step() error {
+	t0, t1 := s.now, s.now+s.interval
+	start := s.start.Add(time.Duration(t0))
+	if m := monthOf(start); !m.Equal(s.monthStart) {
+		s.monthStart, s.monthMBms = m, 0
+	}
+	for _, f := range s.fns {
+		// Provisioned concurrency ready by the middle of the interval counts for the interval.
+		if f.provEventAt < t0+s.interval/2 {
+			f.provAlloc, f.provEventAt = f.provTarget, math.MaxInt64
+		}
+		if err := s.stepFn(f, t0, t1, start); err != nil {
+			return err
+		}
+		if f.provEventAt < t1 { // ready in the second half: from the next interval on
+			f.provAlloc, f.provEventAt = f.provTarget, math.MaxInt64
+		}
+	}
+	s.now = t1
+	s.steps++
+	return nil
+}
+
+// stepFn computes function f's metrics for the interval [t0, t1).
+func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
+	T := s.secs
+	sh := f.shape
+	arrivals := f.traffic.count(t0, t1)
+
+	// Asynchronous retries due now: error retries, and throttled events' attempts.
+	var errRetries, errRetries2 float64
+	if f.async {
+		errRetries, errRetries2 = f.errDue[0][0], f.errDue[0][1]
+		f.errDue[0], f.errDue[1], f.errDue[2] = f.errDue[1], f.errDue[2], [2]float64{}
+	}
+	fresh := arrivals + errRetries + errRetries2
+	var dropped float64
+
+	// Concurrency limit.
+	c := f.cap
+	if !f.reserved {
+		c = s.unresCap
+		for _, o := range s.fns {
+			if o != f && !o.reserved {
+				c -= int(math.Round(o.held))
+			}
+		}
+		c = max(c, 0)
+	}
+	P := min(f.provAlloc, c)
+
+	// Request-rate limit (fluid token bucket).
+	rpsRate := float64(RequestsPerConcurrency * f.limit(s))
+	avail := f.rpsTok + rpsRate*T
+
+	// Throttled asynchronous events still waiting make their retry attempts; each attempt gets
+	// through with last interval's probability (the blocking of this one is not known yet).
+	var backlogServed, backlogFailed float64
+	if f.async {
+		q := 1 - f.lastPass // P(an attempt is throttled)
+		for k := len(f.thrAge) - 1; k >= 0; k-- {
+			n := f.thrAge[k]
+			if n == 0 {
+				continue
+			}
+			f.thrAge[k] = 0
+			att := f.attempt[k+1]
+			left := n * math.Pow(q, att) // throttled at every attempt
+			backlogServed += n - left
+			if q < 1 {
+				backlogFailed += n * q * (1 - math.Pow(q, att)) / (1 - q)
+			} else {
+				backlogFailed += n * att
+			}
+			if k+1 < len(f.thrAge) {
+				f.thrAge[k+1] += left
+			} else {
+				dropped += left
+			}
+		}
+	}
+
+	// The load: first with last interval's cold fraction, then once more with this one's if it
+	// moves the offered load by more than 1 %.
+	offered := fresh + backlogServed + backlogFailed
+	var lambda, a, blockC, colds, recycled, pool, rpsThr float64
+	pc := f.pc
+	for pass := 0; pass < 2; pass++ {
+		rpsThr = math.Max(0, offered-avail)
+		lambda = (offered - rpsThr) / T
+		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
+		a = lambda * busy / 1e9
+		f.cur.compute(lambda, a, T, c)
+		blockC = 0
+		if c == 0 {
+			blockC = 1
+		} else if a > 0 {
+			blockC = lossB(c, a)
+		}
+		colds, recycled, pool = f.pool.coldStarts(&f.cur, P, T, f.lifetime)
+		acc := (offered - rpsThr) * (1 - blockC)
+		pc1 := 0.0
+		if acc > 0 {
+			pc1 = math.Min(colds/acc, 1)
+		}
+		if pass == 1 || math.Abs(pc1-pc)*(sh.meanColdRun-sh.meanRun) <= 0.01*busy {
+			pc = pc1
+			break
+		}
+		pc = pc1
+	}
+	req := offered - rpsThr
+	accepted := req * (1 - blockC)
+	thr := rpsThr + req*blockC
+
+	// Provisioned first.
+	var provInv, spill float64
+	if P > 0 && accepted > 0 {
+		provInv = math.Min(req*(1-lossB(P, a)), accepted)
+		spill = accepted - provInv
+	}
+	od := accepted - provInv
+
+	// Scaling rate: new environments beyond the bucket are throttled requests.
+	scaleAvail := f.scaleTok + s.scaleRate*T
+	if colds > scaleAvail && colds > 0 {
+		excess := colds - scaleAvail
+		extra := math.Min(od, lambda*(excess/s.scaleRate)*(excess/math.Max(f.cur.mean()-float64(P), 1)))
+		thr += extra
+		od -= extra
+		accepted -= extra
+		colds = scaleAvail
+	}
+	f.scaleTok = math.Min(s.scaleBurst, scaleAvail-colds)
+	f.rpsTok = math.Min(f.rpsBurst(s), avail-(offered-rpsThr))
+
+	// Timeouts (a reset environment costs one more cold start), errors, lifetime recycling.
+	timeouts := od*((1-pc)*sh.pTimeout+pc*sh.pTimeoutCold) + provInv*sh.pTimeout
+	colds += od*sh.pTimeout + recycled
+	colds = math.Min(colds, od)
+	errs := timeouts + (accepted-timeouts)*f.errRate
+	f.pc = 0
+	if accepted > 0 {
+		f.pc = colds / accepted
+	}
+	pcAll := f.pc
+
+	// Asynchronous bookkeeping: fresh events throttled now start waiting; failed invocations are
+	// retried 1 and 2 minutes later, up to MaxRetryAttempts, then dropped.
+	if f.async {
+		pass := 1.0
+		if offered > 0 {
+			pass = accepted / offered
+		}
+		f.lastPass = pass
+		f.thrAge[0] += fresh * (1 - pass)
+		failRate := 0.0
+		if accepted > 0 {
+			failRate = errs / accepted
+		}
+		first := (arrivals + backlogServed) * pass * failRate
+		second := errRetries * pass * failRate
+		if f.spec.Async.MaxRetryAttempts >= 1 {
+			f.errDue[0][0] += first
+		} else {
+			dropped += first
+		}
+		if f.spec.Async.MaxRetryAttempts >= 2 {
+			f.errDue[1][1] += second
+		} else {
+			dropped += second
+		}
+		dropped += errRetries2 * pass * failRate
+	}
+
+	// Metrics, rounded by error diffusion.
+	m := lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
+	m.Config.Provisioned = f.provAlloc
+	ac := &f.acc
+	reqN := ac.req.take(offered)
+	m.Invocations = ac.inv.take(accepted)
+	m.Throttles = ac.thr.take(thr)
+	m.ColdStarts = min(ac.cold.take(colds), m.Invocations)
+	m.Timeouts = min(ac.to.take(timeouts), m.Invocations)
+	m.Errors = min(max(ac.err.take(errs), m.Timeouts), m.Invocations)
+	m.AsyncEventsDropped = ac.drop.take(dropped)
+	if f.provAlloc > 0 {
+		m.ProvisionedInvocations = min(ac.provInv.take(provInv), m.Invocations)
+		m.SpilloverInvocations = ac.spill.take(spill)
+	}
+	if accepted > 0 {
+		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted)
+		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted)
+	}
+	maxConc := f.cur.mean()
+	m.MaxConcurrency = int(math.Round(maxConc))
+	if f.provAlloc > 0 {
+		f.prov.compute(lambda, a, T, P)
+		m.ProvisionedUtilization = math.Min(f.prov.mean()/float64(f.provAlloc), 1)
+	}
+
+	// Usage: the event model's billing in expectation.
+	mem := float64(f.cfg.MemoryMB)
+	odWarm := od - colds
+	m.Usage.Requests = m.Invocations
+	m.Usage.ComputeMBms = ac.compute.take(mem * (odWarm*sh.billWarm + colds*sh.billColdDur))
+	m.Usage.InitMBms = ac.init.take(mem * colds * (sh.billColdAll - sh.billColdDur))
+	m.Usage.ProvisionedComputeMBms = ac.provCompute.take(mem * provInv * sh.billWarm)
+	if x := extraStorage(f.cfg.Storage()); x > 0 {
+		m.Usage.StorageMBms = ac.storage.take(float64(x) * (odWarm*sh.billWarm + colds*sh.billColdAll + provInv*sh.billWarm))
+	}
+	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
+	cost, err := s.prices.Cost(f.cfg.Arch(), m.Usage, s.monthMBms)
+	if err != nil {
+		return err
+	}
+	m.Cost = cost
+	if s.prices.Tiered {
+		s.monthMBms += m.Usage.ComputeMBms + m.Usage.InitMBms
+	}
+
+	// Remember this interval's occupancy for the warm pool, and what the function holds.
+	f.pool.push(&f.cur)
+	// Unreserved concurrency held: busy on-demand environments, a·(B(P) − B(c)), plus every
+	// provisioned one.
+	bp := 1.0
+	if P > 0 && a > 0 {
+		bp = lossB(P, a)
+	}
+	f.held = math.Max(a*(bp-blockC), 0) + float64(P)
+
+	st := &f.stats
+	st.Requests += reqN
+	st.Invocations += m.Invocations
+	st.ColdStarts += m.ColdStarts
+	st.Throttles += m.Throttles
+	st.Errors += m.Errors
+	st.Timeouts += m.Timeouts
+	st.Dropped += m.AsyncEventsDropped
+	st.ProvisionedInvocations += m.ProvisionedInvocations
+	st.SpilloverInvocations += m.SpilloverInvocations
+	st.Environments += m.ColdStarts
+	st.BusyTime += time.Duration(a * (1 - blockC) * float64(s.interval))
+	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
+	st.Usage = st.Usage.Add(m.Usage)
+	st.Cost = st.Cost.Add(m.Cost)
+	f.last = m
+	return nil
+}
+
+// distribution summarises the warm/cold mixture with cold fraction pc (tables fw, fc) in
+// milliseconds; mean in ns; n the number of invocations (for the expected maximum).
+func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64) lambdatune.Distribution {
+	sh := f.shape
+	const ms = 1e6
+	return lambdatune.Distribution{
+		Mean: mean / ms,
+		P50:  sh.quantile(fw, fc, pc, 0.50) / ms,
+		P90:  sh.quantile(fw, fc, pc, 0.90) / ms,
+		P95:  sh.quantile(fw, fc, pc, 0.95) / ms,
+		P99:  sh.quantile(fw, fc, pc, 0.99) / ms,
+		Max:  sh.quantile(fw, fc, pc, n/(n+1)) / ms,
+	}
+}
