@@ -609,7 +609,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	// The load: first with last interval's cold fraction, then once more with this one's if it
 	// moves the offered load by more than 1 %.
 	offered := fresh + backlogServed + backlogFailed
-	var lambda, a, blockC, colds, recycled, pool, rpsThr float64
+	var lambda, a, blockC, colds, pool, rpsThr float64
 	pc := f.pc
 	for pass := 0; pass < 2; pass++ {
 		rpsThr = math.Max(0, offered-avail)
@@ -623,7 +623,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		} else if a > 0 {
 			blockC = lossB(c, a)
 		}
-		colds, recycled, pool = f.pool.coldStarts(&f.cur, P, T, f.lifetime)
+		colds, pool = f.pool.coldStarts(&f.cur, P)
 		acc := (offered - rpsThr) * (1 - blockC)
 		pc1 := 0.0
 		if acc > 0 {
@@ -662,7 +662,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 
 	// Timeouts (a reset environment costs one more cold start), errors, lifetime recycling.
 	timeouts := od*((1-pc)*sh.pTimeout+pc*sh.pTimeoutCold) + provInv*sh.pTimeout
-	colds += od*sh.pTimeout + recycled
+	colds += od*sh.pTimeout + f.pool.recycle(&f.cur, P, T, f.lifetime)
 	colds = math.Min(colds, od)
 	errs := timeouts + (accepted-timeouts)*f.errRate
 	f.pc = 0
@@ -715,8 +715,12 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		m.SpilloverInvocations = ac.spill.take(spill)
 	}
 	if accepted > 0 {
-		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted)
-		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted)
+		var fixed *[4]float64
+		if sh.durFixed {
+			fixed = &sh.durQ
+		}
+		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted, fixed)
+		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted, nil)
 	}
 	maxConc := f.cur.mean()
 	m.MaxConcurrency = int(math.Round(maxConc))
@@ -775,16 +779,19 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 }
 
 // distribution summarises the warm/cold mixture with cold fraction pc (tables fw, fc) in
-// milliseconds; mean in ns; n the number of invocations (for the expected maximum).
-func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64) lambdatune.Distribution {
+// milliseconds; mean in ns; n the number of invocations (for the expected maximum, the mixture's
+// n/(n+1) quantile). fixed gives the percentiles when they do not depend on pc.
+func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]float64) lambdatune.Distribution {
 	sh := f.shape
 	const ms = 1e6
-	return lambdatune.Distribution{
-		Mean: mean / ms,
-		P50:  sh.quantile(fw, fc, pc, 0.50) / ms,
-		P90:  sh.quantile(fw, fc, pc, 0.90) / ms,
-		P95:  sh.quantile(fw, fc, pc, 0.95) / ms,
-		P99:  sh.quantile(fw, fc, pc, 0.99) / ms,
-		Max:  sh.quantile(fw, fc, pc, n/(n+1)) / ms,
+	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantile(fw, fc, pc, n/(n+1)) / ms}
+	if fixed != nil {
+		d.P50, d.P90, d.P95, d.P99 = fixed[0]/ms, fixed[1]/ms, fixed[2]/ms, fixed[3]/ms
+		return d
 	}
+	d.P50 = sh.quantile(fw, fc, pc, 0.50) / ms
+	d.P90 = sh.quantile(fw, fc, pc, 0.90) / ms
+	d.P95 = sh.quantile(fw, fc, pc, 0.95) / ms
+	d.P99 = sh.quantile(fw, fc, pc, 0.99) / ms
+	return d
 }

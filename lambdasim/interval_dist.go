@@ -99,6 +99,11 @@ type ivShape struct {
 
 	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric, cold latency.
 	x, fWarm, fColdDur, fColdLat []float64
+
+	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
+	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
+	durFixed bool
+	durQ     [4]float64
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none)
@@ -220,6 +225,10 @@ func (s *ivShape) build(d, init, cold Dist, timeout float64) {
 			f += cdfR(&d, x-in)
 		}
 		s.fColdLat[i] = f / shapeConv
+	}
+	s.durFixed = !simfaas
+	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
+		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
 	}
 }
 

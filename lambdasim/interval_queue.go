@@ -64,7 +64,7 @@ func erlangBRecursion(c int, a float64) float64 {
 
 // maxEps is the probability below which a level is treated as never reached (and above 1 − maxEps
 // as always reached) in an interval.
-const maxEps = 1e-9
+const maxEps = 1e-7
 
 // levelMax describes the largest number of environments busy at once during one interval:
 // P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its slice is reused
@@ -149,9 +149,10 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 		var pge float64 // P(max ≥ k)
 		if f <= 0 {
 			pge = 1
+		} else if z := t * lambda * f / s; z > 37 { // t/E[τ_k]: exp(−z) < 1e-16
+			pge = 1
 		} else {
-			tau := s / (lambda * f)
-			pge = 1 - math.Min(f/fc, 1)*math.Exp(-t/tau)
+			pge = 1 - math.Min(f/fc, 1)*expNeg(-z)
 		}
 		if pge >= 1-maxEps && len(m.p) == 0 {
 			lo = k
@@ -202,7 +203,14 @@ type warmPool struct {
 
 	// Per level k (index k−1), for lifetime recycling: expected age of its environment (s) and the
 	// smoothed rate of its keep-alive cold starts (1/s).
-	age, rho []float64
+	age, rho      []float64
+	xe, ee        []float64 // cache of e^−x per level: ee = e^−xe
+	beta, betaFor float64
+
+	// Scratch: the history most recent first; P(no warm environment) of levels gLo+1 … (coldStarts).
+	ord []*levelMax
+	g   []float64
+	gLo int
 }
 
 // newWarmPool returns a pool remembering len(keep) intervals.
@@ -235,17 +243,34 @@ func (w *warmPool) push(m *levelMax) {
 	}
 }
 
-// coldP returns P(no warm environment for level k): Π_d (1 − keep_d P(max_d ≥ k)).
-func (w *warmPool) coldP(k int) float64 {
-	g := 1.0
+// order fills w.ord with the history entries, most recent first, and returns them.
+func (w *warmPool) order() []*levelMax {
+	w.ord = w.ord[:0]
 	for d := 1; d <= w.n; d++ {
 		i := w.head - d
 		if i < 0 {
 			i += len(w.hist)
 		}
-		g *= 1 - w.keep[d-1]*w.hist[i].at(k)
-		if g == 0 {
-			break
+		w.ord = append(w.ord, &w.hist[i])
+	}
+	return w.ord
+}
+
+// coldP returns P(no warm environment for level k): Π_d (1 − keep_d P(max_d ≥ k)), over the
+// history entries ord (most recent first).
+func (w *warmPool) coldP(ord []*levelMax, k int) float64 {
+	g := 1.0
+	for d, h := range ord {
+		j := k - h.lo - 1
+		if j < 0 {
+			if w.keep[d] == 1 {
+				return 0
+			}
+			g *= 1 - w.keep[d]
+			continue
+		}
+		if j < len(h.p) {
+			g *= 1 - w.keep[d]*h.p[j]
 		}
 	}
 	return g
@@ -253,17 +278,12 @@ func (w *warmPool) coldP(k int) float64 {
 
 // warmFloor returns the highest level every environment up to which is surely warm: the largest
 // lo of a history interval whose keep weight is 1.
-func (w *warmPool) warmFloor() int {
+func (w *warmPool) warmFloor(ord []*levelMax) int {
 	f := 0
-	for d := 1; d <= w.n; d++ {
-		if w.keep[d-1] < 1 {
-			continue
+	for d, h := range ord {
+		if w.keep[d] == 1 {
+			f = max(f, h.lo)
 		}
-		i := w.head - d
-		if i < 0 {
-			i += len(w.hist)
-		}
-		f = max(f, w.hist[i].lo)
 	}
 	return f
 }
@@ -271,79 +291,111 @@ func (w *warmPool) warmFloor() int {
 // coldStarts returns the expected number of new environments the interval whose maximum
 // distribution is cur needs above level floor (floor = provisioned environments, always warm):
 // Σ_{k > floor} P(max ≥ k) P(no warm environment for k). It also returns the expected number of
-// environments alive at the end of the interval above floor (the warm pool).
-//
-// With a finite maximum lifetime life (seconds; +Inf for none) and interval length step (seconds)
-// it also returns the expected number of cold starts caused by recycling: a level whose environment
-// has been warm for life is recycled when next used. A recycled environment leaves the pool, which
-// with newest-idle-first reuse takes the pool's top level away; that costs a cold start only if the
-// occupancy climbs back to the top before the top environment would have expired anyway. With p the
-// probability that this interval reaches the pool's top level, Σ_k P(top = k) P(max ≥ k), that
-// happens with probability 1 − (1 − p)^(span/2), span/2 being the top environment's mean remaining
-// keep-alive in intervals. Per level the pool tracks the
-// rate ρ of its keep-alive cold starts (smoothed over a lifetime) and the expected age of its
-// environment; once that age reaches the mean time an environment lives, E[min(Exp(ρ), life)],
-// the level is recycled at the renewal rate ρ e^{−ρ·life} / (1 − e^{−ρ·life}) (1/life for a level
-// that is always warm).
-func (w *warmPool) coldStarts(cur *levelMax, floor int, step, life float64) (cold, recycled, pool float64) {
-	lo := max(floor, w.warmFloor())
+// environments alive at the end of the interval above floor (the warm pool). It changes nothing
+// but scratch space (w.g keeps the levels' P(no warm environment) for recycle).
+func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
+	ord := w.order()
+	lo := max(floor, w.warmFloor(ord))
 	top := cur.hi()
-	for d := 1; d <= w.n; d++ {
-		i := w.head - d
-		if i < 0 {
-			i += len(w.hist)
-		}
-		top = max(top, w.hist[i].hi())
+	for _, h := range ord {
+		top = max(top, h.hi())
 	}
-	finite := !math.IsInf(life, 1)
-	if finite && len(w.age) < top {
+	w.gLo = lo
+	w.g = w.g[:0]
+	// Levels in (floor, lo] are warm.
+	pool = float64(max(lo-floor, 0))
+	for k := lo + 1; k <= top+1; k++ {
+		g := w.coldP(ord, k)
+		w.g = append(w.g, g)
+		if k > top {
+			break
+		}
+		pc := cur.at(k)
+		cold += pc * g
+		pool += 1 - (1-pc)*g
+	}
+	return cold, pool
+}
+
+// recycle accounts for the maximum lifetime life (seconds; +Inf for none) after coldStarts(cur,
+// floor) for the same interval of length step (seconds), and returns the expected number of cold
+// starts recycling causes. A level whose environment has been warm for life is recycled when next
+// used. Per level the pool tracks the rate ρ of its keep-alive cold starts (smoothed over a
+// lifetime) and the expected age of its environment; once that age reaches the mean time an
+// environment lives, E[min(Exp(ρ), life)], the level is recycled at the renewal rate
+// ρ e^{−ρ·life} / (1 − e^{−ρ·life}) (1/life for a level that is always warm).
+//
+// A recycled environment leaves the pool, which with newest-idle-first reuse takes the pool's top
+// level away; that costs a cold start only if the occupancy climbs back to the top before the top
+// environment would have expired anyway. With p the probability that this interval reaches the
+// pool's top level, Σ_k P(top = k) P(max ≥ k), that happens with probability
+// 1 − (1 − p)^(span/2), span/2 being the top environment's mean remaining keep-alive in intervals.
+func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64 {
+	if math.IsInf(life, 1) {
+		return 0
+	}
+	top := w.gLo + len(w.g) - 1 // w.g covers levels gLo+1 … top+1
+	if len(w.age) < top {
 		w.age = append(w.age, make([]float64, top-len(w.age))...)
 		w.rho = append(w.rho, make([]float64, top-len(w.rho))...)
+		w.xe = append(w.xe, make([]float64, top-len(w.xe))...)
+		w.ee = append(w.ee, make([]float64, top-len(w.ee))...)
 	}
-	beta := math.Exp(-step / life)
-	var reachTop float64
-	gNext := 0.0 // P(no warm environment for k+1), computed one level ahead
-	if floor+1 > lo {
-		gNext = w.coldP(floor + 1)
+	if w.beta == 0 || w.betaFor != step/life {
+		w.betaFor = step / life
+		w.beta = math.Exp(-step / life)
 	}
+	beta := w.beta
+	g := func(k int) float64 {
+		if k <= w.gLo {
+			return 0
+		}
+		return w.g[k-w.gLo-1]
+	}
+	var recycled, reachTop float64
 	for k := floor + 1; k <= top; k++ {
 		pc := cur.at(k)
-		g := gNext
-		if k+1 > lo {
-			gNext = w.coldP(k + 1)
-		}
-		reachTop += (gNext - g) * pc
-		c := pc * g
-		cold += c
-		pool += 1 - (1-pc)*g
-		if !finite {
-			continue
-		}
+		gk := g(k)
+		c := pc * gk
+		reachTop += (g(k+1) - gk) * pc
 		// Age and keep-alive cold-start rate of the level's environment.
 		j := k - 1
-		w.age[j] = (1-c)*(w.age[j]+step) + c*step/2
-		w.rho[j] = beta*w.rho[j] + (1-beta)*c/step
-		x := w.rho[j] * life
-		var h, mean float64 // renewal rate of lifetime recycling; mean life of an environment
-		switch {
-		case x < 1e-6:
-			h, mean = 1/life, life
-		case x > 40:
-			h, mean = 0, 1/w.rho[j]
-		default:
-			e := math.Exp(-x)
-			h, mean = w.rho[j]*e/(1-e), (1-e)/w.rho[j]
+		age := (1-c)*(w.age[j]+step) + c*step/2
+		rho := beta*w.rho[j] + (1-beta)*c/step
+		w.rho[j] = rho
+		x := rho * life
+		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed.
+		if age*(1+x) >= life && x <= 40 {
+			var h float64
+			due := false
+			if x < 1e-6 {
+				h, due = 1/life, age >= life
+			} else {
+				// e^−x, from the level's cached value by a Taylor step while x moves little.
+				var e float64
+				if d := w.xe[j] - x; w.ee[j] > 0 && d < 0.05 && d > -0.05 {
+					e = w.ee[j] * (1 + d*(1+d*(0.5+d/6)))
+				} else {
+					e = expNeg(-x)
+					w.xe[j], w.ee[j] = x, e
+				}
+				// Due once age ≥ E[min(Exp(ρ), life)] = (1 − e^−x)/ρ.
+				if due = age*rho >= 1-e; due {
+					h = rho * e / (1 - e)
+				}
+			}
+			if due {
+				r := pc * (1 - gk) * math.Min(1, step*h)
+				recycled += r
+				age *= 1 - r
+			}
 		}
-		if h > 0 && w.age[j] >= mean {
-			r := pc * (1 - g) * math.Min(1, step*h)
-			recycled += r
-			w.age[j] *= 1 - r
-		}
+		w.age[j] = age
 	}
 	if recycled > 0 {
 		recycled *= 1 - math.Pow(1-math.Min(reachTop, 1), math.Max(w.span/2, 1))
 	}
-	return cold, recycled, pool
+	return recycled
 }
 
 // keepWeights returns the keep weights of a pool with interval length step for environments whose
@@ -372,4 +424,21 @@ func keepWeights(surv func(x float64) float64, maxIntervals int) []float64 {
 		w = append(w, s)
 	}
 	return w
+}
+
+// expNeg returns e^x for x ≤ 0 with a relative error below 1e-10: a range reduction by ln 2 and a
+// degree-9 Taylor polynomial, about three times as fast as math.Exp in the model's inner loops.
+func expNeg(x float64) float64 {
+	if x < -700 {
+		return 0
+	}
+	const (
+		log2e = 1.4426950408889634
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+	)
+	k := math.Floor(x*log2e + 0.5)
+	r := x - k*ln2hi - k*ln2lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320+r*(1.0/362880)))))))))
+	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }

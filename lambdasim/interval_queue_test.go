@@ -130,7 +130,7 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 	for range len(keep) {
 		w.push(&m)
 	}
-	cold, _, pool := w.coldStarts(&m, 0, step, math.Inf(1))
+	cold, pool := w.coldStarts(&m, 0)
 	if p := cold / (lambda * step); math.Abs(p-0.0014)/0.0014 > 0.1 {
 		t.Errorf("P(cold) = %.5f, want 0.0014 ± 10 %%", p)
 	}
@@ -138,14 +138,14 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 		t.Errorf("warm pool = %.3f environments, want 7.7 ± 3 %%", pool)
 	}
 	// Provisioned environments cover the low levels: no cold start below them, fewer above.
-	c4, _, _ := w.coldStarts(&m, 4, step, math.Inf(1))
-	c20, _, p20 := w.coldStarts(&m, 20, step, math.Inf(1))
+	c4, _ := w.coldStarts(&m, 4)
+	c20, p20 := w.coldStarts(&m, 20)
 	if !(c4 <= cold) || c20 != 0 || p20 != 0 {
 		t.Errorf("cold starts above floor 4 = %g (all %g), above 20 = %g with pool %g", c4, cold, c20, p20)
 	}
 	// A cleared pool (configuration change) cold-starts every level reached.
 	w.clear()
-	if c, _, _ := w.coldStarts(&m, 0, step, math.Inf(1)); math.Abs(c-m.mean()) > 1e-9 {
+	if c, _ := w.coldStarts(&m, 0); math.Abs(c-m.mean()) > 1e-9 {
 		t.Errorf("after clear: %g cold starts, want E[max] = %g", c, m.mean())
 	}
 }
@@ -171,5 +171,14 @@ func TestKeepWeights(t *testing.T) {
 	}
 	if len(w) < 30 || len(w) > 50 {
 		t.Errorf("exponential keep-alive of mean 3 intervals kept %d intervals, want ~40 (weight > 1e-6)", len(w))
+	}
+}
+
+func TestExpNeg(t *testing.T) {
+	for x := 0.0; x > -745; x -= 0.0137 {
+		want := math.Exp(x)
+		if got := expNeg(x); math.Abs(got-want) > 1e-10*want && !(x < -700 && got == 0) {
+			t.Fatalf("expNeg(%g) = %g, want %g", x, got, want)
+		}
 	}
 }
