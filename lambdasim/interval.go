@@ -93,9 +93,6 @@ type shapeKey struct {
 	arch    lambdatune.Architecture
 }
 
-// maxShapes bounds a function's cache of per-configuration shapes.
-const maxShapes = 256
-
 // ivFn is the interval model's state of one function.
 type ivFn struct {
 	idx      int
@@ -108,8 +105,11 @@ type ivFn struct {
 	lifetime float64 // seconds, +Inf for none
 	errRate  float64
 
-	shape  *ivShape
-	shapes map[shapeKey]*ivShape
+	// shape is the configuration in force's; shapes caches one per configuration ever used (about
+	// 10 KB each), shapeList in creation order (for deterministic run-level sums).
+	shape     *ivShape
+	shapes    map[shapeKey]*ivShape
+	shapeList []*ivShape
 
 	pool      *warmPool
 	cur, prov levelMax
@@ -305,9 +305,6 @@ func (f *ivFn) setShape(c lambdatune.Config) error {
 	if err := svc.Validate("ServiceTime", true); err != nil {
 		return err
 	}
-	if len(f.shapes) >= maxShapes {
-		clear(f.shapes)
-	}
 	init := f.initD
 	if ai, ok := distAtom(&init); ok && ai > float64(MaxOnDemandInit) {
 		init = Constant(MaxOnDemandInit) // the rest of a longer INIT runs inside the first invocation (ignored here)
@@ -315,6 +312,7 @@ func (f *ivFn) setShape(c lambdatune.Config) error {
 	sh := &ivShape{}
 	sh.build(svc, init, f.coldD, float64(c.Timeout))
 	f.shapes[k] = sh
+	f.shapeList = append(f.shapeList, sh)
 	f.shape = sh
 	return nil
 }
@@ -722,6 +720,8 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted, fixed)
 		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted, nil)
 	}
+	sh.runWarm += accepted - colds
+	sh.runCold += colds
 	maxConc := f.cur.mean()
 	m.MaxConcurrency = int(math.Round(maxConc))
 	if f.provAlloc > 0 {
@@ -794,4 +794,69 @@ func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]flo
 	d.P95 = sh.quantile(fw, fc, pc, 0.95) / ms
 	d.P99 = sh.quantile(fw, fc, pc, 0.99) / ms
 	return d
+}
+
+// RunLatency returns function i's latency distribution over the whole run so far (every invocation,
+// all configurations), in milliseconds, as the event model's Sim.Latency(i).Distribution() gives
+// it: the model's warm/cold mixtures of every configuration used, weighted by their invocations.
+// Max is the 1 − 1/(n+1) quantile for n invocations.
+func (s *IntervalSim) RunLatency(i int) lambdatune.Distribution {
+	return s.fns[i].runDist(true)
+}
+
+// RunDuration returns function i's Duration distribution over the whole run so far; see RunLatency.
+func (s *IntervalSim) RunDuration(i int) lambdatune.Distribution {
+	return s.fns[i].runDist(false)
+}
+
+func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
+	var n, mean, lo, hi float64
+	lo = math.Inf(1)
+	for _, sh := range f.shapeList {
+		w := sh.runWarm + sh.runCold
+		if w <= 0 {
+			continue
+		}
+		n += w
+		cold := sh.meanColdDur
+		if latency {
+			cold = sh.meanColdRun
+		}
+		mean += sh.runWarm*sh.meanRun + sh.runCold*cold
+		lo, hi = math.Min(lo, sh.x[0]), math.Max(hi, sh.x[len(sh.x)-1])
+	}
+	if n <= 0 {
+		return lambdatune.Distribution{}
+	}
+	cdf := func(x float64) float64 {
+		var c float64
+		for _, sh := range f.shapeList {
+			if sh.runWarm+sh.runCold <= 0 {
+				continue
+			}
+			fc := sh.fColdDur
+			if latency {
+				fc = sh.fColdLat
+			}
+			c += sh.runWarm*sh.cdfAt(sh.fWarm, x) + sh.runCold*sh.cdfAt(fc, x)
+		}
+		return c / n
+	}
+	q := func(p float64) float64 {
+		a, b := lo, hi
+		for range 100 {
+			m := math.Sqrt(a * b)
+			if cdf(m) >= p {
+				b = m
+			} else {
+				a = m
+			}
+			if b-a <= 1e-6*b {
+				break
+			}
+		}
+		return b
+	}
+	const ms = 1e6
+	return lambdatune.Distribution{Mean: mean / n / ms, P50: q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(n/(n+1)) / ms}
 }

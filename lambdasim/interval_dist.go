@@ -104,6 +104,9 @@ type ivShape struct {
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
 	durFixed bool
 	durQ     [4]float64
+
+	// Invocations run under this configuration so far, warm and cold (run-level distributions).
+	runWarm, runCold float64
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none)
@@ -275,4 +278,21 @@ func (s *ivShape) quantile(fw, fc []float64, pc, q float64) float64 {
 		return s.x[hi]
 	}
 	return s.x[lo] + (q-f0)/(f1-f0)*(s.x[hi]-s.x[lo])
+}
+
+// cdfAt returns the table f (on the grid s.x) at x, interpolating linearly.
+func (s *ivShape) cdfAt(f []float64, x float64) float64 {
+	n := len(s.x)
+	if n == 0 || x < s.x[0] {
+		return 0
+	}
+	if x >= s.x[n-1] {
+		return f[n-1]
+	}
+	i, _ := slices.BinarySearch(s.x, x)
+	if s.x[i] == x {
+		return f[i]
+	}
+	x0, x1 := s.x[i-1], s.x[i]
+	return f[i-1] + (x-x0)/(x1-x0)*(f[i]-f[i-1])
 }

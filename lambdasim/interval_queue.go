@@ -205,6 +205,7 @@ type warmPool struct {
 	// smoothed rate of its keep-alive cold starts (1/s).
 	age, rho      []float64
 	xe, ee        []float64 // cache of e^−x per level: ee = e^−xe
+	reach         float64   // smoothed P(an interval reaches the pool's top level)
 	beta, betaFor float64
 
 	// Scratch: the history most recent first; P(no warm environment) of levels gLo+1 … (coldStarts).
@@ -328,8 +329,9 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 // A recycled environment leaves the pool, which with newest-idle-first reuse takes the pool's top
 // level away; that costs a cold start only if the occupancy climbs back to the top before the top
 // environment would have expired anyway. With p the probability that this interval reaches the
-// pool's top level, Σ_k P(top = k) P(max ≥ k), that happens with probability
-// 1 − (1 − p)^(span/2), span/2 being the top environment's mean remaining keep-alive in intervals.
+// pool's top level, Σ_k P(top = k) P(max ≥ k), smoothed over the last span/2 intervals (span/2
+// being the top environment's mean remaining keep-alive in intervals), that happens with
+// probability 1 − (1 − p)^(span/2).
 func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64 {
 	if math.IsInf(life, 1) {
 		return 0
@@ -392,8 +394,12 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		}
 		w.age[j] = age
 	}
+	// The chance to reach the top, smoothed over the top environment's remaining keep-alive: the
+	// coming intervals' load, not this one's, decides whether it is needed again.
+	horizon := math.Max(w.span/2, 1)
+	w.reach += (math.Min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
-		recycled *= 1 - math.Pow(1-math.Min(reachTop, 1), math.Max(w.span/2, 1))
+		recycled *= 1 - math.Pow(1-w.reach, horizon)
 	}
 	return recycled
 }
