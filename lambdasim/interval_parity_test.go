@@ -201,12 +201,78 @@ func ivParityScenarios() []ivScenario {
 	}
 }
 
-func TestIntervalParityExplore(t *testing.T) {
+// TestIntervalParity holds the interval model to the event model on the seed's three patterns and
+// on Azure 2019 traces (ivParityScenarios), aggregated over each run of a day of one-minute
+// intervals, with both models seeing the same requests in every interval (ivCounted). The issue's
+// tolerances are cost 2 %, cold starts 20 %, p95 latency 10 % and throttles 10 %; the test holds the
+// tighter bounds below, and the table in IntervalSim's documentation lists what it measured.
+//
+// p95 is checked twice: over every invocation of the run (RunLatency against Sim.Latency), and as
+// the invocation-weighted mean of the per-interval Metrics.Latency.P95 where intervals hold enough
+// invocations for a sample p95 to mean something (at least 100 on average); with a handful of
+// invocations per minute CloudWatch's per-interval p95 is a small-sample statistic (the largest of
+// a few values) and the interval model reports the population p95 instead.
+func TestIntervalParity(t *testing.T) {
+	const (
+		costTol  = 0.015
+		coldTol  = 0.20
+		runP95   = 0.03
+		p95Tol   = 0.02
+		thrTol   = 0.03
+		denseInv = 100 // mean invocations per interval for the per-interval p95 check
+	)
 	for _, sc := range ivParityScenarios() {
-		ev, iv := ivBothModels(t, sc, 1)
-		rel := func(a, b float64) float64 { return (b - a) / math.Max(math.Abs(a), 1e-12) * 100 }
-		t.Logf("%-26s runp95 %.1f/%.1f (%+.1f%%) cost %.4f/%.4f (%+.2f%%) cold %d/%d (%+.1f%%) p95 %.1f/%.1f (%+.1f%%) thr %d/%d (%+.1f%%) inv %d/%d p50 %.1f/%.1f p99 %.1f/%.1f maxc %.2f/%.2f",
-			sc.name, ev.runP95, iv.runP95, rel(ev.runP95, iv.runP95), ev.cost, iv.cost, rel(ev.cost, iv.cost), ev.cold, iv.cold, rel(float64(ev.cold), float64(iv.cold)),
-			ev.p95, iv.p95, rel(ev.p95, iv.p95), ev.thr, iv.thr, rel(float64(ev.thr), float64(iv.thr)), ev.inv, iv.inv, ev.p50, iv.p50, ev.p99, iv.p99, ev.maxConc, iv.maxConc)
+		t.Run(sc.name, func(t *testing.T) {
+			seeds := 1
+			if sc.name == "trace sparse java" {
+				seeds = 8 // 40 cold starts a day: average the event model's noise down
+			}
+			var ev, iv ivRun
+			var evRun, ivRun95 float64
+			for seed := 1; seed <= seeds; seed++ {
+				e, i := ivBothModels(t, sc, uint64(seed))
+				ev.add(e)
+				iv.add(i)
+				evRun += e.runP95 / float64(seeds)
+				ivRun95 += i.runP95 / float64(seeds)
+			}
+			rel := func(a, b float64) float64 { return (b - a) / a }
+			t.Logf("cost %.4f/%.4f USD (%+.2f%%), cold starts %d/%d (%+.1f%%), run p95 %.1f/%.1f ms (%+.2f%%), interval p95 %.1f/%.1f ms (%+.2f%%), throttles %d/%d (%+.2f%%)",
+				ev.cost, iv.cost, 100*rel(ev.cost, iv.cost), ev.cold, iv.cold, 100*rel(float64(ev.cold), float64(iv.cold)),
+				evRun, ivRun95, 100*rel(evRun, ivRun95), ev.p95, iv.p95, 100*rel(ev.p95, iv.p95), ev.thr, iv.thr, 100*rel(float64(max(ev.thr, 1)), float64(iv.thr)))
+			if r := rel(ev.cost, iv.cost); math.Abs(r) > costTol {
+				t.Errorf("cost %.4f USD, event model %.4f (%+.2f%%, want within %.1f%%)", iv.cost, ev.cost, 100*r, 100*costTol)
+			}
+			if r := rel(float64(ev.cold), float64(iv.cold)); math.Abs(r) > coldTol {
+				t.Errorf("cold starts %d, event model %d (%+.1f%%, want within %.0f%%)", iv.cold, ev.cold, 100*r, 100*coldTol)
+			}
+			if r := rel(evRun, ivRun95); math.Abs(r) > runP95 {
+				t.Errorf("run p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", ivRun95, evRun, 100*r, 100*runP95)
+			}
+			if float64(ev.inv)/float64(1440*seeds) >= denseInv {
+				if r := rel(ev.p95, iv.p95); math.Abs(r) > p95Tol {
+					t.Errorf("mean interval p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", iv.p95, ev.p95, 100*r, 100*p95Tol)
+				}
+			}
+			if ev.thr > 0 || iv.thr > 0 {
+				if r := rel(float64(max(ev.thr, 1)), float64(iv.thr)); math.Abs(r) > thrTol {
+					t.Errorf("throttles %d, event model %d (%+.2f%%, want within %.0f%%)", iv.thr, ev.thr, 100*r, 100*thrTol)
+				}
+			}
+		})
+	}
+}
+
+// add accumulates o's counts and cost (the percentiles are not summed).
+func (r *ivRun) add(o ivRun) {
+	r.cost += o.cost
+	r.inv += o.inv
+	r.cold += o.cold
+	r.thr += o.thr
+	r.to += o.to
+	r.drops += o.drops
+	w0, w1 := float64(r.inv-o.inv), float64(o.inv)
+	if w0+w1 > 0 {
+		r.p95 = (r.p95*w0 + o.p95*w1) / (w0 + w1)
 	}
 }
