@@ -75,6 +75,29 @@ func (d Dist) Mean() time.Duration {
 	return 0
 }
 
+// Quantile returns the q-quantile (0 < q < 1) in closed form (0 for the zero value): what an
+// analytical model needs for duration percentiles.
+func (d Dist) Quantile(q float64) time.Duration {
+	if math.IsNaN(q) {
+		return 0
+	}
+	q = math.Min(math.Max(q, 0), 1)
+	switch d.kind {
+	case distConstant:
+		return time.Duration(d.a)
+	case distExponential:
+		if q == 1 {
+			return time.Duration(math.MaxInt64)
+		}
+		return time.Duration(-d.a * math.Log1p(-q))
+	case distLogNormal:
+		return time.Duration(math.Min(math.Exp(d.a+d.b*math.Sqrt2*math.Erfinv(2*q-1)), math.MaxInt64))
+	case distUniform:
+		return time.Duration(d.a + q*(d.b-d.a))
+	}
+	return 0
+}
+
 // Scale returns the distribution of f × X for X ~ d (f > 0): a faster or slower variant.
 func (d Dist) Scale(f float64) Dist {
 	switch d.kind {

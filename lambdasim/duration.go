@@ -69,7 +69,7 @@ func (f Fixed) ServiceTime(int, lambdatune.Architecture) (Dist, error) {
 //
 // and each invocation is drawn from a lognormal with that mean and log-sigma Spread. A
 // single-threaded function (Parallelism 1) stops speeding up at 1,769 MB; below it, halving the
-// memory doubles the CPU part. This is the model behind AWS Lambda Power Tuning's typical curves
+// memory doubles the CPU part: the shape of the curves AWS Lambda Power Tuning typically measures
 // (github.com/alexcasalboni/aws-lambda-power-tuning).
 type CPUModel struct {
 	// CPUTime is the CPU-bound work at one vCPU.

@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bufio"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -18,12 +19,16 @@ type env struct {
 	gen            uint32
 	prov           bool // a current-generation provisioned environment
 	needsInit      bool // reset after a timeout: the next invocation pays INIT
-	idle           bool
 }
 
 type busyEntry struct {
 	end int64
 	id  int32
+}
+
+type provPending struct {
+	at int64
+	n  int
 }
 
 type retryEntry struct {
@@ -76,7 +81,8 @@ type fnState struct {
 
 	provTarget  int   // requested
 	provAlloc   int   // allocated (ready)
-	provEventAt int64 // when provTarget becomes allocated, MaxInt64 when nothing pending
+	provEventAt int64 // the next allocation's time, MaxInt64 when nothing pending
+	provPending []provPending
 
 	reserved bool
 	cap      int
@@ -100,6 +106,7 @@ type fnState struct {
 
 	runDur, runLat Histogram
 	stats          Stats
+	err            error // a broken arrival stream
 }
 
 // setGeneration computes the per-configuration parameters.
@@ -129,7 +136,6 @@ func (f *fnState) newGeneration(s *Sim, c lambdatune.Config) {
 	for len(f.provIdle) > 0 {
 		id := f.provIdle[len(f.provIdle)-1]
 		f.provIdle = f.provIdle[:len(f.provIdle)-1]
-		f.envs[id].idle = false
 		f.retire(id, s.now)
 	}
 	for _, b := range f.busy {
@@ -139,23 +145,27 @@ func (f *fnState) newGeneration(s *Sim, c lambdatune.Config) {
 	f.busyProv = 0
 	f.provLive = 0
 	f.provAlloc = 0
+	f.provPending = f.provPending[:0]
 	f.provEventAt = math.MaxInt64
 }
 
 // setProvisionedTarget handles a change of requested provisioned concurrency: less is released at
-// once, more is allocated after the provisioning delay (a pending allocation restarts when the
-// target changes again).
+// once; more is allocated after the provisioning delay, each increase on its own schedule (an
+// allocation in progress is not restarted by a later change).
 func (f *fnState) setProvisionedTarget(s *Sim, n int) {
 	old := f.provTarget
 	f.provTarget = n
 	if n <= f.provAlloc {
 		f.provAlloc = n
+		f.provPending = f.provPending[:0]
 		f.provEventAt = math.MaxInt64
 		f.trimProvisioned(s)
 		return
 	}
-	if f.provEventAt == math.MaxInt64 || n != old {
-		f.provEventAt = s.now + s.provDly.sample(s.rng)
+	if n > old || len(f.provPending) == 0 {
+		at := s.now + s.provDly.sample(s.rng)
+		f.provPending = append(f.provPending, provPending{at: at, n: n})
+		f.provEventAt = min(f.provEventAt, at)
 	}
 }
 
@@ -164,7 +174,6 @@ func (f *fnState) trimProvisioned(s *Sim) {
 	for f.provLive > f.provAlloc && len(f.provIdle) > 0 {
 		id := f.provIdle[len(f.provIdle)-1]
 		f.provIdle = f.provIdle[:len(f.provIdle)-1]
-		f.envs[id].idle = false
 		f.provLive--
 		if !f.reserved {
 			s.unresHeld--
@@ -173,15 +182,32 @@ func (f *fnState) trimProvisioned(s *Sim) {
 	}
 }
 
-// allocateProvisioned makes the provisioned target ready at time t.
-func (f *fnState) allocateProvisioned(s *Sim, t int64) {
-	f.provEventAt = math.MaxInt64
-	f.provAlloc = f.provTarget
+// provisionedDue completes the allocations due by time t.
+func (f *fnState) provisionedDue(s *Sim, t int64) {
+	next := int64(math.MaxInt64)
+	target := f.provAlloc
+	k := 0
+	for _, p := range f.provPending {
+		if p.at <= t {
+			target = max(target, min(p.n, f.provTarget))
+			continue
+		}
+		next = min(next, p.at)
+		f.provPending[k] = p
+		k++
+	}
+	f.provPending = f.provPending[:k]
+	f.provEventAt = next
+	f.allocateProvisioned(s, t, target)
+}
+
+// allocateProvisioned makes n provisioned environments ready at time t.
+func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
+	f.provAlloc = n
 	for f.provLive < f.provAlloc {
 		id := f.newEnv(t)
 		e := &f.envs[id]
 		e.prov = true
-		e.idle = true
 		f.provIdle = append(f.provIdle, id)
 		f.provLive++
 		if !f.reserved {
@@ -240,12 +266,12 @@ func (f *fnState) unlinkIdle(id int32) {
 	} else {
 		f.idleTail = e.prev
 	}
-	e.prev, e.next, e.idle = -1, -1, false
+	e.prev, e.next = -1, -1
 }
 
 func (f *fnState) pushIdle(id int32) {
 	e := &f.envs[id]
-	e.prev, e.next, e.idle = -1, f.idleHead, true
+	e.prev, e.next = -1, f.idleHead
 	if f.idleHead >= 0 {
 		f.envs[f.idleHead].prev = id
 	} else {
@@ -254,7 +280,8 @@ func (f *fnState) pushIdle(id int32) {
 	f.idleHead = id
 }
 
-// sweep reclaims idle environments whose keep-alive ended by t, oldest first.
+// sweep reclaims idle environments whose keep-alive ended by t, from the oldest until one is still
+// alive (with a constant keep-alive and no lifetime limit that is every expired one).
 func (f *fnState) sweep(t int64) {
 	for f.idleTail >= 0 {
 		id := f.idleTail
@@ -397,6 +424,11 @@ func (s *Sim) step() error {
 		}
 	}
 	s.now = end
+	for _, f := range s.fns {
+		if f.err != nil {
+			return f.err
+		}
+	}
 	return s.closeInterval()
 }
 
@@ -426,10 +458,11 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 		switch kind {
 		case 0:
 			if at, ok := f.arr.Next(); ok {
-				if int64(at) < t {
-					at = time.Duration(t) // arrivals must not go back in time
-				}
 				f.nextArr = int64(at)
+				if int64(at) < t {
+					f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
+					f.nextArr = math.MaxInt64
+				}
 			} else {
 				f.nextArr = math.MaxInt64
 			}
@@ -440,7 +473,7 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 			r := f.popRetry()
 			f.invoke(s, t, r.first, r.attempt+1, r.errRetry, r.backoff)
 		case 3:
-			f.allocateProvisioned(s, t)
+			f.provisionedDue(s, t)
 		}
 	}
 }
@@ -459,7 +492,6 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 			f.retire(b.id, t)
 			return
 		}
-		e.idle = true
 		f.provIdle = append(f.provIdle, b.id)
 		return
 	}
@@ -471,10 +503,11 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 		f.retire(b.id, t)
 		return
 	}
+	// The environment is reclaimed at the end of its keep-alive or of its lifetime, whichever is first.
 	if f.keepConst {
-		e.expiry = t + f.keepNs
+		e.expiry = min(t+f.keepNs, e.retireAt)
 	} else {
-		e.expiry = t + f.keep.sample(f.rng)
+		e.expiry = min(t+f.keep.sample(f.rng), e.retireAt)
 	}
 	f.pushIdle(b.id)
 }
@@ -482,7 +515,6 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 // invoke offers one request (an arrival or an asynchronous retry) at time t; first is when the
 // event first arrived.
 func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
-	f.stats.Requests++
 	if f.idleTail >= 0 && f.envs[f.idleTail].expiry <= t {
 		f.sweep(t)
 	}
@@ -500,7 +532,6 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 	if n := len(f.provIdle); n > 0 {
 		id := f.provIdle[n-1]
 		f.provIdle = f.provIdle[:n-1]
-		f.envs[id].idle = false
 		f.rpsTokens--
 		f.start(s, id, t, first, attempt, errRetry, false, true)
 		return
@@ -515,16 +546,16 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.throttle(s, t, first, attempt, errRetry, backoff)
 		return
 	}
-	// The newest idle environment, unless it is past its lifetime.
+	// The newest idle environment. With a random keep-alive or a lifetime, an environment whose time
+	// is up can sit above live ones in the list: it is reclaimed (as of its expiry) when met here.
 	for f.idleHead >= 0 {
 		id := f.idleHead
 		e := &f.envs[id]
-		if t >= e.retireAt {
-			f.unlinkIdle(id)
-			f.retire(id, t)
+		f.unlinkIdle(id)
+		if e.expiry <= t {
+			f.retire(id, e.expiry)
 			continue
 		}
-		f.unlinkIdle(id)
 		f.rpsTokens--
 		f.start(s, id, t, first, attempt, errRetry, e.needsInit, false)
 		return
@@ -551,7 +582,6 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 // exponential backoff (1 s doubling to 5 min) until their maximum age.
 func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
 	f.m.Throttles++
-	f.stats.Throttles++
 	outcome := outThrottled
 	if f.async {
 		if backoff == 0 {
@@ -561,7 +591,6 @@ func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, back
 			f.pushRetry(retryEntry{at: at, first: first, backoff: min(2*backoff, int64(asyncThrottleMaxBackoff)), attempt: attempt, errRetry: errRetry})
 		} else {
 			f.m.AsyncEventsDropped++
-			f.stats.Dropped++
 			outcome = outDropped
 		}
 	}
@@ -594,26 +623,20 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		e.needsInit = true
 		f.m.Timeouts++
 		f.m.Errors++
-		f.stats.Timeouts++
-		f.stats.Errors++
 	} else if f.errRate > 0 && f.rng.Float64() < f.errRate {
 		outcome = outError
 		f.m.Errors++
-		f.stats.Errors++
 	}
 	endT := t + init + dur
 	f.pushBusy(endT, id)
 	f.m.Invocations++
-	f.stats.Invocations++
 	if cold {
 		f.m.ColdStarts++
-		f.stats.ColdStarts++
 	}
 	if prov {
 		e.prov = true
 		f.busyProv++
 		f.m.ProvisionedInvocations++
-		f.stats.ProvisionedInvocations++
 		addProvisioned(&f.m.Usage, f.mem, f.extraStorage, dur)
 		if f.provAlloc > 0 {
 			if u := float64(f.busyProv) / float64(f.provAlloc); u > f.maxUtil {
@@ -627,7 +650,6 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		}
 		if f.provAlloc > 0 {
 			f.m.SpilloverInvocations++
-			f.stats.SpilloverInvocations++
 		}
 		addOnDemand(&f.m.Usage, f.mem, f.extraStorage, init, dur)
 	}
@@ -642,7 +664,6 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 			f.pushRetry(retryEntry{at: at, first: first, attempt: attempt, errRetry: errRetry + 1})
 		} else {
 			f.m.AsyncEventsDropped++
-			f.stats.Dropped++
 		}
 	}
 	if s.log != nil {
@@ -677,6 +698,16 @@ func (s *Sim) closeInterval() error {
 		if s.prices.Tiered {
 			s.monthMBms += m.Usage.ComputeMBms + m.Usage.InitMBms
 		}
+		st := &f.stats
+		st.Requests += m.Invocations + m.Throttles
+		st.Invocations += m.Invocations
+		st.ColdStarts += m.ColdStarts
+		st.Throttles += m.Throttles
+		st.Errors += m.Errors
+		st.Timeouts += m.Timeouts
+		st.Dropped += m.AsyncEventsDropped
+		st.ProvisionedInvocations += m.ProvisionedInvocations
+		st.SpilloverInvocations += m.SpilloverInvocations
 		f.stats.Usage = f.stats.Usage.Add(m.Usage)
 		f.stats.Cost = f.stats.Cost.Add(c)
 		f.runDur.Merge(&f.durH)
@@ -716,7 +747,19 @@ const (
 	outDropped
 )
 
-var outcomeNames = [...]string{"ok", "error", "timeout", "throttled", "dropped"}
+func outcomeName(o int) string {
+	switch o {
+	case outOK:
+		return "ok"
+	case outError:
+		return "error"
+	case outTimeout:
+		return "timeout"
+	case outThrottled:
+		return "throttled"
+	}
+	return "dropped"
+}
 
 type csvLog struct {
 	w   *bufio.Writer
@@ -745,7 +788,7 @@ func (l *csvLog) record(s *Sim, f *fnState, t, first, end, init, dur int64, atte
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(attempt), 10)
 	b = append(b, ',')
-	b = append(b, outcomeNames[outcome]...)
+	b = append(b, outcomeName(outcome)...)
 	b = append(b, ',')
 	b = append(b, "01"[boolInt(cold)])
 	b = append(b, ',')

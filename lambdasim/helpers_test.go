@@ -75,3 +75,39 @@ func runFor(t testing.TB, s *Sim, steps int) {
 		}
 	}
 }
+
+// periodic yields n arrivals every gap, starting at offset.
+type periodic struct {
+	offset, gap time.Duration
+	n, i        int
+}
+
+func (p *periodic) Next() (time.Duration, bool) {
+	if p.i >= p.n {
+		return 0, false
+	}
+	p.i++
+	return p.offset + time.Duration(p.i-1)*p.gap, true
+}
+
+// collect runs steps intervals and returns their metrics.
+func collect(t testing.TB, s *Sim, steps int) []lambdatune.Metrics {
+	t.Helper()
+	var ms []lambdatune.Metrics
+	ctx := context.Background()
+	for range steps {
+		m, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+func cfgMem(mb int) lambdatune.Config {
+	c := lambdatune.DefaultConfig()
+	c.MemoryMB = mb
+	c.Timeout = 60 * time.Second
+	return c
+}

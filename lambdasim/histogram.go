@@ -28,11 +28,10 @@ const HistogramRelativeError = 1.0 / (2 * histSub)
 // exactly, so per-interval histograms combine into hourly or whole-run percentiles). The mean and the
 // maximum are exact. The zero value is empty and ready to use.
 type Histogram struct {
-	counts       [histBuckets]uint64
-	n            uint64
-	sum          float64 // nanoseconds
-	min, max     int64
-	loIdx, hiIdx int // the range of buckets that may be non-zero when n > 0
+	counts   [histBuckets]uint64
+	n        uint64
+	sum      float64 // nanoseconds
+	min, max int64   // exact; the non-zero buckets lie between their indexes
 }
 
 func histIndex(v int64) int {
@@ -62,23 +61,13 @@ func (h *Histogram) Record(ns int64) {
 	if ns < 0 {
 		ns = 0
 	}
-	i := histIndex(ns)
-	h.counts[i]++
+	h.counts[histIndex(ns)]++
 	if h.n == 0 {
-		h.min, h.max, h.loIdx, h.hiIdx = ns, ns, i, i
-	} else {
-		if ns < h.min {
-			h.min = ns
-		}
-		if ns > h.max {
-			h.max = ns
-		}
-		if i < h.loIdx {
-			h.loIdx = i
-		}
-		if i > h.hiIdx {
-			h.hiIdx = i
-		}
+		h.min, h.max = ns, ns
+	} else if ns < h.min {
+		h.min = ns
+	} else if ns > h.max {
+		h.max = ns
 	}
 	h.n++
 	h.sum += float64(ns)
@@ -125,7 +114,7 @@ func (h *Histogram) quantileNs(q float64) float64 {
 		rank = 1
 	}
 	var cum uint64
-	for i := h.loIdx; i <= h.hiIdx; i++ {
+	for i, hi := histIndex(h.min), histIndex(h.max); i <= hi; i++ {
 		cum += h.counts[i]
 		if cum >= rank {
 			v := histMid(i)
@@ -140,14 +129,13 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o.n == 0 {
 		return
 	}
-	for i := o.loIdx; i <= o.hiIdx; i++ {
+	for i, hi := histIndex(o.min), histIndex(o.max); i <= hi; i++ {
 		h.counts[i] += o.counts[i]
 	}
 	if h.n == 0 {
-		h.min, h.max, h.loIdx, h.hiIdx = o.min, o.max, o.loIdx, o.hiIdx
+		h.min, h.max = o.min, o.max
 	} else {
 		h.min, h.max = min(h.min, o.min), max(h.max, o.max)
-		h.loIdx, h.hiIdx = min(h.loIdx, o.loIdx), max(h.hiIdx, o.hiIdx)
 	}
 	h.n += o.n
 	h.sum += o.sum
@@ -156,9 +144,9 @@ func (h *Histogram) Merge(o *Histogram) {
 // Reset empties the histogram, keeping its memory.
 func (h *Histogram) Reset() {
 	if h.n > 0 {
-		clear(h.counts[h.loIdx : h.hiIdx+1])
+		clear(h.counts[histIndex(h.min) : histIndex(h.max)+1])
 	}
-	h.n, h.sum, h.min, h.max, h.loIdx, h.hiIdx = 0, 0, 0, 0, 0, 0
+	h.n, h.sum, h.min, h.max = 0, 0, 0, 0
 }
 
 // Distribution summarises the histogram in milliseconds as CloudWatch statistics: mean and maximum

@@ -11,15 +11,14 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/workload"
 )
 
-// Arrivals streams the instants at which requests arrive, as offsets from the start of the
-// simulation, non-decreasing. It has the shape of workload.Arrivals, so the workload package's
-// Poisson, exact-count, rate and timestamp streams can be passed directly. Next is called once per
-// request and should not allocate.
-type Arrivals interface {
-	Next() (at time.Duration, ok bool)
-}
+// Arrivals streams the instants at which requests arrive, as offsets from the simulation's start
+// (Options.Start), non-decreasing: the workload package's Poisson, exact-count, rate and
+// timestamp streams, or any type with the same method. Next is called once per request and should
+// not allocate. Build a stream from a workload.Series whose Start equals Options.Start.
+type Arrivals = workload.Arrivals
 
 // Deployment is one function of a simulated account: its model, its initial configuration and its
 // traffic.
@@ -33,11 +32,8 @@ type Deployment struct {
 	Arrivals Arrivals
 }
 
-// DefaultStart is the virtual clock's start when Options.Start is zero.
-var defaultStart = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
-
 // DefaultStart returns the virtual clock's start when Options.Start is zero: 2025-01-01 00:00 UTC.
-func DefaultStart() time.Time { return defaultStart }
+func DefaultStart() time.Time { return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
 // Defaults of the account model.
 const (
@@ -122,7 +118,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	}
 	s := &Sim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
 	if s.start.IsZero() {
-		s.start = defaultStart
+		s.start = DefaultStart()
 	}
 	if s.interval == 0 {
 		s.interval = int64(DefaultInterval)
@@ -194,6 +190,9 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			f.maxRetries = a.MaxRetryAttempts
 		}
 		f.nextArr = math.MaxInt64
+		if err := workload.StreamErr(d.Arrivals); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: arrivals: %w", name, err)
+		}
 		if d.Arrivals != nil {
 			if at, ok := d.Arrivals.Next(); ok {
 				f.nextArr = int64(at)
@@ -226,7 +225,22 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	}
 	s.recomputeCaps()
 	for _, f := range s.fns {
-		f.allocateProvisioned(s, 0)
+		// Environments alive never exceed the concurrency limit (a new one is created only when all
+		// are busy), except for old generations draining: preallocate so that the steady state
+		// allocates nothing.
+		n := min(s.limits.AccountConcurrency, 4096)
+		if f.reserved {
+			n = min(f.cap+f.provTarget, n)
+		}
+		n += 16
+		f.envs = make([]env, 0, n)
+		f.free = make([]int32, 0, n)
+		f.busy = make([]busyEntry, 0, n)
+		f.provIdle = make([]int32, 0, f.provTarget+16)
+		if f.async {
+			f.retries = make([]retryEntry, 0, 1024)
+		}
+		f.allocateProvisioned(s, 0, f.provTarget)
 	}
 	return s, nil
 }
@@ -273,13 +287,16 @@ func (s *Sim) Len() int { return len(s.fns) }
 // it may still be allocating; Metrics.Config shows what was ready). It implements
 // lambdatune.Platform.
 func (s *Sim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.Function(0).Config(ctx)
+	return s.fns[0].cfg, nil
 }
 
 // Apply applies c to the first function from the current virtual time on. It implements
 // lambdatune.Platform; see FunctionPlatform.Apply.
 func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
-	return s.Function(0).Apply(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.apply(0, c)
 }
 
 // Next simulates the next interval of the whole account and returns the first function's metrics.
@@ -317,6 +334,29 @@ func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.
 		dst = append(dst, f.last)
 	}
 	return dst, nil
+}
+
+// Run simulates n more intervals of the whole account under the configurations in force, stopping
+// at the first error or when ctx is done. Read the results with Stats, Latency, Duration and
+// Metrics (the last interval's).
+func (s *Sim) Run(ctx context.Context, n int) error {
+	if n < 0 {
+		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
+	}
+	for range n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.step(); err != nil {
+			return err
+		}
+		for _, v := range s.views {
+			if v != nil {
+				v.seen = s.steps
+			}
+		}
+	}
+	return nil
 }
 
 // Function returns a Platform for function i (0-based, in deployment order). Several function
@@ -477,7 +517,8 @@ func (st Stats) ThrottleRate() float64 {
 	return float64(st.Throttles) / float64(st.Requests)
 }
 
-// Stats returns function i's cumulative statistics up to the end of the last interval.
+// Stats returns function i's cumulative statistics up to the end of the last interval. Like the
+// other per-function accessors, it panics when i is outside [0, Len()), as a slice index does.
 func (s *Sim) Stats(i int) Stats {
 	f := s.fns[i]
 	st := f.stats
