@@ -172,7 +172,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	}
 	s := &IntervalSim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
 	if s.start.IsZero() {
-		s.start = defaultStart
+		s.start = DefaultStart()
 	}
 	if s.interval == 0 {
 		s.interval = int64(DefaultInterval)

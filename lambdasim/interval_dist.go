@@ -49,22 +49,10 @@ func distCDF(d *Dist, x float64) float64 {
 	return 0
 }
 
-// distQuantile returns the p-quantile of d in nanoseconds, 0 < p < 1.
-func distQuantile(d *Dist, p float64) float64 {
-	switch d.kind {
-	case distConstant:
-		return d.a
-	case distExponential:
-		return -d.a * math.Log1p(-p)
-	case distLogNormal:
-		return math.Exp(d.a + d.b*math.Sqrt2*math.Erfinv(2*p-1))
-	case distUniform:
-		return d.a + p*(d.b-d.a)
-	}
-	return 0
-}
+// distQuantile returns the p-quantile of d in nanoseconds, 0 < p < 1 (Dist.Quantile as a float).
+func distQuantile(d *Dist, p float64) float64 { return float64(d.Quantile(p)) }
 
-// atom returns the value of a constant distribution and true, or false.
+// distAtom returns the value of a constant distribution and true, or false.
 func distAtom(d *Dist) (float64, bool) {
 	switch {
 	case d.kind == distConstant:

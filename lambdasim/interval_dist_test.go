@@ -17,7 +17,7 @@ func TestDistCDFQuantileInverse(t *testing.T) {
 	} {
 		for _, p := range []float64{0.001, 0.1, 0.5, 0.9, 0.95, 0.99, 0.9999} {
 			x := distQuantile(&d, p)
-			if got := distCDF(&d, x); math.Abs(got-p) > 1e-9 {
+			if got := distCDF(&d, x); math.Abs(got-p) > 1e-6 { // Quantile is whole nanoseconds
 				t.Errorf("%v: CDF(Quantile(%g)) = %.12g", d, p, got)
 			}
 		}
