@@ -149,7 +149,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 		var pge float64 // P(max ≥ k)
 		if f <= 0 {
 			pge = 1
-		} else if z := t * lambda * f / s; z > 37 { // t/E[τ_k]: exp(−z) < 1e-16
+		} else if z := t * lambda * f / s; z > 16.2 { // t/E[τ_k]: exp(−z) < maxEps, so P(max ≥ k) > 1 − maxEps
 			pge = 1
 		} else {
 			pge = 1 - math.Min(f/fc, 1)*expNeg(-z)
@@ -201,11 +201,9 @@ type warmPool struct {
 	keep []float64  // keep[d−1] = P(environment last used d intervals back is still warm)
 	span float64    // Σ keep: the mean keep-alive in intervals
 
-	// Per level k (index k−1), for lifetime recycling: expected age of its environment (s) and the
-	// smoothed rate of its keep-alive cold starts (1/s).
-	age, rho      []float64
-	xe, ee        []float64 // cache of e^−x per level: ee = e^−xe
-	reach         float64   // smoothed P(an interval reaches the pool's top level)
+	// Per level k (index k−1), for lifetime recycling.
+	lv            []levelLife
+	reach         float64 // smoothed P(an interval reaches the pool's top level)
 	beta, betaFor float64
 
 	// Scratch: the history most recent first; P(no warm environment) of levels gLo+1 … (coldStarts).
@@ -226,8 +224,13 @@ func newWarmPool(keep []float64) *warmPool {
 // clear forgets every environment (a configuration change: new invocations need new environments).
 func (w *warmPool) clear() {
 	w.n = 0
-	clear(w.age)
-	clear(w.rho)
+	clear(w.lv)
+}
+
+// levelLife is the lifetime state of one level's environment: expected age (s), smoothed rate of
+// its keep-alive cold starts (1/s), and a cache of e^−x (ee = e^−xe) for x = ρ·lifetime.
+type levelLife struct {
+	age, rho, xe, ee float64
 }
 
 // push records the current interval's maximum distribution as the most recent history.
@@ -337,49 +340,50 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		return 0
 	}
 	top := w.gLo + len(w.g) - 1 // w.g covers levels gLo+1 … top+1
-	if len(w.age) < top {
-		w.age = append(w.age, make([]float64, top-len(w.age))...)
-		w.rho = append(w.rho, make([]float64, top-len(w.rho))...)
-		w.xe = append(w.xe, make([]float64, top-len(w.xe))...)
-		w.ee = append(w.ee, make([]float64, top-len(w.ee))...)
+	if len(w.lv) < top {
+		w.lv = append(w.lv, make([]levelLife, top-len(w.lv))...)
 	}
 	if w.beta == 0 || w.betaFor != step/life {
 		w.betaFor = step / life
 		w.beta = math.Exp(-step / life)
 	}
 	beta := w.beta
-	g := func(k int) float64 {
-		if k <= w.gLo {
-			return 0
-		}
-		return w.g[k-w.gLo-1]
-	}
+	kc := (1 - beta) / step
+	invLife := 1 / life
 	var recycled, reachTop float64
+	lv := w.lv[:top]
+	gk := 0.0 // P(no warm environment for level k)
+	if floor+1 > w.gLo {
+		gk = w.g[floor-w.gLo]
+	}
 	for k := floor + 1; k <= top; k++ {
 		pc := cur.at(k)
-		gk := g(k)
+		gn := 0.0 // for level k+1
+		if k+1 > w.gLo {
+			gn = w.g[k-w.gLo]
+		}
 		c := pc * gk
-		reachTop += (g(k+1) - gk) * pc
+		reachTop += (gn - gk) * pc
 		// Age and keep-alive cold-start rate of the level's environment.
-		j := k - 1
-		age := (1-c)*(w.age[j]+step) + c*step/2
-		rho := beta*w.rho[j] + (1-beta)*c/step
-		w.rho[j] = rho
+		l := &lv[k-1]
+		age := (1-c)*(l.age+step) + c*step*0.5
+		rho := beta*l.rho + kc*c
+		l.rho = rho
 		x := rho * life
 		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed.
 		if age*(1+x) >= life && x <= 40 {
 			var h float64
 			due := false
 			if x < 1e-6 {
-				h, due = 1/life, age >= life
+				h, due = invLife, age >= life
 			} else {
 				// e^−x, from the level's cached value by a Taylor step while x moves little.
 				var e float64
-				if d := w.xe[j] - x; w.ee[j] > 0 && d < 0.05 && d > -0.05 {
-					e = w.ee[j] * (1 + d*(1+d*(0.5+d/6)))
+				if d := l.xe - x; l.ee > 0 && d < 0.05 && d > -0.05 {
+					e = l.ee * (1 + d*(1+d*(0.5+d*(1.0/6))))
 				} else {
 					e = expNeg(-x)
-					w.xe[j], w.ee[j] = x, e
+					l.xe, l.ee = x, e
 				}
 				// Due once age ≥ E[min(Exp(ρ), life)] = (1 − e^−x)/ρ.
 				if due = age*rho >= 1-e; due {
@@ -392,7 +396,8 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 				age *= 1 - r
 			}
 		}
-		w.age[j] = age
+		l.age = age
+		gk = gn
 	}
 	// The chance to reach the top, smoothed over the top environment's remaining keep-alive: the
 	// coming intervals' load, not this one's, decides whether it is needed again.
