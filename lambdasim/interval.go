@@ -285,7 +285,7 @@ func asyncAttempts(interval int64, n int) []float64 {
 				break
 			}
 			out[k] += 1.0 / samples
-			b = math.Min(2*b, float64(asyncThrottleMaxBackoff))
+			b = min(2*b, float64(asyncThrottleMaxBackoff))
 		}
 	}
 	return out
@@ -338,7 +338,7 @@ func (s *IntervalSim) recomputeCaps() {
 	}
 	s.unresCap = s.limits.AccountConcurrency - reserved
 	for _, f := range s.fns {
-		f.rpsTok = math.Min(f.rpsTok, f.rpsBurst(s))
+		f.rpsTok = min(f.rpsTok, f.rpsBurst(s))
 	}
 }
 
@@ -610,7 +610,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	var lambda, a, blockC, colds, pool, rpsThr float64
 	pc := f.pc
 	for pass := 0; pass < 2; pass++ {
-		rpsThr = math.Max(0, offered-avail)
+		rpsThr = max(0, offered-avail)
 		lambda = (offered - rpsThr) / T
 		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
 		a = lambda * busy / 1e9
@@ -625,7 +625,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		acc := (offered - rpsThr) * (1 - blockC)
 		pc1 := 0.0
 		if acc > 0 {
-			pc1 = math.Min(colds/acc, 1)
+			pc1 = min(colds/acc, 1)
 		}
 		if pass == 1 || math.Abs(pc1-pc)*(sh.meanColdRun-sh.meanRun) <= 0.01*busy {
 			pc = pc1
@@ -640,7 +640,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	// Provisioned first.
 	var provInv, spill float64
 	if P > 0 && accepted > 0 {
-		provInv = math.Min(req*(1-lossB(P, a)), accepted)
+		provInv = min(req*(1-lossB(P, a)), accepted)
 		spill = accepted - provInv
 	}
 	od := accepted - provInv
@@ -649,19 +649,19 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	scaleAvail := f.scaleTok + s.scaleRate*T
 	if colds > scaleAvail && colds > 0 {
 		excess := colds - scaleAvail
-		extra := math.Min(od, lambda*(excess/s.scaleRate)*(excess/math.Max(f.cur.mean()-float64(P), 1)))
+		extra := min(od, lambda*(excess/s.scaleRate)*(excess/max(f.cur.mean()-float64(P), 1)))
 		thr += extra
 		od -= extra
 		accepted -= extra
 		colds = scaleAvail
 	}
-	f.scaleTok = math.Min(s.scaleBurst, scaleAvail-colds)
-	f.rpsTok = math.Min(f.rpsBurst(s), avail-(offered-rpsThr))
+	f.scaleTok = min(s.scaleBurst, scaleAvail-colds)
+	f.rpsTok = min(f.rpsBurst(s), avail-(offered-rpsThr))
 
 	// Timeouts (a reset environment costs one more cold start), errors, lifetime recycling.
 	timeouts := od*((1-pc)*sh.pTimeout+pc*sh.pTimeoutCold) + provInv*sh.pTimeout
 	colds += od*sh.pTimeout + f.pool.recycle(&f.cur, P, T, f.lifetime)
-	colds = math.Min(colds, od)
+	colds = min(colds, od)
 	errs := timeouts + (accepted-timeouts)*f.errRate
 	f.pc = 0
 	if accepted > 0 {
@@ -726,7 +726,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	m.MaxConcurrency = int(math.Round(maxConc))
 	if f.provAlloc > 0 {
 		f.prov.compute(lambda, a, T, P)
-		m.ProvisionedUtilization = math.Min(f.prov.mean()/float64(f.provAlloc), 1)
+		m.ProvisionedUtilization = min(f.prov.mean()/float64(f.provAlloc), 1)
 	}
 
 	// Usage: the event model's billing in expectation.
@@ -757,7 +757,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	if P > 0 && a > 0 {
 		bp = lossB(P, a)
 	}
-	f.held = math.Max(a*(bp-blockC), 0) + float64(P)
+	f.held = max(a*(bp-blockC), 0) + float64(P)
 
 	st := &f.stats
 	st.Requests += reqN
@@ -823,7 +823,7 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 			cold = sh.meanColdRun
 		}
 		mean += sh.runWarm*sh.meanRun + sh.runCold*cold
-		lo, hi = math.Min(lo, sh.x[0]), math.Max(hi, sh.x[len(sh.x)-1])
+		lo, hi = min(lo, sh.x[0]), max(hi, sh.x[len(sh.x)-1])
 	}
 	if n <= 0 {
 		return lambdatune.Distribution{}

@@ -136,7 +136,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 	// Normalisation of the truncated law: F(c).
 	fc := 1.0
 	if capacity > 0 && float64(capacity) < a+12*sd+40 {
-		fc = math.Min(poissonPMF(capacity, a)/lossB(capacity, a), 1)
+		fc = min(poissonPMF(capacity, a)/lossB(capacity, a), 1)
 	}
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
@@ -152,7 +152,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 		} else if z := t * lambda * f / s; z > 16.2 { // t/E[τ_k]: exp(−z) < maxEps, so P(max ≥ k) > 1 − maxEps
 			pge = 1
 		} else {
-			pge = 1 - math.Min(f/fc, 1)*expNeg(-z)
+			pge = 1 - min(f/fc, 1)*expNeg(-z)
 		}
 		if pge >= 1-maxEps && len(m.p) == 0 {
 			lo = k
@@ -260,26 +260,6 @@ func (w *warmPool) order() []*levelMax {
 	return w.ord
 }
 
-// coldP returns P(no warm environment for level k): Π_d (1 − keep_d P(max_d ≥ k)), over the
-// history entries ord (most recent first).
-func (w *warmPool) coldP(ord []*levelMax, k int) float64 {
-	g := 1.0
-	for d, h := range ord {
-		j := k - h.lo - 1
-		if j < 0 {
-			if w.keep[d] == 1 {
-				return 0
-			}
-			g *= 1 - w.keep[d]
-			continue
-		}
-		if j < len(h.p) {
-			g *= 1 - w.keep[d]*h.p[j]
-		}
-	}
-	return g
-}
-
 // warmFloor returns the highest level every environment up to which is surely warm: the largest
 // lo of a history interval whose keep weight is 1.
 func (w *warmPool) warmFloor(ord []*levelMax) int {
@@ -304,19 +284,43 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 	for _, h := range ord {
 		top = max(top, h.hi())
 	}
+	top = max(top, lo)
 	w.gLo = lo
-	w.g = w.g[:0]
+	// P(no warm environment) of levels lo+1 … top+1, entry by entry over each entry's band.
+	n := top + 1 - lo
+	if cap(w.g) < n {
+		w.g = make([]float64, n)
+	}
+	g := w.g[:n]
+	for i := range g {
+		g[i] = 1
+	}
+	for d, h := range ord {
+		wd := w.keep[d]
+		// Levels up to h.lo were surely reached in that interval: factor 1 − wd (only wd < 1 here,
+		// as lo already covers the entries with wd = 1).
+		for k := lo + 1; k <= min(h.lo, top+1); k++ {
+			g[k-lo-1] *= 1 - wd
+		}
+		for j, p := range h.p {
+			k := h.lo + 1 + j
+			if k <= lo {
+				continue
+			}
+			if k > top+1 {
+				break
+			}
+			g[k-lo-1] *= 1 - wd*p
+		}
+	}
+	w.g = g
 	// Levels in (floor, lo] are warm.
 	pool = float64(max(lo-floor, 0))
-	for k := lo + 1; k <= top+1; k++ {
-		g := w.coldP(ord, k)
-		w.g = append(w.g, g)
-		if k > top {
-			break
-		}
+	for k := lo + 1; k <= top; k++ {
+		gk := g[k-lo-1]
 		pc := cur.at(k)
-		cold += pc * g
-		pool += 1 - (1-pc)*g
+		cold += pc * gk
+		pool += 1 - (1-pc)*gk
 	}
 	return cold, pool
 }
@@ -391,7 +395,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 				}
 			}
 			if due {
-				r := pc * (1 - gk) * math.Min(1, step*h)
+				r := pc * (1 - gk) * min(1, step*h)
 				recycled += r
 				age *= 1 - r
 			}
@@ -401,8 +405,8 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	}
 	// The chance to reach the top, smoothed over the top environment's remaining keep-alive: the
 	// coming intervals' load, not this one's, decides whether it is needed again.
-	horizon := math.Max(w.span/2, 1)
-	w.reach += (math.Min(reachTop, 1) - w.reach) / horizon
+	horizon := max(w.span/2, 1)
+	w.reach += (min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
 		recycled *= 1 - math.Pow(1-w.reach, horizon)
 	}
