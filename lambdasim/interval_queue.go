@@ -302,15 +302,14 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 		for k := lo + 1; k <= min(h.lo, top+1); k++ {
 			g[k-lo-1] *= 1 - wd
 		}
-		for j, p := range h.p {
-			k := h.lo + 1 + j
-			if k <= lo {
-				continue
+		// Band levels h.lo+1+j, clipped to lo+1 … top+1.
+		j0, j1 := max(lo-h.lo, 0), min(top+1-h.lo, len(h.p))
+		if j0 < j1 {
+			band, dst := h.p[j0:j1], g[h.lo+j0-lo:]
+			dst = dst[:len(band)]
+			for j, p := range band {
+				dst[j] *= 1 - wd*p
 			}
-			if k > top+1 {
-				break
-			}
-			g[k-lo-1] *= 1 - wd*p
 		}
 	}
 	w.g = g
@@ -318,7 +317,12 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 	pool = float64(max(lo-floor, 0))
 	for k := lo + 1; k <= top; k++ {
 		gk := g[k-lo-1]
-		pc := cur.at(k)
+		pc := 1.0
+		if j := k - cur.lo - 1; j >= len(cur.p) {
+			pc = 0
+		} else if j >= 0 {
+			pc = cur.p[j]
+		}
 		cold += pc * gk
 		pool += 1 - (1-pc)*gk
 	}
