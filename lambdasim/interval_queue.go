@@ -64,7 +64,7 @@ func erlangBRecursion(c int, a float64) float64 {
 
 // maxEps is the probability below which a level is treated as never reached (and above 1 − maxEps
 // as always reached) in an interval.
-const maxEps = 1e-7
+const maxEps = 1e-6
 
 // levelMax describes the largest number of environments busy at once during one interval:
 // P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its slice is reused
@@ -149,10 +149,16 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 		var pge float64 // P(max ≥ k)
 		if f <= 0 {
 			pge = 1
-		} else if z := t * lambda * f / s; z > 16.2 { // t/E[τ_k]: exp(−z) < maxEps, so P(max ≥ k) > 1 − maxEps
+		} else if z := t * lambda * f / s; z > 11.6 { // t/E[τ_k]: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached
 			pge = 1
 		} else {
-			pge = 1 - min(f/fc, 1)*expNeg(-z)
+			var e float64
+			if z < 0.1 {
+				e = 1 - z*(1-z*(0.5-z*(1.0/6-z*(1.0/24)))) // error < z⁵/120 < 1e-7
+			} else {
+				e = expNeg(-z)
+			}
+			pge = 1 - min(f/fc, 1)*e
 		}
 		if pge >= 1-maxEps && len(m.p) == 0 {
 			lo = k
