@@ -84,6 +84,7 @@ type IntervalSim struct {
 
 	monthStart time.Time
 	monthMBms  int64
+	nextMonth  int64 // offset of the next calendar month's start, ns
 }
 
 // shapeKey identifies the configuration an ivShape was built for.
@@ -208,6 +209,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	s.scaleBurst, s.scaleRate = float64(burst), float64(burst)/period.Seconds()
 	s.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
 	s.monthStart = monthOf(s.start)
+	s.nextMonth = int64(s.monthStart.AddDate(0, 1, 0).Sub(s.start))
 	totalReserved := 0
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
@@ -525,8 +527,11 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 func (s *IntervalSim) step() error {
 	t0, t1 := s.now, s.now+s.interval
 	start := s.start.Add(time.Duration(t0))
-	if m := monthOf(start); !m.Equal(s.monthStart) {
-		s.monthStart, s.monthMBms = m, 0
+	if t0 >= s.nextMonth { // a new calendar month: the tiers start again
+		if m := monthOf(start); !m.Equal(s.monthStart) {
+			s.monthStart, s.monthMBms = m, 0
+		}
+		s.nextMonth = int64(s.monthStart.AddDate(0, 1, 0).Sub(s.start))
 	}
 	for _, f := range s.fns {
 		// Provisioned concurrency ready by the middle of the interval counts for the interval.
