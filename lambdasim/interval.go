@@ -64,8 +64,45 @@ import (
 //
 // The approximations hold when invocations are short against the interval (seconds against a
 // minute): intervals are then nearly independent and each is nearly stationary. TestIntervalParity
-// holds the two models to each other, aggregated over whole runs; see the table in the package's
-// interval_parity_test.go and the report in doc comment of TestIntervalParity.
+// holds the two models to each other over a day of one-minute intervals, both fed the same requests
+// in every interval; the interval model's figures against the event model's (seed 1; "sparse Java"
+// averages 8 seeds):
+//
+//	workload (Python API, 455 ms at 512 MB)   cost     cold starts  p95 (run)  p95 (interval)  throttles
+//	seed bursty ×10 (33 req/s)                −0.04 %   +9.3 %      +0.11 %    −0.03 %         –
+//	seed periodic ×10                         −0.02 %   −6.7 %      +0.11 %    +0.02 %         –
+//	seed irregular ×10                        −0.03 %   −3.8 %      +0.11 %    −0.03 %         –
+//	bursty, reserved 25                       −0.05 %   −6.7 %      +0.11 %    −0.04 %         +0.15 %
+//	periodic, reserved 12                     −0.07 %   −9.0 %      +0.11 %    −0.01 %         +0.36 %
+//	irregular, reserved 16                    −0.10 %  −17.0 %      +0.11 %    −0.02 %         +0.45 %
+//	bursty, 10 provisioned                    −0.04 %  +12.5 %      +0.11 %    −0.02 %         –
+//	Azure 2019 top-10 #9 (626/min)            −0.05 %   −4.5 %      +0.11 %    −0.01 %         –
+//	same, reserved 8                          −0.16 %   −1.0 %      +0.11 %    −0.06 %         +1.33 %
+//	Azure 2019 sampled #13, Java (3/min)      +1.05 %  +13.2 %      +0.70 %    (small n)       –
+//	bursty, memory changed every 2 h          −0.05 %   +3.5 %      +0.43 %    −0.03 %         –
+//
+// The test's bounds are cost 1.5 %, cold starts 20 %, run p95 3 %, interval p95 2 % and throttles
+// 3 % (the issue asks for 2 %, 20 %, 10 % and 10 %). "p95 (run)" is over every invocation of the day
+// (RunLatency against Sim.Latency); "p95 (interval)" is the invocation-weighted mean of the
+// per-interval Metrics.Latency.P95. For a function with a handful of invocations per interval,
+// CloudWatch's per-interval p95 is a small-sample statistic (often the largest of a few values),
+// while the interval model reports the population p95 of the interval's mixture, which is what the
+// run's percentiles are made of (for the sparse Java function: 117 ms against a mean per-interval
+// sample p95 of 200 ms, and 116 ms against 116 ms over the run).
+//
+// Cold starts are the least exact figure: the pool model is exact for SimFaaS's setting (P(cold)
+// within 2 %, instances within 1 %, TestWarmPoolSimFaaS) and the rest comes from lifetime recycling
+// and non-stationary load, which it approximates.
+//
+// # Speed
+//
+// A step costs about 1–3 µs and allocates nothing (BenchmarkIntervalModel: 0.3–0.4 million
+// function-minutes per second on a shared 2-core machine, a simulated month of one-minute intervals
+// in about 0.1 s; BenchmarkIntervalModelRL, a new configuration every step: the same, 0 allocations).
+// The event model's cost grows with the requests, so the ratio grows with the load
+// (BenchmarkIntervalSpeedup, one day of the seed's bursty pattern): about 20× at its own rate
+// (3 requests/s, where the event model needs only 38 µs per function-minute), 150× at ten times
+// (33 requests/s) and 450× at a hundred times.
 type IntervalSim struct {
 	start    time.Time
 	interval int64   // ns
