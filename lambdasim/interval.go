@@ -68,21 +68,26 @@ import (
 // in every interval; the interval model's figures against the event model's (seed 1; "sparse Java"
 // averages 8 seeds):
 //
-//	workload (Python API, 455 ms at 512 MB)   cost     cold starts  p95 (run)  p95 (interval)  throttles
-//	seed bursty ×10 (33 req/s)                −0.04 %   +9.3 %      +0.11 %    −0.03 %         –
-//	seed periodic ×10                         −0.02 %   −6.7 %      +0.11 %    +0.02 %         –
-//	seed irregular ×10                        −0.03 %   −3.8 %      +0.11 %    −0.03 %         –
-//	bursty, reserved 25                       −0.05 %   −6.7 %      +0.11 %    −0.04 %         +0.15 %
-//	periodic, reserved 12                     −0.07 %   −9.0 %      +0.11 %    −0.01 %         +0.36 %
-//	irregular, reserved 16                    −0.10 %  −17.0 %      +0.11 %    −0.02 %         +0.45 %
-//	bursty, 10 provisioned                    −0.04 %  +12.5 %      +0.11 %    −0.02 %         –
-//	Azure 2019 top-10 #9 (626/min)            −0.05 %   −4.5 %      +0.11 %    −0.01 %         –
-//	same, reserved 8                          −0.16 %   −1.0 %      +0.11 %    −0.06 %         +1.33 %
-//	Azure 2019 sampled #13, Java (3/min)      +1.05 %  +13.2 %      +0.70 %    (small n)       –
-//	bursty, memory changed every 2 h          −0.05 %   +3.5 %      +0.43 %    −0.03 %         –
+//	workload (Python API, 455 ms at 512 MB)  cost     cold starts  p95 (run)  p95 (interval)  throttles  max conc.
+//	seed bursty ×10 (33 req/s)               −0.04 %   +8.6 %      +0.11 %    −0.03 %         –          −0.2 %
+//	seed periodic ×10                        −0.02 %   −6.7 %      +0.11 %    +0.02 %         –          −0.6 %
+//	seed irregular ×10                       −0.03 %   −3.3 %      +0.11 %    −0.03 %         –          −3.7 %
+//	bursty, reserved 25                      −0.05 %   −6.7 %      +0.11 %    −0.04 %         +0.15 %    −0.2 %
+//	periodic, reserved 12                    −0.07 %   −9.0 %      +0.11 %    −0.01 %         +0.36 %    −0.1 %
+//	irregular, reserved 16                   −0.10 %  −14.4 %      +0.11 %    −0.02 %         +0.45 %    −5.2 %
+//	bursty, 10 provisioned                   −0.04 %  +11.7 %      +0.11 %    −0.02 %         –          −0.4 %
+//	periodic, 25 provisioned (util. 0.70)    −0.01 %   −8.0 %      +0.11 %    +0.03 %         –          −0.3 %
+//	Azure 2019 top-10 #9 (626/min)           −0.05 %   −4.5 %      +0.11 %    −0.01 %         –          −0.6 %
+//	same, reserved 8                         −0.16 %   −1.0 %      +0.11 %    −0.06 %         +1.33 %    −0.1 %
+//	Azure 2019 sampled #13, Java (3/min)     +1.12 %  +13.8 %      +0.72 %    (small n)       –           0.0 %
+//	bursty, memory changed every 2 h         −0.05 %   +4.8 %      +0.43 %    −0.03 %         –          −0.4 %
 //
-// The test's bounds are cost 1.5 %, cold starts 20 %, run p95 3 %, interval p95 2 % and throttles
-// 3 % (the issue asks for 2 %, 20 %, 10 % and 10 %). "p95 (run)" is over every invocation of the day
+// (Provisioned: spill-over within 0.05 % with 10 environments; 329 against 356 of 1.45 million
+// invocations with 25; mean utilization 0.698 against 0.695.)
+//
+// The test's bounds are cost 1.5 %, cold starts 20 %, run p95 3 %, interval p95 2 %, throttles
+// 3 %, mean MaxConcurrency and ProvisionedUtilization 6 % (the issue asks for cost 2 %, cold starts
+// 20 %, p95 10 % and throttles 10 %). "p95 (run)" is over every invocation of the day
 // (RunLatency against Sim.Latency); "p95 (interval)" is the invocation-weighted mean of the
 // per-interval Metrics.Latency.P95. For a function with a handful of invocations per interval,
 // CloudWatch's per-interval p95 is a small-sample statistic (often the largest of a few values),
@@ -162,6 +167,7 @@ type ivFn struct {
 	scaleTok float64
 
 	pc       float64 // cold fraction of the last interval
+	lastA    float64 // load carried last interval (erlangs), the occupancy this one starts from; −1 at the start
 	lastPass float64 // share of asynchronous attempts that got through last interval
 	held     float64 // mean unreserved concurrency held (busy on demand + provisioned) last interval
 	async    bool
@@ -183,6 +189,7 @@ type ivFn struct {
 type ivAcc struct {
 	req, inv, thr, cold, to, err, drop, provInv, spill ivRound
 	compute, init, provCompute, storage                ivRound
+	maxConc                                            ivRound // a maximum, not a sum: diffusion keeps its mean unbiased
 }
 
 type ivRound struct {
@@ -264,7 +271,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			idx: i, name: name, spec: d.Function, traffic: tr,
 			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
 			errRate: d.Function.ErrorRate, provEventAt: math.MaxInt64,
-			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1,
+			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1,
 		}
 		f.lifetime = math.Inf(1)
 		if lt := d.Function.maxLifetime(); lt != math.MaxInt64 {
@@ -656,7 +663,10 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		lambda = (offered - rpsThr) / T
 		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
 		a = lambda * busy / 1e9
-		f.cur.compute(lambda, a, T, c)
+		f.cur.compute(lambda, a, T, c, f.lastA)
+		if f.traffic.exact && offered-rpsThr >= 1 && c > 0 {
+			f.cur.atLeastOne() // a counted request surely ran (the model's Poisson law may say e^−n it did not)
+		}
 		blockC = 0
 		if c == 0 {
 			blockC = 1
@@ -764,10 +774,9 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	}
 	sh.runWarm += accepted - colds
 	sh.runCold += colds
-	maxConc := f.cur.mean()
-	m.MaxConcurrency = int(math.Round(maxConc))
+	m.MaxConcurrency = int(ac.maxConc.take(f.cur.mean()))
 	if f.provAlloc > 0 {
-		f.prov.compute(lambda, a, T, P)
+		f.prov.compute(lambda, a, T, P, f.lastA)
 		m.ProvisionedUtilization = min(f.prov.mean()/float64(f.provAlloc), 1)
 	}
 
@@ -800,6 +809,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		bp = lossB(P, a)
 	}
 	f.held = max(a*(bp-blockC), 0) + float64(P)
+	f.lastA = a * (1 - blockC)
 
 	st := &f.stats
 	st.Requests += reqN

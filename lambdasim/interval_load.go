@@ -45,6 +45,7 @@ type ivTraffic struct {
 	step   int64 // ns; 0 when counting a stream
 	arr    Arrivals
 	next   int64 // the stream's next instant, MaxInt64 when exhausted
+	exact  bool  // counts are observed requests, not expectations
 }
 
 func newIvTraffic(a Arrivals) (ivTraffic, error) {
@@ -54,7 +55,7 @@ func newIvTraffic(a Arrivals) (ivTraffic, error) {
 	case *Load:
 		return ivTraffic{counts: l.series.Counts, step: int64(l.series.Step)}, nil
 	}
-	t := ivTraffic{arr: a, next: math.MaxInt64}
+	t := ivTraffic{arr: a, next: math.MaxInt64, exact: true}
 	if at, ok := a.Next(); ok {
 		if at < 0 {
 			return t, fmt.Errorf("first arrival at %v, want offsets >= 0", at)

@@ -19,6 +19,9 @@ type ivRun struct {
 	inv, cold, thr, to, drops int64
 	p95, p50, p99, mean       float64 // invocation-weighted means of the per-interval statistics
 	maxConc                   float64 // mean over intervals of MaxConcurrency
+	util                      float64 // mean over intervals of ProvisionedUtilization
+	spill                     int64
+	seeds                     int     // runs added (add)
 	runP95, runP50, runP99    float64 // percentiles of every invocation of the run
 }
 
@@ -39,11 +42,14 @@ func ivAggregate(ms []lambdatune.Metrics) ivRun {
 		r.p99 += n * m.Latency.P99
 		r.mean += n * m.Latency.Mean
 		r.maxConc += float64(m.MaxConcurrency)
+		r.util += m.ProvisionedUtilization
+		r.spill += m.SpilloverInvocations
 	}
 	if w > 0 {
 		r.p50, r.p95, r.p99, r.mean = r.p50/w, r.p95/w, r.p99/w, r.mean/w
 	}
 	r.maxConc /= float64(max(len(ms), 1))
+	r.util /= float64(max(len(ms), 1))
 	return r
 }
 
@@ -177,6 +183,8 @@ func ivParityScenarios() []ivScenario {
 	}
 	prov := cfg
 	prov.Provisioned = 10
+	prov25 := cfg
+	prov25.Provisioned = 25
 	javaCfg := cfg
 	javaCfg.MemoryMB = 1024
 	return []ivScenario{
@@ -187,6 +195,7 @@ func ivParityScenarios() []ivScenario {
 		{name: "periodic reserved 12", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: reserve(12)},
 		{name: "irregular reserved 16", series: ivSeedPattern(workload.SeedIrregular, 10), fn: api, cfg: reserve(16)},
 		{name: "bursty provisioned 10", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: prov},
+		{name: "periodic provisioned 25", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: prov25},
 		{name: "trace top10#9", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: cfg},
 		{name: "trace top10#9 reserved 8", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: reserve(8)},
 		{name: "trace sparse java", series: ivTraceRow("az2019_sampled35_fullday_invocations.csv", 13), fn: java, cfg: javaCfg},
@@ -215,6 +224,8 @@ func ivParityScenarios() []ivScenario {
 func TestIntervalParity(t *testing.T) {
 	const (
 		costTol  = 0.015
+		concTol  = 0.06 // mean MaxConcurrency and ProvisionedUtilization
+		spillTol = 0.02
 		coldTol  = 0.20
 		runP95   = 0.03
 		p95Tol   = 0.02
@@ -237,9 +248,9 @@ func TestIntervalParity(t *testing.T) {
 				ivRun95 += i.runP95 / float64(seeds)
 			}
 			rel := func(a, b float64) float64 { return (b - a) / a }
-			t.Logf("cost %.4f/%.4f USD (%+.2f%%), cold starts %d/%d (%+.1f%%), run p95 %.1f/%.1f ms (%+.2f%%), interval p95 %.1f/%.1f ms (%+.2f%%), throttles %d/%d (%+.2f%%)",
+			t.Logf("cost %.4f/%.4f USD (%+.2f%%), cold starts %d/%d (%+.1f%%), run p95 %.1f/%.1f ms (%+.2f%%), interval p95 %.1f/%.1f ms (%+.2f%%), throttles %d/%d (%+.2f%%), max concurrency %.2f/%.2f, utilization %.3f/%.3f, spill-over %d/%d",
 				ev.cost, iv.cost, 100*rel(ev.cost, iv.cost), ev.cold, iv.cold, 100*rel(float64(ev.cold), float64(iv.cold)),
-				evRun, ivRun95, 100*rel(evRun, ivRun95), ev.p95, iv.p95, 100*rel(ev.p95, iv.p95), ev.thr, iv.thr, 100*rel(float64(max(ev.thr, 1)), float64(iv.thr)))
+				evRun, ivRun95, 100*rel(evRun, ivRun95), ev.p95, iv.p95, 100*rel(ev.p95, iv.p95), ev.thr, iv.thr, 100*rel(float64(max(ev.thr, 1)), float64(iv.thr)), ev.maxConc, iv.maxConc, ev.util, iv.util, ev.spill, iv.spill)
 			if r := rel(ev.cost, iv.cost); math.Abs(r) > costTol {
 				t.Errorf("cost %.4f USD, event model %.4f (%+.2f%%, want within %.1f%%)", iv.cost, ev.cost, 100*r, 100*costTol)
 			}
@@ -252,6 +263,18 @@ func TestIntervalParity(t *testing.T) {
 			if float64(ev.inv)/float64(1440*seeds) >= denseInv {
 				if r := rel(ev.p95, iv.p95); math.Abs(r) > p95Tol {
 					t.Errorf("mean interval p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", iv.p95, ev.p95, 100*r, 100*p95Tol)
+				}
+			}
+			if r := rel(ev.maxConc, iv.maxConc); math.Abs(r) > concTol {
+				t.Errorf("mean MaxConcurrency %.2f, event model %.2f (%+.1f%%, want within %.0f%%)", iv.maxConc, ev.maxConc, 100*r, 100*concTol)
+			}
+			if ev.util > 0 {
+				if r := rel(ev.util, iv.util); math.Abs(r) > concTol {
+					t.Errorf("mean ProvisionedUtilization %.3f, event model %.3f (%+.1f%%, want within %.0f%%)", iv.util, ev.util, 100*r, 100*concTol)
+				}
+				// Within 2 %, or 0.01 % of the invocations when hardly anything spills.
+				if d := math.Abs(float64(iv.spill - ev.spill)); d > max(spillTol*float64(ev.spill), 1e-4*float64(ev.inv)) {
+					t.Errorf("spill-over %d, event model %d (want within %.0f%% or %.0f)", iv.spill, ev.spill, 100*spillTol, 1e-4*float64(ev.inv))
 				}
 			}
 			if ev.thr > 0 || iv.thr > 0 {
@@ -271,6 +294,10 @@ func (r *ivRun) add(o ivRun) {
 	r.thr += o.thr
 	r.to += o.to
 	r.drops += o.drops
+	r.spill += o.spill
+	r.seeds++
+	r.maxConc += (o.maxConc - r.maxConc) / float64(r.seeds)
+	r.util += (o.util - r.util) / float64(r.seeds)
 	w0, w1 := float64(r.inv-o.inv), float64(o.inv)
 	if w0+w1 > 0 {
 		r.p95 = (r.p95*w0 + o.p95*w1) / (w0 + w1)

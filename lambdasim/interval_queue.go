@@ -97,12 +97,23 @@ func (m *levelMax) mean() float64 {
 	return s
 }
 
+// atLeastOne makes level 1 certain (an interval known to have run a request).
+func (m *levelMax) atLeastOne() {
+	if m.lo == 0 && len(m.p) > 0 {
+		m.lo = 1
+		m.p = m.p[:copy(m.p, m.p[1:])]
+	} else if m.lo == 0 {
+		m.lo = 1
+	}
+}
+
 // reset makes m the distribution of an interval in which nothing runs.
 func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
 
 // compute sets m to the distribution of the maximum occupancy, over an interval of length t (in the
-// unit of 1/lambda), of a stationary M/G/c/c system with arrival rate lambda and offered load a
-// (c = capacity; capacity < 0 means no cap). It also returns the stationary mean occupancy.
+// unit of 1/lambda), of an M/G/c/c system with arrival rate lambda and offered load a (c = capacity;
+// capacity < 0 means no cap) that starts the interval in the stationary state of offered load a0
+// (the previous interval's; a0 < 0 means a).
 //
 // The model: the occupancy N is Poisson(a) truncated at c (insensitive to the service-time
 // distribution). Arrivals that see k−1 busy take the occupancy up to k (PASTA), so level k is
@@ -111,32 +122,28 @@ func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
 //
 //	E[τ_k] = 1/(λ F(k−1)) Σ_{m<k} F(m)²/π_m,
 //
-// exact for exponential service times. Hence P(max < k) = P(N₀ < k) exp(−t/E[τ_k]).
-// Every quantity is carried as a ratio (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing
-// underflows at large loads.
-func (m *levelMax) compute(lambda, a, t float64, capacity int) {
+// exact for exponential service times. Hence P(max < k) = P(N₀ < k) exp(−t/E[τ_k]), N₀ ~ Poisson(a0)
+// truncated at c being what the interval starts with. Every quantity is carried as a ratio
+// (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing underflows at large loads.
+func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.reset()
 	if lambda <= 0 || a <= 0 || t <= 0 || capacity == 0 {
 		return
 	}
-	sd := math.Sqrt(a)
-	m0 := int(a - 7*sd - 3)
-	if m0 < 0 {
-		m0 = 0
+	if a0 < 0 {
+		a0 = a
 	}
-	// π_{m0} and r_{m0} = F(m0)/π_{m0}.
-	var pi, r float64
-	if m0 == 0 {
-		pi, r = math.Exp(-a), 1
-	} else {
-		lg, _ := math.Lgamma(float64(m0) + 1)
-		pi = math.Exp(float64(m0)*math.Log(a) - a - lg)
-		r = a / (a - float64(m0)) // Σ_j (m0/a)^j: F is negligible here, so is r's error, and it shrinks below a
+	same, idle := a0 == a, a0 == 0
+	m0 := poissonStart(a)
+	if !same && !idle {
+		m0 = min(m0, poissonStart(a0))
 	}
-	// Normalisation of the truncated law: F(c).
-	fc := 1.0
-	if capacity > 0 && float64(capacity) < a+12*sd+40 {
-		fc = min(poissonPMF(capacity, a)/lossB(capacity, a), 1)
+	pi, r := poissonRatios(m0, a)
+	fc := poissonNorm(capacity, a)
+	var pi0, r0, fc0 float64 // the initial state's law, when it differs
+	if !same && !idle {
+		pi0, r0 = poissonRatios(m0, a0)
+		fc0 = poissonNorm(capacity, a0)
 	}
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
@@ -158,7 +165,14 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 			} else {
 				e = expNeg(-z)
 			}
-			pge = 1 - min(f/fc, 1)*e
+			start := 1.0 // P(N₀ < k)
+			switch {
+			case same:
+				start = min(f/fc, 1)
+			case !idle:
+				start = min(pi0*r0/fc0, 1)
+			}
+			pge = 1 - start*e
 		}
 		if pge >= 1-maxEps && len(m.p) == 0 {
 			lo = k
@@ -169,15 +183,44 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int) {
 			m.p = append(m.p, pge)
 		}
 		// Advance to m = k.
-		pi *= a / float64(k)
-		r = 1 + r*float64(k)/a
+		kf := float64(k)
+		pi *= a / kf
+		r = 1 + r*kf/a
 		f = pi * r
 		s += f * r
+		if !same && !idle {
+			pi0 *= a0 / kf
+			r0 = 1 + r0*kf/a0
+		}
 		if math.IsInf(s, 0) || math.IsNaN(s) {
 			break
 		}
 	}
 	m.lo = lo
+}
+
+// poissonStart returns the level below which a Poisson(a) law has negligible mass (7 s.d.).
+func poissonStart(a float64) int {
+	return max(int(a-7*math.Sqrt(a)-3), 0)
+}
+
+// poissonRatios returns π_{m0} and r_{m0} = F(m0)/π_{m0} of Poisson(a), for m0 < a.
+func poissonRatios(m0 int, a float64) (pi, r float64) {
+	if m0 == 0 {
+		return math.Exp(-a), 1
+	}
+	lg, _ := math.Lgamma(float64(m0) + 1)
+	// Σ_j (m0/a)^j: F is negligible at m0, so is r's error, and it shrinks on the way up to a.
+	return math.Exp(float64(m0)*math.Log(a) - a - lg), a / (a - float64(m0))
+}
+
+// poissonNorm returns F(c) of Poisson(a), the normalisation of the law truncated at c (1 for no
+// cap or a cap far above a).
+func poissonNorm(c int, a float64) float64 {
+	if c > 0 && float64(c) < a+12*math.Sqrt(a)+40 {
+		return min(poissonPMF(c, a)/lossB(c, a), 1)
+	}
+	return 1
 }
 
 // poissonPMF returns P(N = k) for N ~ Poisson(a), in log space.

@@ -105,7 +105,7 @@ func TestLevelMaxMatchesSimulation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			want := refMaxPerStep(tc.lambda, tc.mean, tc.step, tc.horizon, tc.c, 1)
 			var m levelMax
-			m.compute(tc.lambda, tc.lambda*tc.mean, tc.step, map[bool]int{true: tc.c, false: -1}[tc.c > 0])
+			m.compute(tc.lambda, tc.lambda*tc.mean, tc.step, map[bool]int{true: tc.c, false: -1}[tc.c > 0], -1)
 			if got := m.mean(); math.Abs(got-want)/want > 0.03 {
 				t.Errorf("E[max per step] = %.3f, simulation %.3f (> 3 %% apart)", got, want)
 			}
@@ -126,7 +126,7 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 	w := newWarmPool(keep)
 	var m levelMax
 	a := lambda * 1.991
-	m.compute(lambda, a, step, -1)
+	m.compute(lambda, a, step, -1, -1)
 	for range len(keep) {
 		w.push(&m)
 	}
