@@ -327,3 +327,41 @@ func TestIntervalErrorDiffusion(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalLoadOtherStep: a Load whose step differs from the simulation's interval is spread
+// over the intervals by overlap (a piecewise-constant rate).
+func TestIntervalLoadOtherStep(t *testing.T) {
+	s := ivBenchSeries(t, 60)
+	for _, iv := range []time.Duration{30 * time.Second, 5 * time.Minute, 7 * time.Minute} {
+		l, err := NewLoad(s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		is, err := NewInterval(Options{Interval: iv}, Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := int(time.Hour / iv)
+		ms := ivSteps(t, is, n)
+		var got int64
+		for _, m := range ms {
+			got += m.Invocations
+		}
+		covered := 0.0 // the series' requests in the n intervals
+		for i, c := range s.Counts {
+			covered += c * min(1, max(0, float64(time.Duration(n)*iv-time.Duration(i)*time.Minute)/float64(time.Minute)))
+		}
+		if math.Abs(float64(got)-covered) > 1 {
+			t.Errorf("interval %v: %d invocations in %d intervals, want %.0f", iv, got, n, covered)
+		}
+		// The first interval holds its share of the series.
+		want := 0.0
+		for i := 0; i < int((iv+time.Minute-1)/time.Minute); i++ {
+			w := min(time.Minute, iv-time.Duration(i)*time.Minute)
+			want += s.Counts[i] * float64(w) / float64(time.Minute)
+		}
+		if d := math.Abs(float64(ms[0].Invocations) - want); d > 1 {
+			t.Errorf("interval %v: %d invocations in the first, want %.1f", iv, ms[0].Invocations, want)
+		}
+	}
+}
