@@ -101,13 +101,15 @@ import (
 //
 // # Speed
 //
-// A step costs about 1–3 µs and allocates nothing (BenchmarkIntervalModel: 0.3–0.4 million
-// function-minutes per second on a shared 2-core machine, a simulated month of one-minute intervals
-// in about 0.1 s; BenchmarkIntervalModelRL, a new configuration every step: the same, 0 allocations).
-// The event model's cost grows with the requests, so the ratio grows with the load
-// (BenchmarkIntervalSpeedup, one day of the seed's bursty pattern): about 20× at its own rate
-// (3 requests/s, where the event model needs only 38 µs per function-minute), 150× at ten times
-// (33 requests/s) and 450× at a hundred times.
+// A step costs about 1–3 µs at tens of busy environments and allocates nothing
+// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: 0.26–0.35 million
+// function-minutes per second on a shared, busy 2-core machine; BenchmarkIntervalModelRL, a new
+// configuration every step: 0.4–0.5 million, 0 allocations once each configuration's tables are
+// built). A simulated month of one-minute intervals takes about 0.15 s. The event model's cost
+// grows with the requests and the interval model's with the concurrency, so their ratio grows with
+// the load (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about
+// 20× at the seed's own rate (3 requests/s, where the event model needs only 25–38 µs per
+// function-minute), 117–150× at ten times (33 requests/s) and 450× at a hundred times.
 type IntervalSim struct {
 	start    time.Time
 	interval int64   // ns

@@ -428,7 +428,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		l.rho = rho
 		x := rho * life
 		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed.
-		if age*(1+x) >= life && x <= 40 {
+		if age*(1+x) >= life && x <= 10 { // beyond x = 10 the renewal rate x·e^−x/life is negligible
 			var h float64
 			due := false
 			if x < 1e-6 {
