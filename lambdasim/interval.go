@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/lambdatune/lambdatune"
@@ -180,6 +181,13 @@ type ivFn struct {
 	errDue  [3][2]float64
 	maxAgeN int       // intervals an event may wait
 	attempt []float64 // attempt[d] = expected retry attempts d intervals after the first throttle
+	// attemptDelay[d] = their mean delay after the first throttle (ns)
+	attemptDelay []float64
+	// This interval's invocations of retried events: weights (invocations) and latencies beyond
+	// the run time (ns); runDelW sums the weights over the run per slot (slot d: cohort d, then
+	// the two error retries), at the delays of runDelX.
+	delW, delX       []float64
+	runDelW, runDelX []float64
 
 	acc  ivAcc
 	last lambdatune.Metrics
@@ -286,7 +294,10 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			f.async = true
 			f.maxAgeN = max(1, int(int64(a.MaxEventAge)/s.interval))
 			f.thrAge = make([]float64, f.maxAgeN)
-			f.attempt = asyncAttempts(s.interval, f.maxAgeN)
+			f.attempt, f.attemptDelay = asyncAttempts(s.interval, f.maxAgeN)
+			f.delW, f.delX = make([]float64, 0, f.maxAgeN+4), make([]float64, 0, f.maxAgeN+4)
+			f.runDelW = make([]float64, f.maxAgeN+3)
+			f.runDelX = append(slices.Clone(f.attemptDelay), float64(asyncErrorFirstRetry), float64(asyncErrorFirstRetry+2*asyncErrorRetryIncrement))
 		}
 		if d.Config.Reserved.Set {
 			totalReserved += d.Config.Reserved.N
@@ -318,10 +329,11 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 }
 
 // asyncAttempts returns, for an event first throttled at a uniform instant of an interval, the
-// expected number of retry attempts it makes in each following interval under AWS's backoff (1 s,
-// doubling, at most 5 min between attempts), for up to n intervals.
-func asyncAttempts(interval int64, n int) []float64 {
-	out := make([]float64, n+1)
+// expected number of retry attempts it makes in that interval (k = 0) and in each of the n
+// following ones under AWS's backoff (1 s, doubling, at most 5 min between attempts), and the mean
+// time from the first throttle to those attempts (ns), for the latency of events that get through.
+func asyncAttempts(interval int64, n int) (att, delay []float64) {
+	att, delay = make([]float64, n+1), make([]float64, n+1)
 	const samples = 64
 	for j := range samples {
 		t0 := (float64(j) + 0.5) / samples * float64(interval)
@@ -332,11 +344,17 @@ func asyncAttempts(interval int64, n int) []float64 {
 			if k > n {
 				break
 			}
-			out[k] += 1.0 / samples
+			att[k] += 1.0 / samples
+			delay[k] += (t - t0) / samples
 			b = min(2*b, float64(asyncThrottleMaxBackoff))
 		}
 	}
-	return out
+	for k := range delay {
+		if att[k] > 0 {
+			delay[k] /= att[k]
+		}
+	}
+	return att, delay
 }
 
 // setShape selects (building and caching on first use) the invocation shape of configuration c.
@@ -630,9 +648,14 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 
 	// Throttled asynchronous events still waiting make their retry attempts; each attempt gets
 	// through with last interval's probability (the blocking of this one is not known yet).
-	var backlogServed, backlogFailed float64
+	var backlogServed, backlogFailed, sameAttempts float64
 	if f.async {
+		f.delW, f.delX = f.delW[:0], f.delX[:0]
 		q := 1 - f.lastPass // P(an attempt is throttled)
+		// Fresh events throttled now retry within this interval too (after 1, 3, 7, … s).
+		if q > 0 && q < 1 {
+			sameAttempts = fresh * q * (1 - math.Pow(q, f.attempt[0])) / (1 - q)
+		}
 		for k := len(f.thrAge) - 1; k >= 0; k-- {
 			n := f.thrAge[k]
 			if n == 0 {
@@ -642,6 +665,9 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 			att := f.attempt[k+1]
 			left := n * math.Pow(q, att) // throttled at every attempt
 			backlogServed += n - left
+			f.delW = append(f.delW, n-left)
+			f.delX = append(f.delX, f.attemptDelay[k+1])
+			f.runDelW[k+1] += n - left
 			if q < 1 {
 				backlogFailed += n * q * (1 - math.Pow(q, att)) / (1 - q)
 			} else {
@@ -657,7 +683,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 
 	// The load: first with last interval's cold fraction, then once more with this one's if it
 	// moves the offered load by more than 1 %.
-	offered := fresh + backlogServed + backlogFailed
+	offered := fresh + backlogServed + backlogFailed + sameAttempts
 	var lambda, a, blockC, colds, pool, rpsThr float64
 	pc := f.pc
 	for pass := 0; pass < 2; pass++ {
@@ -731,7 +757,26 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 			pass = accepted / offered
 		}
 		f.lastPass = pass
-		f.thrAge[0] += fresh * (1 - pass)
+		q := 1 - pass
+		left := fresh * q * math.Pow(q, f.attempt[0]) // throttled at every attempt this interval
+		f.thrAge[0] += left
+		if same := fresh*q - left; same > 0 {
+			f.delW = append(f.delW, same)
+			f.delX = append(f.delX, f.attemptDelay[0])
+			f.runDelW[0] += same
+		}
+		// Error retries run 1 minute after the failed invocation ended, the second 2 minutes after
+		// the first retry's: latencies of about 1 and 3 minutes plus the runs before.
+		if w := errRetries * pass; w > 0 {
+			f.delW = append(f.delW, w)
+			f.delX = append(f.delX, f.runDelX[f.maxAgeN+1])
+			f.runDelW[f.maxAgeN+1] += w
+		}
+		if w := errRetries2 * pass; w > 0 {
+			f.delW = append(f.delW, w)
+			f.delX = append(f.delX, f.runDelX[f.maxAgeN+2])
+			f.runDelW[f.maxAgeN+2] += w
+		}
 		failRate := 0.0
 		if accepted > 0 {
 			failRate = errs / accepted
@@ -773,8 +818,16 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		}
 		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted, fixed)
 		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted, nil)
+		if f.async && len(f.delW) > 0 {
+			m.Latency = f.delayedLatency(m.Latency, pcAll, accepted)
+		}
 	}
-	sh.runWarm += accepted - colds
+	delayed := 0.0
+	for _, w := range f.delW {
+		delayed += w
+	}
+	delayed = min(delayed, accepted-colds)
+	sh.runWarm += accepted - colds - delayed
 	sh.runCold += colds
 	m.MaxConcurrency = int(ac.maxConc.take(f.cur.mean()))
 	if f.provAlloc > 0 {
@@ -879,6 +932,17 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 		mean += sh.runWarm*sh.meanRun + sh.runCold*cold
 		lo, hi = min(lo, sh.x[0]), max(hi, sh.x[len(sh.x)-1])
 	}
+	var meanRun float64 // the last configuration's mean run time, added to the delays
+	if f.shape != nil {
+		meanRun = f.shape.meanRun
+	}
+	if latency {
+		for i, w := range f.runDelW {
+			n += w
+			mean += w * (f.runDelX[i] + meanRun)
+			hi = max(hi, f.runDelX[i]+meanRun)
+		}
+	}
 	if n <= 0 {
 		return lambdatune.Distribution{}
 	}
@@ -893,6 +957,13 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 				fc = sh.fColdLat
 			}
 			c += sh.runWarm*sh.cdfAt(sh.fWarm, x) + sh.runCold*sh.cdfAt(fc, x)
+		}
+		if latency {
+			for i, w := range f.runDelW {
+				if x >= f.runDelX[i]+meanRun {
+					c += w
+				}
+			}
 		}
 		return c / n
 	}
@@ -913,4 +984,62 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 	}
 	const ms = 1e6
 	return lambdatune.Distribution{Mean: mean / n / ms, P50: q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(n/(n+1)) / ms}
+}
+
+// delayedLatency returns the latency distribution of an asynchronous function's interval in which
+// some invocations ran events that had waited for retries (f.delW at extra latencies f.delX): the
+// mixture of the undelayed invocations (base, with cold fraction pc) and the delayed ones, whose
+// latency is their delay plus a run time (taken at its mean). n is the interval's invocations.
+func (f *ivFn) delayedLatency(base lambdatune.Distribution, pc, n float64) lambdatune.Distribution {
+	sh := f.shape
+	var wd, meanD float64
+	for i, w := range f.delW {
+		wd += w
+		meanD += w * (f.delX[i] + sh.meanRun)
+	}
+	wd = min(wd, n)
+	if wd <= 0 {
+		return base
+	}
+	w0 := (n - wd) / n // undelayed share
+	cdf := func(x float64) float64 {
+		c := w0 * ((1-pc)*sh.cdfAt(sh.fWarm, x) + pc*sh.cdfAt(sh.fColdLat, x))
+		for i, w := range f.delW {
+			if x >= f.delX[i]+sh.meanRun {
+				c += w / n
+			}
+		}
+		return c
+	}
+	hi := sh.x[len(sh.x)-1]
+	for _, x := range f.delX {
+		hi = max(hi, x+sh.meanRun)
+	}
+	q := func(p float64) float64 { return bisectLog(cdf, sh.x[0], hi*1.001, p) }
+	const ms = 1e6
+	return lambdatune.Distribution{
+		Mean: (w0*base.Mean*ms + meanD/n) / ms,
+		P50:  q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(n/(n+1)) / ms,
+	}
+}
+
+// bisectLog returns the smallest x in [lo, hi] (to 1e-6 relative) with cdf(x) ≥ p, bisecting in
+// log space; cdf must be non-decreasing.
+func bisectLog(cdf func(float64) float64, lo, hi, p float64) float64 {
+	lo = max(lo, 1)
+	if cdf(lo) >= p {
+		return lo
+	}
+	for range 100 {
+		m := math.Sqrt(lo * hi)
+		if cdf(m) >= p {
+			hi = m
+		} else {
+			lo = m
+		}
+		if hi-lo <= 1e-6*hi {
+			break
+		}
+	}
+	return hi
 }
