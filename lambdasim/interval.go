@@ -52,9 +52,12 @@ import (
 //   - Billing is the event model's, in expectation: duration rounded up to 1 ms per invocation,
 //     INIT billed as ceil(INIT + duration) − ceil(duration), provisioned duration at its rate,
 //     capacity from the same ProvisionedMeter, priced by the shared lambdatune.Prices.
-//   - Asynchronous functions: throttled events are retried in the following intervals (as many
-//     attempts per interval as AWS's backoff of 1 s doubling to 5 min makes) until their maximum
-//     age, and failed ones are retried 1 and 2 minutes later, up to MaxRetryAttempts.
+//   - Asynchronous functions: throttled events are retried in the same and the following
+//     intervals (as many attempts per interval as AWS's backoff of 1 s doubling to 5 min makes,
+//     each getting through with the interval's pass probability) until their maximum age, and
+//     failed ones are retried 1 and 2 minutes later, up to MaxRetryAttempts; the latency of a
+//     retried event includes its wait. Attempts are treated as independent, which under-counts
+//     throttled attempts in sustained overload (TestIntervalParityAsync).
 //
 // Counts are expectations; each Metrics field is rounded so that its running sum stays within one
 // of the running sum of the expectations (error diffusion), so totals over a run are unbiased and
@@ -319,6 +322,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		}
 		f.cfg = d.Config
 		f.provTarget, f.provAlloc = d.Config.Provisioned, d.Config.Provisioned
+		f.stats.Environments = int64(d.Config.Provisioned)
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
 	s.recomputeCaps()
@@ -600,12 +604,14 @@ func (s *IntervalSim) step() error {
 	for _, f := range s.fns {
 		// Provisioned concurrency ready by the middle of the interval counts for the interval.
 		if f.provEventAt < t0+s.interval/2 {
+			f.stats.Environments += int64(max(f.provTarget-f.provAlloc, 0))
 			f.provAlloc, f.provEventAt = f.provTarget, math.MaxInt64
 		}
 		if err := s.stepFn(f, t0, t1, start); err != nil {
 			return err
 		}
 		if f.provEventAt < t1 { // ready in the second half: from the next interval on
+			f.stats.Environments += int64(max(f.provTarget-f.provAlloc, 0))
 			f.provAlloc, f.provEventAt = f.provTarget, math.MaxInt64
 		}
 	}
