@@ -192,8 +192,9 @@ type ivFn struct {
 	delW, delX       []float64
 	runDelW, runDelX []float64
 
-	acc  ivAcc
-	last lambdatune.Metrics
+	acc   ivAcc
+	last  lambdatune.Metrics
+	hints [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
 
 	stats Stats
 }
@@ -897,15 +898,19 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]float64) lambdatune.Distribution {
 	sh := f.shape
 	const ms = 1e6
-	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantile(fw, fc, pc, n/(n+1)) / ms}
+	h := &f.hints[0]
+	if fixed != nil {
+		h = &f.hints[5]
+	}
+	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantileFrom(fw, fc, pc, n/(n+1), h) / ms}
 	if fixed != nil {
 		d.P50, d.P90, d.P95, d.P99 = fixed[0]/ms, fixed[1]/ms, fixed[2]/ms, fixed[3]/ms
 		return d
 	}
-	d.P50 = sh.quantile(fw, fc, pc, 0.50) / ms
-	d.P90 = sh.quantile(fw, fc, pc, 0.90) / ms
-	d.P95 = sh.quantile(fw, fc, pc, 0.95) / ms
-	d.P99 = sh.quantile(fw, fc, pc, 0.99) / ms
+	d.P50 = sh.quantileFrom(fw, fc, pc, 0.50, &f.hints[1]) / ms
+	d.P90 = sh.quantileFrom(fw, fc, pc, 0.90, &f.hints[2]) / ms
+	d.P95 = sh.quantileFrom(fw, fc, pc, 0.95, &f.hints[3]) / ms
+	d.P99 = sh.quantileFrom(fw, fc, pc, 0.99, &f.hints[4]) / ms
 	return d
 }
 

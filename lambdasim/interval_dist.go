@@ -241,17 +241,50 @@ func ceilMs(ns float64) float64 {
 // quantile returns the q-quantile (ns) of the mixture (1 − pc)·warm + pc·cold of two CDF tables on
 // s.x, by bisection on the grid and linear interpolation inside the bracketing cell.
 func (s *ivShape) quantile(fw, fc []float64, pc, q float64) float64 {
+	h := len(s.x) / 2
+	return s.quantileFrom(fw, fc, pc, q, &h)
+}
+
+// quantileFrom is quantile with a starting cell *hint (updated to the cell found): it gallops from
+// the hint to a bracket and bisects that, so a quantile that moved little since the last interval
+// costs a few steps.
+func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float64 {
 	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
 	n := len(s.x)
 	if n == 0 {
 		return 0
 	}
 	if mix(0) >= q {
+		*hint = 0
 		return s.x[0]
 	}
-	lo, hi := 0, n-1
-	if mix(hi) < q {
-		return s.x[hi]
+	if mix(n-1) < q {
+		*hint = n - 2
+		return s.x[n-1]
+	}
+	// Find lo < hi with mix(lo) < q ≤ mix(hi).
+	lo := min(max(*hint, 0), n-2)
+	hi := lo + 1
+	if mix(lo) >= q {
+		step := 1
+		for {
+			hi = lo
+			lo = max(lo-step, 0)
+			if lo == 0 || mix(lo) < q {
+				break
+			}
+			step *= 2
+		}
+	} else if mix(hi) < q {
+		step := 1
+		for {
+			lo = hi
+			hi = min(hi+step, n-1)
+			if hi == n-1 || mix(hi) >= q {
+				break
+			}
+			step *= 2
+		}
 	}
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
@@ -261,6 +294,7 @@ func (s *ivShape) quantile(fw, fc []float64, pc, q float64) float64 {
 			lo = mid
 		}
 	}
+	*hint = lo
 	f0, f1 := mix(lo), mix(hi)
 	if f1 <= f0 {
 		return s.x[hi]

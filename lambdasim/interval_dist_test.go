@@ -96,3 +96,20 @@ func TestShapeMatchesSampling(t *testing.T) {
 		})
 	}
 }
+
+// TestQuantileFromHint: the galloping search gives the bisection's answer from any hint.
+func TestQuantileFromHint(t *testing.T) {
+	var s ivShape
+	s.build(LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18), Dist{}, 3e9)
+	for _, pc := range []float64{0, 0.01, 0.3} {
+		for _, q := range []float64{0.001, 0.5, 0.95, 0.99, 0.99999} {
+			want := s.quantile(s.fWarm, s.fColdLat, pc, q)
+			for _, h := range []int{-5, 0, 1, 37, len(s.x) / 2, len(s.x) - 2, len(s.x) + 3} {
+				hint := h
+				if got := s.quantileFrom(s.fWarm, s.fColdLat, pc, q, &hint); got != want {
+					t.Errorf("pc %g q %g hint %d: %g, bisection %g", pc, q, h, got, want)
+				}
+			}
+		}
+	}
+}
