@@ -705,7 +705,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		blockC = 0
 		if c == 0 {
 			blockC = 1
-		} else if a > 0 {
+		} else if a > 0 && float64(c) < a+12*math.Sqrt(a)+40 { // beyond, B < 1e-25
 			blockC = lossB(c, a)
 		}
 		colds, pool = f.pool.coldStarts(&f.cur, P)
