@@ -365,3 +365,51 @@ func TestIntervalLoadOtherStep(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalFunctionPlatforms: per-function platforms advance the account in lockstep, like Sim's.
+func TestIntervalFunctionPlatforms(t *testing.T) {
+	mk := func() Deployment {
+		l, err := NewLoad(ivConst(10, 600), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l}
+	}
+	is, err := NewInterval(Options{}, mk(), mk())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, b := is.Function(0), is.Function(1)
+	ma, err := a.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Next(ctx); err == nil {
+		t.Error("function 0 asked for interval 2 before function 1 read interval 1: no error")
+	}
+	mb, err := b.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ma.Start != mb.Start || ma.Invocations != mb.Invocations {
+		t.Errorf("same interval, same load: %v %d and %v %d", ma.Start, ma.Invocations, mb.Start, mb.Invocations)
+	}
+	c := ivBenchConfig()
+	c.MemoryMB = 2048
+	if err := b.Apply(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Config(ctx); got.MemoryMB != 2048 {
+		t.Errorf("function 1 config %v after Apply, want 2048 MB", got)
+	}
+	if got, _ := a.Config(ctx); got.MemoryMB != 512 {
+		t.Errorf("function 0 config %v, want it unchanged", got)
+	}
+	if _, err := is.Function(2).Next(ctx); err == nil {
+		t.Error("Function(2) of two: no error")
+	}
+	if is.Len() != 2 || !is.Now().Equal(DefaultStart().Add(time.Minute)) {
+		t.Errorf("Len %d, Now %v", is.Len(), is.Now())
+	}
+}
