@@ -298,7 +298,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			f.async = true
 			f.maxAgeN = max(1, int(int64(a.MaxEventAge)/s.interval))
 			f.thrAge = make([]float64, f.maxAgeN)
-			f.attempt, f.attemptDelay = asyncAttempts(s.interval, f.maxAgeN)
+			f.attempt, f.attemptDelay = asyncAttempts(s.interval, f.maxAgeN, int64(a.MaxEventAge))
 			f.delW, f.delX = make([]float64, 0, f.maxAgeN+4), make([]float64, 0, f.maxAgeN+4)
 			f.runDelW = make([]float64, f.maxAgeN+3)
 			f.runDelX = append(slices.Clone(f.attemptDelay), float64(asyncErrorFirstRetry), float64(asyncErrorFirstRetry+2*asyncErrorRetryIncrement))
@@ -335,9 +335,10 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 
 // asyncAttempts returns, for an event first throttled at a uniform instant of an interval, the
 // expected number of retry attempts it makes in that interval (k = 0) and in each of the n
-// following ones under AWS's backoff (1 s, doubling, at most 5 min between attempts), and the mean
+// following ones under AWS's backoff (1 s, doubling, at most 5 min between attempts, none beyond
+// maxAge after the first), and the mean
 // time from the first throttle to those attempts (ns), for the latency of events that get through.
-func asyncAttempts(interval int64, n int) (att, delay []float64) {
+func asyncAttempts(interval int64, n int, maxAge int64) (att, delay []float64) {
 	att, delay = make([]float64, n+1), make([]float64, n+1)
 	const samples = 64
 	for j := range samples {
@@ -346,7 +347,7 @@ func asyncAttempts(interval int64, n int) (att, delay []float64) {
 		for {
 			t += b
 			k := int(t / float64(interval))
-			if k > n {
+			if k > n || t-t0 > float64(maxAge) { // no retry beyond the maximum age: dropped
 				break
 			}
 			att[k] += 1.0 / samples
@@ -653,47 +654,48 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 	rpsRate := float64(RequestsPerConcurrency * f.limit(s))
 	avail := f.rpsTok + rpsRate*T
 
-	// Throttled asynchronous events still waiting make their retry attempts; each attempt gets
-	// through with last interval's probability (the blocking of this one is not known yet).
+	// Asynchronous events throttled earlier (and fresh ones throttled now, within this interval)
+	// make their retry attempts; each is throttled with this interval's blocking probability q,
+	// which depends on the attempts: a short fixed-point iteration from last interval's q.
+	asyncLoad := func(q float64) (served, failed, same float64) {
+		if q <= 0 {
+			return 0, 0, 0
+		}
+		geo := func(n, att float64) (srv, fail float64) { // n events, att attempts each at most
+			if q >= 1 {
+				return 0, n * att
+			}
+			left := n * math.Pow(q, att)
+			return n - left, n * q * (1 - math.Pow(q, att)) / (1 - q)
+		}
+		for k, n := range f.thrAge {
+			if n > 0 {
+				s, fl := geo(n, f.attempt[k+1])
+				served += s
+				failed += fl
+			}
+		}
+		if q < 1 {
+			same = fresh * q * (1 - math.Pow(q, f.attempt[0])) / (1 - q)
+		} else {
+			same = fresh * f.attempt[0]
+		}
+		return served, failed, same
+	}
+	q := 0.0 // P(an attempt is throttled)
 	var backlogServed, backlogFailed, sameAttempts float64
 	if f.async {
 		f.delW, f.delX = f.delW[:0], f.delX[:0]
-		q := 1 - f.lastPass // P(an attempt is throttled)
-		// Fresh events throttled now retry within this interval too (after 1, 3, 7, … s).
-		if q > 0 && q < 1 {
-			sameAttempts = fresh * q * (1 - math.Pow(q, f.attempt[0])) / (1 - q)
-		}
-		for k := len(f.thrAge) - 1; k >= 0; k-- {
-			n := f.thrAge[k]
-			if n == 0 {
-				continue
-			}
-			f.thrAge[k] = 0
-			att := f.attempt[k+1]
-			left := n * math.Pow(q, att) // throttled at every attempt
-			backlogServed += n - left
-			f.delW = append(f.delW, n-left)
-			f.delX = append(f.delX, f.attemptDelay[k+1])
-			f.runDelW[k+1] += n - left
-			if q < 1 {
-				backlogFailed += n * q * (1 - math.Pow(q, att)) / (1 - q)
-			} else {
-				backlogFailed += n * att
-			}
-			if k+1 < len(f.thrAge) {
-				f.thrAge[k+1] += left
-			} else {
-				dropped += left
-			}
-		}
+		q = 1 - f.lastPass
+		backlogServed, backlogFailed, sameAttempts = asyncLoad(q)
 	}
 
-	// The load: first with last interval's cold fraction, then once more with this one's if it
-	// moves the offered load by more than 1 %.
+	// The load: first with last interval's cold fraction (and asynchronous blocking), then again
+	// with this one's while that moves the offered load by more than 1 %.
 	offered := fresh + backlogServed + backlogFailed + sameAttempts
 	var lambda, a, blockC, colds, pool, rpsThr float64
 	pc := f.pc
-	for pass := 0; pass < 2; pass++ {
+	for pass := 0; pass < 4; pass++ {
 		rpsThr = max(0, offered-avail)
 		lambda = (offered - rpsThr) / T
 		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
@@ -714,11 +716,44 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 		if acc > 0 {
 			pc1 = min(colds/acc, 1)
 		}
-		if pass == 1 || math.Abs(pc1-pc)*(sh.meanColdRun-sh.meanRun) <= 0.01*busy {
-			pc = pc1
+		stable := math.Abs(pc1-pc)*(sh.meanColdRun-sh.meanRun) <= 0.01*busy
+		pc = pc1
+		if f.async && offered > 0 {
+			q1 := 1 - acc/offered
+			if math.Abs(q1-q) > 0.01 {
+				stable = false
+				q = (q + q1) / 2 // damped: the attempts grow with q
+				backlogServed, backlogFailed, sameAttempts = asyncLoad(q)
+				offered = fresh + backlogServed + backlogFailed + sameAttempts
+			}
+		}
+		if stable {
 			break
 		}
-		pc = pc1
+	}
+	if f.async {
+		// Age the waiting events with the q the attempts were computed with.
+		for k := len(f.thrAge) - 1; k >= 0; k-- {
+			n := f.thrAge[k]
+			if n == 0 {
+				continue
+			}
+			f.thrAge[k] = 0
+			left := n
+			if q < 1 {
+				left = n * math.Pow(q, f.attempt[k+1])
+			}
+			if n-left > 0 {
+				f.delW = append(f.delW, n-left)
+				f.delX = append(f.delX, f.attemptDelay[k+1])
+				f.runDelW[k+1] += n - left
+			}
+			if k+1 < len(f.thrAge) {
+				f.thrAge[k+1] += left
+			} else {
+				dropped += left
+			}
+		}
 	}
 	req := offered - rpsThr
 	accepted := req * (1 - blockC)
@@ -764,7 +799,6 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time) error {
 			pass = accepted / offered
 		}
 		f.lastPass = pass
-		q := 1 - pass
 		left := fresh * q * math.Pow(q, f.attempt[0]) // throttled at every attempt this interval
 		f.thrAge[0] += left
 		if same := fresh*q - left; same > 0 {

@@ -306,11 +306,12 @@ func (r *ivRun) add(o ivRun) {
 
 // TestIntervalParityAsync compares the models on an asynchronous function whose reserved
 // concurrency binds at the bursty pattern's peaks: throttled events are retried with backoff
-// (and, with a 2-minute maximum age, dropped). The interval model gets the served events, the
-// bill and the dropped events right, but it under-counts the throttled retry attempts in
-// sustained overload (by about 40 % with the default 6-hour age: it treats attempts as
-// independent, while the event model's backoff bunches them) and with them the time events wait,
-// so its latency percentiles of retried events are too low; the bounds below are what it holds.
+// (and, with a 2-minute maximum age, dropped). The interval model gets the served events (within
+// 1 %), the bill (1 %) and the dropped events (7 %) right, but with the default 6-hour age it
+// under-counts the throttled retry attempts by about 20 % (it treats attempts as independent,
+// while the event model's backoff bunches them in bursts) and with them the time events wait, so
+// its latency percentiles of retried events are too low (run p95 43 s against 64 s); the bounds
+// below are what it holds.
 func TestIntervalParityAsync(t *testing.T) {
 	fn := ivBenchFunction()
 	for _, tc := range []struct {
@@ -321,8 +322,8 @@ func TestIntervalParityAsync(t *testing.T) {
 		thrTol    float64
 		checkDrop bool
 	}{
-		{"default age, reserved 20", DefaultAsyncOptions(), 20, 0, 0.5, false},
-		{"2 min age, reserved 12", &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}, 12, 0.10, 0.10, true},
+		{"default age, reserved 20", DefaultAsyncOptions(), 20, 0, 0.30, false},
+		{"2 min age, reserved 12", &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}, 12, 0.10, 0.05, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fn
@@ -330,13 +331,13 @@ func TestIntervalParityAsync(t *testing.T) {
 			cfg := ivBenchConfig()
 			cfg.Reserved = lambdatune.Reserve(tc.reserved)
 			ev, iv := ivBothModels(t, ivScenario{name: tc.name, series: ivSeedPattern(workload.SeedBursty, 10), fn: f, cfg: cfg}, 1)
-			t.Logf("invocations %d/%d, throttles %d/%d, dropped %d/%d, cost %.3f/%.3f USD", ev.inv, iv.inv, ev.thr, iv.thr, ev.drops, iv.drops, ev.cost, iv.cost)
+			t.Logf("invocations %d/%d, throttles %d/%d, dropped %d/%d, cost %.3f/%.3f USD, run p95 %.0f/%.0f ms", ev.inv, iv.inv, ev.thr, iv.thr, ev.drops, iv.drops, ev.cost, iv.cost, ev.runP95, iv.runP95)
 			rel := func(a, b float64) float64 { return math.Abs(b-a) / a }
-			if r := rel(float64(ev.inv), float64(iv.inv)); r > 0.03 {
-				t.Errorf("invocations %d, event model %d (%.1f%% apart, want 3%%)", iv.inv, ev.inv, 100*r)
+			if r := rel(float64(ev.inv), float64(iv.inv)); r > 0.015 {
+				t.Errorf("invocations %d, event model %d (%.1f%% apart, want 1.5%%)", iv.inv, ev.inv, 100*r)
 			}
-			if r := rel(ev.cost, iv.cost); r > 0.03 {
-				t.Errorf("cost %.3f, event model %.3f (%.1f%% apart, want 3%%)", iv.cost, ev.cost, 100*r)
+			if r := rel(ev.cost, iv.cost); r > 0.015 {
+				t.Errorf("cost %.3f, event model %.3f (%.1f%% apart, want 1.5%%)", iv.cost, ev.cost, 100*r)
 			}
 			if r := rel(float64(ev.thr), float64(iv.thr)); r > tc.thrTol {
 				t.Errorf("throttles %d, event model %d (%.1f%% apart, want %.0f%%)", iv.thr, ev.thr, 100*r, 100*tc.thrTol)
