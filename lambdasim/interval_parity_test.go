@@ -168,8 +168,8 @@ func ivTraceRow(file string, row int) func(testing.TB) workload.Series {
 // ivParityScenarios are the workloads TestIntervalParity holds the two models to: the seed's three
 // evaluation patterns at ten times their rate (bursty ≈ 33 requests/s) and Azure 2019 traces, each
 // unconstrained (cold starts, cost, latency) and under a reserved concurrency that binds at peaks
-// (throttles), plus provisioned concurrency, a sparse Java function whose p95 is its cold starts,
-// and configuration changes.
+// (throttles), plus provisioned concurrency (fixed, and changed every 10 minutes as target tracking
+// does), a sparse Java function whose p95 is its cold starts, and memory changes.
 func ivParityScenarios() []ivScenario {
 	api := Function{Name: "api", Duration: CPUModel{CPUTime: 120 * time.Millisecond, IOTime: 40 * time.Millisecond, Spread: 0.4}, Runtime: RuntimePython}
 	javaInit, _ := RuntimeJava.Init()
@@ -199,6 +199,14 @@ func ivParityScenarios() []ivScenario {
 		{name: "trace top10#9", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: cfg},
 		{name: "trace top10#9 reserved 8", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: reserve(8)},
 		{name: "trace sparse java", series: ivTraceRow("az2019_sampled35_fullday_invocations.csv", 13), fn: java, cfg: javaCfg},
+		{name: "bursty provisioned changes", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
+			if i%10 != 0 {
+				return nil
+			}
+			c := cfg
+			c.Provisioned = []int{0, 15, 30}[(i/10)%3]
+			return &c
+		}},
 		{name: "bursty memory changes", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
 			if i%120 != 60 {
 				return nil

@@ -282,14 +282,22 @@ type levelLife struct {
 	age, rho, xe, ee float64
 }
 
-// push records the current interval's maximum distribution as the most recent history.
-func (w *warmPool) push(m *levelMax) {
+// push records the current interval's maximum distribution as the most recent history, in
+// on-demand levels: with floor provisioned environments serving first, on-demand environment j is
+// busy when the occupancy reaches floor + j, so the entry keeps P(max ≥ floor + j) at level j. A
+// later change of provisioned concurrency then finds the on-demand environments where they are.
+func (w *warmPool) push(m *levelMax, floor int) {
 	if len(w.hist) == 0 {
 		return
 	}
 	h := &w.hist[w.head]
-	h.lo = m.lo
-	h.p = append(h.p[:0], m.p...)
+	if m.lo >= floor {
+		h.lo = m.lo - floor
+		h.p = append(h.p[:0], m.p...)
+	} else {
+		h.lo = 0
+		h.p = append(h.p[:0], m.p[min(floor-m.lo, len(m.p)):]...)
+	}
 	w.head = (w.head + 1) % len(w.hist)
 	if w.n < len(w.hist) {
 		w.n++
@@ -323,19 +331,19 @@ func (w *warmPool) warmFloor(ord []*levelMax) int {
 
 // coldStarts returns the expected number of new environments the interval whose maximum
 // distribution is cur needs above level floor (floor = provisioned environments, always warm):
-// Σ_{k > floor} P(max ≥ k) P(no warm environment for k). It also returns the expected number of
-// environments alive at the end of the interval above floor (the warm pool). It changes nothing
-// but scratch space (w.g keeps the levels' P(no warm environment) for recycle).
+// Σ_{j ≥ 1} P(max ≥ floor + j) P(no warm on-demand environment j). It also returns the expected
+// number of on-demand environments alive at the end of the interval (the warm pool). It changes
+// nothing but scratch space (w.g keeps the on-demand levels' P(no warm environment) for recycle).
 func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 	ord := w.order()
-	lo := max(floor, w.warmFloor(ord))
-	top := cur.hi()
+	lo := w.warmFloor(ord) // on-demand levels 1 … lo are surely warm
+	top := max(cur.hi()-floor, 0)
 	for _, h := range ord {
 		top = max(top, h.hi())
 	}
 	top = max(top, lo)
 	w.gLo = lo
-	// P(no warm environment) of levels lo+1 … top+1, entry by entry over each entry's band.
+	// P(no warm environment) of on-demand levels lo+1 … top+1, entry by entry over each band.
 	n := top + 1 - lo
 	if cap(w.g) < n {
 		w.g = make([]float64, n)
@@ -362,12 +370,12 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 		}
 	}
 	w.g = g
-	// Levels in (floor, lo] are warm.
-	pool = float64(max(lo-floor, 0))
+	// Levels 1 … lo are warm.
+	pool = float64(lo)
 	for k := lo + 1; k <= top; k++ {
 		gk := g[k-lo-1]
 		pc := 1.0
-		if j := k - cur.lo - 1; j >= len(cur.p) {
+		if j := floor + k - cur.lo - 1; j >= len(cur.p) {
 			pc = 0
 		} else if j >= 0 {
 			pc = cur.p[j]
@@ -396,7 +404,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	if math.IsInf(life, 1) {
 		return 0
 	}
-	top := w.gLo + len(w.g) - 1 // w.g covers levels gLo+1 … top+1
+	top := w.gLo + len(w.g) - 1 // w.g covers on-demand levels gLo+1 … top+1
 	if len(w.lv) < top {
 		w.lv = append(w.lv, make([]levelLife, top-len(w.lv))...)
 	}
@@ -409,12 +417,12 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	invLife := 1 / life
 	var recycled, reachTop float64
 	lv := w.lv[:top]
-	gk := 0.0 // P(no warm environment for level k)
-	if floor+1 > w.gLo {
-		gk = w.g[floor-w.gLo]
+	gk := 0.0 // P(no warm environment for on-demand level k)
+	if 1 > w.gLo {
+		gk = w.g[0]
 	}
-	for k := floor + 1; k <= top; k++ {
-		pc := cur.at(k)
+	for k := 1; k <= top; k++ {
+		pc := cur.at(floor + k)
 		gn := 0.0 // for level k+1
 		if k+1 > w.gLo {
 			gn = w.g[k-w.gLo]

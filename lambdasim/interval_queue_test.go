@@ -128,7 +128,7 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 	a := lambda * 1.991
 	m.compute(lambda, a, step, -1, -1)
 	for range len(keep) {
-		w.push(&m)
+		w.push(&m, 0)
 	}
 	cold, pool := w.coldStarts(&m, 0)
 	if p := cold / (lambda * step); math.Abs(p-0.0014)/0.0014 > 0.1 {
@@ -137,11 +137,12 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 	if math.Abs(pool-7.7)/7.7 > 0.03 {
 		t.Errorf("warm pool = %.3f environments, want 7.7 ± 3 %%", pool)
 	}
-	// Provisioned environments cover the low levels: no cold start below them, fewer above.
+	// Provisioned environments serve first: with 4 of them the on-demand ones see less load and
+	// start less often; with 20 nothing reaches them, and the idle on-demand pool stays.
 	c4, _ := w.coldStarts(&m, 4)
 	c20, p20 := w.coldStarts(&m, 20)
-	if !(c4 <= cold) || c20 != 0 || p20 != 0 {
-		t.Errorf("cold starts above floor 4 = %g (all %g), above 20 = %g with pool %g", c4, cold, c20, p20)
+	if !(c4 < cold) || c20 != 0 || math.Abs(p20-pool) > 0.5 {
+		t.Errorf("cold starts above floor 4 = %g (all %g), above 20 = %g with pool %g (was %g)", c4, cold, c20, p20, pool)
 	}
 	// A cleared pool (configuration change) cold-starts every level reached.
 	w.clear()
