@@ -145,6 +145,10 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		pi0, r0 = poissonRatios(m0, a0)
 		fc0 = poissonNorm(capacity, a0)
 	}
+	invA, invA0 := 1/a, 0.0
+	if a0 > 0 {
+		invA0 = 1 / a0
+	}
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
 	lo := 0
@@ -185,12 +189,12 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		// Advance to m = k.
 		kf := float64(k)
 		pi *= a / kf
-		r = 1 + r*kf/a
+		r = 1 + r*kf*invA
 		f = pi * r
 		s += f * r
 		if !same && !idle {
 			pi0 *= a0 / kf
-			r0 = 1 + r0*kf/a0
+			r0 = 1 + r0*kf*invA0
 		}
 		if math.IsInf(s, 0) || math.IsNaN(s) {
 			break
@@ -469,7 +473,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	horizon := max(w.span/2, 1)
 	w.reach += (min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
-		recycled *= 1 - math.Pow(1-w.reach, horizon)
+		recycled *= 1 - expNeg(horizon*math.Log1p(-w.reach)) // 1 − (1 − reach)^horizon
 	}
 	return recycled
 }
