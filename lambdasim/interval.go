@@ -166,7 +166,8 @@ type ivFn struct {
 	cur, prov levelMax
 
 	provTarget, provAlloc int
-	provEventAt           int64
+	provEventAt           int64 // the first pending allocation's time, MaxInt64 for none
+	provPending           []provPending
 	meter                 ProvisionedMeter
 
 	reserved bool
@@ -579,20 +580,47 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 		// A new generation: new requests need new environments; provisioned ones are re-allocated.
 		f.pool.clear()
 		f.provAlloc = 0
+		f.provPending = f.provPending[:0]
 		f.provEventAt = math.MaxInt64
 	}
 	f.cfg = c
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
 	s.recomputeCaps()
-	f.provTarget = c.Provisioned
-	if c.Provisioned < f.provAlloc {
-		f.provAlloc = c.Provisioned
+	// As the event model: less provisioned concurrency is released at once; more is allocated after
+	// the provisioning delay, each increase on its own schedule (a later change does not restart an
+	// allocation in progress).
+	n, oldTarget := c.Provisioned, f.provTarget
+	f.provTarget = n
+	if n <= f.provAlloc {
+		f.provAlloc = n
+		f.provPending = f.provPending[:0]
 		f.provEventAt = math.MaxInt64
+		return nil
 	}
-	if c.Provisioned > f.provAlloc {
-		f.provEventAt = s.now + s.provDly.sample(s.rng)
+	if n > oldTarget || len(f.provPending) == 0 {
+		at := s.now + s.provDly.sample(s.rng)
+		f.provPending = append(f.provPending, provPending{at: at, n: n})
+		f.provEventAt = min(f.provEventAt, at)
 	}
 	return nil
+}
+
+// provisionedDue returns the provisioned concurrency allocated by time t (exclusive) and removes
+// the allocations done from the pending list.
+func (f *ivFn) provisionedDue(t int64) int {
+	next, target, k := int64(math.MaxInt64), f.provAlloc, 0
+	for _, p := range f.provPending {
+		if p.at < t {
+			target = max(target, min(p.n, f.provTarget))
+			continue
+		}
+		next = min(next, p.at)
+		f.provPending[k] = p
+		k++
+	}
+	f.provPending = f.provPending[:k]
+	f.provEventAt = next
+	return target
 }
 
 // step simulates one interval of the account.
@@ -615,8 +643,9 @@ func (s *IntervalSim) step() error {
 			return err
 		}
 		if f.provEventAt < t1 {
-			f.stats.Environments += int64(max(f.provTarget-f.provAlloc, 0))
-			f.provAlloc, f.provEventAt = f.provTarget, math.MaxInt64
+			n := f.provisionedDue(t1)
+			f.stats.Environments += int64(max(n-f.provAlloc, 0))
+			f.provAlloc = n
 		}
 	}
 	s.now = t1
@@ -655,7 +684,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	}
 	pb, pa, fb := min(f.provAlloc, c), min(f.provAlloc, c), 1.0 // provisioned before/after, share before
 	if split >= 0 {
-		pa, fb = min(f.provTarget, c), split
+		pa, fb = min(f.provDueBy(t1), c), split
 	}
 	P := pb
 	if fb < 0.5 {
@@ -863,7 +892,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	m := lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
 	m.Config.Provisioned = f.provAlloc // in force at the end of the interval
 	if split >= 0 {
-		m.Config.Provisioned = f.provTarget
+		m.Config.Provisioned = f.provDueBy(t1)
 	}
 	ac := &f.acc
 	reqN := ac.req.take(offered)
@@ -1118,4 +1147,16 @@ func bisectLog(cdf func(float64) float64, lo, hi, p float64) float64 {
 		}
 	}
 	return hi
+}
+
+// provDueBy returns the provisioned concurrency that will be allocated by time t (exclusive),
+// without changing anything.
+func (f *ivFn) provDueBy(t int64) int {
+	target := f.provAlloc
+	for _, p := range f.provPending {
+		if p.at < t {
+			target = max(target, min(p.n, f.provTarget))
+		}
+	}
+	return target
 }
