@@ -14,8 +14,9 @@ import (
 
 // IntervalSim is the interval model of an AWS Lambda account: the same functions, configurations,
 // options and Platform API as the event-level simulator (New), but one step per interval and no
-// per-request events, so it runs millions of function-minutes per second (RL training takes millions
-// of steps). Switch fidelity by calling NewInterval instead of New with the same Options and
+// per-request events, so it runs hundreds of thousands of function-minutes per second on one core
+// (RL training takes millions of steps; a simulated month of one-minute intervals takes a fraction
+// of a second). Switch fidelity by calling NewInterval instead of New with the same Options and
 // Deployments; give traffic as a Load (a workload.Series) for speed.
 //
 // # The model, per interval and function
@@ -39,10 +40,15 @@ import (
 //     exactly when the occupancy reached k within the keep-alive. The model keeps, for the last
 //     intervals the keep-alive can span, the distribution of each interval's largest occupancy
 //     (levelMax: P(max ≥ k) from the first-passage time of the birth–death chain with the same
-//     Poisson law, exact for exponential service) and charges a cold start for every level above P
-//     reached now and in none of the remembered intervals, weighted by the keep-alive's survival
-//     function. Timeouts reset environments (one more cold start each) and environments older than
-//     the maximum lifetime are recycled (levels in use × interval / lifetime more).
+//     Poisson law, exact for exponential service, starting from the previous interval's
+//     occupancy) and charges a cold start for every level above P reached now and in none of the
+//     remembered intervals, weighted by the keep-alive's survival function. Levels are kept as
+//     on-demand levels (above the provisioned environments in force then), so a change of
+//     provisioned concurrency moves the on-demand pool with it. Timeouts reset environments (one
+//     more cold start each). Environments reach the maximum lifetime at a renewal rate per level
+//     (1/lifetime for a level that is always warm, less for levels whose environments expire
+//     anyway), and a recycled one costs a cold start when the occupancy climbs back to the pool's
+//     top before that environment would have expired.
 //   - A change of memory, timeout, architecture or storage forgets the warm pool (new requests go to
 //     new environments) and re-allocates provisioned concurrency after Options.ProvisioningDelay,
 //     as in the event model; reserved concurrency changes at once.
