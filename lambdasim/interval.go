@@ -1005,12 +1005,14 @@ func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]flo
 	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantileFrom(fw, fc, pc, n/(n+1), h) / ms}
 	if fixed != nil {
 		d.P50, d.P90, d.P95, d.P99 = fixed[0]/ms, fixed[1]/ms, fixed[2]/ms, fixed[3]/ms
+		d.Max = max(d.Max, d.P99)
 		return d
 	}
 	d.P50 = sh.quantileFrom(fw, fc, pc, 0.50, &f.hints[1]) / ms
 	d.P90 = sh.quantileFrom(fw, fc, pc, 0.90, &f.hints[2]) / ms
 	d.P95 = sh.quantileFrom(fw, fc, pc, 0.95, &f.hints[3]) / ms
 	d.P99 = sh.quantileFrom(fw, fc, pc, 0.99, &f.hints[4]) / ms
+	d.Max = max(d.Max, d.P99) // with fewer than 99 invocations the p99 is the largest
 	return d
 }
 
@@ -1094,7 +1096,7 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 		return b
 	}
 	const ms = 1e6
-	return lambdatune.Distribution{Mean: mean / n / ms, P50: q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(n/(n+1)) / ms}
+	return lambdatune.Distribution{Mean: mean / n / ms, P50: q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(max(n/(n+1), 0.99)) / ms}
 }
 
 // delayedLatency returns the latency distribution of an asynchronous function's interval in which
@@ -1130,7 +1132,7 @@ func (f *ivFn) delayedLatency(base lambdatune.Distribution, pc, n float64) lambd
 	const ms = 1e6
 	return lambdatune.Distribution{
 		Mean: (w0*base.Mean*ms + meanD/n) / ms,
-		P50:  q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(n/(n+1)) / ms,
+		P50:  q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(max(n/(n+1), 0.99)) / ms,
 	}
 }
 

@@ -138,11 +138,15 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	if !same && !idle {
 		m0 = min(m0, poissonStart(a0))
 	}
+	if capacity > 0 {
+		m0 = min(m0, capacity-1) // far beyond the cap: every level up to it is reached
+	}
 	pi, r := poissonRatios(m0, a)
 	fc := poissonNorm(capacity, a)
-	var pi0, r0, fc0 float64 // the initial state's law, when it differs
+	var pi0, r0, f0, fc0 float64 // the initial state's law, when it differs (f0 = F₀(k−1))
 	if !same && !idle {
 		pi0, r0 = poissonRatios(m0, a0)
+		f0 = min(pi0*r0, 1)
 		fc0 = poissonNorm(capacity, a0)
 	}
 	invA, invA0 := 1/a, 0.0
@@ -169,12 +173,14 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 			} else {
 				e = expNeg(-z)
 			}
-			start := 1.0 // P(N₀ < k)
+			start := 1.0 // P(N₀ < k); a normalisation that underflowed means N₀ = c surely
 			switch {
-			case same:
+			case same && fc > 0:
 				start = min(f/fc, 1)
+			case !same && !idle && fc0 > 0:
+				start = min(f0/fc0, 1)
 			case !idle:
-				start = min(pi0*r0/fc0, 1)
+				start = 0
 			}
 			pge = 1 - start*e
 		}
@@ -192,9 +198,13 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		r = 1 + r*kf*invA
 		f = pi * r
 		s += f * r
-		if !same && !idle {
+		if !same && !idle && f0 < 1 {
 			pi0 *= a0 / kf
 			r0 = 1 + r0*kf*invA0
+			// Far above a0, π₀ underflows while r₀ grows without bound: F₀ has reached 1.
+			if f0 = pi0 * r0; !(f0 < 1) || pi0 == 0 {
+				f0 = 1
+			}
 		}
 		if math.IsInf(s, 0) || math.IsNaN(s) {
 			break

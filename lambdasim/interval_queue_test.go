@@ -183,3 +183,25 @@ func TestExpNeg(t *testing.T) {
 		}
 	}
 }
+
+// TestLevelMaxExtremes: tiny and huge loads, starting states and caps give finite distributions,
+// and a load far beyond the cap reaches the cap.
+func TestLevelMaxExtremes(t *testing.T) {
+	var m levelMax
+	for _, a := range []float64{1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
+		for _, a0 := range []float64{-1, 0, 1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
+			for _, c := range []int{-1, 1, 16, 100, 1000} {
+				for _, step := range []float64{0.5, 30, 60} {
+					m.compute(a/1.263, a, step, c, a0)
+					mean := m.mean()
+					if math.IsNaN(mean) || math.IsInf(mean, 0) || mean < 0 || (c > 0 && mean > float64(c)+1e-9) {
+						t.Fatalf("a %g a0 %g cap %d step %g: E[max] = %v (lo %d, band %v)", a, a0, c, step, mean, m.lo, m.p)
+					}
+					if c > 0 && a > float64(c)*10 && a > 1 && mean < float64(c)-1e-6 {
+						t.Errorf("a %g far beyond cap %d (a0 %g, step %g): E[max] = %v, want the cap", a, c, a0, step, mean)
+					}
+				}
+			}
+		}
+	}
+}

@@ -3,7 +3,9 @@ package lambdasim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -416,5 +418,119 @@ func TestIntervalFunctionPlatforms(t *testing.T) {
 	}
 	if is.Len() != 2 || !is.Now().Equal(DefaultStart().Add(time.Minute)) {
 		t.Errorf("Len %d, Now %v", is.Len(), is.Now())
+	}
+}
+
+// TestIntervalRobust drives random functions, configurations and loads (idle intervals, spikes,
+// tiny and huge counts, configuration changes every few intervals) and checks every Metrics for
+// finite, consistent values.
+func TestIntervalRobust(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	dists := func() Dist {
+		switch r.IntN(4) {
+		case 0:
+			return Constant(time.Duration(1+r.IntN(2000)) * time.Millisecond)
+		case 1:
+			return Exponential(time.Duration(1+r.IntN(3000)) * time.Millisecond)
+		case 2:
+			return LogNormal(time.Duration(1+r.IntN(1500))*time.Millisecond, 2*r.Float64())
+		}
+		lo := time.Duration(1+r.IntN(500)) * time.Millisecond
+		return Uniform(lo, lo+time.Duration(r.IntN(500))*time.Millisecond)
+	}
+	randConfig := func() lambdatune.Config {
+		c := lambdatune.DefaultConfig()
+		c.MemoryMB = 128 + r.IntN(10240-128+1)
+		c.Timeout = time.Duration(1+r.IntN(20)) * time.Second
+		if r.IntN(3) == 0 {
+			c.Reserved = lambdatune.Reserve(r.IntN(60))
+		}
+		if r.IntN(3) == 0 {
+			c.Provisioned = r.IntN(40)
+			if c.Reserved.Set {
+				c.Provisioned = min(c.Provisioned, c.Reserved.N)
+			}
+		}
+		if r.IntN(2) == 0 {
+			c.Architecture = lambdatune.ARM64
+		}
+		if r.IntN(4) == 0 {
+			c.EphemeralStorageMB = 512 + r.IntN(4096)
+		}
+		return c
+	}
+	for trial := range 40 {
+		fn := Function{Name: fmt.Sprint("f", trial), Duration: Fixed{dists()}, Init: dists(), ErrorRate: r.Float64() * 0.2}
+		switch r.IntN(4) {
+		case 0:
+			fn.Duration = CPUModel{CPUTime: time.Duration(1+r.IntN(3000)) * time.Millisecond, IOTime: time.Duration(r.IntN(500)) * time.Millisecond, Spread: r.Float64(), Parallelism: float64(1 + r.IntN(4))}
+		case 1:
+			fn.ColdDuration = dists()
+		}
+		if r.IntN(3) == 0 {
+			fn.KeepAlive = Exponential(time.Duration(1+r.IntN(1200)) * time.Second)
+		}
+		if r.IntN(3) == 0 {
+			fn.MaxLifetime = -1
+		}
+		if r.IntN(3) == 0 {
+			fn.Async = &AsyncOptions{MaxEventAge: time.Duration(60+r.IntN(6*3600-60)) * time.Second, MaxRetryAttempts: r.IntN(3)}
+		}
+		counts := make([]float64, 120)
+		for i := range counts {
+			switch r.IntN(6) {
+			case 0: // idle
+			case 1:
+				counts[i] = r.Float64() * 3
+			case 2:
+				counts[i] = r.Float64() * 200000
+			default:
+				counts[i] = r.Float64() * 5000
+			}
+		}
+		cfg := randConfig()
+		is := ivMust(t, fn, cfg, workload.Series{Start: ivGrid(0).Start, Step: time.Minute, Counts: counts}, Options{Seed: uint64(trial)})
+		ctx := context.Background()
+		var offered float64
+		var inv, thr, drop int64
+		for i := range counts {
+			offered += counts[i]
+			if r.IntN(5) == 0 {
+				if err := is.Apply(ctx, randConfig()); err != nil {
+					var ce *lambdatune.ConfigError
+					if !errors.As(err, &ce) {
+						t.Fatalf("trial %d: Apply: %v", trial, err)
+					}
+				}
+			}
+			m, err := is.Next(ctx)
+			if err != nil {
+				t.Fatalf("trial %d interval %d: %v", trial, i, err)
+			}
+			for name, v := range map[string]float64{
+				"Latency.Mean": m.Latency.Mean, "Latency.P50": m.Latency.P50, "Latency.P99": m.Latency.P99, "Latency.Max": m.Latency.Max,
+				"Duration.P95": m.Duration.P95, "Utilization": m.ProvisionedUtilization, "Cost": m.Cost.Total(),
+			} {
+				if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+					t.Fatalf("trial %d interval %d: %s = %v (%+v)", trial, i, name, v, m)
+				}
+			}
+			if m.Invocations < 0 || m.Throttles < 0 || m.ColdStarts > m.Invocations || m.Errors > m.Invocations || m.Timeouts > m.Errors ||
+				m.ProvisionedInvocations > m.Invocations || m.MaxConcurrency < 0 || m.ProvisionedUtilization > 1 {
+				t.Fatalf("trial %d interval %d: inconsistent metrics %+v", trial, i, m)
+			}
+			if m.Invocations > 0 && !(m.Latency.P50 <= m.Latency.P99+1e-9 && m.Latency.P99 <= m.Latency.Max+1e-6) {
+				t.Fatalf("trial %d interval %d: percentiles out of order %+v", trial, i, m.Latency)
+			}
+			inv += m.Invocations
+			thr += m.Throttles
+			drop += m.AsyncEventsDropped
+		}
+		if fn.Async == nil && math.Abs(float64(inv+thr)-offered) > 2+1e-6*offered {
+			t.Errorf("trial %d: %d invocations + %d throttles for %.0f requests", trial, inv, thr, offered)
+		}
+		if fn.Async != nil && float64(inv+drop) > offered*1.5+10 {
+			t.Errorf("trial %d: %d invocations + %d dropped for %.0f events", trial, inv, drop, offered)
+		}
 	}
 }
