@@ -92,6 +92,10 @@ import (
 //	Azure 2019 sampled #13, Java (3/min)     +1.12 %  +13.8 %      +0.72 %    (small n)       –           0.0 %
 //	bursty, provisioned 0/15/30 every 10 min −0.03 %   +7.7 %      +0.11 %    −0.05 %         –          −0.2 %
 //	bursty, memory changed every 2 h         −0.05 %   +4.8 %      +0.43 %    −0.03 %         –          −0.4 %
+//	bursty ×10, Go 20 ms                     −0.01 %  +14.5 %      −0.08 %    −0.01 %         –          −0.3 %
+//	periodic ×3, 4 s lognormal, 10 s timeout −0.06 %   −0.9 %      −1.00 %    −0.09 %         –          −0.9 %
+//	irregular ×3, exponential 0.8 s and
+//	  keep-alive (mean 10 min), 3 s timeout  −0.14 %   −8.0 %      +0.31 %    +0.21 %         –          −3.3 %
 //
 // (Provisioned: spill-over within 0.05 % with 10 environments; 356 against 329 of 1.45 million
 // invocations with 25, mean utilization 0.695 against 0.698; changed every 10 minutes, spill-over

@@ -169,7 +169,8 @@ func ivTraceRow(file string, row int) func(testing.TB) workload.Series {
 // evaluation patterns at ten times their rate (bursty ≈ 33 requests/s) and Azure 2019 traces, each
 // unconstrained (cold starts, cost, latency) and under a reserved concurrency that binds at peaks
 // (throttles), plus provisioned concurrency (fixed, and changed every 10 minutes as target tracking
-// does), a sparse Java function whose p95 is its cold starts, and memory changes.
+// does), a sparse Java function whose p95 is its cold starts, a 20 ms Go function, a 4 s function
+// that times out, exponential service and keep-alive, and memory changes.
 func ivParityScenarios() []ivScenario {
 	api := Function{Name: "api", Duration: CPUModel{CPUTime: 120 * time.Millisecond, IOTime: 40 * time.Millisecond, Spread: 0.4}, Runtime: RuntimePython}
 	javaInit, _ := RuntimeJava.Init()
@@ -187,6 +188,11 @@ func ivParityScenarios() []ivScenario {
 	prov25.Provisioned = 25
 	javaCfg := cfg
 	javaCfg.MemoryMB = 1024
+	goFn := Function{Name: "go", Duration: CPUModel{CPUTime: 5 * time.Millisecond, IOTime: 15 * time.Millisecond, Spread: 0.3}, Runtime: RuntimeGo}
+	slow := Function{Name: "slow", Duration: Fixed{LogNormalMean(4*time.Second, 0.6)}, Runtime: RuntimeNode}
+	slowCfg := cfg
+	slowCfg.Timeout = 10 * time.Second
+	expo := Function{Name: "expo", Duration: Fixed{Exponential(800 * time.Millisecond)}, Runtime: RuntimeJava, KeepAlive: Exponential(10 * time.Minute)}
 	return []ivScenario{
 		{name: "bursty", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg},
 		{name: "periodic", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: cfg},
@@ -207,6 +213,9 @@ func ivParityScenarios() []ivScenario {
 			c.Provisioned = []int{0, 15, 30}[(i/10)%3]
 			return &c
 		}},
+		{name: "bursty go 20 ms", series: ivSeedPattern(workload.SeedBursty, 10), fn: goFn, cfg: cfg},
+		{name: "periodic 4 s with timeouts", series: ivSeedPattern(workload.SeedPeriodic, 3), fn: slow, cfg: slowCfg},
+		{name: "irregular random keep-alive", series: ivSeedPattern(workload.SeedIrregular, 3), fn: expo, cfg: cfg},
 		{name: "bursty memory changes", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
 			if i%120 != 60 {
 				return nil
