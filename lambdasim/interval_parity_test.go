@@ -234,10 +234,9 @@ func ivParityScenarios() []ivScenario {
 // tighter bounds below, and the table in IntervalSim's documentation lists what it measured.
 //
 // p95 is checked twice: over every invocation of the run (RunLatency against Sim.Latency), and as
-// the invocation-weighted mean of the per-interval Metrics.Latency.P95 where intervals hold enough
-// invocations for a sample p95 to mean something (at least 100 on average); with a handful of
-// invocations per minute CloudWatch's per-interval p95 is a small-sample statistic (the largest of
-// a few values) and the interval model reports the population p95 instead.
+// the invocation-weighted mean of the per-interval Metrics.Latency.P95. With a handful of
+// invocations per interval the latter is a small-sample statistic (often the largest of a few
+// values), which the interval model reproduces in expectation (see IntervalSim).
 func TestIntervalParity(t *testing.T) {
 	const (
 		costTol  = 0.015
@@ -247,7 +246,6 @@ func TestIntervalParity(t *testing.T) {
 		runP95   = 0.03
 		p95Tol   = 0.02
 		thrTol   = 0.03
-		denseInv = 100 // mean invocations per interval for the per-interval p95 check
 	)
 	for _, sc := range ivParityScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -277,10 +275,8 @@ func TestIntervalParity(t *testing.T) {
 			if r := rel(evRun, ivRun95); math.Abs(r) > runP95 {
 				t.Errorf("run p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", ivRun95, evRun, 100*r, 100*runP95)
 			}
-			if float64(ev.inv)/float64(1440*seeds) >= denseInv {
-				if r := rel(ev.p95, iv.p95); math.Abs(r) > p95Tol {
-					t.Errorf("mean interval p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", iv.p95, ev.p95, 100*r, 100*p95Tol)
-				}
+			if r := rel(ev.p95, iv.p95); math.Abs(r) > p95Tol {
+				t.Errorf("mean interval p95 latency %.1f ms, event model %.1f (%+.2f%%, want within %.0f%%)", iv.p95, ev.p95, 100*r, 100*p95Tol)
 			}
 			if r := rel(ev.maxConc, iv.maxConc); math.Abs(r) > concTol {
 				t.Errorf("mean MaxConcurrency %.2f, event model %.2f (%+.1f%%, want within %.0f%%)", iv.maxConc, ev.maxConc, 100*r, 100*concTol)
