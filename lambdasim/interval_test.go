@@ -14,6 +14,12 @@ import (
 	"github.com/lambdatune/lambdatune/workload"
 )
 
+// Both the account and each function's view are Platforms.
+var (
+	_ lambdatune.Platform = (*IntervalSim)(nil)
+	_ lambdatune.Platform = (*IntervalPlatform)(nil)
+)
+
 // ivConst returns a series of n one-minute intervals of c requests each.
 func ivConst(n int, c float64) workload.Series {
 	counts := make([]float64, n)
