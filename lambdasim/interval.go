@@ -749,7 +749,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	offered := fresh + backlogServed + backlogFailed + sameAttempts
 	var lambda, a, blockC, colds, pool, rpsThr float64
 	pc := f.pc
-	for pass := 0; pass < 4; pass++ {
+	for iter := 0; iter < 4; iter++ {
 		rpsThr = max(0, offered-avail)
 		lambda = (offered - rpsThr) / T
 		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
