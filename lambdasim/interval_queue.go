@@ -266,6 +266,7 @@ type warmPool struct {
 
 	// Per level k (index k−1), for lifetime recycling.
 	lv            []levelLife
+	steady        int     // levels 1 … steady are in the always-warm steady state (recycle)
 	reach         float64 // smoothed P(an interval reaches the pool's top level)
 	beta, betaFor float64
 
@@ -287,6 +288,7 @@ func newWarmPool(keep []float64) *warmPool {
 // clear forgets every environment (a configuration change: new invocations need new environments).
 func (w *warmPool) clear() {
 	w.n = 0
+	w.steady = 0
 	clear(w.lv)
 }
 
@@ -431,11 +433,16 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	invLife := 1 / life
 	var recycled, reachTop float64
 	lv := w.lv[:top]
+	// Levels 1 … deep−1 are in the steady state of an always-warm, always-used environment (no
+	// keep-alive cold start for a lifetime, used this interval): each is recycled at rate 1/life,
+	// with nothing else to update (their age hovers just below life, their rate stays ~0).
+	deep := max(min(w.steady, cur.lo-floor, w.gLo), 1)
+	recycled = float64(deep-1) * min(1, step*invLife)
 	gk := 0.0 // P(no warm environment for on-demand level k)
-	if 1 > w.gLo {
-		gk = w.g[0]
+	if deep > w.gLo {
+		gk = w.g[deep-w.gLo-1]
 	}
-	for k := 1; k <= top; k++ {
+	for k := deep; k <= top; k++ {
 		pc := cur.at(floor + k)
 		gn := 0.0 // for level k+1
 		if k+1 > w.gLo {
@@ -453,7 +460,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		if age*(1+x) >= life && x <= 10 { // beyond x = 10 the renewal rate x·e^−x/life is negligible
 			var h float64
 			due := false
-			if x < 1e-6 {
+			if x < 1e-3 { // renewal rate (1/life)·x/(e^x − 1) within 0.05 % of 1/life
 				h, due = invLife, age >= life
 			} else {
 				// e^−x, from the level's cached value by a Taylor step while x moves little.
@@ -478,6 +485,12 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		l.age = age
 		gk = gn
 	}
+	// Extend the steady prefix over the levels that have reached it.
+	st := deep - 1
+	for st < top && lv[st].rho*life < 1e-3 && lv[st].age >= life-2*step {
+		st++
+	}
+	w.steady = st
 	// The chance to reach the top, smoothed over the top environment's remaining keep-alive: the
 	// coming intervals' load, not this one's, decides whether it is needed again.
 	horizon := max(w.span/2, 1)
