@@ -112,21 +112,22 @@ import (
 // ⌈p·n⌉-th of n values) rather than the population's, which is what brings the sparse Java
 // function's mean interval p95 to 202 ms against the event model's 200 (the population p95 is 117).
 //
-// Cold starts are the least exact figure: the pool model is exact for SimFaaS's setting (P(cold)
-// within 2 %, instances within 1 %, TestWarmPoolSimFaaS) and the rest comes from lifetime recycling
-// and non-stationary load, which it approximates.
+// Cold starts are the least exact figure: the pool model reproduces SimFaaS's published example
+// (P(cold) 0.00134 against 0.0014, 7.73 instances against 7.7, TestWarmPoolSimFaaS) and the rest
+// comes from lifetime recycling and non-stationary load, which it approximates.
 //
 // # Speed
 //
 // A step costs about 1–3 µs at tens of busy environments and allocates nothing
-// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: 0.26–0.35 million
-// function-minutes per second on a shared, busy 2-core machine; BenchmarkIntervalModelRL, a new
-// configuration every step: 0.4–0.5 million, 0 allocations once each configuration's tables are
-// built). A simulated month of one-minute intervals takes about 0.15 s. The event model's cost
+// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: 0.36–0.47 million
+// function-minutes per second on a shared 2-core machine; BenchmarkIntervalModelRL, a new
+// configuration every step: 0.41–0.55 million, 0 allocations once each configuration's tables
+// are built). A simulated month of one-minute intervals takes about 0.1 s. The event model's cost
 // grows with the requests and the interval model's with the concurrency, so their ratio grows with
 // the load (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about
-// 20× at the seed's own rate (3 requests/s, where the event model needs only 25–38 µs per
-// function-minute), 117–150× at ten times (33 requests/s) and 450× at a hundred times.
+// 20× at the seed's own rate (3 requests/s, where the event model needs only 25 µs per
+// function-minute against 1.2 µs), 125× at ten times (33 requests/s: 264 against 2.1 µs) and 500×
+// at a hundred times (3.1 ms against 6.2 µs).
 type IntervalSim struct {
 	start    time.Time
 	interval int64   // ns
