@@ -102,6 +102,11 @@ import (
 // invocations with 25, mean utilization 0.695 against 0.698; changed every 10 minutes, spill-over
 // −0.10 % and mean utilization 0.597 against 0.617.)
 //
+// Fed the series' expected counts (a Load, the fast path) instead, against the event model's
+// Poisson arrivals from the same Load (3 seeds each), the same scenarios agree within 0.7 % in
+// invocations, 0.3 % in cost (0.7 % for the sparse Java function), 18 % in cold starts, 3.5 % in
+// interval p95 and 0.4 % in throttles.
+//
 // The test's bounds are cost 1.5 %, cold starts 20 %, run p95 3 %, interval p95 2 %, throttles
 // 3 %, mean MaxConcurrency and ProvisionedUtilization 6 % (the issue asks for cost 2 %, cold starts
 // 20 %, p95 10 % and throttles 10 %). "p95 (run)" is over every invocation of the day
