@@ -1,0 +1,320 @@
+package lambdasim
+
+import (
+	"math"
+	"slices"
+)
+
+// This file gives the interval model what it needs of a Dist besides sampling: its CDF and quantile
+// function, and, per configuration, the "shape" of an invocation: mean busy time, expected billed
+// milliseconds, timeout probability, and CDF tables from which per-interval percentiles of the
+// warm/cold mixture are found by numeric inversion.
+
+// distCDF returns P(X ≤ x) for X ~ d, x in nanoseconds (0 for the zero Dist's x < 0, 1 above).
+func distCDF(d *Dist, x float64) float64 {
+	switch d.kind {
+	case distConstant:
+		if x >= d.a {
+			return 1
+		}
+		return 0
+	case distExponential:
+		if x <= 0 {
+			return 0
+		}
+		return -math.Expm1(-x / d.a)
+	case distLogNormal:
+		if x <= 0 {
+			return 0
+		}
+		if d.b == 0 {
+			if math.Log(x) >= d.a {
+				return 1
+			}
+			return 0
+		}
+		return 0.5 * math.Erfc(-(math.Log(x)-d.a)/(d.b*math.Sqrt2))
+	case distUniform:
+		switch {
+		case x >= d.b:
+			return 1
+		case x < d.a:
+			return 0
+		}
+		return (x - d.a) / (d.b - d.a)
+	}
+	if x >= 0 {
+		return 1
+	}
+	return 0
+}
+
+// distQuantile returns the p-quantile of d in nanoseconds, 0 < p < 1 (Dist.Quantile as a float).
+func distQuantile(d *Dist, p float64) float64 { return float64(d.Quantile(p)) }
+
+// distAtom returns the value of a constant distribution and true, or false.
+func distAtom(d *Dist) (float64, bool) {
+	switch {
+	case d.kind == distConstant:
+		return d.a, true
+	case d.kind == distLogNormal && d.b == 0:
+		return math.Exp(d.a), true
+	case d.kind == distUniform && d.a == d.b:
+		return d.a, true
+	}
+	return 0, false
+}
+
+// shapeQuad is the number of quadrature points over a distribution's quantile function.
+const (
+	shapeQuad = 256 // expectations of one variable (billing)
+	shapeConv = 48  // the INIT variable in convolutions
+	shapeGrid = 320 // CDF table points
+)
+
+// ivShape is what the interval model needs to know about one invocation under one configuration.
+// Times are in nanoseconds. An invocation runs for R = min(D, timeout), D the service time; a cold
+// one first runs INIT I (or, in the SimFaaS style, runs ColdDuration C instead of I + D).
+type ivShape struct {
+	pTimeout     float64 // P(D > timeout) for a warm invocation
+	pTimeoutCold float64 // the same for a cold one (differs only with ColdDuration)
+	meanRun      float64 // E[R], the busy time of a warm invocation
+	meanColdRun  float64 // E[busy time of a cold invocation] (I + R, or min(C, timeout))
+	meanColdDur  float64 // E[Duration metric of a cold invocation] (R, or min(C, timeout))
+	billWarm     float64 // E[ceil_ms(R)]
+	billColdDur  float64 // E[ceil_ms(R)] of a cold invocation's duration part (= billWarm, or E[ceil_ms(min(C, timeout))])
+	billColdAll  float64 // E[ceil_ms(I + R)] of a cold invocation, INIT included (= billColdDur with ColdDuration)
+
+	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric, cold latency.
+	x, fWarm, fColdDur, fColdLat []float64
+
+	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
+	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
+	durFixed bool
+	durQ     [4]float64
+
+	// Invocations run under this configuration so far, warm and cold (run-level distributions).
+	runWarm, runCold float64
+}
+
+// build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none)
+// and timeout in ns. It reuses s's slices.
+func (s *ivShape) build(d, init, cold Dist, timeout float64) {
+	simfaas := !cold.IsZero()
+	runQ := func(dd *Dist, u float64) float64 { return math.Min(distQuantile(dd, u), timeout) }
+	s.pTimeout = 1 - distCDF(&d, timeout) // an invocation times out when it would run longer than the timeout
+	var mR, bR float64
+	for i := range shapeQuad {
+		u := (float64(i) + 0.5) / shapeQuad
+		r := runQ(&d, u)
+		mR += r
+		bR += ceilMs(r)
+	}
+	s.meanRun, s.billWarm = mR/shapeQuad, bR/shapeQuad
+	if atomD, ok := distAtom(&d); ok {
+		s.meanRun = math.Min(atomD, timeout)
+		s.billWarm = ceilMs(s.meanRun)
+	}
+	if simfaas {
+		s.pTimeoutCold = 1 - distCDF(&cold, timeout)
+		var mC, bC float64
+		for i := range shapeQuad {
+			c := runQ(&cold, (float64(i)+0.5)/shapeQuad)
+			mC += c
+			bC += ceilMs(c)
+		}
+		s.meanColdRun, s.meanColdDur = mC/shapeQuad, mC/shapeQuad
+		s.billColdDur, s.billColdAll = bC/shapeQuad, bC/shapeQuad
+	} else {
+		s.pTimeoutCold = s.pTimeout
+		s.meanColdDur, s.billColdDur = s.meanRun, s.billWarm
+		s.meanColdRun = float64(init.Mean()) + s.meanRun
+		var b float64
+		for i := range shapeConv {
+			in := distQuantile(&init, (float64(i)+0.5)/shapeConv)
+			for j := range shapeConv {
+				b += ceilMs(in + runQ(&d, (float64(j)+0.5)/shapeConv))
+			}
+		}
+		s.billColdAll = b / (shapeConv * shapeConv)
+		if ai, ok := distAtom(&init); ok {
+			if ad, ok := distAtom(&d); ok {
+				s.billColdAll = ceilMs(ai + math.Min(ad, timeout))
+			}
+		}
+	}
+
+	// The grid: log-spaced over the support of every variable, plus each atom and its left limit.
+	lo, hi := runQ(&d, 1e-7), runQ(&d, 1-1e-9)
+	if simfaas {
+		lo, hi = math.Min(lo, runQ(&cold, 1e-7)), math.Max(hi, runQ(&cold, 1-1e-9))
+	} else {
+		hi += distQuantile(&init, 1-1e-9)
+	}
+	lo = math.Max(lo*0.9999, 1)
+	hi = math.Max(hi*1.0001, lo*1.01)
+	s.x = s.x[:0]
+	n := shapeGrid - 8
+	ratio := math.Pow(hi/lo, 1/float64(n-1))
+	v := lo
+	for range n {
+		s.x = append(s.x, v)
+		v *= ratio
+	}
+	addAtom := func(a float64) {
+		if a > 0 {
+			s.x = append(s.x, a, math.Nextafter(a, 0))
+		}
+	}
+	addAtom(timeout)
+	if a, ok := distAtom(&d); ok {
+		addAtom(math.Min(a, timeout))
+	}
+	if simfaas {
+		if a, ok := distAtom(&cold); ok {
+			addAtom(math.Min(a, timeout))
+		}
+	} else if ai, ok := distAtom(&init); ok {
+		addAtom(ai + timeout)
+		if ad, ok := distAtom(&d); ok {
+			addAtom(ai + math.Min(ad, timeout))
+		}
+	}
+	slices.Sort(s.x)
+	s.x = slices.Compact(s.x)
+
+	cdfR := func(dd *Dist, x float64) float64 {
+		if x >= timeout {
+			return 1
+		}
+		return distCDF(dd, x)
+	}
+	s.fWarm = resize(s.fWarm, len(s.x))
+	s.fColdDur = resize(s.fColdDur, len(s.x))
+	s.fColdLat = resize(s.fColdLat, len(s.x))
+	var initQ [shapeConv]float64
+	if !simfaas {
+		for i := range initQ {
+			initQ[i] = distQuantile(&init, (float64(i)+0.5)/shapeConv)
+		}
+	}
+	_, initConst := distAtom(&init)
+	for i, x := range s.x {
+		s.fWarm[i] = cdfR(&d, x)
+		if simfaas {
+			s.fColdDur[i] = cdfR(&cold, x)
+			s.fColdLat[i] = s.fColdDur[i]
+			continue
+		}
+		s.fColdDur[i] = s.fWarm[i]
+		if initConst {
+			s.fColdLat[i] = cdfR(&d, x-initQ[0])
+			continue
+		}
+		var f float64
+		for _, in := range initQ {
+			f += cdfR(&d, x-in)
+		}
+		s.fColdLat[i] = f / shapeConv
+	}
+	s.durFixed = !simfaas
+	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
+		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
+	}
+}
+
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// ceilMs returns ns rounded up to whole milliseconds, as a count of milliseconds.
+func ceilMs(ns float64) float64 {
+	if ns <= 0 {
+		return 0
+	}
+	return math.Ceil(ns/1e6 - 1e-9)
+}
+
+// quantile returns the q-quantile (ns) of the mixture (1 − pc)·warm + pc·cold of two CDF tables on
+// s.x, by bisection on the grid and linear interpolation inside the bracketing cell.
+func (s *ivShape) quantile(fw, fc []float64, pc, q float64) float64 {
+	h := len(s.x) / 2
+	return s.quantileFrom(fw, fc, pc, q, &h)
+}
+
+// quantileFrom is quantile with a starting cell *hint (updated to the cell found): it gallops from
+// the hint to a bracket and bisects that, so a quantile that moved little since the last interval
+// costs a few steps.
+func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float64 {
+	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
+	n := len(s.x)
+	if n == 0 {
+		return 0
+	}
+	if mix(0) >= q {
+		*hint = 0
+		return s.x[0]
+	}
+	if mix(n-1) < q {
+		*hint = n - 2
+		return s.x[n-1]
+	}
+	// Find lo < hi with mix(lo) < q ≤ mix(hi).
+	lo := min(max(*hint, 0), n-2)
+	hi := lo + 1
+	if mix(lo) >= q {
+		step := 1
+		for {
+			hi = lo
+			lo = max(lo-step, 0)
+			if lo == 0 || mix(lo) < q {
+				break
+			}
+			step *= 2
+		}
+	} else if mix(hi) < q {
+		step := 1
+		for {
+			lo = hi
+			hi = min(hi+step, n-1)
+			if hi == n-1 || mix(hi) >= q {
+				break
+			}
+			step *= 2
+		}
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if mix(mid) >= q {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	*hint = lo
+	f0, f1 := mix(lo), mix(hi)
+	if f1 <= f0 {
+		return s.x[hi]
+	}
+	return s.x[lo] + (q-f0)/(f1-f0)*(s.x[hi]-s.x[lo])
+}
+
+// cdfAt returns the table f (on the grid s.x) at x, interpolating linearly.
+func (s *ivShape) cdfAt(f []float64, x float64) float64 {
+	n := len(s.x)
+	if n == 0 || x < s.x[0] {
+		return 0
+	}
+	if x >= s.x[n-1] {
+		return f[n-1]
+	}
+	i, _ := slices.BinarySearch(s.x, x)
+	if s.x[i] == x {
+		return f[i]
+	}
+	x0, x1 := s.x[i-1], s.x[i]
+	return f[i-1] + (x-x0)/(x1-x0)*(f[i]-f[i-1])
+}

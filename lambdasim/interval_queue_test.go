@@ -1,0 +1,207 @@
+package lambdasim
+
+import (
+	"container/heap"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestErlangB(t *testing.T) {
+	for _, tc := range []struct {
+		c    int
+		a    float64
+		want float64 // published table values or the recursion
+	}{
+		{0, 3, 1},
+		{1, 1, 0.5},
+		{2, 1, 0.2},
+		{10, 5, 0.018384},                // standard Erlang-B table
+		{5, 2.5, 0.8138021 / 11.6705729}, // Σ_{j≤5} 2.5^j/j! = 11.6705729, 2.5^5/5! = 0.8138021
+		{3, 0, 0},
+		{100, 80, erlangBRecursion(100, 80)},
+		{100, 80.37, erlangBRecursion(100, 80.37)}, // non-integer load
+		{1000, 1200.5, erlangBRecursion(1000, 1200.5)},
+		{10, 200, erlangBRecursion(10, 200)},
+		{900, 100, erlangBRecursion(900, 100)}, // far beyond the load: log-space branch
+		{1, 1e-9, erlangBRecursion(1, 1e-9)},
+	} {
+		got, err := ErlangB(tc.c, tc.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tol := 1e-12 * tc.want
+		if tc.c == 10 || tc.c == 5 { // table values with 5–8 digits
+			tol = 5e-6
+		}
+		if math.Abs(got-tc.want) > tol {
+			t.Errorf("ErlangB(%d, %g) = %.12g, want %.12g", tc.c, tc.a, got, tc.want)
+		}
+	}
+	for _, bad := range []struct {
+		c int
+		a float64
+	}{{-1, 1}, {1, -1}, {1, math.NaN()}, {1, math.Inf(1)}} {
+		if _, err := ErlangB(bad.c, bad.a); err == nil {
+			t.Errorf("ErlangB(%d, %g): no error", bad.c, bad.a)
+		}
+	}
+}
+
+// minHeap of finish times, for the reference simulations.
+type minHeap []float64
+
+func (h minHeap) Len() int           { return len(h) }
+func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *minHeap) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *minHeap) Pop() any {
+	o := *h
+	x := o[len(o)-1]
+	*h = o[:len(o)-1]
+	return x
+}
+
+// refMaxPerStep simulates an M/M/∞ queue (or M/M/c/c when c > 0) and returns the mean over steps of
+// the largest occupancy in each step.
+func refMaxPerStep(lambda, mean, step, horizon float64, c int, seed uint64) float64 {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var busy minHeap
+	t, cur, curMax, sum, n := 0.0, 0, 0, 0, 0
+	for {
+		t += r.ExpFloat64() / lambda
+		if t > horizon {
+			break
+		}
+		for busy.Len() > 0 && busy[0] <= t {
+			heap.Pop(&busy)
+		}
+		for s := int(t / step); cur < s; cur++ {
+			sum += curMax
+			n++
+			curMax = busy.Len()
+		}
+		if c > 0 && busy.Len() >= c {
+			continue
+		}
+		heap.Push(&busy, t+r.ExpFloat64()*mean)
+		curMax = max(curMax, busy.Len())
+	}
+	return float64(sum) / float64(n)
+}
+
+func TestLevelMaxMatchesSimulation(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		lambda, mean, step float64
+		c                  int
+		horizon            float64
+	}{
+		{"light", 0.9, 1.991, 60, 0, 2e5},
+		{"moderate", 20, 0.5, 60, 0, 2e4},
+		{"capped", 20, 0.5, 60, 12, 2e4},
+		{"short step", 5, 1, 5, 0, 2e4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := refMaxPerStep(tc.lambda, tc.mean, tc.step, tc.horizon, tc.c, 1)
+			var m levelMax
+			m.compute(tc.lambda, tc.lambda*tc.mean, tc.step, map[bool]int{true: tc.c, false: -1}[tc.c > 0], -1)
+			if got := m.mean(); math.Abs(got-want)/want > 0.03 {
+				t.Errorf("E[max per step] = %.3f, simulation %.3f (> 3 %% apart)", got, want)
+			}
+		})
+	}
+}
+
+// TestWarmPoolSimFaaS holds the pool model to SimFaaS's published example (λ = 0.9/s, warm mean
+// 1.991 s, cold 2.244 s, 600 s expiration): P(cold) ≈ 0.0014 and 7.7 instances on average.
+func TestWarmPoolSimFaaS(t *testing.T) {
+	const lambda, step = 0.9, 60.0
+	keep := keepWeights(func(x float64) float64 {
+		if x < 600/step {
+			return 1
+		}
+		return 0
+	}, 100)
+	w := newWarmPool(keep)
+	var m levelMax
+	a := lambda * 1.991
+	m.compute(lambda, a, step, -1, -1)
+	for range len(keep) {
+		w.push(&m, 0)
+	}
+	cold, pool := w.coldStarts(&m, 0)
+	if p := cold / (lambda * step); math.Abs(p-0.0014)/0.0014 > 0.1 {
+		t.Errorf("P(cold) = %.5f, want 0.0014 ± 10 %%", p)
+	}
+	if math.Abs(pool-7.7)/7.7 > 0.03 {
+		t.Errorf("warm pool = %.3f environments, want 7.7 ± 3 %%", pool)
+	}
+	// Provisioned environments serve first: with 4 of them the on-demand ones see less load and
+	// start less often; with 20 nothing reaches them, and the idle on-demand pool stays.
+	c4, _ := w.coldStarts(&m, 4)
+	c20, p20 := w.coldStarts(&m, 20)
+	if !(c4 < cold) || c20 != 0 || math.Abs(p20-pool) > 0.5 {
+		t.Errorf("cold starts above floor 4 = %g (all %g), above 20 = %g with pool %g (was %g)", c4, cold, c20, p20, pool)
+	}
+	// A cleared pool (configuration change) cold-starts every level reached.
+	w.clear()
+	if c, _ := w.coldStarts(&m, 0); math.Abs(c-m.mean()) > 1e-9 {
+		t.Errorf("after clear: %g cold starts, want E[max] = %g", c, m.mean())
+	}
+}
+
+func TestKeepWeights(t *testing.T) {
+	fixed := func(k float64) func(float64) float64 {
+		return func(x float64) float64 {
+			if x < k {
+				return 1
+			}
+			return 0
+		}
+	}
+	w := keepWeights(fixed(10), 100)
+	if len(w) != 10 || w[8] != 1 || math.Abs(w[9]-0.5) > 0.02 {
+		t.Errorf("keep weights for 10 intervals = %v, want nine 1s then 0.5", w)
+	}
+	w = keepWeights(func(x float64) float64 { return math.Exp(-x / 3) }, 1000)
+	for i := 1; i < len(w); i++ {
+		if w[i] > w[i-1] {
+			t.Fatalf("weights not decreasing: %v", w)
+		}
+	}
+	if len(w) < 30 || len(w) > 50 {
+		t.Errorf("exponential keep-alive of mean 3 intervals kept %d intervals, want ~40 (weight > 1e-6)", len(w))
+	}
+}
+
+func TestExpNeg(t *testing.T) {
+	for x := 0.0; x > -745; x -= 0.0137 {
+		want := math.Exp(x)
+		if got := expNeg(x); math.Abs(got-want) > 1e-10*want && !(x < -700 && got == 0) {
+			t.Fatalf("expNeg(%g) = %g, want %g", x, got, want)
+		}
+	}
+}
+
+// TestLevelMaxExtremes: tiny and huge loads, starting states and caps give finite distributions,
+// and a load far beyond the cap reaches the cap.
+func TestLevelMaxExtremes(t *testing.T) {
+	var m levelMax
+	for _, a := range []float64{1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
+		for _, a0 := range []float64{-1, 0, 1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
+			for _, c := range []int{-1, 1, 16, 100, 1000} {
+				for _, step := range []float64{0.5, 30, 60} {
+					m.compute(a/1.263, a, step, c, a0)
+					mean := m.mean()
+					if math.IsNaN(mean) || math.IsInf(mean, 0) || mean < 0 || (c > 0 && mean > float64(c)+1e-9) {
+						t.Fatalf("a %g a0 %g cap %d step %g: E[max] = %v (lo %d, band %v)", a, a0, c, step, mean, m.lo, m.p)
+					}
+					if c > 0 && a > float64(c)*10 && a > 1 && mean < float64(c)-1e-6 {
+						t.Errorf("a %g far beyond cap %d (a0 %g, step %g): E[max] = %v, want the cap", a, c, a0, step, mean)
+					}
+				}
+			}
+		}
+	}
+}
