@@ -105,6 +105,8 @@ type ConfigError struct {
 	Allowed string // the allowed values, e.g. "an integer in [128, 10240]"
 }
 
+// Error formats the field, the value and what is allowed, e.g.
+// "lambdatune: invalid config: MemoryMB = 100, want an integer in [128, 10240]".
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("lambdatune: invalid config: %s = %v, want %s", e.Field, e.Value, e.Allowed)
 }

@@ -53,9 +53,13 @@ func NewThermostat() (env.Env, error) {
 	return env.NewTimeLimit(t, 96)
 }
 
+// ObservationSpace is a Box of the scaled temperature and the time of day as sine and cosine.
 func (t *Thermostat) ObservationSpace() env.Space { return t.obsSpace }
-func (t *Thermostat) ActionSpace() env.Space      { return t.actSpace }
 
+// ActionSpace is Discrete(3): heater off, low (1 kW) or high (2 kW).
+func (t *Thermostat) ActionSpace() env.Space { return t.actSpace }
+
+// Reset starts a day at a random temperature and hour; a seed reseeds the env's generator.
 func (t *Thermostat) Reset(seed env.Seed) ([]float64, env.Info, error) {
 	if s, ok := seed.Value(); ok {
 		t.rng = rand.New(rand.NewPCG(s, 0))
@@ -64,6 +68,7 @@ func (t *Thermostat) Reset(seed env.Seed) ([]float64, env.Info, error) {
 	return t.observe(), nil, nil
 }
 
+// Step heats for 15 minutes and rewards comfort (21 °C) minus the energy used.
 func (t *Thermostat) Step(action []float64) (env.StepResult, error) {
 	if !t.actSpace.Contains(action) {
 		return env.StepResult{}, fmt.Errorf("thermostat: action %v, must be [0], [1] or [2]", action)
