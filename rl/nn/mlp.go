@@ -16,7 +16,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
@@ -296,9 +295,7 @@ func (m *MLP) ZeroGrad() { clear(m.grads) }
 func activate(a Activation, v []float64) {
 	switch a {
 	case Tanh:
-		for i, x := range v {
-			v[i] = math.Tanh(x)
-		}
+		tanhSlice(v)
 	case ReLU:
 		for i, x := range v {
 			if x < 0 {

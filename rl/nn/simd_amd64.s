@@ -1,0 +1,568 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// Kernels for AVX2 + FMA3 (Go's operand order: sources first, destination last).
+// Callers check haveAVX2FMA and the shape preconditions documented in simd_amd64.go.
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// Constants of the tanh kernel, each replicated four times (see tanh.go).
+// 0: abs mask
+DATA tanhc<>+0(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+8(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+16(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+24(SB)/8, $0x7fffffffffffffff
+// 32: limit (20)
+DATA tanhc<>+32(SB)/8, $0x4034000000000000
+DATA tanhc<>+40(SB)/8, $0x4034000000000000
+DATA tanhc<>+48(SB)/8, $0x4034000000000000
+DATA tanhc<>+56(SB)/8, $0x4034000000000000
+// 64: 1/ln2 (1.4426950408889634)
+DATA tanhc<>+64(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+72(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+80(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+88(SB)/8, $0x3ff71547652b82fe
+// 96: magic 1.5·2^52
+DATA tanhc<>+96(SB)/8, $0x4338000000000000
+DATA tanhc<>+104(SB)/8, $0x4338000000000000
+DATA tanhc<>+112(SB)/8, $0x4338000000000000
+DATA tanhc<>+120(SB)/8, $0x4338000000000000
+// 128: ln2 hi (0.6931471803691238)
+DATA tanhc<>+128(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+136(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+144(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+152(SB)/8, $0x3fe62e42fee00000
+// 160: ln2 lo (1.9082149292705877e-10)
+DATA tanhc<>+160(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+168(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+176(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+184(SB)/8, $0x3dea39ef35793c76
+// 192: 1 (1)
+DATA tanhc<>+192(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+200(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+208(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+216(SB)/8, $0x3ff0000000000000
+// 224: 2 (2)
+DATA tanhc<>+224(SB)/8, $0x4000000000000000
+DATA tanhc<>+232(SB)/8, $0x4000000000000000
+DATA tanhc<>+240(SB)/8, $0x4000000000000000
+DATA tanhc<>+248(SB)/8, $0x4000000000000000
+// 256: 1/13! (1.6059043836821613e-10)
+DATA tanhc<>+256(SB)/8, $0x3de6124613a86d09
+DATA tanhc<>+264(SB)/8, $0x3de6124613a86d09
+DATA tanhc<>+272(SB)/8, $0x3de6124613a86d09
+DATA tanhc<>+280(SB)/8, $0x3de6124613a86d09
+// 288: 1/12! (2.08767569878681e-09)
+DATA tanhc<>+288(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+296(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+304(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+312(SB)/8, $0x3e21eed8eff8d898
+// 320: 1/11! (2.505210838544172e-08)
+DATA tanhc<>+320(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+328(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+336(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+344(SB)/8, $0x3e5ae64567f544e4
+// 352: 1/10! (2.755731922398589e-07)
+DATA tanhc<>+352(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+360(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+368(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+376(SB)/8, $0x3e927e4fb7789f5c
+// 384: 1/9! (2.7557319223985893e-06)
+DATA tanhc<>+384(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+392(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+400(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+408(SB)/8, $0x3ec71de3a556c734
+// 416: 1/8! (2.48015873015873e-05)
+DATA tanhc<>+416(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+424(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+432(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+440(SB)/8, $0x3efa01a01a01a01a
+// 448: 1/7! (0.0001984126984126984)
+DATA tanhc<>+448(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+456(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+464(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+472(SB)/8, $0x3f2a01a01a01a01a
+// 480: 1/6! (0.001388888888888889)
+DATA tanhc<>+480(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+488(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+496(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+504(SB)/8, $0x3f56c16c16c16c17
+// 512: 1/5! (0.008333333333333333)
+DATA tanhc<>+512(SB)/8, $0x3f81111111111111
+DATA tanhc<>+520(SB)/8, $0x3f81111111111111
+DATA tanhc<>+528(SB)/8, $0x3f81111111111111
+DATA tanhc<>+536(SB)/8, $0x3f81111111111111
+// 544: 1/4! (0.041666666666666664)
+DATA tanhc<>+544(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+552(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+560(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+568(SB)/8, $0x3fa5555555555555
+// 576: 1/3! (0.16666666666666666)
+DATA tanhc<>+576(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+584(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+592(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+600(SB)/8, $0x3fc5555555555555
+// 608: 1/2! (0.5)
+DATA tanhc<>+608(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+616(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+624(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+632(SB)/8, $0x3fe0000000000000
+GLOBL tanhc<>(SB), RODATA|NOPTR, $640
+
+// func tanhAVX2(x []float64)
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $2, CX
+	JZ   tanhdone
+	VMOVUPD tanhc<>+0(SB), Y15 // abs mask
+
+tanhloop:
+	VMOVUPD (SI), Y0                  // x
+	VANDPD  Y15, Y0, Y1               // |x|
+	VANDNPD Y0, Y15, Y2               // sign bits of x
+	VMOVUPD tanhc<>+32(SB), Y3
+	VMINPD  Y1, Y3, Y1                // min(20, |x|), NaN kept
+	VADDPD  Y1, Y1, Y1                // t = 2|x|
+	VMOVUPD tanhc<>+96(SB), Y4        // magic
+	VMOVAPD Y4, Y5
+	VFMADD231PD tanhc<>+64(SB), Y1, Y5 // k = t/ln2 + magic
+	VSUBPD  Y4, Y5, Y6                // n
+	VFNMADD231PD tanhc<>+128(SB), Y6, Y1 // r = t - n·ln2hi
+	VFNMADD231PD tanhc<>+160(SB), Y6, Y1 // r -= n·ln2lo
+	VMOVUPD tanhc<>+256(SB), Y7       // p = 1/13!
+	VFMADD213PD tanhc<>+288(SB), Y1, Y7 // p = p·r + 1/12!
+	VFMADD213PD tanhc<>+320(SB), Y1, Y7
+	VFMADD213PD tanhc<>+352(SB), Y1, Y7
+	VFMADD213PD tanhc<>+384(SB), Y1, Y7
+	VFMADD213PD tanhc<>+416(SB), Y1, Y7
+	VFMADD213PD tanhc<>+448(SB), Y1, Y7
+	VFMADD213PD tanhc<>+480(SB), Y1, Y7
+	VFMADD213PD tanhc<>+512(SB), Y1, Y7
+	VFMADD213PD tanhc<>+544(SB), Y1, Y7
+	VFMADD213PD tanhc<>+576(SB), Y1, Y7
+	VFMADD213PD tanhc<>+608(SB), Y1, Y7 // p = p·r + 1/2
+	VMULPD  Y1, Y1, Y8                // r²
+	VFMADD213PD Y1, Y8, Y7            // em = r²·p + r
+	VPSLLQ  $52, Y5, Y5
+	VPADDQ  tanhc<>+192(SB), Y5, Y5   // s = 2ⁿ
+	VSUBPD  tanhc<>+192(SB), Y5, Y9   // s - 1
+	VFMADD231PD Y7, Y5, Y9            // e = s·em + (s - 1)
+	VADDPD  tanhc<>+224(SB), Y9, Y10  // e + 2
+	VDIVPD  Y10, Y9, Y9               // e/(e+2)
+	VORPD   Y2, Y9, Y9                // copy the sign of x
+	VMOVUPD Y9, (SI)
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     tanhloop
+	VZEROUPPER
+
+tanhdone:
+	RET
+
+// HSUM4 sums each of a, b, c, d horizontally and leaves [Σa, Σb, Σc, Σd] in a
+// (clobbers b and c).
+#define HSUM4(a, b, c, d) \
+	VHADDPD    b, a, a \
+	VHADDPD    d, c, c \
+	VPERM2F128 $0x21, c, a, b \
+	VBLENDPD   $0x0C, c, a, a \
+	VADDPD     b, a, a
+
+// HSUM1 sums ymm a horizontally into the low lane of xa (clobbers xt).
+#define HSUM1(a, xa, xt) \
+	VEXTRACTF128 $1, a, xt \
+	VADDPD       xt, xa, xa \
+	VHADDPD      xa, xa, xa
+
+// func fwdAVX2(y, x, w, b []float64, n, in, out int)
+//
+// y[r][o] = b[o] + Σ_k x[r][k]·w[o][k], w row-major [out, in], in a multiple of 4.
+// Tiles of 2 rows × 4 outputs keep 8 vector accumulators over k, reduced at the end.
+TEXT ·fwdAVX2(SB), NOSPLIT, $0-120
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ w_base+48(FP), DX
+	MOVQ n+96(FP), CX
+	MOVQ in+104(FP), R13
+	SHLQ $3, R13               // row stride of x and w in bytes
+	MOVQ out+112(FP), R14
+	SHLQ $3, R14               // row stride of y in bytes
+
+fwdpair:
+	CMPQ CX, $2
+	JLT  fwdsingle
+	LEAQ (SI)(R13*1), R10      // x row r+1
+	MOVQ DX, R12               // w row o
+	MOVQ b_base+72(FP), BX
+	MOVQ out+112(FP), AX
+
+fwdpair4:
+	CMPQ   AX, $4
+	JLT    fwdpair1
+	MOVQ   R12, R8
+	LEAQ   (R8)(R13*1), R9
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+fwdpair4k:
+	VMOVUPD     (SI), Y8
+	VMOVUPD     (R10), Y9
+	VMOVUPD     (R8), Y10
+	VFMADD231PD Y10, Y8, Y0
+	VFMADD231PD Y10, Y9, Y4
+	VMOVUPD     (R8)(R13*1), Y11
+	VFMADD231PD Y11, Y8, Y1
+	VFMADD231PD Y11, Y9, Y5
+	VMOVUPD     (R8)(R13*2), Y12
+	VFMADD231PD Y12, Y8, Y2
+	VFMADD231PD Y12, Y9, Y6
+	VMOVUPD     (R9)(R13*2), Y13
+	VFMADD231PD Y13, Y8, Y3
+	VFMADD231PD Y13, Y9, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, R8
+	ADDQ        $32, R9
+	SUBQ        $32, R11
+	JNZ         fwdpair4k
+	SUBQ        R13, SI
+	SUBQ        R13, R10
+	HSUM4(Y0, Y1, Y2, Y3)
+	HSUM4(Y4, Y5, Y6, Y7)
+	VMOVUPD     (BX), Y8
+	VADDPD      Y8, Y0, Y0
+	VADDPD      Y8, Y4, Y4
+	VMOVUPD     Y0, (DI)
+	VMOVUPD     Y4, (DI)(R14*1)
+	ADDQ        $32, DI
+	ADDQ        $32, BX
+	LEAQ        (R12)(R13*4), R12
+	SUBQ        $4, AX
+	JMP         fwdpair4
+
+fwdpair1:
+	TESTQ  AX, AX
+	JZ     fwdpairdone
+	MOVQ   R12, R8
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y4, Y4, Y4
+
+fwdpair1k:
+	VMOVUPD     (R8), Y10
+	VFMADD231PD (SI), Y10, Y0
+	VFMADD231PD (R10), Y10, Y4
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, R8
+	SUBQ        $32, R11
+	JNZ         fwdpair1k
+	SUBQ        R13, SI
+	SUBQ        R13, R10
+	HSUM1(Y0, X0, X1)
+	HSUM1(Y4, X4, X5)
+	VADDSD      (BX), X0, X0
+	VADDSD      (BX), X4, X4
+	VMOVSD      X0, (DI)
+	VMOVSD      X4, (DI)(R14*1)
+	ADDQ        $8, DI
+	ADDQ        $8, BX
+	ADDQ        R13, R12
+	DECQ        AX
+	JMP         fwdpair1
+
+fwdpairdone:
+	ADDQ R14, DI               // skip row r+1 of y, written above
+	LEAQ (SI)(R13*2), SI
+	SUBQ $2, CX
+	JMP  fwdpair
+
+fwdsingle:
+	TESTQ CX, CX
+	JZ    fwddone
+	MOVQ  DX, R12
+	MOVQ  b_base+72(FP), BX
+	MOVQ  out+112(FP), AX
+
+fwdsingle4:
+	CMPQ   AX, $4
+	JLT    fwdsingle1
+	MOVQ   R12, R8
+	LEAQ   (R8)(R13*1), R9
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+
+fwdsingle4k:
+	VMOVUPD     (SI), Y8
+	VFMADD231PD (R8), Y8, Y0
+	VFMADD231PD (R8)(R13*1), Y8, Y1
+	VFMADD231PD (R8)(R13*2), Y8, Y2
+	VFMADD231PD (R9)(R13*2), Y8, Y3
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	ADDQ        $32, R9
+	SUBQ        $32, R11
+	JNZ         fwdsingle4k
+	SUBQ        R13, SI
+	HSUM4(Y0, Y1, Y2, Y3)
+	VADDPD      (BX), Y0, Y0
+	VMOVUPD     Y0, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, BX
+	LEAQ        (R12)(R13*4), R12
+	SUBQ        $4, AX
+	JMP         fwdsingle4
+
+fwdsingle1:
+	TESTQ  AX, AX
+	JZ     fwddone
+	MOVQ   R12, R8
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+
+fwdsingle1k:
+	VMOVUPD     (R8), Y10
+	VFMADD231PD (SI), Y10, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	SUBQ        $32, R11
+	JNZ         fwdsingle1k
+	SUBQ        R13, SI
+	HSUM1(Y0, X0, X1)
+	VADDSD      (BX), X0, X0
+	VMOVSD      X0, (DI)
+	ADDQ        $8, DI
+	ADDQ        $8, BX
+	ADDQ        R13, R12
+	DECQ        AX
+	JMP         fwdsingle1
+
+fwddone:
+	VZEROUPPER
+	RET
+
+// func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int)
+//
+// c[i][j] += Σ_l a[i*ars+l*acs]·b[l][j] with c row stride cols (a multiple of 4) and b
+// row stride ldb. Tiles of 4 rows × 8 columns broadcast one a value per row and
+// multiply it by two vectors of b.
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
+	MOVQ c_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ m+72(FP), BX
+	MOVQ cols+88(FP), R14
+	SHLQ $3, R14               // row stride of c in bytes
+	MOVQ ars+96(FP), R12
+	SHLQ $3, R12
+	MOVQ acs+104(FP), R13
+	SHLQ $3, R13
+	MOVQ ldb+112(FP), R11
+	SHLQ $3, R11
+
+gemmrows4:
+	CMPQ BX, $4
+	JLT  gemmrows1
+	MOVQ b_base+48(FP), DX
+	MOVQ cols+88(FP), AX
+
+gemm48:
+	CMPQ   AX, $8
+	JLT    gemm44
+	MOVQ   SI, R8
+	LEAQ   (R8)(R12*2), R9
+	ADDQ   R12, R9             // a row i+3
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+gemm48l:
+	VMOVUPD      (R10), Y8
+	VMOVUPD      32(R10), Y9
+	VBROADCASTSD (R8), Y10
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y9, Y10, Y1
+	VBROADCASTSD (R8)(R12*1), Y11
+	VFMADD231PD  Y8, Y11, Y2
+	VFMADD231PD  Y9, Y11, Y3
+	VBROADCASTSD (R8)(R12*2), Y12
+	VFMADD231PD  Y8, Y12, Y4
+	VFMADD231PD  Y9, Y12, Y5
+	VBROADCASTSD (R9), Y13
+	VFMADD231PD  Y8, Y13, Y6
+	VFMADD231PD  Y9, Y13, Y7
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm48l
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9       // c row i+3
+	VADDPD       (DI), Y0, Y0
+	VADDPD       32(DI), Y1, Y1
+	VADDPD       (DI)(R14*1), Y2, Y2
+	VADDPD       32(DI)(R14*1), Y3, Y3
+	VADDPD       (DI)(R14*2), Y4, Y4
+	VADDPD       32(DI)(R14*2), Y5, Y5
+	VADDPD       (R9), Y6, Y6
+	VADDPD       32(R9), Y7, Y7
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, (DI)(R14*1)
+	VMOVUPD      Y3, 32(DI)(R14*1)
+	VMOVUPD      Y4, (DI)(R14*2)
+	VMOVUPD      Y5, 32(DI)(R14*2)
+	VMOVUPD      Y6, (R9)
+	VMOVUPD      Y7, 32(R9)
+	ADDQ         $64, DI
+	ADDQ         $64, DX
+	SUBQ         $8, AX
+	JMP          gemm48
+
+gemm44:
+	TESTQ  AX, AX
+	JZ     gemmrows4done
+	MOVQ   SI, R8
+	LEAQ   (R8)(R12*2), R9
+	ADDQ   R12, R9
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y6, Y6, Y6
+
+gemm44l:
+	VMOVUPD      (R10), Y8
+	VBROADCASTSD (R8), Y10
+	VFMADD231PD  Y8, Y10, Y0
+	VBROADCASTSD (R8)(R12*1), Y11
+	VFMADD231PD  Y8, Y11, Y2
+	VBROADCASTSD (R8)(R12*2), Y12
+	VFMADD231PD  Y8, Y12, Y4
+	VBROADCASTSD (R9), Y13
+	VFMADD231PD  Y8, Y13, Y6
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm44l
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9
+	VADDPD       (DI), Y0, Y0
+	VADDPD       (DI)(R14*1), Y2, Y2
+	VADDPD       (DI)(R14*2), Y4, Y4
+	VADDPD       (R9), Y6, Y6
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y2, (DI)(R14*1)
+	VMOVUPD      Y4, (DI)(R14*2)
+	VMOVUPD      Y6, (R9)
+	ADDQ         $32, DI
+	ADDQ         $32, DX
+	SUBQ         $4, AX
+	JMP          gemm44
+
+gemmrows4done:
+	LEAQ (DI)(R14*2), DI       // DI advanced one row of c above; skip three more
+	ADDQ R14, DI
+	LEAQ (SI)(R12*4), SI
+	SUBQ $4, BX
+	JMP  gemmrows4
+
+gemmrows1:
+	TESTQ BX, BX
+	JZ    gemmdone
+	MOVQ  b_base+48(FP), DX
+	MOVQ  cols+88(FP), AX
+
+gemm18:
+	CMPQ   AX, $8
+	JLT    gemm14
+	MOVQ   SI, R8
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+
+gemm18l:
+	VBROADCASTSD (R8), Y10
+	VFMADD231PD  (R10), Y10, Y0
+	VFMADD231PD  32(R10), Y10, Y1
+	ADDQ         R13, R8
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm18l
+	VADDPD       (DI), Y0, Y0
+	VADDPD       32(DI), Y1, Y1
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	ADDQ         $64, DI
+	ADDQ         $64, DX
+	SUBQ         $8, AX
+	JMP          gemm18
+
+gemm14:
+	TESTQ  AX, AX
+	JZ     gemmrows1done
+	MOVQ   SI, R8
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+
+gemm14l:
+	VBROADCASTSD (R8), Y10
+	VFMADD231PD  (R10), Y10, Y0
+	ADDQ         R13, R8
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm14l
+	VADDPD       (DI), Y0, Y0
+	VMOVUPD      Y0, (DI)
+	ADDQ         $32, DI
+	ADDQ         $32, DX
+	SUBQ         $4, AX
+	JMP          gemm14
+
+gemmrows1done:
+	ADDQ R12, SI
+	DECQ BX
+	JMP  gemmrows1
+
+gemmdone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,93 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randSlice(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(a[i]-b[i]))
+	}
+	return m
+}
+
+// kernelShapes covers the networks' layer shapes (rows n, inputs in, outputs out),
+// with widths that hit every tile and tail of the assembly kernels.
+var kernelShapes = []struct{ n, in, out int }{
+	{1, 4, 64}, {8, 4, 64}, {8, 64, 64}, {8, 64, 2}, {8, 64, 1}, {40, 64, 64}, {40, 4, 64},
+	{40, 64, 2}, {40, 64, 1}, {1, 64, 64}, {1, 64, 3}, {3, 8, 5}, {5, 12, 7}, {7, 4, 9},
+	{2, 16, 12}, {6, 20, 4}, {9, 4, 1},
+}
+
+// TestKernelsAVX2MatchGo runs the assembly kernels and the portable Go kernels on the
+// same inputs and compares them (they sum in different orders, so to rounding).
+func TestKernelsAVX2MatchGo(t *testing.T) {
+	if !haveAVX2FMA {
+		t.Skip("CPU without AVX2 and FMA: only the Go kernels run")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const tol = 1e-12
+	for _, s := range kernelShapes {
+		t.Run(fmt.Sprintf("n%d_in%d_out%d", s.n, s.in, s.out), func(t *testing.T) {
+			n, in, out := s.n, s.in, s.out
+			x, w, b := randSlice(rng, n*in), randSlice(rng, out*in), randSlice(rng, out)
+			d := randSlice(rng, n*out)
+			// Guard values after each output catch writes past the end.
+			y1, y2 := make([]float64, n*out+4), make([]float64, n*out+4)
+			fwdAVX2(y1[:n*out], x, w, b, n, in, out)
+			linearForwardGo(y2, x, w, b, n, in, out)
+			if e := maxAbsDiff(y1, y2); e > tol || y1[n*out] != 0 {
+				t.Errorf("forward: max difference %g, guard %g", e, y1[n*out])
+			}
+			gw1, gw2 := randSlice(rng, out*in+4), make([]float64, out*in+4)
+			copy(gw2, gw1)
+			gb1, gb2 := randSlice(rng, out), make([]float64, out)
+			copy(gb2, gb1)
+			linearGradParams(gw1[:out*in], gb1, d, x, n, in, out)
+			linearGradParamsGo(gw2[:out*in], gb2, d, x, n, in, out)
+			if e := maxAbsDiff(gw1, gw2); e > tol {
+				t.Errorf("weight gradient: max difference %g", e)
+			}
+			if e := maxAbsDiff(gb1, gb2); e > tol {
+				t.Errorf("bias gradient: max difference %g", e)
+			}
+			dx1, dx2 := randSlice(rng, n*in+4), make([]float64, n*in+4)
+			copy(dx2[n*in:], dx1[n*in:])
+			linearGradInput(dx1[:n*in], d, w, n, in, out)
+			linearGradInputGo(dx2[:n*in], d, w, n, in, out)
+			if e := maxAbsDiff(dx1, dx2); e > tol {
+				t.Errorf("input gradient: max difference %g", e)
+			}
+		})
+	}
+}
+
+func TestGemmAVX2MatchesGo(t *testing.T) {
+	if !haveAVX2FMA {
+		t.Skip("CPU without AVX2 and FMA")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []struct{ m, p, cols int }{{1, 1, 4}, {4, 3, 8}, {5, 7, 12}, {9, 2, 20}, {64, 40, 64}, {3, 5, 4}} {
+		a := randSlice(rng, s.m*s.p)
+		b := randSlice(rng, s.p*s.cols)
+		c1 := randSlice(rng, s.m*s.cols)
+		c2 := append([]float64(nil), c1...)
+		gemmAVX2(c1, a, b, s.m, s.p, s.cols, s.p, 1, s.cols)
+		gemmGo(c2, a, b, s.m, s.p, s.cols, s.p, 1, s.cols)
+		if e := maxAbsDiff(c1, c2); e > 1e-12 {
+			t.Errorf("%+v: max difference %g", s, e)
+		}
+	}
+}
