@@ -310,9 +310,7 @@ func activateGrad(a Activation, d, y []float64) {
 	y = y[:len(d)]
 	switch a {
 	case Tanh:
-		for i, v := range y {
-			d[i] *= 1 - v*v
-		}
+		tanhGrad(d, y)
 	case ReLU:
 		for i, v := range y {
 			if v <= 0 {

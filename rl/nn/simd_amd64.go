@@ -46,3 +46,24 @@ func fwdAVX2(y, x, w, b []float64, n, in, out int)
 //
 //go:noescape
 func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int)
+
+// sumSquaresAVX2 returns Σ x[i]² over i < len(x)&^15.
+//
+//go:noescape
+func sumSquaresAVX2(x []float64) float64
+
+// scaleAVX2 multiplies x[i] by c for i < len(x)&^3.
+//
+//go:noescape
+func scaleAVX2(x []float64, c float64)
+
+// rmspropAVX2 is RMSprop.Step's loop for i < len(sq)&^3; params and grads are at
+// least as long as sq.
+//
+//go:noescape
+func rmspropAVX2(params, grads, sq []float64, alpha, beta, lr, eps float64)
+
+// tanhGradAVX2 multiplies d[i] by 1 − y[i]² for i < len(d)&^3; len(y) ≥ len(d).
+//
+//go:noescape
+func tanhGradAVX2(d, y []float64)

@@ -566,3 +566,126 @@ gemmrows1done:
 gemmdone:
 	VZEROUPPER
 	RET
+
+// func sumSquaresAVX2(x []float64) float64
+//
+// Σ x[i]² over i < len(x)&^15, in four vector accumulators.
+TEXT ·sumSquaresAVX2(SB), NOSPLIT, $0-32
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	SHRQ   $4, CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	TESTQ  CX, CX
+	JZ     sumsqdone
+
+sumsqloop:
+	VMOVUPD     (SI), Y4
+	VMOVUPD     32(SI), Y5
+	VMOVUPD     64(SI), Y6
+	VMOVUPD     96(SI), Y7
+	VFMADD231PD Y4, Y4, Y0
+	VFMADD231PD Y5, Y5, Y1
+	VFMADD231PD Y6, Y6, Y2
+	VFMADD231PD Y7, Y7, Y3
+	ADDQ        $128, SI
+	DECQ        CX
+	JNZ         sumsqloop
+
+sumsqdone:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	HSUM1(Y0, X0, X1)
+	VMOVSD X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(x []float64, c float64)
+//
+// x[i] *= c for i < len(x)&^3.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	SHRQ         $2, CX
+	JZ           scaledone
+	VBROADCASTSD c+24(FP), Y1
+
+scaleloop:
+	VMULPD  (SI), Y1, Y0
+	VMOVUPD Y0, (SI)
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     scaleloop
+	VZEROUPPER
+
+scaledone:
+	RET
+
+// func rmspropAVX2(params, grads, sq []float64, alpha, beta, lr, eps float64)
+//
+// For i < len(sq)&^3: sq = alpha·sq + beta·g·g; params -= lr·g/(√sq + eps), with the
+// same operations (no fused multiply-adds) and so the same bits as RMSprop's Go loop.
+TEXT ·rmspropAVX2(SB), NOSPLIT, $0-104
+	MOVQ         params_base+0(FP), DI
+	MOVQ         grads_base+24(FP), SI
+	MOVQ         sq_base+48(FP), DX
+	MOVQ         sq_len+56(FP), CX
+	SHRQ         $2, CX
+	JZ           rmsdone
+	VBROADCASTSD alpha+72(FP), Y12
+	VBROADCASTSD beta+80(FP), Y13
+	VBROADCASTSD lr+88(FP), Y14
+	VBROADCASTSD eps+96(FP), Y15
+
+rmsloop:
+	VMOVUPD (SI), Y0         // g
+	VMULPD  (DX), Y12, Y1    // alpha·sq
+	VMULPD  Y0, Y13, Y2      // beta·g
+	VMULPD  Y0, Y2, Y2       // beta·g·g
+	VADDPD  Y2, Y1, Y1       // new sq
+	VMOVUPD Y1, (DX)
+	VSQRTPD Y1, Y1
+	VADDPD  Y15, Y1, Y1      // √sq + eps
+	VMULPD  Y0, Y14, Y3      // lr·g
+	VDIVPD  Y1, Y3, Y3
+	VMOVUPD (DI), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     rmsloop
+	VZEROUPPER
+
+rmsdone:
+	RET
+
+// func tanhGradAVX2(d, y []float64)
+//
+// d[i] *= 1 - y[i]·y[i] for i < len(d)&^3 (the same operations as the Go loop).
+TEXT ·tanhGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         d_base+0(FP), DI
+	MOVQ         y_base+24(FP), SI
+	MOVQ         d_len+8(FP), CX
+	SHRQ         $2, CX
+	JZ           tgdone
+	VBROADCASTSD tanhc<>+192(SB), Y15 // 1
+
+tgloop:
+	VMOVUPD (SI), Y0
+	VMULPD  Y0, Y0, Y0
+	VSUBPD  Y0, Y15, Y0
+	VMULPD  (DI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     tgloop
+	VZEROUPPER
+
+tgdone:
+	RET

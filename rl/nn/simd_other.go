@@ -5,8 +5,19 @@ package nn
 // haveAVX2FMA is false: the assembly kernels exist only for amd64.
 const haveAVX2FMA = false
 
-func tanhAVX2(x []float64)                         { tanhSliceGo(x) }
+func tanhAVX2(x []float64)                         { tanhSliceGo(x[:len(x)&^3]) }
 func fwdAVX2(y, x, w, b []float64, n, in, out int) { linearForwardGo(y, x, w, b, n, in, out) }
 func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int) {
 	gemmGo(c, a, b, m, p, cols, ars, acs, ldb)
 }
+
+func sumSquaresAVX2(x []float64) float64 { return sumSquaresGo(x[:len(x)&^15]) }
+
+func scaleAVX2(x []float64, c float64) { scaleGo(x[:len(x)&^3], c) }
+
+func rmspropAVX2(params, grads, sq []float64, alpha, beta, lr, eps float64) {
+	n := len(sq) &^ 3
+	rmspropGo(params[:n], grads[:n], sq[:n], alpha, beta, lr, eps)
+}
+
+func tanhGradAVX2(d, y []float64) { tanhGradGo(d[:len(d)&^3], y) }

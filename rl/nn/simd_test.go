@@ -91,3 +91,55 @@ func TestGemmAVX2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestVectorHelpersAVX2MatchGo compares the AVX2 and Go paths of the optimizer,
+// clipping and activation-gradient helpers on lengths around the vector widths.
+func TestVectorHelpersAVX2MatchGo(t *testing.T) {
+	if !haveAVX2FMA {
+		t.Skip("CPU without AVX2 and FMA")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 3, 4, 5, 15, 16, 17, 33, 4610} {
+		g := randSlice(rng, n)
+		if got, want := sumSquares(g), sumSquaresGo(g); math.Abs(got-want) > 1e-12*want {
+			t.Errorf("n=%d: sumSquares %v, Go %v", n, got, want)
+		}
+		x1 := append([]float64(nil), g...)
+		x2 := append([]float64(nil), g...)
+		scale(x1, 0.37)
+		scaleGo(x2, 0.37)
+		if diff := bitsDiffer(x1, x2); diff >= 0 {
+			t.Errorf("n=%d: scale differs at %d", n, diff)
+		}
+		p1, sq1 := randSlice(rng, n), randSlice(rng, n)
+		for i := range sq1 {
+			sq1[i] = math.Abs(sq1[i])
+		}
+		p2, sq2 := append([]float64(nil), p1...), append([]float64(nil), sq1...)
+		rmsprop(p1, g, sq1, 0.99, 0.01, 7e-4, 1e-5)
+		rmspropGo(p2, g, sq2, 0.99, 0.01, 7e-4, 1e-5)
+		if diff := bitsDiffer(p1, p2); diff >= 0 {
+			t.Errorf("n=%d: rmsprop parameters differ at %d", n, diff)
+		}
+		if diff := bitsDiffer(sq1, sq2); diff >= 0 {
+			t.Errorf("n=%d: rmsprop state differs at %d", n, diff)
+		}
+		y := randSlice(rng, n)
+		d1, d2 := append([]float64(nil), g...), append([]float64(nil), g...)
+		tanhGrad(d1, y)
+		tanhGradGo(d2, y)
+		if diff := bitsDiffer(d1, d2); diff >= 0 {
+			t.Errorf("n=%d: tanhGrad differs at %d", n, diff)
+		}
+	}
+}
+
+// bitsDiffer returns the first index where a and b differ bitwise, or -1.
+func bitsDiffer(a, b []float64) int {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
