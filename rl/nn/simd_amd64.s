@@ -148,19 +148,27 @@ tanhloop:
 	VSUBPD  Y4, Y5, Y6                // n
 	VFNMADD231PD tanhc<>+128(SB), Y6, Y1 // r = t - n·ln2hi
 	VFNMADD231PD tanhc<>+160(SB), Y6, Y1 // r -= n·ln2lo
-	VMOVUPD tanhc<>+256(SB), Y7       // p = 1/13!
-	VFMADD213PD tanhc<>+288(SB), Y1, Y7 // p = p·r + 1/12!
-	VFMADD213PD tanhc<>+320(SB), Y1, Y7
-	VFMADD213PD tanhc<>+352(SB), Y1, Y7
-	VFMADD213PD tanhc<>+384(SB), Y1, Y7
-	VFMADD213PD tanhc<>+416(SB), Y1, Y7
-	VFMADD213PD tanhc<>+448(SB), Y1, Y7
-	VFMADD213PD tanhc<>+480(SB), Y1, Y7
-	VFMADD213PD tanhc<>+512(SB), Y1, Y7
-	VFMADD213PD tanhc<>+544(SB), Y1, Y7
-	VFMADD213PD tanhc<>+576(SB), Y1, Y7
-	VFMADD213PD tanhc<>+608(SB), Y1, Y7 // p = p·r + 1/2
+	// P(r) = Σ a_j r^j, a_j = 1/(j+2)!, by Estrin's scheme (as tanhGo).
 	VMULPD  Y1, Y1, Y8                // r²
+	VMOVUPD tanhc<>+576(SB), Y7
+	VFMADD213PD tanhc<>+608(SB), Y1, Y7 // q0 = a1·r + a0
+	VMOVUPD tanhc<>+512(SB), Y9
+	VFMADD213PD tanhc<>+544(SB), Y1, Y9 // q1 = a3·r + a2
+	VMOVUPD tanhc<>+448(SB), Y10
+	VFMADD213PD tanhc<>+480(SB), Y1, Y10 // q2 = a5·r + a4
+	VMOVUPD tanhc<>+384(SB), Y11
+	VFMADD213PD tanhc<>+416(SB), Y1, Y11 // q3 = a7·r + a6
+	VMOVUPD tanhc<>+320(SB), Y12
+	VFMADD213PD tanhc<>+352(SB), Y1, Y12 // q4 = a9·r + a8
+	VMOVUPD tanhc<>+256(SB), Y13
+	VFMADD213PD tanhc<>+288(SB), Y1, Y13 // q5 = a11·r + a10
+	VMULPD  Y8, Y8, Y14               // r⁴
+	VMULPD  Y14, Y14, Y3              // r⁸
+	VFMADD231PD Y9, Y8, Y7            // s0 = q1·r² + q0
+	VFMADD231PD Y11, Y8, Y10          // s1 = q3·r² + q2
+	VFMADD231PD Y13, Y8, Y12          // s2 = q5·r² + q4
+	VFMADD231PD Y10, Y14, Y7          // t = s1·r⁴ + s0
+	VFMADD231PD Y12, Y3, Y7           // P = s2·r⁸ + t
 	VFMADD213PD Y1, Y8, Y7            // em = r²·p + r
 	VPSLLQ  $52, Y5, Y5
 	VPADDQ  tanhc<>+192(SB), Y5, Y5   // s = 2ⁿ

@@ -143,3 +143,35 @@ func bitsDiffer(a, b []float64) int {
 	}
 	return -1
 }
+
+// BenchmarkKernels measures the dense-layer kernels on A2C's CartPole shapes (a
+// rollout step's forward on 8 rows, the update's backward on 40) in multiply-adds per
+// nanosecond.
+func BenchmarkKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []struct{ n, in, out int }{{8, 64, 64}, {40, 64, 64}, {1, 64, 64}, {8, 4, 64}, {8, 64, 2}, {40, 64, 2}} {
+		n, in, out := s.n, s.in, s.out
+		x, w, bb, d := randSlice(rng, n*in), randSlice(rng, out*in), randSlice(rng, out), randSlice(rng, n*out)
+		y, gw, gb, dx := make([]float64, n*out), make([]float64, out*in), make([]float64, out), make([]float64, n*in)
+		macs := float64(n * in * out)
+		name := fmt.Sprintf("n%d_in%d_out%d", n, in, out)
+		b.Run("forward/"+name, func(b *testing.B) {
+			for b.Loop() {
+				linearForward(y, x, w, bb, n, in, out)
+			}
+			b.ReportMetric(macs*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+		})
+		b.Run("gradParams/"+name, func(b *testing.B) {
+			for b.Loop() {
+				linearGradParams(gw, gb, d, x, n, in, out)
+			}
+			b.ReportMetric(macs*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+		})
+		b.Run("gradInput/"+name, func(b *testing.B) {
+			for b.Loop() {
+				linearGradInput(dx, d, w, n, in, out)
+			}
+			b.ReportMetric(macs*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+		})
+	}
+}
