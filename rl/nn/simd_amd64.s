@@ -201,10 +201,17 @@ tanhdone:
 	VADDPD       xt, xa, xa \
 	VHADDPD      xa, xa, xa
 
+// HSUM2 sums ymm a and ymm b horizontally into [Σa, Σb] in xa (clobbers xb).
+#define HSUM2(a, b, xa, xb) \
+	VHADDPD      b, a, a \
+	VEXTRACTF128 $1, a, xb \
+	VADDPD       xb, xa, xa
+
 // func fwdAVX2(y, x, w, b []float64, n, in, out int)
 //
 // y[r][o] = b[o] + Σ_k x[r][k]·w[o][k], w row-major [out, in], in a multiple of 4.
-// Tiles of 2 rows × 4 outputs keep 8 vector accumulators over k, reduced at the end.
+// Tiles of 2 rows × 6 outputs keep 12 vector accumulators over k, reduced at the end
+// (then 2 × 4 and 2 × 1 tiles for the remaining outputs, 1 × 4 and 1 × 1 for an odd row).
 TEXT ·fwdAVX2(SB), NOSPLIT, $0-120
 	MOVQ y_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
@@ -222,6 +229,75 @@ fwdpair:
 	MOVQ DX, R12               // w row o
 	MOVQ b_base+72(FP), BX
 	MOVQ out+112(FP), AX
+
+fwdpair6:
+	CMPQ   AX, $6
+	JLT    fwdpair4
+	MOVQ   R12, R8
+	LEAQ   (R8)(R13*1), R9
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+fwdpair6k:
+	VMOVUPD     (SI), Y12
+	VMOVUPD     (R10), Y13
+	VMOVUPD     (R8), Y14
+	VFMADD231PD Y14, Y12, Y0
+	VFMADD231PD Y14, Y13, Y6
+	VMOVUPD     (R8)(R13*1), Y15
+	VFMADD231PD Y15, Y12, Y1
+	VFMADD231PD Y15, Y13, Y7
+	VMOVUPD     (R8)(R13*2), Y14
+	VFMADD231PD Y14, Y12, Y2
+	VFMADD231PD Y14, Y13, Y8
+	VMOVUPD     (R9)(R13*2), Y15
+	VFMADD231PD Y15, Y12, Y3
+	VFMADD231PD Y15, Y13, Y9
+	VMOVUPD     (R8)(R13*4), Y14
+	VFMADD231PD Y14, Y12, Y4
+	VFMADD231PD Y14, Y13, Y10
+	VMOVUPD     (R9)(R13*4), Y15
+	VFMADD231PD Y15, Y12, Y5
+	VFMADD231PD Y15, Y13, Y11
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, R8
+	ADDQ        $32, R9
+	SUBQ        $32, R11
+	JNZ         fwdpair6k
+	SUBQ        R13, SI
+	SUBQ        R13, R10
+	HSUM4(Y0, Y1, Y2, Y3)
+	HSUM2(Y4, Y5, X4, X5)
+	HSUM4(Y6, Y7, Y8, Y9)
+	HSUM2(Y10, Y11, X10, X11)
+	VMOVUPD     (BX), Y12
+	VMOVUPD     32(BX), X13
+	VADDPD      Y12, Y0, Y0
+	VADDPD      X13, X4, X4
+	VADDPD      Y12, Y6, Y6
+	VADDPD      X13, X10, X10
+	VMOVUPD     Y0, (DI)
+	VMOVUPD     X4, 32(DI)
+	VMOVUPD     Y6, (DI)(R14*1)
+	VMOVUPD     X10, 32(DI)(R14*1)
+	ADDQ        $48, DI
+	ADDQ        $48, BX
+	LEAQ        (R12)(R13*4), R12
+	LEAQ        (R12)(R13*2), R12
+	SUBQ        $6, AX
+	JMP         fwdpair6
 
 fwdpair4:
 	CMPQ   AX, $4
@@ -381,8 +457,9 @@ fwddone:
 // func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int)
 //
 // c[i][j] += Σ_l a[i*ars+l*acs]·b[l][j] with c row stride cols (a multiple of 4) and b
-// row stride ldb. Tiles of 4 rows × 8 columns broadcast one a value per row and
-// multiply it by two vectors of b.
+// row stride ldb. Tiles of 6 rows × 8 columns broadcast one a value per row and
+// multiply it by two vectors of b (12 accumulators); then 4-row and 1-row tiles, and
+// 4-column tiles for the last columns.
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
 	MOVQ c_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
@@ -395,6 +472,151 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
 	SHLQ $3, R13
 	MOVQ ldb+112(FP), R11
 	SHLQ $3, R11
+
+gemmrows6:
+	CMPQ BX, $6
+	JLT  gemmrows4
+	MOVQ b_base+48(FP), DX
+	MOVQ cols+88(FP), AX
+
+gemm68:
+	CMPQ    AX, $8
+	JLT     gemm64
+	MOVQ    SI, R8
+	LEAQ    (R8)(R12*2), R9
+	ADDQ    R12, R9            // a row i+3
+	MOVQ    DX, R10
+	MOVQ    p+80(FP), CX
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	VXORPD  Y4, Y4, Y4
+	VXORPD  Y5, Y5, Y5
+	VXORPD  Y6, Y6, Y6
+	VXORPD  Y7, Y7, Y7
+	VXORPD  Y8, Y8, Y8
+	VXORPD  Y9, Y9, Y9
+	VXORPD  Y10, Y10, Y10
+	VXORPD  Y11, Y11, Y11
+
+gemm68l:
+	VMOVUPD      (R10), Y12
+	VMOVUPD      32(R10), Y13
+	VBROADCASTSD (R8), Y14
+	VFMADD231PD  Y12, Y14, Y0
+	VFMADD231PD  Y13, Y14, Y1
+	VBROADCASTSD (R8)(R12*1), Y15
+	VFMADD231PD  Y12, Y15, Y2
+	VFMADD231PD  Y13, Y15, Y3
+	VBROADCASTSD (R8)(R12*2), Y14
+	VFMADD231PD  Y12, Y14, Y4
+	VFMADD231PD  Y13, Y14, Y5
+	VBROADCASTSD (R9), Y15
+	VFMADD231PD  Y12, Y15, Y6
+	VFMADD231PD  Y13, Y15, Y7
+	VBROADCASTSD (R9)(R12*1), Y14
+	VFMADD231PD  Y12, Y14, Y8
+	VFMADD231PD  Y13, Y14, Y9
+	VBROADCASTSD (R9)(R12*2), Y15
+	VFMADD231PD  Y12, Y15, Y10
+	VFMADD231PD  Y13, Y15, Y11
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm68l
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9       // c row i+3
+	VADDPD       (DI), Y0, Y0
+	VADDPD       32(DI), Y1, Y1
+	VADDPD       (DI)(R14*1), Y2, Y2
+	VADDPD       32(DI)(R14*1), Y3, Y3
+	VADDPD       (DI)(R14*2), Y4, Y4
+	VADDPD       32(DI)(R14*2), Y5, Y5
+	VADDPD       (R9), Y6, Y6
+	VADDPD       32(R9), Y7, Y7
+	VADDPD       (R9)(R14*1), Y8, Y8
+	VADDPD       32(R9)(R14*1), Y9, Y9
+	VADDPD       (R9)(R14*2), Y10, Y10
+	VADDPD       32(R9)(R14*2), Y11, Y11
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, (DI)(R14*1)
+	VMOVUPD      Y3, 32(DI)(R14*1)
+	VMOVUPD      Y4, (DI)(R14*2)
+	VMOVUPD      Y5, 32(DI)(R14*2)
+	VMOVUPD      Y6, (R9)
+	VMOVUPD      Y7, 32(R9)
+	VMOVUPD      Y8, (R9)(R14*1)
+	VMOVUPD      Y9, 32(R9)(R14*1)
+	VMOVUPD      Y10, (R9)(R14*2)
+	VMOVUPD      Y11, 32(R9)(R14*2)
+	ADDQ         $64, DI
+	ADDQ         $64, DX
+	SUBQ         $8, AX
+	JMP          gemm68
+
+gemm64:
+	TESTQ  AX, AX
+	JZ     gemmrows6done
+	MOVQ   SI, R8
+	LEAQ   (R8)(R12*2), R9
+	ADDQ   R12, R9
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y6, Y6, Y6
+	VXORPD Y8, Y8, Y8
+	VXORPD Y10, Y10, Y10
+
+gemm64l:
+	VMOVUPD      (R10), Y12
+	VBROADCASTSD (R8), Y14
+	VFMADD231PD  Y12, Y14, Y0
+	VBROADCASTSD (R8)(R12*1), Y15
+	VFMADD231PD  Y12, Y15, Y2
+	VBROADCASTSD (R8)(R12*2), Y14
+	VFMADD231PD  Y12, Y14, Y4
+	VBROADCASTSD (R9), Y15
+	VFMADD231PD  Y12, Y15, Y6
+	VBROADCASTSD (R9)(R12*1), Y14
+	VFMADD231PD  Y12, Y14, Y8
+	VBROADCASTSD (R9)(R12*2), Y15
+	VFMADD231PD  Y12, Y15, Y10
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm64l
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9
+	VADDPD       (DI), Y0, Y0
+	VADDPD       (DI)(R14*1), Y2, Y2
+	VADDPD       (DI)(R14*2), Y4, Y4
+	VADDPD       (R9), Y6, Y6
+	VADDPD       (R9)(R14*1), Y8, Y8
+	VADDPD       (R9)(R14*2), Y10, Y10
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y2, (DI)(R14*1)
+	VMOVUPD      Y4, (DI)(R14*2)
+	VMOVUPD      Y6, (R9)
+	VMOVUPD      Y8, (R9)(R14*1)
+	VMOVUPD      Y10, (R9)(R14*2)
+	ADDQ         $32, DI
+	ADDQ         $32, DX
+	SUBQ         $4, AX
+	JMP          gemm64
+
+gemmrows6done:
+	LEAQ (DI)(R14*4), DI       // DI advanced one row of c above; skip five more
+	ADDQ R14, DI
+	LEAQ (SI)(R12*4), SI
+	LEAQ (SI)(R12*2), SI
+	SUBQ $6, BX
+	JMP  gemmrows6
 
 gemmrows4:
 	CMPQ BX, $4
