@@ -195,11 +195,13 @@ tanhdone:
 	VBLENDPD   $0x0C, c, a, a \
 	VADDPD     b, a, a
 
-// HSUM1 sums ymm a horizontally into the low lane of xa (clobbers xt).
+// HSUM1 sums ymm a horizontally into the low lane of xa (clobbers xt), as
+// (a0+a1)+(a2+a3) like HSUM4 and HSUM2, so that an output gets the same bits
+// whichever tile computes it (Predict and PredictBatch agree exactly).
 #define HSUM1(a, xa, xt) \
+	VHADDPD      a, a, a \
 	VEXTRACTF128 $1, a, xt \
-	VADDPD       xt, xa, xa \
-	VHADDPD      xa, xa, xa
+	VADDSD       xt, xa, xa
 
 // HSUM2 sums ymm a and ymm b horizontally into [Σa, Σb] in xa (clobbers xb).
 #define HSUM2(a, b, xa, xb) \
@@ -207,11 +209,22 @@ tanhdone:
 	VEXTRACTF128 $1, a, xb \
 	VADDPD       xb, xa, xa
 
+// FWDSTORE4 stores the four lanes of ymm v (xv its low half, xt a scratch xmm) at
+// off(DI), off(DI)(R14*1), off(DI)(R14*2) and off(R9): one output of four rows of y.
+#define FWDSTORE4(v, xv, xt, off) \
+	VMOVSD       xv, off(DI) \
+	VMOVHPD      xv, off(DI)(R14*1) \
+	VEXTRACTF128 $1, v, xt \
+	VMOVSD       xt, off(DI)(R14*2) \
+	VMOVHPD      xt, off(R9)
+
 // func fwdAVX2(y, x, w, b []float64, n, in, out int)
 //
 // y[r][o] = b[o] + Σ_k x[r][k]·w[o][k], w row-major [out, in], in a multiple of 4.
-// Tiles of 2 rows × 6 outputs keep 12 vector accumulators over k, reduced at the end
-// (then 2 × 4 and 2 × 1 tiles for the remaining outputs, 1 × 4 and 1 × 1 for an odd row).
+// Tiles of 4 rows × 3 outputs keep 12 vector accumulators over k, reduced at the end;
+// they read each row of w once per 4 rows of x, which matters because a 64×64 weight
+// matrix fills the L1 cache. Then 4 × 1 tiles for the last outputs, and 2 × 6, 2 × 4,
+// 2 × 1, 1 × 4 and 1 × 1 tiles for the last rows.
 TEXT ·fwdAVX2(SB), NOSPLIT, $0-120
 	MOVQ y_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
@@ -221,6 +234,122 @@ TEXT ·fwdAVX2(SB), NOSPLIT, $0-120
 	SHLQ $3, R13               // row stride of x and w in bytes
 	MOVQ out+112(FP), R14
 	SHLQ $3, R14               // row stride of y in bytes
+
+fwdquad:
+	CMPQ CX, $4
+	JLT  fwdpair
+	LEAQ (SI)(R13*1), R10      // x row r+1; rows r+2, r+3 are (SI)(R13*2), (R10)(R13*2)
+	MOVQ DX, R12               // w row o
+	MOVQ b_base+72(FP), BX
+	MOVQ out+112(FP), AX
+
+fwdquad3:
+	CMPQ   AX, $3
+	JLT    fwdquad1
+	MOVQ   R12, R8
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+fwdquad3k:
+	VMOVUPD     (R8), Y12
+	VMOVUPD     (R8)(R13*1), Y13
+	VMOVUPD     (R8)(R13*2), Y14
+	VMOVUPD     (SI), Y15
+	VFMADD231PD Y12, Y15, Y0
+	VFMADD231PD Y13, Y15, Y1
+	VFMADD231PD Y14, Y15, Y2
+	VMOVUPD     (R10), Y15
+	VFMADD231PD Y12, Y15, Y3
+	VFMADD231PD Y13, Y15, Y4
+	VFMADD231PD Y14, Y15, Y5
+	VMOVUPD     (SI)(R13*2), Y15
+	VFMADD231PD Y12, Y15, Y6
+	VFMADD231PD Y13, Y15, Y7
+	VFMADD231PD Y14, Y15, Y8
+	VMOVUPD     (R10)(R13*2), Y15
+	VFMADD231PD Y12, Y15, Y9
+	VFMADD231PD Y13, Y15, Y10
+	VFMADD231PD Y14, Y15, Y11
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, R8
+	SUBQ        $32, R11
+	JNZ         fwdquad3k
+	SUBQ        R13, SI
+	SUBQ        R13, R10
+	HSUM4(Y0, Y3, Y6, Y9)      // output o of rows r..r+3
+	HSUM4(Y1, Y4, Y7, Y10)     // output o+1
+	HSUM4(Y2, Y5, Y8, Y11)     // output o+2
+	VBROADCASTSD (BX), Y12
+	VBROADCASTSD 8(BX), Y13
+	VBROADCASTSD 16(BX), Y14
+	VADDPD       Y12, Y0, Y0
+	VADDPD       Y13, Y1, Y1
+	VADDPD       Y14, Y2, Y2
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9       // y row r+3
+	FWDSTORE4(Y0, X0, X3, 0)
+	FWDSTORE4(Y1, X1, X4, 8)
+	FWDSTORE4(Y2, X2, X5, 16)
+	ADDQ         $24, DI
+	ADDQ         $24, BX
+	LEAQ         (R12)(R13*2), R12
+	ADDQ         R13, R12
+	SUBQ         $3, AX
+	JMP          fwdquad3
+
+fwdquad1:
+	TESTQ  AX, AX
+	JZ     fwdquaddone
+	MOVQ   R12, R8
+	MOVQ   R13, R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y3, Y3, Y3
+	VXORPD Y6, Y6, Y6
+	VXORPD Y9, Y9, Y9
+
+fwdquad1k:
+	VMOVUPD     (R8), Y12
+	VFMADD231PD (SI), Y12, Y0
+	VFMADD231PD (R10), Y12, Y3
+	VFMADD231PD (SI)(R13*2), Y12, Y6
+	VFMADD231PD (R10)(R13*2), Y12, Y9
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, R8
+	SUBQ        $32, R11
+	JNZ         fwdquad1k
+	SUBQ        R13, SI
+	SUBQ        R13, R10
+	HSUM4(Y0, Y3, Y6, Y9)
+	VBROADCASTSD (BX), Y12
+	VADDPD       Y12, Y0, Y0
+	LEAQ         (DI)(R14*2), R9
+	ADDQ         R14, R9
+	FWDSTORE4(Y0, X0, X3, 0)
+	ADDQ         $8, DI
+	ADDQ         $8, BX
+	ADDQ         R13, R12
+	DECQ         AX
+	JMP          fwdquad1
+
+fwdquaddone:
+	LEAQ (DI)(R14*2), DI       // DI advanced one row of y above; skip three more
+	ADDQ R14, DI
+	LEAQ (SI)(R13*4), SI
+	SUBQ $4, CX
+	JMP  fwdquad
 
 fwdpair:
 	CMPQ CX, $2
@@ -458,8 +587,8 @@ fwddone:
 //
 // c[i][j] += Σ_l a[i*ars+l*acs]·b[l][j] with c row stride cols (a multiple of 4) and b
 // row stride ldb. Tiles of 6 rows × 8 columns broadcast one a value per row and
-// multiply it by two vectors of b (12 accumulators); then 4-row and 1-row tiles, and
-// 4-column tiles for the last columns.
+// multiply it by two vectors of b (12 accumulators); then 4-row tiles and 1-row tiles
+// (16, 8 or 4 columns), and 4-column tiles for the last columns.
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
 	MOVQ c_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
@@ -739,6 +868,40 @@ gemmrows1:
 	JZ    gemmdone
 	MOVQ  b_base+48(FP), DX
 	MOVQ  cols+88(FP), AX
+
+gemm116:
+	CMPQ   AX, $16
+	JLT    gemm18
+	MOVQ   SI, R8
+	MOVQ   DX, R10
+	MOVQ   p+80(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+
+gemm116l:
+	VBROADCASTSD (R8), Y10
+	VFMADD231PD  (R10), Y10, Y0
+	VFMADD231PD  32(R10), Y10, Y1
+	VFMADD231PD  64(R10), Y10, Y2
+	VFMADD231PD  96(R10), Y10, Y3
+	ADDQ         R13, R8
+	ADDQ         R11, R10
+	DECQ         CX
+	JNZ          gemm116l
+	VADDPD       (DI), Y0, Y0
+	VADDPD       32(DI), Y1, Y1
+	VADDPD       64(DI), Y2, Y2
+	VADDPD       96(DI), Y3, Y3
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	ADDQ         $128, DI
+	ADDQ         $128, DX
+	SUBQ         $16, AX
+	JMP          gemm116
 
 gemm18:
 	CMPQ   AX, $8
