@@ -2,6 +2,10 @@ package nn
 
 // linearForward computes y[r][o] = b[o] + Σ_k x[r][k]·w[o][k] for n rows.
 func linearForward(y, x, w, b []float64, n, in, out int) {
+	if haveAVX2FMA && in == 4 && n > 0 && out > 0 {
+		fwdIn4AVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, out)
+		return
+	}
 	if haveAVX2FMA && in%4 == 0 && n > 0 && out > 0 {
 		fwdAVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, in, out)
 		return

@@ -67,3 +67,8 @@ func rmspropAVX2(params, grads, sq []float64, alpha, beta, lr, eps float64)
 //
 //go:noescape
 func tanhGradAVX2(d, y []float64)
+
+// fwdIn4AVX2 is linearForward for in = 4 and n ≥ 1.
+//
+//go:noescape
+func fwdIn4AVX2(y, x, w, b []float64, n, out int)

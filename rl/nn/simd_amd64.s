@@ -1082,3 +1082,86 @@ tgloop:
 
 tgdone:
 	RET
+
+// func fwdIn4AVX2(y, x, w, b []float64, n, out int)
+//
+// linearForward for in = 4 (small observation vectors, e.g. CartPole's): the
+// dot-product tiles would spend most of their time in horizontal sums. Instead each
+// block of 4 outputs transposes its 4×4 block of w once and then computes every row
+// as b + x0·w[:,0] + x1·w[:,1] + x2·w[:,2] + x3·w[:,3] with broadcasts. The last
+// out%4 outputs use one dot product per row.
+TEXT ·fwdIn4AVX2(SB), NOSPLIT, $0-112
+	MOVQ y_base+0(FP), DI
+	MOVQ w_base+48(FP), DX
+	MOVQ b_base+72(FP), BX
+	MOVQ out+104(FP), AX
+	MOVQ AX, R14
+	SHLQ $3, R14               // row stride of y in bytes
+
+in4blk:
+	CMPQ       AX, $4
+	JLT        in4tail
+	VMOVUPD    (DX), Y0
+	VMOVUPD    32(DX), Y1
+	VMOVUPD    64(DX), Y2
+	VMOVUPD    96(DX), Y3
+	VUNPCKLPD  Y1, Y0, Y8      // [w00 w10 w02 w12]
+	VUNPCKHPD  Y1, Y0, Y9      // [w01 w11 w03 w13]
+	VUNPCKLPD  Y3, Y2, Y10     // [w20 w30 w22 w32]
+	VUNPCKHPD  Y3, Y2, Y11     // [w21 w31 w23 w33]
+	VPERM2F128 $0x20, Y10, Y8, Y4 // column 0 of the block
+	VPERM2F128 $0x20, Y11, Y9, Y5 // column 1
+	VPERM2F128 $0x31, Y10, Y8, Y6 // column 2
+	VPERM2F128 $0x31, Y11, Y9, Y7 // column 3
+	VMOVUPD    (BX), Y8
+	MOVQ       x_base+24(FP), SI
+	MOVQ       n+96(FP), CX
+	MOVQ       DI, R8
+
+in4row:
+	VBROADCASTSD (SI), Y9
+	VMOVAPD      Y8, Y13
+	VFMADD231PD  Y4, Y9, Y13
+	VBROADCASTSD 8(SI), Y10
+	VFMADD231PD  Y5, Y10, Y13
+	VBROADCASTSD 16(SI), Y11
+	VFMADD231PD  Y6, Y11, Y13
+	VBROADCASTSD 24(SI), Y12
+	VFMADD231PD  Y7, Y12, Y13
+	VMOVUPD      Y13, (R8)
+	ADDQ         $32, SI
+	ADDQ         R14, R8
+	DECQ         CX
+	JNZ          in4row
+	ADDQ         $128, DX
+	ADDQ         $32, BX
+	ADDQ         $32, DI
+	SUBQ         $4, AX
+	JMP          in4blk
+
+in4tail:
+	TESTQ   AX, AX
+	JZ      in4done
+	VMOVUPD (DX), Y4
+	MOVQ    x_base+24(FP), SI
+	MOVQ    n+96(FP), CX
+	MOVQ    DI, R8
+
+in4tailrow:
+	VMULPD  (SI), Y4, Y0
+	HSUM1(Y0, X0, X1)
+	VADDSD  (BX), X0, X0
+	VMOVSD  X0, (R8)
+	ADDQ    $32, SI
+	ADDQ    R14, R8
+	DECQ    CX
+	JNZ     in4tailrow
+	ADDQ    $32, DX
+	ADDQ    $8, BX
+	ADDQ    $8, DI
+	DECQ    AX
+	JMP     in4tail
+
+in4done:
+	VZEROUPPER
+	RET

@@ -21,3 +21,5 @@ func rmspropAVX2(params, grads, sq []float64, alpha, beta, lr, eps float64) {
 }
 
 func tanhGradAVX2(d, y []float64) { tanhGradGo(d[:len(d)&^3], y) }
+
+func fwdIn4AVX2(y, x, w, b []float64, n, out int) { linearForwardGo(y, x, w, b, n, 4, out) }

@@ -28,7 +28,7 @@ func maxAbsDiff(a, b []float64) float64 {
 var kernelShapes = []struct{ n, in, out int }{
 	{1, 4, 64}, {8, 4, 64}, {8, 64, 64}, {8, 64, 2}, {8, 64, 1}, {40, 64, 64}, {40, 4, 64},
 	{40, 64, 2}, {40, 64, 1}, {1, 64, 64}, {1, 64, 3}, {3, 8, 5}, {5, 12, 7}, {7, 4, 9},
-	{2, 16, 12}, {6, 20, 4}, {9, 4, 1}, {5, 28, 3}, {11, 44, 13},
+	{2, 16, 12}, {6, 20, 4}, {9, 4, 1}, {5, 28, 3}, {11, 44, 13}, {3, 4, 6}, {1, 4, 2},
 }
 
 // TestKernelsAVX2MatchGo runs the assembly kernels and the portable Go kernels on the
@@ -46,10 +46,14 @@ func TestKernelsAVX2MatchGo(t *testing.T) {
 			d := randSlice(rng, n*out)
 			// Guard values after each output catch writes past the end.
 			y1, y2 := make([]float64, n*out+4), make([]float64, n*out+4)
-			fwdAVX2(y1[:n*out], x, w, b, n, in, out)
+			linearForward(y1[:n*out], x, w, b, n, in, out) // fwdIn4AVX2 for in = 4
 			linearForwardGo(y2, x, w, b, n, in, out)
 			if e := maxAbsDiff(y1, y2); e > tol || y1[n*out] != 0 {
 				t.Errorf("forward: max difference %g, guard %g", e, y1[n*out])
+			}
+			fwdAVX2(y1[:n*out], x, w, b, n, in, out)
+			if e := maxAbsDiff(y1, y2); e > tol || y1[n*out] != 0 {
+				t.Errorf("forward (dot-product tiles): max difference %g, guard %g", e, y1[n*out])
 			}
 			gw1, gw2 := randSlice(rng, out*in+4), make([]float64, out*in+4)
 			copy(gw2, gw1)
