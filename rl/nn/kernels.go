@@ -20,11 +20,11 @@ func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
 		return
 	}
 	d = d[:n*out]
-	gemmAVX2(gw[:out*in], d, x[:n*in], out, n, in, 1, out, in)
+	gemmAVX2(gw[:out*in], d, x[:n*in], out, n, in, 1, out, in, 1)
 	gb = gb[:out]
 	if out%4 == 0 {
 		ones := [1]float64{1}
-		gemmAVX2(gb, ones[:], d, 1, n, out, 0, 0, out)
+		gemmAVX2(gb, ones[:], d, 1, n, out, 0, 0, out, 1)
 		return
 	}
 	for r := 0; r < n; r++ {
@@ -41,9 +41,7 @@ func linearGradInput(dx, d, w []float64, n, in, out int) {
 		linearGradInputGo(dx, d, w, n, in, out)
 		return
 	}
-	dx = dx[:n*in]
-	clear(dx)
-	gemmAVX2(dx, d[:n*out], w[:out*in], n, out, in, out, 1, in)
+	gemmAVX2(dx[:n*in], d[:n*out], w[:out*in], n, out, in, out, 1, in, 0)
 }
 
 // gemmGo is the reference for gemmAVX2: c[i*cols+j] += Σ_{l<p} a[i*ars+l*acs]·b[l*ldb+j].

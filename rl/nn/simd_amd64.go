@@ -41,11 +41,11 @@ func tanhAVX2(x []float64)
 //go:noescape
 func fwdAVX2(y, x, w, b []float64, n, in, out int)
 
-// gemmAVX2 accumulates c[i*cols+j] += Σ_{l<p} a[i*ars+l*acs]·b[l*ldb+j] for i < m and
-// j < cols, with cols a positive multiple of 4 and m, p ≥ 1.
+// gemmAVX2 sets c[i*cols+j] = Σ_{l<p} a[i*ars+l*acs]·b[l*ldb+j] for i < m and j < cols,
+// adding the old c[i*cols+j] if acc ≠ 0; cols is a positive multiple of 4 and m, p ≥ 1.
 //
 //go:noescape
-func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int)
+func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb, acc int)
 
 // sumSquaresAVX2 returns Σ x[i]² over i < len(x)&^15.
 //

@@ -583,13 +583,13 @@ fwddone:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int)
+// func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb, acc int)
 //
-// c[i][j] += Σ_l a[i*ars+l*acs]·b[l][j] with c row stride cols (a multiple of 4) and b
+// c[i][j] = Σ_l a[i*ars+l*acs]·b[l][j] (plus c[i][j] if acc ≠ 0) with c row stride cols (a multiple of 4) and b
 // row stride ldb. Tiles of 6 rows × 8 columns broadcast one a value per row and
 // multiply it by two vectors of b (12 accumulators); then 4-row tiles and 1-row tiles
 // (16, 8 or 4 columns), and 4-column tiles for the last columns.
-TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-128
 	MOVQ c_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
 	MOVQ m+72(FP), BX
@@ -657,6 +657,8 @@ gemm68l:
 	JNZ          gemm68l
 	LEAQ         (DI)(R14*2), R9
 	ADDQ         R14, R9       // c row i+3
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst1
 	VADDPD       (DI), Y0, Y0
 	VADDPD       32(DI), Y1, Y1
 	VADDPD       (DI)(R14*1), Y2, Y2
@@ -669,6 +671,8 @@ gemm68l:
 	VADDPD       32(R9)(R14*1), Y9, Y9
 	VADDPD       (R9)(R14*2), Y10, Y10
 	VADDPD       32(R9)(R14*2), Y11, Y11
+
+gemmst1:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y1, 32(DI)
 	VMOVUPD      Y2, (DI)(R14*1)
@@ -722,12 +726,16 @@ gemm64l:
 	JNZ          gemm64l
 	LEAQ         (DI)(R14*2), R9
 	ADDQ         R14, R9
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst2
 	VADDPD       (DI), Y0, Y0
 	VADDPD       (DI)(R14*1), Y2, Y2
 	VADDPD       (DI)(R14*2), Y4, Y4
 	VADDPD       (R9), Y6, Y6
 	VADDPD       (R9)(R14*1), Y8, Y8
 	VADDPD       (R9)(R14*2), Y10, Y10
+
+gemmst2:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y2, (DI)(R14*1)
 	VMOVUPD      Y4, (DI)(R14*2)
@@ -792,6 +800,8 @@ gemm48l:
 	JNZ          gemm48l
 	LEAQ         (DI)(R14*2), R9
 	ADDQ         R14, R9       // c row i+3
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst3
 	VADDPD       (DI), Y0, Y0
 	VADDPD       32(DI), Y1, Y1
 	VADDPD       (DI)(R14*1), Y2, Y2
@@ -800,6 +810,8 @@ gemm48l:
 	VADDPD       32(DI)(R14*2), Y5, Y5
 	VADDPD       (R9), Y6, Y6
 	VADDPD       32(R9), Y7, Y7
+
+gemmst3:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y1, 32(DI)
 	VMOVUPD      Y2, (DI)(R14*1)
@@ -843,10 +855,14 @@ gemm44l:
 	JNZ          gemm44l
 	LEAQ         (DI)(R14*2), R9
 	ADDQ         R14, R9
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst4
 	VADDPD       (DI), Y0, Y0
 	VADDPD       (DI)(R14*1), Y2, Y2
 	VADDPD       (DI)(R14*2), Y4, Y4
 	VADDPD       (R9), Y6, Y6
+
+gemmst4:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y2, (DI)(R14*1)
 	VMOVUPD      Y4, (DI)(R14*2)
@@ -890,10 +906,14 @@ gemm116l:
 	ADDQ         R11, R10
 	DECQ         CX
 	JNZ          gemm116l
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst5
 	VADDPD       (DI), Y0, Y0
 	VADDPD       32(DI), Y1, Y1
 	VADDPD       64(DI), Y2, Y2
 	VADDPD       96(DI), Y3, Y3
+
+gemmst5:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y1, 32(DI)
 	VMOVUPD      Y2, 64(DI)
@@ -920,8 +940,12 @@ gemm18l:
 	ADDQ         R11, R10
 	DECQ         CX
 	JNZ          gemm18l
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst6
 	VADDPD       (DI), Y0, Y0
 	VADDPD       32(DI), Y1, Y1
+
+gemmst6:
 	VMOVUPD      Y0, (DI)
 	VMOVUPD      Y1, 32(DI)
 	ADDQ         $64, DI
@@ -944,7 +968,11 @@ gemm14l:
 	ADDQ         R11, R10
 	DECQ         CX
 	JNZ          gemm14l
+	CMPQ         acc+120(FP), $0
+	JEQ          gemmst7
 	VADDPD       (DI), Y0, Y0
+
+gemmst7:
 	VMOVUPD      Y0, (DI)
 	ADDQ         $32, DI
 	ADDQ         $32, DX

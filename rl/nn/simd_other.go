@@ -2,12 +2,17 @@
 
 package nn
 
-// haveAVX2FMA is false: the assembly kernels exist only for amd64.
+// haveAVX2FMA is false: the assembly kernels exist only for amd64. The functions
+// below are never called (callers check haveAVX2FMA); they keep the package building
+// and behave like their amd64 counterparts.
 const haveAVX2FMA = false
 
 func tanhAVX2(x []float64)                         { tanhSliceGo(x[:len(x)&^3]) }
 func fwdAVX2(y, x, w, b []float64, n, in, out int) { linearForwardGo(y, x, w, b, n, in, out) }
-func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb int) {
+func gemmAVX2(c, a, b []float64, m, p, cols, ars, acs, ldb, acc int) {
+	if acc == 0 {
+		clear(c[:m*cols])
+	}
 	gemmGo(c, a, b, m, p, cols, ars, acs, ldb)
 }
 

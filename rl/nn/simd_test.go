@@ -83,15 +83,22 @@ func TestGemmAVX2MatchesGo(t *testing.T) {
 		t.Skip("CPU without AVX2 and FMA")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range []struct{ m, p, cols int }{{1, 1, 4}, {4, 3, 8}, {5, 7, 12}, {9, 2, 20}, {64, 40, 64}, {3, 5, 4}} {
+	for _, s := range []struct{ m, p, cols int }{{1, 1, 4}, {4, 3, 8}, {5, 7, 12}, {9, 2, 20}, {64, 40, 64}, {3, 5, 4}, {1, 3, 28}, {6, 2, 12}, {7, 4, 36}} {
 		a := randSlice(rng, s.m*s.p)
 		b := randSlice(rng, s.p*s.cols)
 		c1 := randSlice(rng, s.m*s.cols)
 		c2 := append([]float64(nil), c1...)
-		gemmAVX2(c1, a, b, s.m, s.p, s.cols, s.p, 1, s.cols)
+		gemmAVX2(c1, a, b, s.m, s.p, s.cols, s.p, 1, s.cols, 1)
 		gemmGo(c2, a, b, s.m, s.p, s.cols, s.p, 1, s.cols)
 		if e := maxAbsDiff(c1, c2); e > 1e-12 {
 			t.Errorf("%+v: max difference %g", s, e)
+		}
+		// acc = 0 overwrites c.
+		gemmAVX2(c1, a, b, s.m, s.p, s.cols, s.p, 1, s.cols, 0)
+		clear(c2)
+		gemmGo(c2, a, b, s.m, s.p, s.cols, s.p, 1, s.cols)
+		if e := maxAbsDiff(c1, c2); e > 1e-12 {
+			t.Errorf("%+v, overwriting: max difference %g", s, e)
 		}
 	}
 }
