@@ -12,6 +12,20 @@
 // Activations of a forward pass are kept in a [Tape] that the caller owns, so one
 // network can run several batches (a rollout and a bootstrap batch, say) without
 // reallocating, and a backward pass can reuse the activations computed during a rollout.
+//
+// # Speed and precision
+//
+// On amd64 CPUs with AVX2 and FMA (detected at start-up with CPUID), dense layers
+// whose input width is a multiple of 4, tanh, its derivative, RMSprop and gradient
+// clipping run in vector assembly; elsewhere, and for other widths, portable Go loops
+// do the same work. Both paths compute the same functions but the matrix kernels sum
+// in different orders, so their results differ in the last bits. Within one path a
+// row's output does not depend on the batch it is computed in.
+//
+// Tanh is not math.Tanh but an expm1-based evaluation that is within 2 ulp of it
+// (max absolute difference 2.2e-16) and about ten times faster with AVX2; CPUs without
+// hardware fused multiply-add use math.Tanh. RMSprop and the tanh derivative give the
+// same bits on both paths.
 package nn
 
 import (

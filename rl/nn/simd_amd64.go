@@ -1,4 +1,4 @@
-//go:build amd64
+//go:build amd64 && !purego
 
 package nn
 
@@ -6,6 +6,10 @@ package nn
 // which the assembly kernels in simd_amd64.s need. It is set once at package
 // initialization and never changed.
 var haveAVX2FMA = detectAVX2FMA()
+
+// scalarFMA reports whether math.FMA is a hardware instruction that tanhGo may rely
+// on when haveAVX2FMA is false; on amd64 that case means an old CPU, so no.
+const scalarFMA = false
 
 func detectAVX2FMA() bool {
 	maxLeaf, _, _, _ := cpuid(0, 0)

@@ -1,11 +1,19 @@
-//go:build !amd64
+//go:build !amd64 || purego
 
 package nn
 
-// haveAVX2FMA is false: the assembly kernels exist only for amd64. The functions
+import "runtime"
+
+// haveAVX2FMA is false: the assembly kernels exist only for amd64 (and the purego
+// build tag turns them off, to test the portable code there). The functions
 // below are never called (callers check haveAVX2FMA); they keep the package building
 // and behave like their amd64 counterparts.
 const haveAVX2FMA = false
+
+// scalarFMA reports whether math.FMA is a hardware instruction (Go compiles it to one
+// on these architectures), so that tanhGo is fast.
+const scalarFMA = runtime.GOARCH == "arm64" || runtime.GOARCH == "ppc64" || runtime.GOARCH == "ppc64le" ||
+	runtime.GOARCH == "s390x" || runtime.GOARCH == "riscv64" || runtime.GOARCH == "loong64"
 
 func tanhAVX2(x []float64)                         { tanhSliceGo(x[:len(x)&^3]) }
 func fwdAVX2(y, x, w, b []float64, n, in, out int) { linearForwardGo(y, x, w, b, n, in, out) }

@@ -75,13 +75,19 @@ func tanhSliceGo(v []float64) {
 	}
 }
 
-// tanhSlice replaces every v[i] by tanh(v[i]).
+// tanhSlice replaces every v[i] by tanh(v[i]). Without hardware fused multiply-add
+// (math.FMA in software is slow) it uses math.Tanh.
 func tanhSlice(v []float64) {
-	if haveAVX2FMA {
+	switch {
+	case haveAVX2FMA:
 		tanhAVX2(v)
 		n := len(v) &^ 3
 		tanhSliceGo(v[n:])
-		return
+	case scalarFMA:
+		tanhSliceGo(v)
+	default:
+		for i, x := range v {
+			v[i] = math.Tanh(x)
+		}
 	}
-	tanhSliceGo(v)
 }
