@@ -40,7 +40,7 @@ DATA tanhc<>+64(SB)/8, $0x3ff71547652b82fe
 DATA tanhc<>+72(SB)/8, $0x3ff71547652b82fe
 DATA tanhc<>+80(SB)/8, $0x3ff71547652b82fe
 DATA tanhc<>+88(SB)/8, $0x3ff71547652b82fe
-// 96: magic 1.5·2^52
+// 96: magic 1.5·2^52 (6.755399441055744e+15)
 DATA tanhc<>+96(SB)/8, $0x4338000000000000
 DATA tanhc<>+104(SB)/8, $0x4338000000000000
 DATA tanhc<>+112(SB)/8, $0x4338000000000000
@@ -65,67 +65,37 @@ DATA tanhc<>+224(SB)/8, $0x4000000000000000
 DATA tanhc<>+232(SB)/8, $0x4000000000000000
 DATA tanhc<>+240(SB)/8, $0x4000000000000000
 DATA tanhc<>+248(SB)/8, $0x4000000000000000
-// 256: 1/13! (1.6059043836821613e-10)
-DATA tanhc<>+256(SB)/8, $0x3de6124613a86d09
-DATA tanhc<>+264(SB)/8, $0x3de6124613a86d09
-DATA tanhc<>+272(SB)/8, $0x3de6124613a86d09
-DATA tanhc<>+280(SB)/8, $0x3de6124613a86d09
-// 288: 1/12! (2.08767569878681e-09)
-DATA tanhc<>+288(SB)/8, $0x3e21eed8eff8d898
-DATA tanhc<>+296(SB)/8, $0x3e21eed8eff8d898
-DATA tanhc<>+304(SB)/8, $0x3e21eed8eff8d898
-DATA tanhc<>+312(SB)/8, $0x3e21eed8eff8d898
-// 320: 1/11! (2.505210838544172e-08)
-DATA tanhc<>+320(SB)/8, $0x3e5ae64567f544e4
-DATA tanhc<>+328(SB)/8, $0x3e5ae64567f544e4
-DATA tanhc<>+336(SB)/8, $0x3e5ae64567f544e4
-DATA tanhc<>+344(SB)/8, $0x3e5ae64567f544e4
-// 352: 1/10! (2.755731922398589e-07)
-DATA tanhc<>+352(SB)/8, $0x3e927e4fb7789f5c
-DATA tanhc<>+360(SB)/8, $0x3e927e4fb7789f5c
-DATA tanhc<>+368(SB)/8, $0x3e927e4fb7789f5c
-DATA tanhc<>+376(SB)/8, $0x3e927e4fb7789f5c
-// 384: 1/9! (2.7557319223985893e-06)
-DATA tanhc<>+384(SB)/8, $0x3ec71de3a556c734
-DATA tanhc<>+392(SB)/8, $0x3ec71de3a556c734
-DATA tanhc<>+400(SB)/8, $0x3ec71de3a556c734
-DATA tanhc<>+408(SB)/8, $0x3ec71de3a556c734
-// 416: 1/8! (2.48015873015873e-05)
-DATA tanhc<>+416(SB)/8, $0x3efa01a01a01a01a
-DATA tanhc<>+424(SB)/8, $0x3efa01a01a01a01a
-DATA tanhc<>+432(SB)/8, $0x3efa01a01a01a01a
-DATA tanhc<>+440(SB)/8, $0x3efa01a01a01a01a
-// 448: 1/7! (0.0001984126984126984)
-DATA tanhc<>+448(SB)/8, $0x3f2a01a01a01a01a
-DATA tanhc<>+456(SB)/8, $0x3f2a01a01a01a01a
-DATA tanhc<>+464(SB)/8, $0x3f2a01a01a01a01a
-DATA tanhc<>+472(SB)/8, $0x3f2a01a01a01a01a
-// 480: 1/6! (0.001388888888888889)
-DATA tanhc<>+480(SB)/8, $0x3f56c16c16c16c17
-DATA tanhc<>+488(SB)/8, $0x3f56c16c16c16c17
-DATA tanhc<>+496(SB)/8, $0x3f56c16c16c16c17
-DATA tanhc<>+504(SB)/8, $0x3f56c16c16c16c17
-// 512: 1/5! (0.008333333333333333)
-DATA tanhc<>+512(SB)/8, $0x3f81111111111111
-DATA tanhc<>+520(SB)/8, $0x3f81111111111111
-DATA tanhc<>+528(SB)/8, $0x3f81111111111111
-DATA tanhc<>+536(SB)/8, $0x3f81111111111111
-// 544: 1/4! (0.041666666666666664)
-DATA tanhc<>+544(SB)/8, $0x3fa5555555555555
-DATA tanhc<>+552(SB)/8, $0x3fa5555555555555
-DATA tanhc<>+560(SB)/8, $0x3fa5555555555555
-DATA tanhc<>+568(SB)/8, $0x3fa5555555555555
-// 576: 1/3! (0.16666666666666666)
-DATA tanhc<>+576(SB)/8, $0x3fc5555555555555
-DATA tanhc<>+584(SB)/8, $0x3fc5555555555555
-DATA tanhc<>+592(SB)/8, $0x3fc5555555555555
-DATA tanhc<>+600(SB)/8, $0x3fc5555555555555
-// 608: 1/2! (0.5)
-DATA tanhc<>+608(SB)/8, $0x3fe0000000000000
-DATA tanhc<>+616(SB)/8, $0x3fe0000000000000
-DATA tanhc<>+624(SB)/8, $0x3fe0000000000000
-DATA tanhc<>+632(SB)/8, $0x3fe0000000000000
-GLOBL tanhc<>(SB), RODATA|NOPTR, $640
+// 256: p6 = 1/665280 (1.503126503126503e-06)
+DATA tanhc<>+256(SB)/8, $0x3eb937e11175f095
+DATA tanhc<>+264(SB)/8, $0x3eb937e11175f095
+DATA tanhc<>+272(SB)/8, $0x3eb937e11175f095
+DATA tanhc<>+280(SB)/8, $0x3eb937e11175f095
+// 288: p4 = 1/792 (0.0012626262626262627)
+DATA tanhc<>+288(SB)/8, $0x3f54afd6a052bf5b
+DATA tanhc<>+296(SB)/8, $0x3f54afd6a052bf5b
+DATA tanhc<>+304(SB)/8, $0x3f54afd6a052bf5b
+DATA tanhc<>+312(SB)/8, $0x3f54afd6a052bf5b
+// 320: p2 = 5/44 (0.11363636363636363)
+DATA tanhc<>+320(SB)/8, $0x3fbd1745d1745d17
+DATA tanhc<>+328(SB)/8, $0x3fbd1745d1745d17
+DATA tanhc<>+336(SB)/8, $0x3fbd1745d1745d17
+DATA tanhc<>+344(SB)/8, $0x3fbd1745d1745d17
+// 352: p5 = 1/15840 (6.313131313131313e-05)
+DATA tanhc<>+352(SB)/8, $0x3f108cabb37565e2
+DATA tanhc<>+360(SB)/8, $0x3f108cabb37565e2
+DATA tanhc<>+368(SB)/8, $0x3f108cabb37565e2
+DATA tanhc<>+376(SB)/8, $0x3f108cabb37565e2
+// 384: p3 = 1/66 (0.015151515151515152)
+DATA tanhc<>+384(SB)/8, $0x3f8f07c1f07c1f08
+DATA tanhc<>+392(SB)/8, $0x3f8f07c1f07c1f08
+DATA tanhc<>+400(SB)/8, $0x3f8f07c1f07c1f08
+DATA tanhc<>+408(SB)/8, $0x3f8f07c1f07c1f08
+// 416: p1 = 1/2 (0.5)
+DATA tanhc<>+416(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+424(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+432(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+440(SB)/8, $0x3fe0000000000000
+GLOBL tanhc<>(SB), RODATA|NOPTR, $448
 
 // func tanhAVX2(x []float64)
 TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
@@ -133,49 +103,40 @@ TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
 	MOVQ x_len+8(FP), CX
 	SHRQ $2, CX
 	JZ   tanhdone
-	VMOVUPD tanhc<>+0(SB), Y15 // abs mask
+	VMOVUPD tanhc<>+0(SB), Y15  // abs mask
+	VMOVUPD tanhc<>+32(SB), Y14 // limit
+	VMOVUPD tanhc<>+96(SB), Y13 // magic
 
 tanhloop:
 	VMOVUPD (SI), Y0                  // x
 	VANDPD  Y15, Y0, Y1               // |x|
 	VANDNPD Y0, Y15, Y2               // sign bits of x
-	VMOVUPD tanhc<>+32(SB), Y3
-	VMINPD  Y1, Y3, Y1                // min(20, |x|), NaN kept
+	VMINPD  Y1, Y14, Y1               // min(20, |x|), NaN kept
 	VADDPD  Y1, Y1, Y1                // t = 2|x|
-	VMOVUPD tanhc<>+96(SB), Y4        // magic
-	VMOVAPD Y4, Y5
+	VMOVAPD Y13, Y5
 	VFMADD231PD tanhc<>+64(SB), Y1, Y5 // k = t/ln2 + magic
-	VSUBPD  Y4, Y5, Y6                // n
+	VSUBPD  Y13, Y5, Y6               // n
 	VFNMADD231PD tanhc<>+128(SB), Y6, Y1 // r = t - n·ln2hi
 	VFNMADD231PD tanhc<>+160(SB), Y6, Y1 // r -= n·ln2lo
-	// P(r) = Σ a_j r^j, a_j = 1/(j+2)!, by Estrin's scheme (as tanhGo).
 	VMULPD  Y1, Y1, Y8                // r²
-	VMOVUPD tanhc<>+576(SB), Y7
-	VFMADD213PD tanhc<>+608(SB), Y1, Y7 // q0 = a1·r + a0
-	VMOVUPD tanhc<>+512(SB), Y9
-	VFMADD213PD tanhc<>+544(SB), Y1, Y9 // q1 = a3·r + a2
-	VMOVUPD tanhc<>+448(SB), Y10
-	VFMADD213PD tanhc<>+480(SB), Y1, Y10 // q2 = a5·r + a4
-	VMOVUPD tanhc<>+384(SB), Y11
-	VFMADD213PD tanhc<>+416(SB), Y1, Y11 // q3 = a7·r + a6
-	VMOVUPD tanhc<>+320(SB), Y12
-	VFMADD213PD tanhc<>+352(SB), Y1, Y12 // q4 = a9·r + a8
-	VMOVUPD tanhc<>+256(SB), Y13
-	VFMADD213PD tanhc<>+288(SB), Y1, Y13 // q5 = a11·r + a10
-	VMULPD  Y8, Y8, Y14               // r⁴
-	VMULPD  Y14, Y14, Y3              // r⁸
-	VFMADD231PD Y9, Y8, Y7            // s0 = q1·r² + q0
-	VFMADD231PD Y11, Y8, Y10          // s1 = q3·r² + q2
-	VFMADD231PD Y13, Y8, Y12          // s2 = q5·r² + q4
-	VFMADD231PD Y10, Y14, Y7          // t = s1·r⁴ + s0
-	VFMADD231PD Y12, Y3, Y7           // P = s2·r⁸ + t
-	VFMADD213PD Y1, Y8, Y7            // em = r²·p + r
+	VMOVUPD tanhc<>+256(SB), Y7       // even part E(r)
+	VFMADD213PD tanhc<>+288(SB), Y8, Y7
+	VFMADD213PD tanhc<>+320(SB), Y8, Y7
+	VFMADD213PD tanhc<>+192(SB), Y8, Y7
+	VMOVUPD tanhc<>+352(SB), Y9       // odd part O(r)
+	VFMADD213PD tanhc<>+384(SB), Y8, Y9
+	VFMADD213PD tanhc<>+416(SB), Y8, Y9
+	VMULPD  Y9, Y1, Y9                // O = r·(…)
+	VSUBPD  Y9, Y7, Y7                // D = E - O
 	VPSLLQ  $52, Y5, Y5
 	VPADDQ  tanhc<>+192(SB), Y5, Y5   // s = 2ⁿ
-	VSUBPD  tanhc<>+192(SB), Y5, Y9   // s - 1
-	VFMADD231PD Y7, Y5, Y9            // e = s·em + (s - 1)
-	VADDPD  tanhc<>+224(SB), Y9, Y10  // e + 2
-	VDIVPD  Y10, Y9, Y9               // e/(e+2)
+	VSUBPD  tanhc<>+192(SB), Y5, Y10  // s - 1
+	VADDPD  Y9, Y9, Y9                // 2·O
+	VMULPD  Y9, Y5, Y9                // s·2·O
+	VFMADD231PD Y7, Y10, Y9           // A = (s - 1)·D + s·2·O
+	VADDPD  Y7, Y7, Y7                // 2·D
+	VADDPD  Y9, Y7, Y7                // A + 2·D
+	VDIVPD  Y7, Y9, Y9                // tanh(|x|) = A/(A + 2·D)
 	VORPD   Y2, Y9, Y9                // copy the sign of x
 	VMOVUPD Y9, (SI)
 	ADDQ    $32, SI

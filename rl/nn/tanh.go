@@ -4,16 +4,18 @@ import "math"
 
 // Tanh used by the networks. math.Tanh costs about 18 ns per call, a quarter of a
 // training step before this file existed; the networks evaluate it through tanhSlice
-// instead, which is exact to a few ulps and runs four values at a time with AVX2.
+// instead, which is within 3 ulp of math.Tanh and runs four values at a time with AVX2.
 //
 // Algorithm: tanh(x) = sign(x)·e/(e+2) with e = expm1(2|x|), which keeps full relative
 // precision near 0 (no 1 − 2/(exp(2x)+1) cancellation). expm1(t) is computed by range
-// reduction t = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite with a two-part ln2), a degree-13
-// Taylor polynomial for expm1(r), evaluated by Estrin's scheme, (truncation error below 1e-17 relative), and
-// expm1(t) = 2ⁿ·expm1(r) + (2ⁿ − 1). |x| is capped at 20, where tanh rounds to 1.
-// Every step is an IEEE operation or a fused multiply-add, so tanhGo and the AVX2
-// kernel give identical bits. The maximum error against math.Tanh is measured by
-// TestTanhAccuracy (about 2 ulp).
+// reduction t = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite with a two-part ln2), and the
+// [6/6] Padé approximant of exp, exp(r) ≈ (E+O)/(E−O) with E and O its even and odd
+// parts (error below 1e-18 for |r| ≤ ln2/2), so expm1(r) = 2O/(E−O) and
+// expm1(t) = 2ⁿ·expm1(r) + 2ⁿ − 1. Then with D = E−O and A = (2ⁿ−1)·D + 2ⁿ·2O,
+// tanh(|x|) = A/(A + 2D): one division in all. |x| is capped at 20, where tanh rounds
+// to 1. Every step is an IEEE operation or a fused multiply-add, so tanhGo and the
+// AVX2 kernel give identical bits. TestTanhAccuracy measures the error against
+// math.Tanh (at most 3 ulp, 2.2e-16 absolute, on 200k test points).
 
 const (
 	tanhLimit = 20.0
@@ -21,23 +23,10 @@ const (
 	expMagic  = 6755399441055744.0 // 1.5·2⁵², rounds to an integer in the low mantissa bits
 	ln2Hi     = 6.93147180369123816490e-01
 	ln2Lo     = 1.90821492927058770002e-10
+	// Coefficients of the [6/6] Padé approximant of exp: Σ p_k r^k.
+	pade1, pade2, pade3 = 1.0 / 2, 5.0 / 44, 1.0 / 66
+	pade4, pade5, pade6 = 1.0 / 792, 1.0 / 15840, 1.0 / 665280
 )
-
-// expm1Coef holds 1/k! for k = 13 down to 2.
-var expm1Coef = [...]float64{
-	1.6059043836821613e-10,
-	2.08767569878681e-09,
-	2.505210838544172e-08,
-	2.755731922398589e-07,
-	2.7557319223985893e-06,
-	2.48015873015873e-05,
-	0.0001984126984126984,
-	0.001388888888888889,
-	0.008333333333333333,
-	0.041666666666666664,
-	0.16666666666666666,
-	0.5,
-}
 
 // tanhGo is the scalar form of the tanh kernel.
 func tanhGo(x float64) float64 {
@@ -47,26 +36,13 @@ func tanhGo(x float64) float64 {
 	n := k - expMagic
 	r := math.FMA(-n, ln2Hi, t)
 	r = math.FMA(-n, ln2Lo, r)
-	// P(r) = Σ_j a_j·r^j with a_j = 1/(j+2)!, by Estrin's scheme: a shallower
-	// dependency chain than Horner's, which lets the vector kernel overlap more work.
-	c := &expm1Coef // 1/13! first
 	r2 := r * r
-	r4 := r2 * r2
-	r8 := r4 * r4
-	q0 := math.FMA(c[10], r, c[11])
-	q1 := math.FMA(c[8], r, c[9])
-	q2 := math.FMA(c[6], r, c[7])
-	q3 := math.FMA(c[4], r, c[5])
-	q4 := math.FMA(c[2], r, c[3])
-	q5 := math.FMA(c[0], r, c[1])
-	s0 := math.FMA(q1, r2, q0)
-	s1 := math.FMA(q3, r2, q2)
-	s2 := math.FMA(q5, r2, q4)
-	p := math.FMA(s2, r8, math.FMA(s1, r4, s0))
-	em := math.FMA(r2, p, r)
+	e := math.FMA(r2, math.FMA(r2, math.FMA(r2, pade6, pade4), pade2), 1)
+	o := r * math.FMA(r2, math.FMA(r2, pade5, pade3), pade1)
+	d := e - o
 	s := math.Float64frombits(math.Float64bits(k)<<52 + 0x3ff0000000000000) // 2ⁿ
-	e := math.FMA(s, em, s-1)
-	return math.Copysign(e/(e+2), x)
+	a := math.FMA(s-1, d, s*(o+o))
+	return math.Copysign(a/((d+d)+a), x)
 }
 
 func tanhSliceGo(v []float64) {
