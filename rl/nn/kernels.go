@@ -6,7 +6,7 @@ func linearForward(y, x, w, b []float64, n, in, out int) {
 		fwdIn4AVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, out)
 		return
 	}
-	if haveAVX2FMA && in%4 == 0 && n > 0 && out > 0 {
+	if haveAVX2FMA && in > 0 && in%4 == 0 && n > 0 && out > 0 {
 		fwdAVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, in, out)
 		return
 	}
@@ -15,7 +15,7 @@ func linearForward(y, x, w, b []float64, n, in, out int) {
 
 // linearGradParams accumulates gw[o][k] += Σ_r d[r][o]·x[r][k] and gb[o] += Σ_r d[r][o].
 func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
-	if !haveAVX2FMA || in%4 != 0 || n == 0 || out == 0 {
+	if !haveAVX2FMA || in <= 0 || in%4 != 0 || n <= 0 || out <= 0 {
 		linearGradParamsGo(gw, gb, d, x, n, in, out)
 		return
 	}
@@ -37,7 +37,7 @@ func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
 
 // linearGradInput computes dx[r][k] = Σ_o d[r][o]·w[o][k].
 func linearGradInput(dx, d, w []float64, n, in, out int) {
-	if !haveAVX2FMA || in%4 != 0 || n == 0 || out == 0 {
+	if !haveAVX2FMA || in <= 0 || in%4 != 0 || n <= 0 || out <= 0 {
 		linearGradInputGo(dx, d, w, n, in, out)
 		return
 	}
