@@ -20,7 +20,8 @@
 // clipping run in vector assembly; elsewhere, and for other widths, portable Go loops
 // do the same work. Both paths compute the same functions but the matrix kernels sum
 // in different orders, so their results differ in the last bits. Within one path a
-// row's output does not depend on the batch it is computed in.
+// row's output does not depend on the batch it is computed in. The build tag purego
+// selects the portable code on amd64 too (go test -tags purego tests it there).
 //
 // Tanh is not math.Tanh but an expm1-based evaluation that is within 3 ulp of it
 // (max absolute difference 2.2e-16) and over ten times faster with AVX2; CPUs without
