@@ -22,10 +22,17 @@
 //	err := m.Learn(ctx, venv, 200_000, a2c.Logger(os.Stdout, 100))
 //	act, _ := m.Predict(obs, true)
 //
-// The same Config.Seed gives the same run bit for bit. Models are saved in a
+// The same Config.Seed gives the same run bit for bit on the same kind of CPU (amd64
+// with AVX2 and FMA, amd64 without, arm64, ...: package nn's kernels sum in an order
+// that depends on the instruction set, so runs on different kinds differ in the last
+// bits and then diverge as training does). Models are saved in a
 // versioned JSON format (see FormatName) that uses SB3 state-dict names, and ImportSB3
 // reads an A2C .zip saved by SB3 (MlpPolicy actor-critics).
 //
 // Speed: a rollout step and an update allocate nothing; the update reuses the
-// activations of the rollout's forward passes instead of recomputing them.
+// activations of the rollout's forward passes instead of recomputing them. On amd64
+// CPUs with AVX2 and FMA, package nn runs the dense layers, tanh, RMSprop and
+// gradient clipping in vector assembly: CartPole with 8 envs trains at about 2.5–3 µs
+// of CPU per environment step (BenchmarkA2CCartPole; the dense layers are about 55%
+// of that, tanh 15–19%, RMSprop 8%), and a deterministic Predict takes about 0.5 µs.
 package a2c

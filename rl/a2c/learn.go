@@ -393,16 +393,18 @@ func (m *Model) computeGrads(p *Progress) {
 					mx = max(mx, v)
 				}
 				var s float64
-				for _, v := range zs {
-					s += math.Exp(v - mx)
+				for j, v := range zs {
+					e := math.Exp(v - mx)
+					ds[j] = e // temporarily exp(z - max)
+					s += e
 				}
 				lse := mx + math.Log(s)
+				inv := 1 / s
 				var h float64
 				for j, v := range zs {
-					lp := v - lse
-					pj := math.Exp(lp)
+					pj := ds[j] * inv
 					ds[j] = pj // temporarily the probability
-					h -= pj * lp
+					h -= pj * (v - lse)
 				}
 				ai := int(a[dim])
 				logp += zs[ai] - lse

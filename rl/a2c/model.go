@@ -327,15 +327,25 @@ func (m *Model) sample(out, act []float64) {
 		for _, v := range z[1:] {
 			mx = max(mx, v)
 		}
+		// Keep the exponentials of small action sets for the cumulative pass.
+		var buf [16]float64
 		var s float64
-		for _, v := range z {
-			s += math.Exp(v - mx)
+		for j, v := range z {
+			e := math.Exp(v - mx)
+			if j < len(buf) {
+				buf[j] = e
+			}
+			s += e
 		}
 		u := m.rng.Float64() * s
 		k := n - 1
 		var c float64
 		for j, v := range z {
-			c += math.Exp(v - mx)
+			if j < len(buf) {
+				c += buf[j]
+			} else {
+				c += math.Exp(v - mx)
+			}
 			if u < c {
 				k = j
 				break

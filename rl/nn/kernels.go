@@ -1,12 +1,71 @@
 package nn
 
-// The kernels below are the hot loops of training. They block two rows by four
+// linearForward computes y[r][o] = b[o] + Σ_k x[r][k]·w[o][k] for n rows.
+func linearForward(y, x, w, b []float64, n, in, out int) {
+	if haveAVX2FMA && in == 4 && n > 0 && out > 0 {
+		fwdIn4AVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, out)
+		return
+	}
+	if haveAVX2FMA && in > 0 && in%4 == 0 && n > 0 && out > 0 {
+		fwdAVX2(y[:n*out], x[:n*in], w[:out*in], b[:out], n, in, out)
+		return
+	}
+	linearForwardGo(y, x, w, b, n, in, out)
+}
+
+// linearGradParams accumulates gw[o][k] += Σ_r d[r][o]·x[r][k] and gb[o] += Σ_r d[r][o].
+func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
+	if !haveAVX2FMA || in <= 0 || in%4 != 0 || n <= 0 || out <= 0 {
+		linearGradParamsGo(gw, gb, d, x, n, in, out)
+		return
+	}
+	d = d[:n*out]
+	gemmAVX2(gw[:out*in], d, x[:n*in], out, n, in, 1, out, in, 1)
+	gb = gb[:out]
+	if out%4 == 0 {
+		ones := [1]float64{1}
+		gemmAVX2(gb, ones[:], d, 1, n, out, 0, 0, out, 1)
+		return
+	}
+	for r := 0; r < n; r++ {
+		dr := d[r*out : r*out+out]
+		for o, v := range dr {
+			gb[o] += v
+		}
+	}
+}
+
+// linearGradInput computes dx[r][k] = Σ_o d[r][o]·w[o][k].
+func linearGradInput(dx, d, w []float64, n, in, out int) {
+	if !haveAVX2FMA || in <= 0 || in%4 != 0 || n <= 0 || out <= 0 {
+		linearGradInputGo(dx, d, w, n, in, out)
+		return
+	}
+	gemmAVX2(dx[:n*in], d[:n*out], w[:out*in], n, out, in, out, 1, in, 0)
+}
+
+// gemmGo is the reference for gemmAVX2: c[i*cols+j] += Σ_{l<p} a[i*ars+l*acs]·b[l*ldb+j].
+func gemmGo(c, a, b []float64, m, p, cols, ars, acs, ldb int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*cols : i*cols+cols]
+		for l := 0; l < p; l++ {
+			v := a[i*ars+l*acs]
+			bl := b[l*ldb : l*ldb+cols]
+			for j := range ci {
+				ci[j] += v * bl[j]
+			}
+		}
+	}
+}
+
+// The Go kernels below are the fallback for CPUs without AVX2 and FMA and for inputs
+// whose width is not a multiple of 4. They block two rows by four
 // outputs (or four rows by two outputs) so that each load feeds several multiply-adds
 // while all accumulators stay in registers, and they re-slice operands to exact
 // lengths so the compiler drops bounds checks.
 
-// linearForward computes y[r][o] = b[o] + Σ_k x[r][k]·w[o][k] for n rows.
-func linearForward(y, x, w, b []float64, n, in, out int) {
+// linearForwardGo computes y[r][o] = b[o] + Σ_k x[r][k]·w[o][k] for n rows.
+func linearForwardGo(y, x, w, b []float64, n, in, out int) {
 	r := 0
 	for ; r+2 <= n; r += 2 {
 		x0 := x[r*in : r*in+in]
@@ -81,8 +140,8 @@ func linearForward(y, x, w, b []float64, n, in, out int) {
 	}
 }
 
-// linearGradParams accumulates gw[o][k] += Σ_r d[r][o]·x[r][k] and gb[o] += Σ_r d[r][o].
-func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
+// linearGradParamsGo accumulates gw[o][k] += Σ_r d[r][o]·x[r][k] and gb[o] += Σ_r d[r][o].
+func linearGradParamsGo(gw, gb, d, x []float64, n, in, out int) {
 	o := 0
 	for ; o+2 <= out; o += 2 {
 		g0 := gw[o*in : o*in+in]
@@ -136,8 +195,8 @@ func linearGradParams(gw, gb, d, x []float64, n, in, out int) {
 	}
 }
 
-// linearGradInput computes dx[r][k] = Σ_o d[r][o]·w[o][k].
-func linearGradInput(dx, d, w []float64, n, in, out int) {
+// linearGradInputGo computes dx[r][k] = Σ_o d[r][o]·w[o][k].
+func linearGradInputGo(dx, d, w []float64, n, in, out int) {
 	clear(dx[:n*in])
 	r := 0
 	for ; r+2 <= n; r += 2 {

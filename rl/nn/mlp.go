@@ -12,11 +12,25 @@
 // Activations of a forward pass are kept in a [Tape] that the caller owns, so one
 // network can run several batches (a rollout and a bootstrap batch, say) without
 // reallocating, and a backward pass can reuse the activations computed during a rollout.
+//
+// # Speed and precision
+//
+// On amd64 CPUs with AVX2 and FMA (detected at start-up with CPUID), dense layers
+// whose input width is a multiple of 4, tanh, its derivative, RMSprop and gradient
+// clipping run in vector assembly; elsewhere, and for other widths, portable Go loops
+// do the same work. Both paths compute the same functions but the matrix kernels sum
+// in different orders, so their results differ in the last bits. Within one path a
+// row's output does not depend on the batch it is computed in. The build tag purego
+// selects the portable code on amd64 too (go test -tags purego tests it there).
+//
+// Tanh is not math.Tanh but an expm1-based evaluation that is within 3 ulp of it
+// (max absolute difference 2.2e-16) and over ten times faster with AVX2; CPUs without
+// hardware fused multiply-add use math.Tanh. RMSprop and the tanh derivative give the
+// same bits on both paths.
 package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
@@ -296,9 +310,7 @@ func (m *MLP) ZeroGrad() { clear(m.grads) }
 func activate(a Activation, v []float64) {
 	switch a {
 	case Tanh:
-		for i, x := range v {
-			v[i] = math.Tanh(x)
-		}
+		tanhSlice(v)
 	case ReLU:
 		for i, x := range v {
 			if x < 0 {
@@ -313,9 +325,7 @@ func activateGrad(a Activation, d, y []float64) {
 	y = y[:len(d)]
 	switch a {
 	case Tanh:
-		for i, v := range y {
-			d[i] *= 1 - v*v
-		}
+		tanhGrad(d, y)
 	case ReLU:
 		for i, v := range y {
 			if v <= 0 {

@@ -46,15 +46,7 @@ func (o *RMSprop) Step(params, grads []float64, lr float64) error {
 	if len(params) != len(o.sq) || len(grads) != len(o.sq) {
 		return fmt.Errorf("nn: RMSprop for %d parameters got %d parameters and %d gradients", len(o.sq), len(params), len(grads))
 	}
-	a, b, eps := o.Alpha, 1-o.Alpha, o.Eps
-	sq := o.sq
-	grads = grads[:len(sq)]
-	params = params[:len(sq)]
-	for i, g := range grads {
-		v := a*sq[i] + b*g*g
-		sq[i] = v
-		params[i] -= lr * g / (math.Sqrt(v) + eps)
-	}
+	rmsprop(params, grads, o.sq, o.Alpha, 1-o.Alpha, lr, o.Eps)
 	return nil
 }
 
@@ -104,15 +96,9 @@ func (o *Adam) Step(params, grads []float64, lr float64) error {
 // like torch.nn.utils.clip_grad_norm_ (coefficient maxNorm/(norm + 1e-6), applied only
 // when below 1). It returns the norm before clipping.
 func ClipGradNorm(grads []float64, maxNorm float64) float64 {
-	var s float64
-	for _, g := range grads {
-		s += g * g
-	}
-	norm := math.Sqrt(s)
+	norm := math.Sqrt(sumSquares(grads))
 	if c := maxNorm / (norm + 1e-6); c < 1 {
-		for i := range grads {
-			grads[i] *= c
-		}
+		scale(grads, c)
 	}
 	return norm
 }
