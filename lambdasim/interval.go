@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune"
-	"gonum.org/v1/gonum/mathext"
 )
 
 // IntervalSim is the interval model of an AWS Lambda account: the same functions, configurations,
@@ -1055,8 +1054,10 @@ func (f *ivFn) orderStat(fw, fc []float64, pc float64, n, r int, hint *int) floa
 	nodes := &f.orderU[n][r]
 	if *nodes == nil {
 		u := make([]float64, orderNodes)
+		start := float64(r) / float64(n+1) // the mean
 		for j := range u {
-			u[j] = mathext.InvRegIncBeta(float64(r), float64(n-r+1), (float64(j)+0.5)/orderNodes)
+			u[j] = orderQuantile(n, r, (float64(j)+0.5)/orderNodes, start)
+			start = u[j]
 		}
 		*nodes = u
 	}
@@ -1066,6 +1067,61 @@ func (f *ivFn) orderStat(fw, fc []float64, pc float64, n, r int, hint *int) floa
 		s += sh.quantileFrom(fw, fc, pc, u, hint)
 	}
 	return s / orderNodes
+}
+
+// orderQuantile returns the p-quantile (0 < p < 1) of the r-th smallest of n independent uniforms,
+// the Beta(r, n − r + 1) law, for 1 ≤ r ≤ n: Newton's method on its CDF, which for whole
+// parameters is the binomial tail P(Bin(n, u) ≥ r), from start (0 < start < 1) and kept inside a
+// shrinking bracket. The result is gonum's mathext.InvRegIncBeta(r, n−r+1, p) to about 1e-14, at a
+// fraction of its cost.
+func orderQuantile(n, r int, p, start float64) float64 {
+	switch {
+	case r == n: // u^n
+		return math.Pow(p, 1/float64(n))
+	case r == 1: // 1 − (1 − u)^n
+		return -math.Expm1(math.Log1p(-p) / float64(n))
+	}
+	nf := float64(n)
+	lo, hi := 0.0, 1.0
+	u := start
+	for range 100 {
+		// F(u) = Σ_{j ≥ r} t_j, t_j = C(n, j) u^j (1 − u)^(n − j); density r·t_r/u.
+		v := 1 - u
+		t := math.Pow(v, nf)
+		ratio := u / v
+		var cdf, tr float64
+		for j := 0; j < n; j++ {
+			if j == r {
+				tr = t
+			}
+			if j >= r {
+				cdf += t
+			}
+			t *= float64(n-j) / float64(j+1) * ratio
+		}
+		cdf += t // j = n
+		if r == n {
+			tr = t
+		}
+		if cdf < p {
+			lo = u
+		} else {
+			hi = u
+		}
+		pdf := float64(r) * tr / u
+		next := u - (cdf-p)/pdf
+		if math.Abs(next-u) <= 1e-14*u {
+			return next
+		}
+		if !(next > lo && next < hi) {
+			next = (lo + hi) / 2
+			if hi-lo <= 1e-15 {
+				return next
+			}
+		}
+		u = next
+	}
+	return u
 }
 
 // RunLatency returns function i's latency distribution over the whole run so far (every invocation,
