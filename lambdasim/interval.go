@@ -214,8 +214,9 @@ type ivFn struct {
 	acc   ivAcc
 	last  lambdatune.Metrics
 	hints [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
-	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat).
-	orderU [smallN][smallN][]float64
+	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat); n is
+	// the interval's invocations rounded, up to smallN (19.5 rounds to 20).
+	orderU [smallN + 1][smallN + 1][]float64
 
 	stats Stats
 }
@@ -1022,8 +1023,28 @@ func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]flo
 	}
 	if n < smallN {
 		k := max(int(math.Round(n)), 1)
-		os := func(q float64) float64 { return f.orderStat(fw, fc, pc, k, int(math.Ceil(q*float64(k)-1e-9)), h) / ms }
-		return lambdatune.Distribution{Mean: mean / ms, P50: os(0.5), P90: os(0.9), P95: os(0.95), P99: os(0.99), Max: os(1)}
+		// The ranks of p50, p90, p95, p99 and the maximum; with few invocations several coincide
+		// (with 9 or fewer, all but the p50 are the largest), and each is computed once. Without a
+		// dependence on pc (fixed) the values are the configuration's, cached in its shape.
+		var os [5]float64
+		prev := 0
+		for i, q := range [5]float64{0.5, 0.9, 0.95, 0.99, 1} {
+			r := min(max(int(math.Ceil(q*float64(k)-1e-9)), 1), k)
+			switch {
+			case r == prev:
+				os[i] = os[i-1]
+			case fixed != nil:
+				c := &sh.orderDur[k][r]
+				if *c == 0 {
+					*c = f.orderStat(fw, fw, 0, k, r, h) // the same mixture, without rounding noise from pc
+				}
+				os[i] = *c
+			default:
+				os[i] = f.orderStat(fw, fc, pc, k, r, h)
+			}
+			prev = r
+		}
+		return lambdatune.Distribution{Mean: mean / ms, P50: os[0] / ms, P90: os[1] / ms, P95: os[2] / ms, P99: os[3] / ms, Max: os[4] / ms}
 	}
 	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantileFrom(fw, fc, pc, n/(n+1), h) / ms}
 	if fixed != nil {

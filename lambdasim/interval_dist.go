@@ -92,6 +92,9 @@ type ivShape struct {
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
 	durFixed bool
 	durQ     [4]float64
+	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
+	// first needed), the percentiles of an interval with fewer than smallN invocations.
+	orderDur [smallN + 1][smallN + 1]float64
 
 	// Invocations run under this configuration so far, warm and cold (run-level distributions).
 	runWarm, runCold float64

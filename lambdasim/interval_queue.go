@@ -156,6 +156,8 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
 	lo := 0
+	tl := t * lambda
+	ps := m.p[:0] // in a local: the loop keeps the slice in registers
 	for k := m0 + 1; ; k++ {
 		if capacity > 0 && k > capacity {
 			break
@@ -164,7 +166,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		var pge float64 // P(max ≥ k)
 		if f <= 0 {
 			pge = 1
-		} else if z := t * lambda * f / s; z > 11.6 { // t/E[τ_k]: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached
+		} else if z := tl * f / s; z > 11.6 { // t/E[τ_k]: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached
 			pge = 1
 		} else {
 			var e float64
@@ -184,13 +186,13 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 			}
 			pge = 1 - start*e
 		}
-		if pge >= 1-maxEps && len(m.p) == 0 {
+		if pge >= 1-maxEps && len(ps) == 0 {
 			lo = k
 		} else {
 			if pge < maxEps {
 				break
 			}
-			m.p = append(m.p, pge)
+			ps = append(ps, pge)
 		}
 		// Advance to m = k.
 		kf := float64(k)
@@ -206,11 +208,11 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 				f0 = 1
 			}
 		}
-		if math.IsInf(s, 0) || math.IsNaN(s) {
+		if !(s <= math.MaxFloat64) { // +Inf or NaN
 			break
 		}
 	}
-	m.lo = lo
+	m.lo, m.p = lo, ps
 }
 
 // poissonStart returns the level below which a Poisson(a) law has negligible mass (7 s.d.).
@@ -456,8 +458,9 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		rho := beta*l.rho + kc*c
 		l.rho = rho
 		x := rho * life
-		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed.
-		if age*(1+x) >= life && x <= 10 { // beyond x = 10 the renewal rate x·e^−x/life is negligible
+		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed; nor
+		// when the level is not reached with a warm environment (used = 0: nothing to recycle).
+		if used := pc * (1 - gk); used > 0 && age*(1+x) >= life && x <= 10 { // beyond x = 10 the renewal rate x·e^−x/life is negligible
 			var h float64
 			due := false
 			if x < 1e-3 { // renewal rate (1/life)·x/(e^x − 1) within 0.05 % of 1/life
@@ -477,7 +480,7 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 				}
 			}
 			if due {
-				r := pc * (1 - gk) * min(1, step*h)
+				r := used * min(1, step*h)
 				recycled += r
 				age *= 1 - r
 			}
