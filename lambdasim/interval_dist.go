@@ -133,10 +133,14 @@ func (s *ivShape) build(d, init, cold Dist, timeout float64) {
 		s.meanColdDur, s.billColdDur = s.meanRun, s.billWarm
 		s.meanColdRun = float64(init.Mean()) + s.meanRun
 		var b float64
+		var run [shapeConv]float64
+		for j := range run {
+			run[j] = runQ(&d, (float64(j)+0.5)/shapeConv)
+		}
 		for i := range shapeConv {
 			in := distQuantile(&init, (float64(i)+0.5)/shapeConv)
-			for j := range shapeConv {
-				b += ceilMs(in + runQ(&d, (float64(j)+0.5)/shapeConv))
+			for _, r := range run {
+				b += ceilMs(in + r)
 			}
 		}
 		s.billColdAll = b / (shapeConv * shapeConv)
