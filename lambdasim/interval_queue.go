@@ -167,9 +167,10 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		var pge float64 // P(max ≥ k)
 		if f <= 0 {
 			pge = 1
-		} else if z := tl * f / s; z > 11.6 { // t/E[τ_k]: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached
+		} else if tlf := tl * f; tlf > 11.6*s { // z = t/E[τ_k] = tlf/s > 11.6: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached (no division)
 			pge = 1
 		} else {
+			z := tlf / s
 			var e float64
 			if z < 0.1 {
 				e = 1 - z*(1-z*(0.5-z*(1.0/6-z*(1.0/24)))) // error < z⁵/120 < 1e-7
