@@ -122,16 +122,21 @@ import (
 //
 // # Speed
 //
-// A step costs about 1–3 µs at tens of busy environments and allocates nothing
-// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: 0.36–0.47 million
-// function-minutes per second on a shared 2-core machine; BenchmarkIntervalModelRL, a new
-// configuration every step: 0.41–0.55 million, 0 allocations once each configuration's tables
-// are built). A simulated month of one-minute intervals takes about 0.1 s. The event model's cost
-// grows with the requests and the interval model's with the concurrency, so their ratio grows with
-// the load (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about
-// 20× at the seed's own rate (3 requests/s, where the event model needs only 25 µs per
-// function-minute against 1.2 µs), 125× at ten times (33 requests/s: 264 against 2.1 µs) and 500×
-// at a hundred times (3.1 ms against 6.2 µs).
+// A step costs about 1–2 µs at up to tens of busy environments and allocates nothing
+// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: about 0.55 million
+// function-minutes per second on a shared 2-core machine, 1.8 µs a step; BenchmarkIntervalModelRL,
+// a new configuration every step: about 0.6 million, 0 allocations once each configuration's tables
+// are built). A simulated month of one-minute intervals takes under 0.1 s; building the simulator
+// (each configuration's tables) about 1.3 ms. The event model's cost grows with the requests and
+// the interval model's with the concurrency, so their ratio grows with the load
+// (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about 22× at the
+// seed's own rate (3 requests/s, where the event model needs only 24 µs per function-minute against
+// 1.05 µs), 150× at ten times (33 requests/s: 275 against 1.8 µs) and 600–700× at a hundred times
+// (3.1 ms against 4.8 µs). What a step costs: the largest-occupancy distribution (levelMax), the
+// warm pool's cold starts (each level against each remembered interval) and lifetime recycling,
+// each linear in the levels a step spans (about 10 at 3 requests/s, 40 at 33); the rest (pricing,
+// percentiles, metrics) is about 0.3 µs. Intervals of fewer than 20 invocations, whose percentiles
+// are expected sample percentiles, cost about 1.5 µs.
 type IntervalSim struct {
 	start    time.Time
 	interval int64   // ns
