@@ -913,7 +913,8 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	}
 
 	// Metrics, rounded by error diffusion.
-	m := lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
+	m := &f.last // written in place: the struct is large
+	*m = lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
 	m.Config.Provisioned = f.provAlloc // in force at the end of the interval
 	if split >= 0 {
 		m.Config.Provisioned = f.provDueBy(t1)
@@ -973,6 +974,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
 	cost, err := s.prices.Cost(f.cfg.Arch(), m.Usage, s.monthMBms)
 	if err != nil {
+		*m = lambdatune.Metrics{} // no half-written metrics
 		return err
 	}
 	m.Cost = cost
@@ -1006,7 +1008,6 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
 	st.Usage = st.Usage.Add(m.Usage)
 	st.Cost = st.Cost.Add(m.Cost)
-	f.last = m
 	return nil
 }
 
