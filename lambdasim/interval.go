@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune"
-	"gonum.org/v1/gonum/mathext"
 )
 
 // IntervalSim is the interval model of an AWS Lambda account: the same functions, configurations,
@@ -123,16 +122,21 @@ import (
 //
 // # Speed
 //
-// A step costs about 1–3 µs at tens of busy environments and allocates nothing
-// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: 0.36–0.47 million
-// function-minutes per second on a shared 2-core machine; BenchmarkIntervalModelRL, a new
-// configuration every step: 0.41–0.55 million, 0 allocations once each configuration's tables
-// are built). A simulated month of one-minute intervals takes about 0.1 s. The event model's cost
-// grows with the requests and the interval model's with the concurrency, so their ratio grows with
-// the load (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about
-// 20× at the seed's own rate (3 requests/s, where the event model needs only 25 µs per
-// function-minute against 1.2 µs), 125× at ten times (33 requests/s: 264 against 2.1 µs) and 500×
-// at a hundred times (3.1 ms against 6.2 µs).
+// A step costs about 1–2 µs at up to tens of busy environments and allocates nothing
+// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: about 0.55 million
+// function-minutes per second on a shared 2-core machine, 1.8 µs a step; BenchmarkIntervalModelRL,
+// a new configuration every step: about 0.6 million, 0 allocations once each configuration's tables
+// are built). A simulated month of one-minute intervals takes under 0.1 s; building the simulator
+// (each configuration's tables) about 1.3 ms. The event model's cost grows with the requests and
+// the interval model's with the concurrency, so their ratio grows with the load
+// (BenchmarkIntervalSpeedup, one day of the bursty pattern, best of several runs): about 22× at the
+// seed's own rate (3 requests/s, where the event model needs only 24 µs per function-minute against
+// 1.05 µs), 150× at ten times (33 requests/s: 275 against 1.8 µs) and 600–700× at a hundred times
+// (3.1 ms against 4.8 µs). What a step costs: the largest-occupancy distribution (levelMax), the
+// warm pool's cold starts (each level against each remembered interval) and lifetime recycling,
+// each linear in the levels a step spans (about 10 at 3 requests/s, 40 at 33); the rest (pricing,
+// percentiles, metrics) is about 0.3 µs. Intervals of fewer than 20 invocations, whose percentiles
+// are expected sample percentiles, cost about 1.5 µs.
 type IntervalSim struct {
 	start    time.Time
 	interval int64   // ns
@@ -215,8 +219,9 @@ type ivFn struct {
 	acc   ivAcc
 	last  lambdatune.Metrics
 	hints [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
-	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat).
-	orderU [smallN][smallN][]float64
+	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat); n is
+	// the interval's invocations rounded, up to smallN (19.5 rounds to 20).
+	orderU [smallN + 1][smallN + 1][]float64
 
 	stats Stats
 }
@@ -908,7 +913,8 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	}
 
 	// Metrics, rounded by error diffusion.
-	m := lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
+	m := &f.last // written in place: the struct is large
+	*m = lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
 	m.Config.Provisioned = f.provAlloc // in force at the end of the interval
 	if split >= 0 {
 		m.Config.Provisioned = f.provDueBy(t1)
@@ -968,6 +974,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
 	cost, err := s.prices.Cost(f.cfg.Arch(), m.Usage, s.monthMBms)
 	if err != nil {
+		*m = lambdatune.Metrics{} // no half-written metrics
 		return err
 	}
 	m.Cost = cost
@@ -1001,7 +1008,6 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
 	st.Usage = st.Usage.Add(m.Usage)
 	st.Cost = st.Cost.Add(m.Cost)
-	f.last = m
 	return nil
 }
 
@@ -1023,8 +1029,28 @@ func (f *ivFn) distribution(fw, fc []float64, pc, mean, n float64, fixed *[4]flo
 	}
 	if n < smallN {
 		k := max(int(math.Round(n)), 1)
-		os := func(q float64) float64 { return f.orderStat(fw, fc, pc, k, int(math.Ceil(q*float64(k)-1e-9)), h) / ms }
-		return lambdatune.Distribution{Mean: mean / ms, P50: os(0.5), P90: os(0.9), P95: os(0.95), P99: os(0.99), Max: os(1)}
+		// The ranks of p50, p90, p95, p99 and the maximum; with few invocations several coincide
+		// (with 9 or fewer, all but the p50 are the largest), and each is computed once. Without a
+		// dependence on pc (fixed) the values are the configuration's, cached in its shape.
+		var os [5]float64
+		prev := 0
+		for i, q := range [5]float64{0.5, 0.9, 0.95, 0.99, 1} {
+			r := min(max(int(math.Ceil(q*float64(k)-1e-9)), 1), k)
+			switch {
+			case r == prev:
+				os[i] = os[i-1]
+			case fixed != nil:
+				c := &sh.orderDur[k][r]
+				if *c == 0 {
+					*c = f.orderStat(fw, fw, 0, k, r, h) // the same mixture, without rounding noise from pc
+				}
+				os[i] = *c
+			default:
+				os[i] = f.orderStat(fw, fc, pc, k, r, h)
+			}
+			prev = r
+		}
+		return lambdatune.Distribution{Mean: mean / ms, P50: os[0] / ms, P90: os[1] / ms, P95: os[2] / ms, P99: os[3] / ms, Max: os[4] / ms}
 	}
 	d := lambdatune.Distribution{Mean: mean / ms, Max: sh.quantileFrom(fw, fc, pc, n/(n+1), h) / ms}
 	if fixed != nil {
@@ -1055,8 +1081,10 @@ func (f *ivFn) orderStat(fw, fc []float64, pc float64, n, r int, hint *int) floa
 	nodes := &f.orderU[n][r]
 	if *nodes == nil {
 		u := make([]float64, orderNodes)
+		start := float64(r) / float64(n+1) // the mean
 		for j := range u {
-			u[j] = mathext.InvRegIncBeta(float64(r), float64(n-r+1), (float64(j)+0.5)/orderNodes)
+			u[j] = orderQuantile(n, r, (float64(j)+0.5)/orderNodes, start)
+			start = u[j]
 		}
 		*nodes = u
 	}
@@ -1066,6 +1094,61 @@ func (f *ivFn) orderStat(fw, fc []float64, pc float64, n, r int, hint *int) floa
 		s += sh.quantileFrom(fw, fc, pc, u, hint)
 	}
 	return s / orderNodes
+}
+
+// orderQuantile returns the p-quantile (0 < p < 1) of the r-th smallest of n independent uniforms,
+// the Beta(r, n − r + 1) law, for 1 ≤ r ≤ n: Newton's method on its CDF, which for whole
+// parameters is the binomial tail P(Bin(n, u) ≥ r), from start (0 < start < 1) and kept inside a
+// shrinking bracket. The result is gonum's mathext.InvRegIncBeta(r, n−r+1, p) to about 1e-14, at a
+// fraction of its cost.
+func orderQuantile(n, r int, p, start float64) float64 {
+	switch {
+	case r == n: // u^n
+		return math.Pow(p, 1/float64(n))
+	case r == 1: // 1 − (1 − u)^n
+		return -math.Expm1(math.Log1p(-p) / float64(n))
+	}
+	nf := float64(n)
+	lo, hi := 0.0, 1.0
+	u := start
+	for range 100 {
+		// F(u) = Σ_{j ≥ r} t_j, t_j = C(n, j) u^j (1 − u)^(n − j); density r·t_r/u.
+		v := 1 - u
+		t := math.Pow(v, nf)
+		ratio := u / v
+		var cdf, tr float64
+		for j := 0; j < n; j++ {
+			if j == r {
+				tr = t
+			}
+			if j >= r {
+				cdf += t
+			}
+			t *= float64(n-j) / float64(j+1) * ratio
+		}
+		cdf += t // j = n
+		if r == n {
+			tr = t
+		}
+		if cdf < p {
+			lo = u
+		} else {
+			hi = u
+		}
+		pdf := float64(r) * tr / u
+		next := u - (cdf-p)/pdf
+		if math.Abs(next-u) <= 1e-14*u {
+			return next
+		}
+		if !(next > lo && next < hi) {
+			next = (lo + hi) / 2
+			if hi-lo <= 1e-15 {
+				return next
+			}
+		}
+		u = next
+	}
+	return u
 }
 
 // RunLatency returns function i's latency distribution over the whole run so far (every invocation,

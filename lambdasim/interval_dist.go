@@ -92,6 +92,9 @@ type ivShape struct {
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
 	durFixed bool
 	durQ     [4]float64
+	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
+	// first needed), the percentiles of an interval with fewer than smallN invocations.
+	orderDur [smallN + 1][smallN + 1]float64
 
 	// Invocations run under this configuration so far, warm and cold (run-level distributions).
 	runWarm, runCold float64
@@ -130,10 +133,14 @@ func (s *ivShape) build(d, init, cold Dist, timeout float64) {
 		s.meanColdDur, s.billColdDur = s.meanRun, s.billWarm
 		s.meanColdRun = float64(init.Mean()) + s.meanRun
 		var b float64
+		var run [shapeConv]float64
+		for j := range run {
+			run[j] = runQ(&d, (float64(j)+0.5)/shapeConv)
+		}
 		for i := range shapeConv {
 			in := distQuantile(&init, (float64(i)+0.5)/shapeConv)
-			for j := range shapeConv {
-				b += ceilMs(in + runQ(&d, (float64(j)+0.5)/shapeConv))
+			for _, r := range run {
+				b += ceilMs(in + r)
 			}
 		}
 		s.billColdAll = b / (shapeConv * shapeConv)
@@ -249,38 +256,44 @@ func (s *ivShape) quantile(fw, fc []float64, pc, q float64) float64 {
 // the hint to a bracket and bisects that, so a quantile that moved little since the last interval
 // costs a few steps.
 func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float64 {
-	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
 	n := len(s.x)
-	if n == 0 {
-		return 0
-	}
-	if mix(0) >= q {
-		*hint = 0
+	if n < 2 {
+		if n == 0 {
+			return 0
+		}
 		return s.x[0]
 	}
-	if mix(n-1) < q {
-		*hint = n - 2
-		return s.x[n-1]
-	}
-	// Find lo < hi with mix(lo) < q ≤ mix(hi).
+	fw, fc = fw[:n], fc[:n]
+	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
+	// Find lo < hi with mix(lo) < q ≤ mix(hi), starting from the hint's cell: the answer is the
+	// unique such cell, whatever the hint; below the grid it is x[0], beyond it x[n−1].
 	lo := min(max(*hint, 0), n-2)
 	hi := lo + 1
-	if mix(lo) >= q {
+	flo := mix(lo)
+	if flo >= q {
 		step := 1
 		for {
 			hi = lo
+			if lo == 0 {
+				*hint = 0
+				return s.x[0]
+			}
 			lo = max(lo-step, 0)
-			if lo == 0 || mix(lo) < q {
+			if flo = mix(lo); flo < q {
 				break
 			}
 			step *= 2
 		}
-	} else if mix(hi) < q {
+	} else if fhi := mix(hi); fhi < q {
 		step := 1
 		for {
-			lo = hi
+			lo, flo = hi, fhi
+			if hi == n-1 {
+				*hint = n - 2
+				return s.x[n-1]
+			}
 			hi = min(hi+step, n-1)
-			if hi == n-1 || mix(hi) >= q {
+			if fhi = mix(hi); fhi >= q {
 				break
 			}
 			step *= 2
@@ -288,18 +301,18 @@ func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float
 	}
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		if mix(mid) >= q {
+		if fm := mix(mid); fm >= q {
 			hi = mid
 		} else {
-			lo = mid
+			lo, flo = mid, fm
 		}
 	}
 	*hint = lo
-	f0, f1 := mix(lo), mix(hi)
-	if f1 <= f0 {
+	f1 := mix(hi)
+	if f1 <= flo {
 		return s.x[hi]
 	}
-	return s.x[lo] + (q-f0)/(f1-f0)*(s.x[hi]-s.x[lo])
+	return s.x[lo] + (q-flo)/(f1-flo)*(s.x[hi]-s.x[lo])
 }
 
 // cdfAt returns the table f (on the grid s.x) at x, interpolating linearly.

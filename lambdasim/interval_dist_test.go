@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mathext"
 )
 
 func TestDistCDFQuantileInverse(t *testing.T) {
@@ -108,6 +110,25 @@ func TestQuantileFromHint(t *testing.T) {
 				hint := h
 				if got := s.quantileFrom(s.fWarm, s.fColdLat, pc, q, &hint); got != want {
 					t.Errorf("pc %g q %g hint %d: %g, bisection %g", pc, q, h, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestOrderQuantile holds the order-statistic quadrature nodes to gonum's inverse regularized
+// incomplete beta function, which they replace on the hot path.
+func TestOrderQuantile(t *testing.T) {
+	for n := 1; n < smallN; n++ {
+		for r := 1; r <= n; r++ {
+			start := float64(r) / float64(n+1)
+			for j := range orderNodes { // the nodes' probabilities, in the order orderStat asks for them
+				p := (float64(j) + 0.5) / orderNodes
+				got := orderQuantile(n, r, p, start)
+				start = got
+				want := mathext.InvRegIncBeta(float64(r), float64(n-r+1), p)
+				if d := math.Abs(got - want); d > 1e-12*want+1e-15 {
+					t.Errorf("orderQuantile(%d, %d, %v) = %v, want %v (InvRegIncBeta)", n, r, p, got, want)
 				}
 			}
 		}

@@ -205,3 +205,79 @@ func TestLevelMaxExtremes(t *testing.T) {
 		}
 	}
 }
+
+// coldStartsDirect is warmPool.coldStarts the plain way: every history entry multiplied in at
+// every level, no bands.
+func coldStartsDirect(w *warmPool, cur *levelMax, floor int) (cold, pool float64, g []float64, lo int) {
+	ord := w.order()
+	lo = w.warmFloor(ord)
+	top := max(cur.hi()-floor, 0)
+	for _, h := range ord {
+		top = max(top, h.hi())
+	}
+	top = max(top, lo)
+	g = make([]float64, top+1-lo)
+	for i := range g {
+		k := lo + 1 + i
+		g[i] = 1
+		for d, h := range ord {
+			g[i] *= 1 - w.keep[d]*h.at(k)
+		}
+	}
+	pool = float64(lo)
+	for k := lo + 1; k <= top; k++ {
+		pc := cur.at(floor + k)
+		cold += pc * g[k-lo-1]
+		pool += 1 - (1-pc)*g[k-lo-1]
+	}
+	return cold, pool, g, lo
+}
+
+// TestWarmPoolBands drives pools (fixed keep-alives and a keep-alive distribution) through random
+// loads, provisioned floors and configuration changes, and holds their cold starts, pool sizes and
+// per-level P(no warm environment), computed band by band, to the direct product.
+func TestWarmPoolBands(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, keep := range [][]float64{
+		keepWeights(fixedKeep(10), 100),                                       // 10 minutes
+		keepWeights(fixedKeep(3), 100),                                        // 3 minutes
+		keepWeights(func(x float64) float64 { return math.Exp(-x / 5) }, 100), // exponential
+		keepWeights(fixedKeep(1.5), 100),                                      // shorter than two intervals
+		{1, 1, 1, 1},                                                          // weight 1 throughout
+	} {
+		w := newWarmPool(keep)
+		var m levelMax
+		for step := range 3000 {
+			lambda := r.Float64() * 20 * float64(1+step%7)
+			m.compute(lambda, lambda*r.Float64(), 60, -1, r.Float64()*lambda)
+			floor := 0
+			if r.IntN(5) == 0 {
+				floor = r.IntN(4)
+			}
+			cold, pool := w.coldStarts(&m, floor)
+			wc, wp, wg, wlo := coldStartsDirect(w, &m, floor)
+			if math.Abs(cold-wc) > 1e-9*(1+wc) || math.Abs(pool-wp) > 1e-9*(1+wp) || w.gLo != wlo {
+				t.Fatalf("keep %v, step %d: cold %v pool %v (lo %d), want %v %v (lo %d)", keep, step, cold, pool, w.gLo, wc, wp, wlo)
+			}
+			for i := range wg {
+				if math.Abs(w.g[i]-wg[i]) > 1e-12 {
+					t.Fatalf("keep %v, step %d: P(no warm) of level %d = %v, want %v", keep, step, wlo+1+i, w.g[i], wg[i])
+				}
+			}
+			w.push(&m, floor)
+			if r.IntN(200) == 0 {
+				w.clear()
+			}
+		}
+	}
+}
+
+// fixedKeep is the survival function of a fixed keep-alive of n intervals.
+func fixedKeep(n float64) func(float64) float64 {
+	return func(x float64) float64 {
+		if x < n {
+			return 1
+		}
+		return 0
+	}
+}

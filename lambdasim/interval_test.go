@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/workload"
 )
@@ -561,5 +562,40 @@ func TestIntervalNoAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("%.1f allocations per step, want 0", n)
+	}
+}
+
+// TestIntervalSparse runs intervals of a few invocations each, where the percentiles are expected
+// sample percentiles (including 19.5–20 invocations, which round to 20), and holds the Duration
+// percentiles cached per configuration to the ones computed afresh.
+func TestIntervalSparse(t *testing.T) {
+	counts := []float64{0.3, 1, 2.5, 5, 9.4, 12, 19.5, 19.7, 19.99, 25}
+	series := workload.Series{Start: ivGrid(0).Start, Step: time.Minute, Counts: counts}
+	is := ivMust(t, ivBenchFunction(), ivBenchConfig(), series, Options{})
+	ctx := context.Background()
+	for i := range counts {
+		m, err := is.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []lambdatune.Distribution{m.Duration, m.Latency} {
+			if m.Invocations > 0 && !(d.P50 > 0 && d.P50 <= d.P90 && d.P90 <= d.P95 && d.P95 <= d.P99 && d.P99 <= d.Max) {
+				t.Errorf("interval %d (%v requests): percentiles %+v not ordered", i, counts[i], d)
+			}
+		}
+	}
+	f := is.fns[0]
+	sh := f.shape
+	for _, n := range []float64{1, 3, 9.4, 19.6} {
+		fresh := f.distribution(sh.fWarm, sh.fColdDur, 0, 1e8, n, nil)
+		for range 2 { // computed, then from the cache
+			if diff := cmp.Diff(fresh, f.distribution(sh.fWarm, sh.fColdDur, 0.2, 1e8, n, &sh.durQ)); diff != "" {
+				t.Errorf("n = %v: cached Duration percentiles differ (-fresh +cached):\n%s", n, diff)
+			}
+		}
+		// The cold fraction changes nothing but rounding (the Duration tables are the same).
+		if diff := cmp.Diff(fresh, f.distribution(sh.fWarm, sh.fColdDur, 0.2, 1e8, n, nil), cmpopts.EquateApprox(1e-12, 0)); diff != "" {
+			t.Errorf("n = %v: Duration percentiles depend on the cold fraction (-pc 0 +pc 0.2):\n%s", n, diff)
+		}
 	}
 }
