@@ -142,13 +142,12 @@ type IntervalSim struct {
 	interval int64   // ns
 	secs     float64 // interval in seconds
 	now      int64
-	steps    int
 	limits   lambdatune.Limits
 	prices   lambdatune.Prices
 	provDly  Dist
 	rng      *rand.Rand
 	fns      []*ivFn
-	views    []*IntervalPlatform
+	lockstep
 
 	scaleBurst, scaleRate float64 // environments, environments per second
 	unresCap              int
@@ -450,28 +449,23 @@ func (s *IntervalSim) Len() int { return len(s.fns) }
 // Config returns the configuration last applied to the first function. It implements
 // lambdatune.Platform.
 func (s *IntervalSim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.Function(0).Config(ctx)
+	return s.fns[0].cfg, nil
 }
 
 // Apply applies c to the first function from the current virtual time on. It implements
-// lambdatune.Platform; see IntervalPlatform.Apply.
+// lambdatune.Platform; see FunctionPlatform.Apply.
 func (s *IntervalSim) Apply(ctx context.Context, c lambdatune.Config) error {
-	return s.Function(0).Apply(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.apply(0, c)
 }
 
 // Next simulates the next interval of the whole account and returns the first function's metrics.
 // It implements lambdatune.Platform. Use Step for every function's metrics.
 func (s *IntervalSim) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := ctx.Err(); err != nil {
+	if err := advance(ctx, s); err != nil {
 		return lambdatune.Metrics{}, err
-	}
-	if err := s.step(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	for _, v := range s.views {
-		if v != nil {
-			v.seen = s.steps
-		}
 	}
 	return s.fns[0].last, nil
 }
@@ -479,16 +473,8 @@ func (s *IntervalSim) Next(ctx context.Context) (lambdatune.Metrics, error) {
 // Step simulates the next interval of the whole account and appends each function's metrics, in
 // deployment order, to dst.
 func (s *IntervalSim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
-	if err := ctx.Err(); err != nil {
+	if err := advance(ctx, s); err != nil {
 		return dst, err
-	}
-	if err := s.step(); err != nil {
-		return dst, err
-	}
-	for _, v := range s.views {
-		if v != nil {
-			v.seen = s.steps
-		}
 	}
 	for _, f := range s.fns {
 		dst = append(dst, f.last)
@@ -498,18 +484,13 @@ func (s *IntervalSim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lam
 
 // Function returns a Platform for function i (0-based, in deployment order), with the same lockstep
 // rule as Sim.Function.
-func (s *IntervalSim) Function(i int) *IntervalPlatform {
-	if i < 0 || i >= len(s.fns) {
-		return &IntervalPlatform{s: s, i: i}
-	}
-	if s.views == nil {
-		s.views = make([]*IntervalPlatform, len(s.fns))
-	}
-	if s.views[i] == nil {
-		s.views[i] = &IntervalPlatform{s: s, i: i, seen: s.steps}
-	}
-	return s.views[i]
-}
+func (s *IntervalSim) Function(i int) *FunctionPlatform { return functionPlatform(s, i) }
+
+func (s *IntervalSim) functionName(i int) string              { return s.fns[i].name }
+func (s *IntervalSim) functionConfig(i int) lambdatune.Config { return s.fns[i].cfg }
+func (s *IntervalSim) lastMetrics(i int) lambdatune.Metrics   { return s.fns[i].last }
+func (s *IntervalSim) numFunctions() int                      { return len(s.fns) }
+func (s *IntervalSim) lockstepState() *lockstep               { return &s.lockstep }
 
 // Stats returns function i's cumulative statistics up to the end of the last interval (BusyTime and
 // InstanceTime are the model's expected integrals).
@@ -521,69 +502,6 @@ func (s *IntervalSim) Stats(i int) Stats {
 
 // Metrics returns function i's metrics of the last interval (zero before the first).
 func (s *IntervalSim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
-
-// IntervalPlatform is the lambdatune.Platform of one function of an IntervalSim.
-type IntervalPlatform struct {
-	s    *IntervalSim
-	i    int
-	seen int
-}
-
-func (v *IntervalPlatform) check() error {
-	if v.i < 0 || v.i >= len(v.s.fns) {
-		return fmt.Errorf("lambdasim: function index %d, want [0, %d)", v.i, len(v.s.fns))
-	}
-	return nil
-}
-
-// Config returns the configuration last applied to the function.
-func (v *IntervalPlatform) Config(ctx context.Context) (lambdatune.Config, error) {
-	if err := v.check(); err != nil {
-		return lambdatune.Config{}, err
-	}
-	return v.s.fns[v.i].cfg, nil
-}
-
-// Apply validates c against the account (as Sim's Apply does) and applies it from the current
-// virtual time: a change of memory, timeout, architecture or storage forgets the warm pool and
-// re-allocates provisioned concurrency; more provisioned concurrency is ready after
-// Options.ProvisioningDelay (billed from now), less is released at once; reserved concurrency
-// changes at once. A bad configuration returns an error wrapping *lambdatune.ConfigError and
-// changes nothing.
-func (v *IntervalPlatform) Apply(ctx context.Context, c lambdatune.Config) error {
-	if err := v.check(); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return v.s.apply(v.i, c)
-}
-
-// Next returns the function's metrics for the next interval, simulating it if no other function
-// platform has yet.
-func (v *IntervalPlatform) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := v.check(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	s := v.s
-	if v.seen == s.steps {
-		for j, o := range s.views {
-			if o != nil && j != v.i && o.seen < s.steps {
-				return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
-					s.fns[v.i].name, s.steps+1, s.fns[j].name, s.steps)
-			}
-		}
-		if err := s.step(); err != nil {
-			return lambdatune.Metrics{}, err
-		}
-	}
-	v.seen = s.steps
-	return s.fns[v.i].last, nil
-}
 
 func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]

@@ -18,7 +18,7 @@ import (
 // Both the account and each function's view are Platforms.
 var (
 	_ lambdatune.Platform = (*IntervalSim)(nil)
-	_ lambdatune.Platform = (*IntervalPlatform)(nil)
+	_ lambdatune.Platform = (*FunctionPlatform)(nil)
 )
 
 // ivConst returns a series of n one-minute intervals of c requests each.

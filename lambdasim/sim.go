@@ -92,13 +92,12 @@ type Sim struct {
 	start    time.Time
 	interval int64
 	now      int64 // virtual time, ns since start
-	steps    int   // intervals completed
 	limits   lambdatune.Limits
 	prices   lambdatune.Prices
 	provDly  Dist
 	rng      *rand.Rand
 	fns      []*fnState
-	views    []*FunctionPlatform
+	lockstep
 
 	unresCap  int // account concurrency left for unreserved functions
 	unresHeld int // concurrency held by unreserved functions
@@ -302,16 +301,8 @@ func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
 // Next simulates the next interval of the whole account and returns the first function's metrics.
 // It implements lambdatune.Platform. Use Step for every function's metrics.
 func (s *Sim) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := ctx.Err(); err != nil {
+	if err := advance(ctx, s); err != nil {
 		return lambdatune.Metrics{}, err
-	}
-	if err := s.step(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	for _, v := range s.views {
-		if v != nil {
-			v.seen = s.steps
-		}
 	}
 	return s.fns[0].last, nil
 }
@@ -319,16 +310,8 @@ func (s *Sim) Next(ctx context.Context) (lambdatune.Metrics, error) {
 // Step simulates the next interval of the whole account and appends each function's metrics, in
 // deployment order, to dst.
 func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
-	if err := ctx.Err(); err != nil {
+	if err := advance(ctx, s); err != nil {
 		return dst, err
-	}
-	if err := s.step(); err != nil {
-		return dst, err
-	}
-	for _, v := range s.views {
-		if v != nil {
-			v.seen = s.steps
-		}
 	}
 	for _, f := range s.fns {
 		dst = append(dst, f.last)
@@ -344,16 +327,8 @@ func (s *Sim) Run(ctx context.Context, n int) error {
 		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
 	}
 	for range n {
-		if err := ctx.Err(); err != nil {
+		if err := advance(ctx, s); err != nil {
 			return err
-		}
-		if err := s.step(); err != nil {
-			return err
-		}
-		for _, v := range s.views {
-			if v != nil {
-				v.seen = s.steps
-			}
 		}
 	}
 	return nil
@@ -363,81 +338,13 @@ func (s *Sim) Run(ctx context.Context, n int) error {
 // platforms advance the shared account in lockstep: the account simulates a new interval when the
 // first of them asks for it, and each must read it (call Next once) before any asks for the
 // interval after.
-func (s *Sim) Function(i int) *FunctionPlatform {
-	if i < 0 || i >= len(s.fns) {
-		return &FunctionPlatform{s: s, i: i}
-	}
-	if s.views == nil {
-		s.views = make([]*FunctionPlatform, len(s.fns))
-	}
-	if s.views[i] == nil {
-		s.views[i] = &FunctionPlatform{s: s, i: i, seen: s.steps}
-	}
-	return s.views[i]
-}
+func (s *Sim) Function(i int) *FunctionPlatform { return functionPlatform(s, i) }
 
-// FunctionPlatform is the lambdatune.Platform of one function of a Sim.
-type FunctionPlatform struct {
-	s    *Sim
-	i    int
-	seen int // intervals read
-}
-
-func (v *FunctionPlatform) check() error {
-	if v.i < 0 || v.i >= len(v.s.fns) {
-		return fmt.Errorf("lambdasim: function index %d, want [0, %d)", v.i, len(v.s.fns))
-	}
-	return nil
-}
-
-// Config returns the configuration last applied to the function.
-func (v *FunctionPlatform) Config(ctx context.Context) (lambdatune.Config, error) {
-	if err := v.check(); err != nil {
-		return lambdatune.Config{}, err
-	}
-	return v.s.fns[v.i].cfg, nil
-}
-
-// Apply validates c (lambdatune.Limits.Validate against the account, counting the other functions'
-// reservations) and applies it at the current virtual time, as AWS does: a change of memory,
-// timeout, architecture or ephemeral storage sends new requests to new environments (cold starts)
-// while busy old ones finish; reserved concurrency changes at once; more provisioned concurrency
-// is ready after Options.ProvisioningDelay (billed from now), less is released at once. A bad
-// configuration returns an error wrapping *lambdatune.ConfigError and changes nothing.
-func (v *FunctionPlatform) Apply(ctx context.Context, c lambdatune.Config) error {
-	if err := v.check(); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return v.s.apply(v.i, c)
-}
-
-// Next returns the function's metrics for the next interval, simulating it if no other function
-// platform has yet.
-func (v *FunctionPlatform) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := v.check(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	s := v.s
-	if v.seen == s.steps {
-		for j, o := range s.views {
-			if o != nil && j != v.i && o.seen < s.steps {
-				return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
-					s.fns[v.i].name, s.steps+1, s.fns[j].name, s.steps)
-			}
-		}
-		if err := s.step(); err != nil {
-			return lambdatune.Metrics{}, err
-		}
-	}
-	v.seen = s.steps
-	return s.fns[v.i].last, nil
-}
+func (s *Sim) functionName(i int) string              { return s.fns[i].name }
+func (s *Sim) functionConfig(i int) lambdatune.Config { return s.fns[i].cfg }
+func (s *Sim) lastMetrics(i int) lambdatune.Metrics   { return s.fns[i].last }
+func (s *Sim) numFunctions() int                      { return len(s.fns) }
+func (s *Sim) lockstepState() *lockstep               { return &s.lockstep }
 
 func (s *Sim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]
