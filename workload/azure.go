@@ -249,15 +249,8 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 // (HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,percentile_Average_0,...).
 func WriteAzure2019Durations(w io.Writer, ds []DurationPercentiles) error {
 	for k := range ds {
-		if ds[k].Count < 0 {
-			return fmt.Errorf("workload: durations[%d].Count = %d, want >= 0", k, ds[k].Count)
-		}
-		for _, p := range ds[k].floats() {
-			if p != nil {
-				if err := finiteNonNeg(fmt.Sprintf("durations[%d] value", k), *p); err != nil {
-					return err
-				}
-			}
+		if err := checkPercentileRow(fmt.Sprintf("durations[%d]", k), "Count", ds[k].Count, ds[k].floats()); err != nil {
+			return err
 		}
 	}
 	return writeCSV(w, func(cw *csv.Writer) error {
@@ -266,14 +259,7 @@ func WriteAzure2019Durations(w io.Writer, ds []DurationPercentiles) error {
 		}
 		for k := range ds {
 			d := &ds[k]
-			rec := []string{d.Owner, d.App, d.Function}
-			for _, p := range d.floats() {
-				if p == nil {
-					rec = append(rec, strconv.FormatInt(d.Count, 10))
-					continue
-				}
-				rec = append(rec, formatFloat(*p))
-			}
+			rec := appendPercentileValues([]string{d.Owner, d.App, d.Function}, d.Count, d.floats())
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -361,15 +347,8 @@ func ReadAzure2019Memory(ctx context.Context, r io.Reader) ([]MemoryPercentiles,
 func WriteAzure2019Memory(w io.Writer, ms []MemoryPercentiles) error {
 	withFunction := slices.ContainsFunc(ms, func(m MemoryPercentiles) bool { return m.Function != "" })
 	for k := range ms {
-		if ms[k].SampleCount < 0 {
-			return fmt.Errorf("workload: memory[%d].SampleCount = %d, want >= 0", k, ms[k].SampleCount)
-		}
-		for _, p := range ms[k].floats() {
-			if p != nil {
-				if err := finiteNonNeg(fmt.Sprintf("memory[%d] value", k), *p); err != nil {
-					return err
-				}
-			}
+		if err := checkPercentileRow(fmt.Sprintf("memory[%d]", k), "SampleCount", ms[k].SampleCount, ms[k].floats()); err != nil {
+			return err
 		}
 	}
 	return writeCSV(w, func(cw *csv.Writer) error {
@@ -386,19 +365,43 @@ func WriteAzure2019Memory(w io.Writer, ms []MemoryPercentiles) error {
 			if withFunction {
 				rec = append(rec, m.Function)
 			}
-			for _, p := range m.floats() {
-				if p == nil {
-					rec = append(rec, strconv.FormatInt(m.SampleCount, 10))
-					continue
-				}
-				rec = append(rec, formatFloat(*p))
-			}
+			rec = appendPercentileValues(rec, m.SampleCount, m.floats())
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// checkPercentileRow checks a durations or memory row before it is written: the count (named
+// countName) and every value must be >= 0, the values finite. fields is the row's floats() (nil
+// marks the count's column).
+func checkPercentileRow(row, countName string, count int64, fields []*float64) error {
+	if count < 0 {
+		return fmt.Errorf("workload: %s.%s = %d, want >= 0", row, countName, count)
+	}
+	for _, p := range fields {
+		if p != nil {
+			if err := finiteNonNeg(row+" value", *p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appendPercentileValues appends the value columns of a durations or memory row to rec: the count
+// where fields holds nil, each float elsewhere, in fields' order.
+func appendPercentileValues(rec []string, count int64, fields []*float64) []string {
+	for _, p := range fields {
+		if p == nil {
+			rec = append(rec, strconv.FormatInt(count, 10))
+			continue
+		}
+		rec = append(rec, formatFloat(*p))
+	}
+	return rec
 }
 
 // Invocation is one row of the Azure Functions 2021 invocation trace
