@@ -5,7 +5,10 @@
 //
 //	go run ./examples/quickstart
 //
-// It prints a table and writes, under out/quickstart/ (or -out):
+// Each configuration also runs on the interval model (lambdasim.NewInterval: same options, same
+// traffic, one step per minute) and a second table shows how close it stays and how much faster it is.
+//
+// It prints the tables and writes, under out/quickstart/ (or -out):
 //   - summary.csv: one row per configuration;
 //   - intervals.csv: every configuration's per-minute metrics;
 //   - latency.png: the worst one-minute p95 latency of each hour, per configuration;
@@ -19,7 +22,6 @@ import (
 	"fmt"
 	"image/color"
 	"log"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -96,17 +98,24 @@ func run(ctx context.Context, out string, seed uint64) error {
 	}
 
 	results := make([]result, 0, len(candidates))
+	fast := make([]result, 0, len(candidates))
 	for i, c := range candidates {
 		fmt.Printf("[%d/%d] simulating %s ... ", i+1, len(candidates), c.name)
-		r, err := simulate(ctx, load, fn, c, seed)
+		r, err := simulate(ctx, load, fn, c, seed, false)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		fmt.Printf("%d invocations in %v\n", r.stats.Invocations, r.wall.Round(time.Millisecond))
+		f, err := simulate(ctx, load, fn, c, seed, true)
+		if err != nil {
+			return fmt.Errorf("%s (interval model): %w", c.name, err)
+		}
+		fmt.Printf("%d invocations in %v (interval model: %v)\n", r.stats.Invocations, r.wall.Round(time.Millisecond), f.wall.Round(time.Microsecond))
 		results = append(results, r)
+		fast = append(fast, f)
 	}
 
 	printTable(os.Stdout, results)
+	printFidelity(os.Stdout, results, fast)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -119,18 +128,40 @@ func run(ctx context.Context, out string, seed uint64) error {
 	return nil
 }
 
-// simulate runs the day under one configuration through the closed loop with a fixed policy.
-func simulate(ctx context.Context, load workload.Series, fn lambdasim.Function, c candidate, seed uint64) (result, error) {
+// sim is what simulate needs of either simulator: the Platform and the run's totals.
+type sim interface {
+	lambdatune.Platform
+	Stats(i int) lambdasim.Stats
+}
+
+// simulate runs the day under one configuration through the closed loop with a fixed policy, on the
+// event-level simulator or, with interval set, on the interval model (same options, same traffic).
+func simulate(ctx context.Context, load workload.Series, fn lambdasim.Function, c candidate, seed uint64, interval bool) (result, error) {
 	start := time.Now()
-	arrivals := workload.PoissonArrivals(load, rand.New(rand.NewPCG(seed, 1)))
-	sim, err := lambdasim.New(lambdasim.Options{Start: load.Start, Interval: load.Step, Seed: seed},
-		lambdasim.Deployment{Function: fn, Config: c.cfg, Arrivals: arrivals})
+	traffic, err := lambdasim.NewLoad(load, seed)
 	if err != nil {
 		return result{}, err
 	}
+	opts := lambdasim.Options{Start: load.Start, Interval: load.Step, Seed: seed}
+	dep := lambdasim.Deployment{Function: fn, Config: c.cfg, Arrivals: traffic}
+	var s sim
+	var latency func() lambdatune.Distribution
+	if interval {
+		is, err := lambdasim.NewInterval(opts, dep)
+		if err != nil {
+			return result{}, err
+		}
+		s, latency = is, func() lambdatune.Distribution { return is.RunLatency(0) }
+	} else {
+		es, err := lambdasim.New(opts, dep)
+		if err != nil {
+			return result{}, err
+		}
+		s, latency = es, func() lambdatune.Distribution { return es.Latency(0).Distribution() }
+	}
 	r := result{candidate: c, intervals: make([]lambdatune.Metrics, 0, load.Len())}
 	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
-		Platform: sim,
+		Platform: s,
 		Policy:   lambdatune.Fixed(c.cfg),
 		OnStep:   func(s lambdatune.Step) { r.intervals = append(r.intervals, s.Metrics) },
 	})
@@ -140,10 +171,34 @@ func simulate(ctx context.Context, load workload.Series, fn lambdasim.Function, 
 	if err := tuner.Run(ctx, load.Len()); err != nil {
 		return result{}, err
 	}
-	r.stats = sim.Stats(0)
-	r.latency = sim.Latency(0).Distribution()
+	r.stats = s.Stats(0)
+	r.latency = latency()
 	r.wall = time.Since(start)
 	return r, nil
+}
+
+// printFidelity compares the interval model with the event-level simulator on every configuration.
+func printFidelity(w *os.File, event, fast []result) {
+	fmt.Fprintln(w, "\nthe same day on the interval model (lambdasim.NewInterval), relative to the event-level simulator")
+	fmt.Fprintln(w, "(the interval model takes each minute's expected count; the event model one Poisson draw of it):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "configuration\tcost\tp95\tcold starts\tthrottles\tevent time\tinterval time\t")
+	pct := func(a, b float64) string {
+		if a == 0 && b == 0 {
+			return "="
+		}
+		if a == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%+.1f%%", 100*(b-a)/a)
+	}
+	for i, e := range event {
+		f := fast[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d vs %d\t%s\t%v\t%v\t\n", e.name, pct(e.stats.Cost.Total(), f.stats.Cost.Total()),
+			pct(e.latency.P95, f.latency.P95), e.stats.ColdStarts, f.stats.ColdStarts,
+			pct(float64(e.stats.Throttles), float64(f.stats.Throttles)), e.wall.Round(time.Millisecond), f.wall.Round(time.Microsecond))
+	}
+	tw.Flush()
 }
 
 func printTable(w *os.File, results []result) {
