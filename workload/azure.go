@@ -101,27 +101,26 @@ func ReadAzure2019Invocations(ctx context.Context, r io.Reader, day time.Time) (
 	}
 	start := day.Add(time.Duration(m0-1) * time.Minute)
 	var out []FunctionCounts
-	for {
-		rec, err := t.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = t.each(func(rec []string) error {
 		fc := FunctionCounts{FunctionID: FunctionID{Owner: rec[idx[0]], App: rec[idx[1]], Function: rec[idx[2]]}}
 		if len(idx) == 4 {
 			fc.Trigger = rec[idx[3]]
 		}
 		counts := make([]float64, len(h)-first)
 		for k := range counts {
+			var err error
 			if counts[k], err = t.count(first + k); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		fc.Series = Series{Start: start, Step: time.Minute, Counts: counts}
 		out = append(out, fc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // WriteAzure2019Invocations writes fs in the original 2019 layout
@@ -221,28 +220,27 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 		return nil, err
 	}
 	var out []DurationPercentiles
-	for {
-		rec, err := t.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = t.each(func(rec []string) error {
 		d := DurationPercentiles{FunctionID: FunctionID{Owner: rec[idx[0]], App: rec[idx[1]], Function: rec[idx[2]]}}
+		var err error
 		for k, p := range d.floats() {
 			if p == nil {
 				continue
 			}
 			if *p, err = t.float(idx[3+k]); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if d.Count, err = t.int64(idx[4]); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // WriteAzure2019Durations writes ds in the original column order
@@ -314,31 +312,30 @@ func ReadAzure2019Memory(ctx context.Context, r io.Reader) ([]MemoryPercentiles,
 	}
 	fi, hasFunction := t.col[az19Function]
 	var out []MemoryPercentiles
-	for {
-		rec, err := t.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = t.each(func(rec []string) error {
 		m := MemoryPercentiles{Owner: rec[keys[0]], App: rec[keys[1]]}
 		if hasFunction {
 			m.Function = rec[fi]
 		}
+		var err error
 		if m.SampleCount, err = t.int64(idx[0]); err != nil {
-			return nil, err
+			return err
 		}
 		for k, p := range m.floats() {
 			if p == nil {
 				continue
 			}
 			if *p, err = t.float(idx[k]); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // WriteAzure2019Memory writes ms in the original column order
@@ -431,24 +428,22 @@ func ReadAzure2021(ctx context.Context, r io.Reader) ([]Invocation, error) {
 		return nil, err
 	}
 	var out []Invocation
-	for {
-		rec, err := t.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = t.each(func(rec []string) error {
 		inv := Invocation{App: rec[idx[0]], Function: rec[idx[1]]}
 		var ok bool
 		if inv.End, ok = parseSeconds(rec[idx[2]]); !ok {
-			return nil, t.errAt(idx[2], "value %q, want seconds >= 0", truncate(rec[idx[2]], 40))
+			return t.errAt(idx[2], "value %q, want seconds >= 0", truncate(rec[idx[2]], 40))
 		}
 		if inv.Duration, ok = parseSeconds(rec[idx[3]]); !ok {
-			return nil, t.errAt(idx[3], "value %q, want seconds >= 0", truncate(rec[idx[3]], 40))
+			return t.errAt(idx[3], "value %q, want seconds >= 0", truncate(rec[idx[3]], 40))
 		}
 		out = append(out, inv)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // WriteAzure2021 writes invs as app,func,end_timestamp,duration rows, times in

@@ -163,6 +163,23 @@ func (t *table) next() ([]string, error) {
 	return rec, nil
 }
 
+// each calls fn with every remaining record, in order, until the end of the input or the first
+// error, which it returns.
+func (t *table) each(fn func(rec []string) error) error {
+	for {
+		rec, err := t.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
+
 // errAt returns a ParseError for column i of the current record.
 func (t *table) errAt(i int, format string, args ...any) error {
 	line, _ := t.r.FieldPos(i)

@@ -123,26 +123,23 @@ func readTimeCounts(ctx context.Context, r io.Reader, timeCol, countCol string, 
 		line  int
 	}
 	var rows []row
-	for {
-		rec, err := t.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Series{}, err
-		}
+	err = t.each(func(rec []string) error {
 		at, err := parse(strings.TrimSpace(rec[ti]))
 		if err != nil {
-			return Series{}, t.errAt(ti, "timestamp %q: %v", truncate(rec[ti], 40), err)
+			return t.errAt(ti, "timestamp %q: %v", truncate(rec[ti], 40), err)
 		}
 		c, err := t.float(ci)
 		if err != nil {
-			return Series{}, err
+			return err
 		}
 		if len(rows) > 0 && !at.After(rows[len(rows)-1].at) {
-			return Series{}, t.errAt(ti, "timestamp %s is not after the previous one (%s), want increasing timestamps", at.Format(time.RFC3339Nano), rows[len(rows)-1].at.Format(time.RFC3339Nano))
+			return t.errAt(ti, "timestamp %s is not after the previous one (%s), want increasing timestamps", at.Format(time.RFC3339Nano), rows[len(rows)-1].at.Format(time.RFC3339Nano))
 		}
 		rows = append(rows, row{at, c, t.line})
+		return nil
+	})
+	if err != nil {
+		return Series{}, err
 	}
 	if len(rows) == 0 {
 		return Series{}, &ParseError{Line: 2, Err: errors.New("no data rows")}
