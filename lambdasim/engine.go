@@ -26,11 +26,6 @@ type busyEntry struct {
 	id  int32
 }
 
-type provPending struct {
-	at int64
-	n  int
-}
-
 type retryEntry struct {
 	at, first int64
 	backoff   int64 // next throttle backoff, ns
@@ -79,10 +74,7 @@ type fnState struct {
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
 
-	provTarget  int   // requested
-	provAlloc   int   // allocated (ready)
-	provEventAt int64 // the next allocation's time, MaxInt64 when nothing pending
-	provPending []provPending
+	provSchedule
 
 	reserved bool
 	cap      int
@@ -144,28 +136,15 @@ func (f *fnState) newGeneration(s *Sim, c lambdatune.Config) {
 	f.busyOD += f.busyProv
 	f.busyProv = 0
 	f.provLive = 0
-	f.provAlloc = 0
-	f.provPending = f.provPending[:0]
-	f.provEventAt = math.MaxInt64
+	f.reallocate()
 }
 
 // setProvisionedTarget handles a change of requested provisioned concurrency: less is released at
 // once; more is allocated after the provisioning delay, each increase on its own schedule (an
 // allocation in progress is not restarted by a later change).
 func (f *fnState) setProvisionedTarget(s *Sim, n int) {
-	old := f.provTarget
-	f.provTarget = n
-	if n <= f.provAlloc {
-		f.provAlloc = n
-		f.provPending = f.provPending[:0]
-		f.provEventAt = math.MaxInt64
+	if f.request(n, s.now, s.provDly, s.rng) {
 		f.trimProvisioned(s)
-		return
-	}
-	if n > old || len(f.provPending) == 0 {
-		at := s.now + s.provDly.sample(s.rng)
-		f.provPending = append(f.provPending, provPending{at: at, n: n})
-		f.provEventAt = min(f.provEventAt, at)
 	}
 }
 
@@ -184,21 +163,7 @@ func (f *fnState) trimProvisioned(s *Sim) {
 
 // provisionedDue completes the allocations due by time t.
 func (f *fnState) provisionedDue(s *Sim, t int64) {
-	next := int64(math.MaxInt64)
-	target := f.provAlloc
-	k := 0
-	for _, p := range f.provPending {
-		if p.at <= t {
-			target = max(target, min(p.n, f.provTarget))
-			continue
-		}
-		next = min(next, p.at)
-		f.provPending[k] = p
-		k++
-	}
-	f.provPending = f.provPending[:k]
-	f.provEventAt = next
-	f.allocateProvisioned(s, t, target)
+	f.allocateProvisioned(s, t, f.dueBy(t, true, true))
 }
 
 // allocateProvisioned makes n provisioned environments ready at time t.

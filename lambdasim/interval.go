@@ -185,10 +185,8 @@ type ivFn struct {
 	pool      *warmPool
 	cur, prov levelMax
 
-	provTarget, provAlloc int
-	provEventAt           int64 // the first pending allocation's time, MaxInt64 for none
-	provPending           []provPending
-	meter                 ProvisionedMeter
+	provSchedule
+	meter ProvisionedMeter
 
 	reserved bool
 	cap      int
@@ -310,7 +308,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		f := &ivFn{
 			idx: i, name: name, spec: d.Function, traffic: tr,
 			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
-			errRate: d.Function.ErrorRate, provEventAt: math.MaxInt64,
+			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
 			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1,
 		}
 		f.lifetime = math.Inf(1)
@@ -348,7 +346,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
 		f.cfg = d.Config
-		f.provTarget, f.provAlloc = d.Config.Provisioned, d.Config.Provisioned
+		f.provSchedule = newProvSchedule(d.Config.Provisioned)
 		f.stats.Environments = int64(d.Config.Provisioned)
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
@@ -521,48 +519,14 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 		}
 		// A new generation: new requests need new environments; provisioned ones are re-allocated.
 		f.pool.clear()
-		f.provAlloc = 0
-		f.provPending = f.provPending[:0]
-		f.provEventAt = math.MaxInt64
+		f.reallocate()
 	}
 	f.cfg = c
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
 	s.recomputeCaps()
-	// As the event model: less provisioned concurrency is released at once; more is allocated after
-	// the provisioning delay, each increase on its own schedule (a later change does not restart an
-	// allocation in progress).
-	n, oldTarget := c.Provisioned, f.provTarget
-	f.provTarget = n
-	if n <= f.provAlloc {
-		f.provAlloc = n
-		f.provPending = f.provPending[:0]
-		f.provEventAt = math.MaxInt64
-		return nil
-	}
-	if n > oldTarget || len(f.provPending) == 0 {
-		at := s.now + s.provDly.sample(s.rng)
-		f.provPending = append(f.provPending, provPending{at: at, n: n})
-		f.provEventAt = min(f.provEventAt, at)
-	}
+	// The same schedule as the event model (provSchedule).
+	f.request(c.Provisioned, s.now, s.provDly, s.rng)
 	return nil
-}
-
-// provisionedDue returns the provisioned concurrency allocated by time t (exclusive) and removes
-// the allocations done from the pending list.
-func (f *ivFn) provisionedDue(t int64) int {
-	next, target, k := int64(math.MaxInt64), f.provAlloc, 0
-	for _, p := range f.provPending {
-		if p.at < t {
-			target = max(target, min(p.n, f.provTarget))
-			continue
-		}
-		next = min(next, p.at)
-		f.provPending[k] = p
-		k++
-	}
-	f.provPending = f.provPending[:k]
-	f.provEventAt = next
-	return target
 }
 
 // step simulates one interval of the account.
@@ -585,7 +549,7 @@ func (s *IntervalSim) step() error {
 			return err
 		}
 		if f.provEventAt < t1 {
-			n := f.provisionedDue(t1)
+			n := f.dueBy(t1, false, true)
 			f.stats.Environments += int64(max(n-f.provAlloc, 0))
 			f.provAlloc = n
 		}
@@ -626,7 +590,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	}
 	pb, pa, fb := min(f.provAlloc, c), min(f.provAlloc, c), 1.0 // provisioned before/after, share before
 	if split >= 0 {
-		pa, fb = min(f.provDueBy(t1), c), split
+		pa, fb = min(f.dueBy(t1, false, false), c), split
 	}
 	P := pb
 	if fb < 0.5 {
@@ -835,7 +799,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	*m = lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
 	m.Config.Provisioned = f.provAlloc // in force at the end of the interval
 	if split >= 0 {
-		m.Config.Provisioned = f.provDueBy(t1)
+		m.Config.Provisioned = f.dueBy(t1, false, false)
 	}
 	ac := &f.acc
 	reqN := ac.req.take(offered)
@@ -1208,16 +1172,4 @@ func bisectLog(cdf func(float64) float64, lo, hi, p float64) float64 {
 		}
 	}
 	return hi
-}
-
-// provDueBy returns the provisioned concurrency that will be allocated by time t (exclusive),
-// without changing anything.
-func (f *ivFn) provDueBy(t int64) int {
-	target := f.provAlloc
-	for _, p := range f.provPending {
-		if p.at < t {
-			target = max(target, min(p.n, f.provTarget))
-		}
-	}
-	return target
 }

@@ -166,14 +166,14 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		}
 		f := &fnState{
 			idx: i, name: name, spec: d.Function, arr: d.Arrivals,
-			rng:         rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
-			idleHead:    -1,
-			idleTail:    -1,
-			provEventAt: math.MaxInt64,
-			scaleBurst:  float64(burst),
-			scaleRate:   float64(burst) / float64(period),
-			lifetime:    d.Function.maxLifetime(),
-			errRate:     d.Function.ErrorRate,
+			rng:          rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
+			idleHead:     -1,
+			idleTail:     -1,
+			provSchedule: newProvSchedule(0),
+			scaleBurst:   float64(burst),
+			scaleRate:    float64(burst) / float64(period),
+			lifetime:     d.Function.maxLifetime(),
+			errRate:      d.Function.ErrorRate,
 		}
 		f.scaleTokens = f.scaleBurst
 		f.initD = d.Function.initDist()
