@@ -48,37 +48,11 @@ func ivNewBench(tb testing.TB, s workload.Series) *IntervalSim {
 
 // BenchmarkIntervalModel steps the interval model through a month of one-minute intervals of the
 // bursty pattern (one op = one function-minute) and reports function-minutes per second.
-func BenchmarkIntervalModel(b *testing.B) {
-	const month = 30 * 24 * 60
-	s := ivBenchSeries(b, month)
-	ctx := context.Background()
-	is := ivNewBench(b, s)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	paused := time.Duration(0)
-	for i := 0; i < b.N; i++ {
-		if i > 0 && i%month == 0 {
-			b.StopTimer()
-			p := time.Now()
-			is = ivNewBench(b, s)
-			paused += time.Since(p)
-			b.StartTimer()
-		}
-		if _, err := is.Next(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	el := time.Since(start) - paused
-	b.ReportMetric(float64(b.N)/el.Seconds(), "fn-min/s")
-}
+func BenchmarkIntervalModel(b *testing.B) { benchIntervalMonth(b, nil) }
 
 // BenchmarkIntervalModelRL is BenchmarkIntervalModel with a new configuration every interval, drawn
 // from a small action set (memory × provisioned concurrency), as an RL agent drives it.
 func BenchmarkIntervalModelRL(b *testing.B) {
-	const month = 30 * 24 * 60
-	s := ivBenchSeries(b, month)
-	ctx := context.Background()
 	var actions []lambdatune.Config
 	for _, mem := range []int{256, 512, 1024, 1769, 3008} {
 		for _, p := range []int{0, 5, 20} {
@@ -88,6 +62,18 @@ func BenchmarkIntervalModelRL(b *testing.B) {
 		}
 	}
 	r := rand.New(rand.NewPCG(1, 2))
+	benchIntervalMonth(b, func(ctx context.Context, is *IntervalSim) error {
+		return is.Apply(ctx, actions[r.IntN(len(actions))])
+	})
+}
+
+// benchIntervalMonth steps fresh interval models through months of the bursty pattern, calling
+// before (if set) ahead of every step, and reports function-minutes per second (model rebuilds
+// excluded).
+func benchIntervalMonth(b *testing.B, before func(context.Context, *IntervalSim) error) {
+	const month = 30 * 24 * 60
+	s := ivBenchSeries(b, month)
+	ctx := context.Background()
 	is := ivNewBench(b, s)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -101,8 +87,10 @@ func BenchmarkIntervalModelRL(b *testing.B) {
 			paused += time.Since(p)
 			b.StartTimer()
 		}
-		if err := is.Apply(ctx, actions[r.IntN(len(actions))]); err != nil {
-			b.Fatal(err)
+		if before != nil {
+			if err := before(ctx, is); err != nil {
+				b.Fatal(err)
+			}
 		}
 		if _, err := is.Next(ctx); err != nil {
 			b.Fatal(err)
