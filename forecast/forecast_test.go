@@ -2,10 +2,8 @@ package forecast
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -34,22 +32,10 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("../testdata/seed/synthetic_invocations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
+	rows, col := readSeedCSV(t)
 	k := b.NumFeature()
 	checked := 0
-	for i, rec := range recs[1:] {
+	for i, rec := range rows {
 		get := func(name string) float64 {
 			x, _ := strconv.ParseFloat(rec[col[name]], 64)
 			return x

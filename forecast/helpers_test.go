@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// loadSeed reads the original project's workload: invocations and
-// timestamps.
-func loadSeed(t testing.TB) ([]float64, []time.Time) {
+// readSeedCSV reads the original project's workload file: its header and data rows, and the
+// index of each column by name.
+func readSeedCSV(t testing.TB) (rows [][]string, col map[string]int) {
 	t.Helper()
 	f, err := os.Open("../testdata/seed/synthetic_invocations.csv")
 	if err != nil {
@@ -23,14 +23,26 @@ func loadSeed(t testing.TB) ([]float64, []time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	col = map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	return recs[1:], col
+}
+
+// loadSeed reads the original project's workload: invocations and
+// timestamps.
+func loadSeed(t testing.TB) ([]float64, []time.Time) {
+	t.Helper()
+	rows, col := readSeedCSV(t)
 	var vals []float64
 	var ts []time.Time
-	for _, rec := range recs[1:] {
-		tm, err := time.Parse("2006-01-02 15:04:05", rec[0])
+	for _, rec := range rows {
+		tm, err := time.Parse("2006-01-02 15:04:05", rec[col["timestamp"]])
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := strconv.ParseFloat(rec[1], 64)
+		v, err := strconv.ParseFloat(rec[col["invocations"]], 64)
 		if err != nil {
 			t.Fatal(err)
 		}
