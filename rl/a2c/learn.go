@@ -388,16 +388,7 @@ func (m *Model) computeGrads(p *Progress) {
 			for dim, nc := range m.nvec {
 				zs := z[off : off+nc]
 				ds := d[off : off+nc]
-				mx := zs[0]
-				for _, v := range zs[1:] {
-					mx = max(mx, v)
-				}
-				var s float64
-				for j, v := range zs {
-					e := math.Exp(v - mx)
-					ds[j] = e // temporarily exp(z - max)
-					s += e
-				}
+				mx, s := expShifted(ds, zs) // ds temporarily holds exp(z - max)
 				lse := mx + math.Log(s)
 				inv := 1 / s
 				var h float64

@@ -363,18 +363,24 @@ func (m *Model) clipAction(dst, src []float64) {
 	}
 }
 
-// softmax writes softmax(z) into p.
-func softmax(p, z []float64) {
-	mx := z[0]
+// expShifted writes exp(z[j] − max(z)) into e and returns max(z) and the sum of e: the stable
+// first half of a softmax or a log-sum-exp.
+func expShifted(e, z []float64) (mx, sum float64) {
+	mx = z[0]
 	for _, v := range z[1:] {
 		mx = max(mx, v)
 	}
-	var s float64
 	for j, v := range z {
-		e := math.Exp(v - mx)
-		p[j] = e
-		s += e
+		x := math.Exp(v - mx)
+		e[j] = x
+		sum += x
 	}
+	return mx, sum
+}
+
+// softmax writes softmax(z) into p.
+func softmax(p, z []float64) {
+	_, s := expShifted(p, z)
 	for j := range p {
 		p[j] /= s
 	}
