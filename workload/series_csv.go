@@ -144,6 +144,10 @@ func readTimeCounts(ctx context.Context, r io.Reader, timeCol, countCol string, 
 	if len(rows) == 0 {
 		return Series{}, &ParseError{Line: 2, Err: errors.New("no data rows")}
 	}
+	// time.Time.Sub saturates beyond about 292 years; refuse such spans rather than compute a wrong step.
+	if last := rows[len(rows)-1]; !rows[0].at.Add(last.at.Sub(rows[0].at)).Equal(last.at) {
+		return Series{}, &ParseError{Line: last.line, Column: ti + 1, Field: timeCol, Err: fmt.Errorf("timestamps from %s to %s span more than a time.Duration holds (about 292 years)", rows[0].at.Format(time.RFC3339), last.at.Format(time.RFC3339))}
+	}
 	step := opts.Step
 	if step == 0 {
 		if len(rows) < 2 {
