@@ -63,12 +63,43 @@ func ReadLightGBM(r io.Reader, transform bool, opts ...ReadOption) (m *LightGBMM
 
 // checkLightGBMSizes bounds the node counts leaves allocates from before it
 // reads the arrays: a tree with L leaves needs at least L values in the
-// file, so L may not exceed the file's length.
+// file, so L may not exceed the file's length. It also checks every tree's
+// child links, which leaves follows without checks: LightGBM numbers a split
+// node after its parent, so an internal child must have a larger index than
+// its node (else prediction could loop forever) and be one of the L−1 split
+// nodes, and a leaf child ~k must have k < L.
 // It returns the largest split_feature.
 func checkLightGBMSizes(data []byte) (maxSplit int, err error) {
 	maxSplit = -1
+	numLeaves := -1 // of the tree being read
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte("split_feature=")); ok {
+		line := bytes.TrimSpace(line)
+		if bytes.HasPrefix(line, []byte("Tree=")) {
+			numLeaves = -1
+		}
+		for _, key := range []string{"left_child=", "right_child="} {
+			v, ok := bytes.CutPrefix(line, []byte(key))
+			if !ok {
+				continue
+			}
+			if numLeaves < 0 {
+				return 0, fmt.Errorf("%w: LightGBM model: %s before the tree's num_leaves", ErrMalformed, key)
+			}
+			i := 0
+			for f := range bytes.FieldsSeq(v) {
+				c, err := strconv.Atoi(string(f))
+				switch {
+				case err != nil:
+					return 0, fmt.Errorf("%w: LightGBM model: %s%q: %w", ErrMalformed, key, f, err)
+				case c >= 0 && (c <= i || c >= numLeaves-1):
+					return 0, fmt.Errorf("%w: LightGBM model: %s node %d -> split node %d, want in (%d, %d)", ErrMalformed, key, i, c, i, numLeaves-1)
+				case c < 0 && ^c >= numLeaves:
+					return 0, fmt.Errorf("%w: LightGBM model: %s node %d -> leaf %d, want < num_leaves %d", ErrMalformed, key, i, ^c, numLeaves)
+				}
+				i++
+			}
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("split_feature=")); ok {
 			for f := range bytes.FieldsSeq(v) {
 				n, err := strconv.Atoi(string(f))
 				if err != nil || n < 0 || n > len(data) {
@@ -78,10 +109,13 @@ func checkLightGBMSizes(data []byte) (maxSplit int, err error) {
 			}
 		}
 		for _, key := range []string{"num_leaves=", "num_cat="} {
-			if v, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte(key)); ok {
+			if v, ok := bytes.CutPrefix(line, []byte(key)); ok {
 				n, err := strconv.Atoi(string(v))
 				if err != nil || n < 0 || n > len(data) {
 					return 0, fmt.Errorf("%w: LightGBM model: %s%s out of range [0, %d]", ErrMalformed, key, v, len(data))
+				}
+				if key == "num_leaves=" {
+					numLeaves = n
 				}
 			}
 		}
