@@ -158,18 +158,27 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	f := pi * r     // F(k−1)
 	lo := 0
 	tl := t * lambda
+	two := !same && !idle
+	// P(N₀ < k) = F₀(k−1)/F₀(c): by F(k−1)/F(c) (same law), f0/fc0 (another), or 0 (an idle start
+	// is surely below every level ≥ 1; a normalisation that underflowed means N₀ = c surely).
+	var invNorm float64
+	switch {
+	case same && fc > 0:
+		invNorm = 1 / fc
+	case two && fc0 > 0:
+		invNorm = 1 / fc0
+	case idle:
+		invNorm = -1 // start = 1
+	}
+	kEnd := math.MaxInt
+	if capacity > 0 {
+		kEnd = capacity
+	}
 	ps := m.p[:0] // in a local: the loop keeps the slice in registers
-	for k := m0 + 1; ; k++ {
-		if capacity > 0 && k > capacity {
-			break
-		}
-		// Level k: F(k−1) = f, S = s.
-		var pge float64 // P(max ≥ k)
-		if f <= 0 {
-			pge = 1
-		} else if tlf := tl * f; tlf > 11.6*s { // z = t/E[τ_k] = tlf/s > 11.6: e^−z < 1e-5, so P(max ≥ k) > 1 − 1e-5: reached (no division)
-			pge = 1
-		} else {
+	for k := m0 + 1; k <= kEnd; k++ {
+		// Level k: F(k−1) = f, S = s. z = t/E[τ_k] = tl·f/s; beyond 11.6, e^−z < 1e-5 and level k
+		// is surely reached (no division).
+		if tlf := tl * f; f > 0 && tlf <= 11.6*s {
 			z := tlf / s
 			var e float64
 			if z < 0.1 {
@@ -177,33 +186,42 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 			} else {
 				e = expNeg(-z)
 			}
-			start := 1.0 // P(N₀ < k); a normalisation that underflowed means N₀ = c surely
-			switch {
-			case same && fc > 0:
-				start = min(f/fc, 1)
-			case !same && !idle && fc0 > 0:
-				start = min(f0/fc0, 1)
-			case !idle:
-				start = 0
+			start := 1.0 // P(N₀ < k)
+			if invNorm >= 0 {
+				x := f
+				if two {
+					x = f0
+				}
+				start = min(x*invNorm, 1)
 			}
-			pge = 1 - start*e
-		}
-		if pge >= 1-maxEps && len(ps) == 0 {
+			pge := 1 - start*e // P(max ≥ k)
+			if pge < 1-maxEps || len(ps) > 0 {
+				if pge < maxEps {
+					break
+				}
+				ps = append(ps, pge)
+			} else {
+				lo = k
+			}
+		} else if len(ps) == 0 {
 			lo = k
 		} else {
-			if pge < maxEps {
-				break
-			}
-			ps = append(ps, pge)
+			ps = append(ps, 1)
 		}
 		// Advance to m = k.
 		kf := float64(k)
-		pi *= a / kf
+		var ik float64
+		if k < len(invInt) {
+			ik = invInt[k]
+		} else {
+			ik = 1 / kf
+		}
+		pi *= a * ik
 		r = 1 + r*kf*invA
 		f = pi * r
 		s += f * r
-		if !same && !idle && f0 < 1 {
-			pi0 *= a0 / kf
+		if two && f0 < 1 {
+			pi0 *= a0 * ik
 			r0 = 1 + r0*kf*invA0
 			// Far above a0, π₀ underflows while r₀ grows without bound: F₀ has reached 1.
 			if f0 = pi0 * r0; !(f0 < 1) || pi0 == 0 {
@@ -217,6 +235,14 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.lo, m.p = lo, ps
 }
 
+// invInt[k] = 1/k, for the levels' recurrences (multiplying is several times as fast as dividing).
+var invInt = func() (t [1024]float64) {
+	for k := 1; k < len(t); k++ {
+		t[k] = 1 / float64(k)
+	}
+	return t
+}()
+
 // poissonStart returns the level below which a Poisson(a) law has negligible mass (7 s.d.).
 func poissonStart(a float64) int {
 	return max(int(a-7*math.Sqrt(a)-3), 0)
@@ -225,7 +251,7 @@ func poissonStart(a float64) int {
 // poissonRatios returns π_{m0} and r_{m0} = F(m0)/π_{m0} of Poisson(a), for m0 < a.
 func poissonRatios(m0 int, a float64) (pi, r float64) {
 	if m0 == 0 {
-		return math.Exp(-a), 1
+		return expNeg(-a), 1
 	}
 	lg, _ := math.Lgamma(float64(m0) + 1)
 	// Σ_j (m0/a)^j: F is negligible at m0, so is r's error, and it shrinks on the way up to a.
@@ -274,10 +300,94 @@ type warmPool struct {
 	reach         float64 // smoothed P(an interval reaches the pool's top level)
 	beta, betaFor float64
 
-	// Scratch: the history most recent first; P(no warm environment) of levels gLo+1 … (coldStarts).
-	ord []*levelMax
-	g   []float64
-	gLo int
+	// The intervals whose keep weight is 1 (the first k1: a fixed keep-alive keeps every environment
+	// used within it) form a sliding window whose per-level product Π (1 − P(max ≥ k)) is kept
+	// incrementally, as a queue of two stacks: front[fPtr:] holds, for the older entries, the
+	// products of each entry and every newer one in the front (suffix products, built at once when
+	// the front runs out), back the product of the entries pushed since. A step then costs a few
+	// passes over the levels rather than one per remembered interval.
+	k1         int
+	front      []prodVec
+	fPtr, fCnt int
+	back       prodVec
+	nBack      int
+	win, scr   prodVec   // scratch: the window's product; a suffix being built
+	g          []float64 // P(no warm environment) of levels gLo+1 … (coldStarts)
+	gLo        int
+}
+
+// prodVec is a per-level product of factors 1 − P(max ≥ k) over several intervals: 0 at levels
+// k ≤ lo (surely reached in one of them), v[k−lo−1] for lo < k ≤ lo+len(v), and 1 above.
+type prodVec struct {
+	lo int
+	v  []float64
+}
+
+func (p *prodVec) hi() int { return p.lo + len(p.v) }
+
+// at returns the factor of level k.
+func (p *prodVec) at(k int) float64 {
+	switch j := k - p.lo - 1; {
+	case j < 0:
+		return 0
+	case j < len(p.v):
+		return p.v[j]
+	}
+	return 1
+}
+
+// setMax sets p to the factors of one interval's maximum distribution m.
+func (p *prodVec) setMax(m *levelMax) {
+	p.lo = m.lo
+	p.v = p.v[:0]
+	for _, x := range m.p {
+		p.v = append(p.v, 1-x)
+	}
+}
+
+// mulMax multiplies p by the factors of m in place.
+func (p *prodVec) mulMax(m *levelMax) {
+	lo, hi := max(p.lo, m.lo), max(p.hi(), m.hi())
+	if d := lo - p.lo; d > 0 { // levels up to m.lo now surely reached
+		p.v = p.v[:copy(p.v, p.v[min(d, len(p.v)):])]
+		p.lo = lo
+	}
+	for len(p.v) < hi-lo {
+		p.v = append(p.v, 1)
+	}
+	// m's band from level lo+1 on.
+	j0 := max(lo-m.lo, 0)
+	if j0 < len(m.p) {
+		band, dst := m.p[j0:], p.v[m.lo+j0-lo:]
+		dst = dst[:len(band)]
+		for j, x := range band {
+			dst[j] *= 1 - x
+		}
+	}
+}
+
+// setProd sets p to a ⊙ b (p distinct from both).
+func (p *prodVec) setProd(a, b *prodVec) {
+	if len(a.v) < len(b.v) || (len(a.v) == len(b.v) && a.lo < b.lo) {
+		a, b = b, a
+	}
+	lo, hi := max(a.lo, b.lo), max(a.hi(), b.hi())
+	p.lo = lo
+	p.v = p.v[:0]
+	if j0 := lo - a.lo; j0 < len(a.v) {
+		p.v = append(p.v, a.v[j0:]...)
+	}
+	for len(p.v) < hi-lo {
+		p.v = append(p.v, 1)
+	}
+	j0 := max(lo-b.lo, 0)
+	if j0 < len(b.v) {
+		band, dst := b.v[j0:], p.v[b.lo+j0-lo:]
+		dst = dst[:len(band)]
+		for j, x := range band {
+			dst[j] *= x
+		}
+	}
 }
 
 // newWarmPool returns a pool remembering len(keep) intervals.
@@ -286,7 +396,11 @@ func newWarmPool(keep []float64) *warmPool {
 	for _, k := range keep {
 		sum += k
 	}
-	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep, span: sum}
+	k1 := 0
+	for k1 < len(keep) && keep[k1] == 1 {
+		k1++
+	}
+	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
 }
 
 // clear forgets every environment (a configuration change: new invocations need new environments).
@@ -294,6 +408,17 @@ func (w *warmPool) clear() {
 	w.n = 0
 	w.steady = 0
 	clear(w.lv)
+	w.fPtr, w.fCnt, w.nBack = 0, 0, 0
+	w.back.lo, w.back.v = 0, w.back.v[:0]
+}
+
+// window returns the product of the factors of the last min(n, k1) intervals (weight 1).
+func (w *warmPool) window() *prodVec {
+	if w.fPtr >= w.fCnt {
+		return &w.back
+	}
+	w.win.setProd(&w.front[w.fPtr], &w.back)
+	return &w.win
 }
 
 // levelLife is the lifetime state of one level's environment: expected age (s), smoothed rate of
@@ -310,6 +435,23 @@ func (w *warmPool) push(m *levelMax, floor int) {
 	if len(w.hist) == 0 {
 		return
 	}
+	if w.k1 > 0 && w.n >= w.k1 {
+		// The entry k1 intervals back leaves the window: the oldest of the front, which is rebuilt
+		// from the back's entries when it has run out.
+		if w.fPtr == w.fCnt {
+			w.fCnt, w.fPtr = w.nBack, 0
+			for i := w.fCnt - 1; i >= 0; i-- { // entry i is fCnt − i intervals back
+				if i == w.fCnt-1 {
+					w.front[i].setMax(w.entry(w.fCnt - i))
+				} else {
+					w.scr.setMax(w.entry(w.fCnt - i))
+					w.front[i].setProd(&w.scr, &w.front[i+1])
+				}
+			}
+			w.back.lo, w.back.v, w.nBack = 0, w.back.v[:0], 0
+		}
+		w.fPtr++
+	}
 	h := &w.hist[w.head]
 	if m.lo >= floor {
 		h.lo = m.lo - floor
@@ -322,31 +464,19 @@ func (w *warmPool) push(m *levelMax, floor int) {
 	if w.n < len(w.hist) {
 		w.n++
 	}
+	if w.k1 > 0 {
+		w.back.mulMax(h)
+		w.nBack++
+	}
 }
 
-// order fills w.ord with the history entries, most recent first, and returns them.
-func (w *warmPool) order() []*levelMax {
-	w.ord = w.ord[:0]
-	for d := 1; d <= w.n; d++ {
-		i := w.head - d
-		if i < 0 {
-			i += len(w.hist)
-		}
-		w.ord = append(w.ord, &w.hist[i])
+// entry returns the history entry d intervals back (1 ≤ d ≤ n).
+func (w *warmPool) entry(d int) *levelMax {
+	i := w.head - d
+	if i < 0 {
+		i += len(w.hist)
 	}
-	return w.ord
-}
-
-// warmFloor returns the highest level every environment up to which is surely warm: the largest
-// lo of a history interval whose keep weight is 1.
-func (w *warmPool) warmFloor(ord []*levelMax) int {
-	f := 0
-	for d, h := range ord {
-		if w.keep[d] == 1 {
-			f = max(f, h.lo)
-		}
-	}
-	return f
+	return &w.hist[i]
 }
 
 // coldStarts returns the expected number of new environments the interval whose maximum
@@ -355,27 +485,27 @@ func (w *warmPool) warmFloor(ord []*levelMax) int {
 // number of on-demand environments alive at the end of the interval (the warm pool). It changes
 // nothing but scratch space (w.g keeps the on-demand levels' P(no warm environment) for recycle).
 func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
-	ord := w.order()
-	lo := w.warmFloor(ord) // on-demand levels 1 … lo are surely warm
-	top := max(cur.hi()-floor, 0)
-	for _, h := range ord {
-		top = max(top, h.hi())
+	win := w.window()
+	lo := win.lo // on-demand levels 1 … lo are surely warm
+	top := max(cur.hi()-floor, win.hi(), lo)
+	for d := w.k1 + 1; d <= w.n; d++ {
+		top = max(top, w.entry(d).hi())
 	}
-	top = max(top, lo)
 	w.gLo = lo
-	// P(no warm environment) of on-demand levels lo+1 … top+1, entry by entry over each band.
+	// P(no warm environment) of on-demand levels lo+1 … top+1: the window's product, times the
+	// factors of the older intervals (weight below 1), entry by entry over each band.
 	n := top + 1 - lo
 	if cap(w.g) < n {
 		w.g = make([]float64, n)
 	}
 	g := w.g[:n]
-	for i := range g {
+	i := copy(g, win.v) // win.lo = lo
+	for ; i < n; i++ {
 		g[i] = 1
 	}
-	for d, h := range ord {
-		wd := w.keep[d]
-		// Levels up to h.lo were surely reached in that interval: factor 1 − wd (only wd < 1 here,
-		// as lo already covers the entries with wd = 1).
+	for d := w.k1 + 1; d <= w.n; d++ {
+		h, wd := w.entry(d), w.keep[d-1]
+		// Levels up to h.lo were surely reached in that interval: factor 1 − wd.
 		for k := lo + 1; k <= min(h.lo, top+1); k++ {
 			g[k-lo-1] *= 1 - wd
 		}

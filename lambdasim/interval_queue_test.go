@@ -209,8 +209,15 @@ func TestLevelMaxExtremes(t *testing.T) {
 // coldStartsDirect is warmPool.coldStarts the plain way: every history entry multiplied in at
 // every level, no bands.
 func coldStartsDirect(w *warmPool, cur *levelMax, floor int) (cold, pool float64, g []float64, lo int) {
-	ord := w.order()
-	lo = w.warmFloor(ord)
+	var ord []*levelMax
+	for d := 1; d <= w.n; d++ {
+		ord = append(ord, w.entry(d))
+	}
+	for d, h := range ord { // levels up to lo of an interval of weight 1 are surely warm
+		if w.keep[d] == 1 {
+			lo = max(lo, h.lo)
+		}
+	}
 	top := max(cur.hi()-floor, 0)
 	for _, h := range ord {
 		top = max(top, h.hi())
