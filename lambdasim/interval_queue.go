@@ -421,10 +421,36 @@ func (w *warmPool) window() *prodVec {
 	return &w.win
 }
 
-// levelLife is the lifetime state of one level's environment: expected age (s), smoothed rate of
-// its keep-alive cold starts (1/s), and a cache of e^−x (ee = e^−xe) for x = ρ·lifetime.
+// levelLife is the lifetime state of one level's environment: expected age (s) and smoothed rate
+// of its keep-alive cold starts (1/s).
 type levelLife struct {
-	age, rho, xe, ee float64
+	age, rho float64
+}
+
+// renewalTab tabulates, for x = ρ·life on [0, renewalMax] in renewalN steps, φ(x) = x/(eˣ − 1)
+// (the renewal rate of an environment that lives min(Exp(ρ), life), times life) and
+// ψ(x) = (1 − e^−x)/x (its mean life over life); linear interpolation is within 4e-6 of both.
+const (
+	renewalN   = 1024
+	renewalMax = 10.0
+)
+
+var renewalTab = func() (t [renewalN + 2][2]float64) {
+	t[0] = [2]float64{1, 1}
+	for i := 1; i < len(t); i++ {
+		x := float64(i) * renewalMax / renewalN
+		t[i] = [2]float64{x / math.Expm1(x), -math.Expm1(-x) / x}
+	}
+	return t
+}()
+
+// renewal returns φ(x) and ψ(x) (renewalTab) for 0 ≤ x ≤ renewalMax.
+func renewal(x float64) (phi, psi float64) {
+	u := x * (renewalN / renewalMax)
+	i := int(u)
+	f := u - float64(i)
+	a, b := &renewalTab[i], &renewalTab[i+1]
+	return a[0] + f*(b[0]-a[0]), a[1] + f*(b[1]-a[1])
 }
 
 // push records the current interval's maximum distribution as the most recent history, in
@@ -598,17 +624,11 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 			if x < 1e-3 { // renewal rate (1/life)·x/(e^x − 1) within 0.05 % of 1/life
 				h, due = invLife, age >= life
 			} else {
-				// e^−x, from the level's cached value by a Taylor step while x moves little.
-				var e float64
-				if d := l.xe - x; l.ee > 0 && d < 0.05 && d > -0.05 {
-					e = l.ee * (1 + d*(1+d*(0.5+d*(1.0/6))))
-				} else {
-					e = expNeg(-x)
-					l.xe, l.ee = x, e
-				}
-				// Due once age ≥ E[min(Exp(ρ), life)] = (1 − e^−x)/ρ.
-				if due = age*rho >= 1-e; due {
-					h = rho * e / (1 - e)
+				// Due once age ≥ E[min(Exp(ρ), life)] = life·(1 − e^−x)/x; then renewed at rate
+				// (1/life)·x/(e^x − 1).
+				phi, psi := renewal(x)
+				if due = age >= life*psi; due {
+					h = phi * invLife
 				}
 			}
 			if due {
@@ -631,7 +651,13 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	horizon := max(w.span/2, 1)
 	w.reach += (min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
-		recycled *= 1 - expNeg(horizon*math.Log1p(-w.reach)) // 1 − (1 − reach)^horizon
+		var l float64 // ln(1 − reach)
+		if r := w.reach; r < 0.01 {
+			l = -r * (1 + r*(0.5+r*(1.0/3+r*(0.25+r*0.2)))) // error < r⁶/6 < 2e-13
+		} else {
+			l = math.Log(1 - r)
+		}
+		recycled *= 1 - expNeg(horizon*l) // 1 − (1 − reach)^horizon
 	}
 	return recycled
 }
