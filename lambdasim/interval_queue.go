@@ -311,7 +311,7 @@ type warmPool struct {
 	fPtr, fCnt int
 	back       prodVec
 	nBack      int
-	win, scr   prodVec   // scratch: the window's product; a suffix being built
+	scr        prodVec   // scratch: a suffix being built
 	g          []float64 // P(no warm environment) of levels gLo+1 … (coldStarts)
 	gLo        int
 }
@@ -412,15 +412,6 @@ func (w *warmPool) clear() {
 	w.back.lo, w.back.v = 0, w.back.v[:0]
 }
 
-// window returns the product of the factors of the last min(n, k1) intervals (weight 1).
-func (w *warmPool) window() *prodVec {
-	if w.fPtr >= w.fCnt {
-		return &w.back
-	}
-	w.win.setProd(&w.front[w.fPtr], &w.back)
-	return &w.win
-}
-
 // levelLife is the lifetime state of one level's environment: expected age (s) and smoothed rate
 // of its keep-alive cold starts (1/s).
 type levelLife struct {
@@ -511,9 +502,13 @@ func (w *warmPool) entry(d int) *levelMax {
 // number of on-demand environments alive at the end of the interval (the warm pool). It changes
 // nothing but scratch space (w.g keeps the on-demand levels' P(no warm environment) for recycle).
 func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
-	win := w.window()
-	lo := win.lo // on-demand levels 1 … lo are surely warm
-	top := max(cur.hi()-floor, win.hi(), lo)
+	// The window's product is front[fPtr] ⊙ back (back alone when the front has run out).
+	bk, fr := &w.back, &w.back
+	if w.fPtr < w.fCnt {
+		fr = &w.front[w.fPtr]
+	}
+	lo := max(bk.lo, fr.lo) // on-demand levels 1 … lo are surely warm
+	top := max(cur.hi()-floor, bk.hi(), fr.hi(), lo)
 	for d := w.k1 + 1; d <= w.n; d++ {
 		top = max(top, w.entry(d).hi())
 	}
@@ -525,9 +520,21 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 		w.g = make([]float64, n)
 	}
 	g := w.g[:n]
-	i := copy(g, win.v) // win.lo = lo
+	i := 0
+	if j := lo - bk.lo; j < len(bk.v) {
+		i = copy(g, bk.v[j:])
+	}
 	for ; i < n; i++ {
 		g[i] = 1
+	}
+	if fr != bk {
+		if j := lo - fr.lo; j < len(fr.v) {
+			band := fr.v[j:]
+			dst := g[:len(band)]
+			for j, x := range band {
+				dst[j] *= x
+			}
+		}
 	}
 	for d := w.k1 + 1; d <= w.n; d++ {
 		h, wd := w.entry(d), w.keep[d-1]
