@@ -187,6 +187,11 @@ func gbsCost(mbms int64, r Rate) float64 {
 		// Beyond 1.8e19 × 1.024e6 units: fall back to float arithmetic (relative error ~1e-16).
 		return float64(mbms) * float64(r) / MBmsPerGBs * 1e-10
 	}
-	q, rem := bits.Div64(hi, lo, MBmsPerGBs)
+	var q, rem uint64
+	if hi == 0 { // the usual case: a division by a constant, done by multiplying
+		q, rem = lo/MBmsPerGBs, lo%MBmsPerGBs
+	} else {
+		q, rem = bits.Div64(hi, lo, MBmsPerGBs)
+	}
 	return (float64(q) + float64(rem)/MBmsPerGBs) * 1e-10
 }

@@ -2,7 +2,11 @@ package lambdatune
 
 import (
 	"math"
+	"math/big"
+	"math/bits"
+	"math/rand"
 	"testing"
+	"testing/quick"
 )
 
 // invoke returns the usage of n invocations of ms billed milliseconds at memMB.
@@ -125,5 +129,27 @@ func TestGBsCostLarge(t *testing.T) {
 	want := float64(mbms) / MBmsPerGBs * 0.0000166667
 	if math.Abs(got-want)/want > 1e-12 {
 		t.Errorf("gbsCost = %g, want %g", got, want)
+	}
+}
+
+// TestGBsCostExact holds gbsCost's 64-bit shortcut to the 128-bit division it stands for, and to
+// exact rational arithmetic, on random usages and rates.
+func TestGBsCostExact(t *testing.T) {
+	f := func(mbms int64, r uint32) bool {
+		mbms &= math.MaxInt64 >> 20 // up to ~8.8e12 MB·ms: products below and beyond 2^64
+		rate := Rate(r)
+		got := gbsCost(mbms, rate)
+		if mbms <= 0 || rate <= 0 {
+			return got == 0
+		}
+		hi, lo := bits.Mul64(uint64(mbms), uint64(rate))
+		q, rem := bits.Div64(hi, lo, MBmsPerGBs)
+		want := (float64(q) + float64(rem)/MBmsPerGBs) * 1e-10
+		exact := new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(mbms), big.NewInt(int64(rate))), big.NewInt(MBmsPerGBs*1e10))
+		ef, _ := exact.Float64()
+		return got == want && math.Abs(got-ef) <= 4e-16*ef // a few roundings: q beyond 2^53, the sum, the scaling
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 20000, Rand: rand.New(rand.NewSource(1))}); err != nil {
+		t.Error(err)
 	}
 }
