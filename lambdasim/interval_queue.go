@@ -623,23 +623,12 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 		rho := beta*l.rho + kc*c
 		l.rho = rho
 		x := rho * life
-		// age < life/(1+x) ≤ E[min(Exp(ρ), life)]: not yet due, and no exponential needed; nor
-		// when the level is not reached with a warm environment (used = 0: nothing to recycle).
-		if used := pc * (1 - gk); used > 0 && age*(1+x) >= life && x <= 10 { // beyond x = 10 the renewal rate x·e^−x/life is negligible
-			var h float64
-			due := false
-			if x < 1e-3 { // renewal rate (1/life)·x/(e^x − 1) within 0.05 % of 1/life
-				h, due = invLife, age >= life
-			} else {
-				// Due once age ≥ E[min(Exp(ρ), life)] = life·(1 − e^−x)/x; then renewed at rate
-				// (1/life)·x/(e^x − 1).
-				phi, psi := renewal(x)
-				if due = age >= life*psi; due {
-					h = phi * invLife
-				}
-			}
-			if due {
-				r := used * min(1, step*h)
+		// Due once age ≥ E[min(Exp(ρ), life)] = life·ψ(x), then renewed at rate φ(x)/life (1/life
+		// for a level that is always warm); nothing to recycle when the level is not reached with a
+		// warm environment (used = 0), and beyond x = 10 the rate x·e^−x/life is negligible.
+		if used := pc * (1 - gk); used > 0 && x <= renewalMax {
+			if phi, psi := renewal(x); age >= life*psi {
+				r := used * min(1, step*invLife*phi)
 				recycled += r
 				age *= 1 - r
 			}
