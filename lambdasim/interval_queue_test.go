@@ -184,6 +184,29 @@ func TestExpNeg(t *testing.T) {
 	}
 }
 
+func TestExpSmall(t *testing.T) {
+	for z := 0.0; z <= 11.6; z += 0.000731 {
+		want := math.Exp(-z)
+		if got := expSmall(z); math.Abs(got-want) > 1e-11*want {
+			t.Fatalf("expSmall(%g) = %g, want %g", z, got, want)
+		}
+	}
+}
+
+// TestRenewal holds the tabulated renewal functions to their formulas.
+func TestRenewal(t *testing.T) {
+	for x := 0.0; x <= renewalMax; x += 0.000917 {
+		phi, psi := renewal(x)
+		wantPhi, wantPsi := 1.0, 1.0
+		if x > 0 {
+			wantPhi, wantPsi = x/math.Expm1(x), -math.Expm1(-x)/x
+		}
+		if math.Abs(phi-wantPhi) > 4e-6 || math.Abs(psi-wantPsi) > 4e-6 {
+			t.Fatalf("renewal(%g) = %g, %g, want %g, %g", x, phi, psi, wantPhi, wantPsi)
+		}
+	}
+}
+
 // TestLevelMaxExtremes: tiny and huge loads, starting states and caps give finite distributions,
 // and a load far beyond the cap reaches the cap.
 func TestLevelMaxExtremes(t *testing.T) {
