@@ -665,16 +665,36 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	horizon := max(w.span/2, 1)
 	w.reach += (min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
-		var l float64 // ln(1 − reach)
-		if r := w.reach; r < 0.01 {
-			l = -r * (1 + r*(0.5+r*(1.0/3+r*(0.25+r*0.2)))) // error < r⁶/6 < 2e-13
-		} else {
-			l = math.Log(1 - r)
-		}
-		recycled *= 1 - expNeg(horizon*l) // 1 − (1 − reach)^horizon
+		recycled *= 1 - expNeg(horizon*log1mSmall(w.reach)) // 1 − (1 − reach)^horizon
 	}
 	return recycled
 }
+
+// log1mSmall returns ln(1 − r) for 0 ≤ r ≤ 1 (−Inf at 1) with an absolute error below 1e-10: a
+// series below 0.01, else the exponent of 1 − r and a 256-entry table of its mantissa's logarithm,
+// refined by three terms of ln(1 + t), t < 1/256. math.Log costs several times as much.
+func log1mSmall(r float64) float64 {
+	if r < 0.01 {
+		return -r * (1 + r*(0.5+r*(1.0/3+r*(0.25+r*0.2)))) // error < r⁶/6 < 2e-13
+	}
+	x := 1 - r
+	if x <= 0 {
+		return math.Inf(-1)
+	}
+	m, e := math.Frexp(x) // x = m·2^e, m in [0.5, 1)
+	i := int((m - 0.5) * 512)
+	t := m*logTab[i][1] - 1 // m / c_i − 1 in [0, 1/256)
+	return float64(e)*math.Ln2 + logTab[i][0] + t*(1-t*(0.5-t*(1.0/3)))
+}
+
+// logTab[i] = {ln c_i, 1/c_i} for c_i = 0.5 + i/512 (log1mSmall).
+var logTab = func() (t [256][2]float64) {
+	for i := range t {
+		c := 0.5 + float64(i)/512
+		t[i] = [2]float64{math.Log(c), 1 / c}
+	}
+	return t
+}()
 
 // keepWeights returns the keep weights of a pool with interval length step for environments whose
 // idle keep-alive has survival function surv (P(keep-alive > x), x in the unit of step). An

@@ -193,6 +193,17 @@ func TestExpSmall(t *testing.T) {
 	}
 }
 
+func TestLog1mSmall(t *testing.T) {
+	for r := 0.0; r < 1; r += 0.0000917 {
+		if got, want := log1mSmall(r), math.Log1p(-r); math.Abs(got-want) > 1e-10 {
+			t.Fatalf("log1mSmall(%g) = %g, want %g", r, got, want)
+		}
+	}
+	if got := log1mSmall(1); !math.IsInf(got, -1) {
+		t.Errorf("log1mSmall(1) = %g, want -Inf", got)
+	}
+}
+
 // TestRenewal holds the tabulated renewal functions to their formulas.
 func TestRenewal(t *testing.T) {
 	for x := 0.0; x <= renewalMax; x += 0.000917 {
