@@ -1,6 +1,7 @@
 package lambdatune
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 )
@@ -125,31 +126,59 @@ const MBmsPerGBs = 1024 * 1000
 // Cost prices u for a function of architecture arch. monthToDateMBms is the account's on-demand
 // duration (compute and INIT) already billed this month before u; it only matters when Tiered is set.
 func (p Prices) Cost(arch Architecture, u Usage, monthToDateMBms int64) (Cost, error) {
+	q, err := p.For(arch)
+	if err != nil {
+		return Cost{}, err
+	}
+	return q.Cost(u, monthToDateMBms)
+}
+
+// Pricer prices usage on one architecture: Prices.Cost with the architecture's prices looked up
+// once, for simulators that price every interval of millions.
+type Pricer struct {
+	request, storage Rate
+	tiered           bool
+	arch             ArchPrices
+}
+
+// For returns the Pricer of architecture arch ("" means x86_64), or an error naming it when p has
+// no duration prices for it.
+func (p Prices) For(arch Architecture) (Pricer, error) {
 	if arch == "" {
 		arch = X86_64
 	}
 	ap, ok := p.Arch[arch]
 	if !ok || len(ap.Duration) == 0 {
-		return Cost{}, fmt.Errorf("lambdatune: no prices for architecture %q", arch)
+		return Pricer{}, fmt.Errorf("lambdatune: no prices for architecture %q", arch)
+	}
+	return Pricer{request: p.Request, storage: p.Storage, tiered: p.Tiered, arch: ap}, nil
+}
+
+// Cost prices u as Prices.Cost does for the Pricer's architecture.
+func (q *Pricer) Cost(u Usage, monthToDateMBms int64) (Cost, error) {
+	if len(q.arch.Duration) == 0 {
+		return Cost{}, errors.New("lambdatune: Pricer not made by Prices.For")
 	}
 	if u.Requests < 0 || u.ComputeMBms < 0 || u.InitMBms < 0 || u.ProvisionedComputeMBms < 0 || u.ProvisionedMBms < 0 || u.StorageMBms < 0 || monthToDateMBms < 0 {
 		return Cost{}, fmt.Errorf("lambdatune: negative usage %+v (month to date %d MB·ms)", u, monthToDateMBms)
 	}
+	ap := &q.arch
 	c := Cost{
-		Requests:    float64(u.Requests) * p.Request.USD(),
+		Requests:    float64(u.Requests) * q.request.USD(),
 		Provisioned: gbsCost(u.ProvisionedMBms, ap.ProvisionedCapacity),
-		Storage:     gbsCost(u.StorageMBms, p.Storage),
+		Storage:     gbsCost(u.StorageMBms, q.storage),
 	}
 	c.Duration = gbsCost(u.ProvisionedComputeMBms, ap.ProvisionedDuration)
 	// Compute and INIT share the duration tiers; INIT is priced after compute in the same span.
-	c.Duration += p.tiered(ap.Duration, monthToDateMBms, u.ComputeMBms)
-	c.Init = p.tiered(ap.Duration, monthToDateMBms+u.ComputeMBms, u.InitMBms)
+	c.Duration += tiered(q.tiered, ap.Duration, monthToDateMBms, u.ComputeMBms)
+	c.Init = tiered(q.tiered, ap.Duration, monthToDateMBms+u.ComputeMBms, u.InitMBms)
 	return c, nil
 }
 
-// tiered prices mbms of on-demand duration starting after `before` MB·ms of the month.
-func (p Prices) tiered(tiers []Tier, before, mbms int64) float64 {
-	if !p.Tiered {
+// tiered prices mbms of on-demand duration starting after `before` MB·ms of the month, by the
+// first tier's rate alone unless on.
+func tiered(on bool, tiers []Tier, before, mbms int64) float64 {
+	if !on {
 		return gbsCost(mbms, tiers[0].Rate)
 	}
 	var usd float64

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/bits"
 	"math/rand"
+	"strings"
 	"testing"
 	"testing/quick"
 )
@@ -151,5 +152,38 @@ func TestGBsCostExact(t *testing.T) {
 	}
 	if err := quick.Check(f, &quick.Config{MaxCount: 20000, Rand: rand.New(rand.NewSource(1))}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestPricer holds Prices.For's Pricer to Prices.Cost, tiers included, and checks its errors.
+func TestPricer(t *testing.T) {
+	u := Usage{Requests: 1_000_000, ComputeMBms: 512 * 100 * 1_000_000, InitMBms: 7_000_000, ProvisionedComputeMBms: 3_000_000, ProvisionedMBms: 9_000_000, StorageMBms: 11_000_000}
+	for _, tiered := range []bool{false, true} {
+		p := DefaultPrices()
+		p.Tiered = tiered
+		for _, arch := range []Architecture{"", X86_64, ARM64} {
+			q, err := p.For(arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, month := range []int64{0, 6_000_000_000*MBmsPerGBs - 1000} {
+				want, err1 := p.Cost(arch, u, month)
+				got, err2 := q.Cost(u, month)
+				if err1 != nil || err2 != nil || got != want {
+					t.Errorf("tiered %v, %q, month %d: Pricer %+v (%v), Prices.Cost %+v (%v)", tiered, arch, month, got, err2, want, err1)
+				}
+			}
+		}
+	}
+	if _, err := DefaultPrices().For("sparc"); err == nil || !strings.Contains(err.Error(), "sparc") {
+		t.Errorf("For(sparc) = %v, want an error naming it", err)
+	}
+	var zero Pricer
+	if _, err := zero.Cost(u, 0); err == nil {
+		t.Error("zero Pricer priced usage")
+	}
+	q, _ := DefaultPrices().For(X86_64)
+	if _, err := q.Cost(Usage{Requests: -1}, 0); err == nil {
+		t.Error("negative usage accepted")
 	}
 }

@@ -213,9 +213,10 @@ type ivFn struct {
 	delW, delX       []float64
 	runDelW, runDelX []float64
 
-	acc   ivAcc
-	last  lambdatune.Metrics
-	hints [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
+	pricer lambdatune.Pricer // the prices of the configuration's architecture
+	acc    ivAcc
+	last   lambdatune.Metrics
+	hints  [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
 	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat); n is
 	// the interval's invocations rounded, up to smallN (19.5 rounds to 20).
 	orderU [smallN + 1][smallN + 1][]float64
@@ -343,6 +344,10 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		}
 		f := s.fns[i]
 		if err := f.setShape(d.Config); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
+		}
+		var err error
+		if f.pricer, err = s.prices.For(d.Config.Arch()); err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
 		f.cfg = d.Config
@@ -512,6 +517,10 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	if err := l.Validate(c); err != nil {
 		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
 	}
+	pricer, err := s.prices.For(c.Arch())
+	if err != nil {
+		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
 		if err := f.setShape(c); err != nil {
@@ -521,7 +530,7 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 		f.pool.clear()
 		f.reallocate()
 	}
-	f.cfg = c
+	f.cfg, f.pricer = c, pricer
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
 	s.recomputeCaps()
 	// The same schedule as the event model (provSchedule).
@@ -854,7 +863,7 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 		m.Usage.StorageMBms = ac.storage.take(float64(x) * (odWarm*sh.billWarm + colds*sh.billColdAll + provInv*sh.billWarm))
 	}
 	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
-	cost, err := s.prices.Cost(f.cfg.Arch(), m.Usage, s.monthMBms)
+	cost, err := f.pricer.Cost(m.Usage, s.monthMBms)
 	if err != nil {
 		*m = lambdatune.Metrics{} // no half-written metrics
 		return err
