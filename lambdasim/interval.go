@@ -847,7 +847,11 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 		frac float64
 	}{{pb, fb}, {pa, 1 - fb}} {
 		if part.p > 0 && part.frac > 0 {
-			f.prov.compute(lambda, a, part.frac*T, part.p, f.lastA)
+			// The same interval capped at the provisioned environments, derived from the uncapped
+			// one where that is exact enough.
+			if part.frac != 1 || !f.prov.capAt(&f.cur, part.p) {
+				f.prov.compute(lambda, a, part.frac*T, part.p, f.lastA)
+			}
 			m.ProvisionedUtilization = max(m.ProvisionedUtilization, min(f.prov.mean()/float64(part.p), 1))
 		}
 	}

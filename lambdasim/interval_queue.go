@@ -73,6 +73,11 @@ const maxEps = 1e-5
 type levelMax struct {
 	lo int
 	p  []float64
+
+	// What compute's start law was, for capAt: Poisson(a0) normalised by norm = F₀(capacity), or an
+	// idle start (P(N₀ < k) = 1).
+	a0, norm float64
+	idle     bool
 }
 
 // at returns P(max ≥ k).
@@ -156,7 +161,9 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	}
 	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
 	f := pi * r     // F(k−1)
-	lo := 0
+	// Levels up to m0 are reached: below the mass of the start's law (or the cap), and from an idle
+	// start within the first few service times of an interval that is long against them.
+	lo := m0
 	tl := t * lambda
 	two := !same && !idle
 	// P(N₀ < k) = F₀(k−1)/F₀(c): by F(k−1)/F(c) (same law), f0/fc0 (another), or 0 (an idle start
@@ -169,6 +176,10 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		invNorm = 1 / fc0
 	case idle:
 		invNorm = -1 // start = 1
+	}
+	m.a0, m.norm, m.idle = a0, fc, idle
+	if two {
+		m.norm = fc0
 	}
 	kEnd := math.MaxInt
 	if capacity > 0 {
@@ -260,6 +271,49 @@ var invInt = func() (t [1024]float64) {
 	}
 	return t
 }()
+
+// capAt sets m to the maximum distribution of cur's interval (the same arrivals, load, start and
+// length) in a system of the smaller capacity c ≥ 1: the provisioned environments, which take
+// requests first. Truncating the occupancy's law at c leaves every first-passage time E[τ_k], k ≤ c,
+// as it is (the normalisation cancels in F(k−1) and Σ F(m)²/π_m alike); only the start's law
+// P(N₀ < k) = F₀(k−1)/F₀(c) changes, by the factor ρ = F₀(cap)/F₀(c) of cur's normalisation over
+// this one, so P(max ≥ k) = 1 − ρ·(1 − cur's P(max ≥ k)). The levels cur treats as surely reached
+// carry an error below maxEps, which ρ multiplies; capAt therefore declines (returns false, m
+// unchanged) when ρ > 4, that is when the cap is below the start's lower quartile, and otherwise
+// equals compute with capacity c within 4·maxEps per level, at the cost of one normalisation.
+func (m *levelMax) capAt(cur *levelMax, c int) bool {
+	rho := 1.0
+	if c > 0 && !cur.idle && cur.norm > 0 {
+		n := poissonNorm(c, cur.a0)
+		if !(n*4 >= cur.norm) {
+			return false
+		}
+		rho = cur.norm / n
+	}
+	m.reset()
+	if c <= 0 {
+		return true
+	}
+	m.lo = min(cur.lo, c)
+	ps := m.p[:0]
+	for j, p := range cur.p {
+		k := cur.lo + 1 + j
+		if k > c {
+			break
+		}
+		v := 1 - rho*(1-p)
+		if v >= 1-maxEps && len(ps) == 0 {
+			m.lo = k
+			continue
+		}
+		if v < maxEps {
+			break
+		}
+		ps = append(ps, v)
+	}
+	m.p = ps
+	return true
+}
 
 // poissonStart returns the level below which a Poisson(a) law has negligible mass (7 s.d.).
 func poissonStart(a float64) int {

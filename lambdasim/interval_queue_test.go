@@ -218,6 +218,43 @@ func TestRenewal(t *testing.T) {
 	}
 }
 
+// TestLevelMaxCapAt holds the capped distribution derived from the uncapped one to the one
+// computed with the cap, level by level, over loads, starting states, caps and interval lengths.
+func TestLevelMaxCapAt(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var cur, capped, direct levelMax
+	declined := 0
+	for i := range 20000 {
+		a := math.Exp(r.Float64()*9 - 4) // 0.02 … 150 erlangs
+		a0 := []float64{-1, 0, a * (0.5 + r.Float64())}[i%3]
+		step := []float64{0.5, 5, 60, 600}[r.IntN(4)]
+		capacity := []int{-1, 1000, int(a*2) + 1 + r.IntN(10)}[r.IntN(3)]
+		lambda := a / (0.01 + r.Float64()*3)
+		cur.compute(lambda, a, step, capacity, a0)
+		c := 1 + r.IntN(int(a*1.5)+3)
+		if capacity > 0 {
+			c = min(c, capacity)
+		}
+		direct.compute(lambda, a, step, c, a0)
+		if !capped.capAt(&cur, c) {
+			declined++
+			continue
+		}
+		for k := 1; k <= c+1; k++ {
+			if got, want := capped.at(k), direct.at(k); math.Abs(got-want) > 1e-4 {
+				t.Fatalf("λ %g a %g a0 %g step %g cap %d → %d: P(max ≥ %d) = %g, computed with the cap %g", lambda, a, a0, step, capacity, c, k, got, want)
+			}
+		}
+		if got, want := capped.mean(), direct.mean(); math.Abs(got-want) > 1e-4*(1+want) {
+			t.Fatalf("λ %g a %g a0 %g step %g cap %d → %d: E[max] = %g, computed with the cap %g", lambda, a, a0, step, capacity, c, got, want)
+		}
+	}
+	if declined > 10000 {
+		t.Errorf("capAt declined %d of 20000 cases", declined)
+	}
+	t.Logf("capAt declined %d of 20000 cases (cap below the start's lower quartile)", declined)
+}
+
 // TestLevelMaxExtremes: tiny and huge loads, starting states and caps give finite distributions,
 // and a load far beyond the cap reaches the cap.
 func TestLevelMaxExtremes(t *testing.T) {
