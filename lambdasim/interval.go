@@ -96,6 +96,9 @@ import (
 //	periodic ×3, 4 s lognormal, 10 s timeout −0.06 %   −0.9 %      −1.00 %    −0.09 %         –          −0.9 %
 //	irregular ×3, exponential 0.8 s and
 //	  keep-alive (mean 10 min), 3 s timeout  −0.14 %   −8.0 %      +0.31 %    +0.21 %         –          −3.3 %
+//	seed bursty at its own rate (3.3 req/s)  −0.16 %   +6.0 %      +0.12 %    −0.20 %         –          −0.2 %
+//	seed periodic at its own rate (1.7)      −0.13 %   +3.3 %      +0.12 %    −0.07 %         –          −0.7 %
+//	seed irregular at its own rate (2.2)     −0.13 %   +3.9 %      +0.12 %    −0.15 %         –          −1.8 %
 //
 // (Provisioned: spill-over within 0.05 % with 10 environments; 356 against 329 of 1.45 million
 // invocations with 25, mean utilization 0.695 against 0.698; changed every 10 minutes, spill-over

@@ -166,7 +166,8 @@ func ivTraceRow(file string, row int) func(testing.TB) workload.Series {
 }
 
 // ivParityScenarios are the workloads TestIntervalParity holds the two models to: the seed's three
-// evaluation patterns at ten times their rate (bursty ≈ 33 requests/s) and Azure 2019 traces, each
+// evaluation patterns at ten times their rate (bursty ≈ 33 requests/s) and at their own (bursty ≈ 3.3
+// requests/s, periodic 1.7, irregular 2.2), and Azure 2019 traces, each
 // unconstrained (cold starts, cost, latency) and under a reserved concurrency that binds at peaks
 // (throttles), plus provisioned concurrency (fixed, and changed every 10 minutes as target tracking
 // does), a sparse Java function whose p95 is its cold starts, a 20 ms Go function, a 4 s function
@@ -224,6 +225,9 @@ func ivParityScenarios() []ivScenario {
 			c.MemoryMB = []int{512, 1024, 768}[(i/120)%3]
 			return &c
 		}},
+		{name: "bursty at the seed's rate", series: ivSeedPattern(workload.SeedBursty, 1), fn: api, cfg: cfg},
+		{name: "periodic at the seed's rate", series: ivSeedPattern(workload.SeedPeriodic, 1), fn: api, cfg: cfg},
+		{name: "irregular at the seed's rate", series: ivSeedPattern(workload.SeedIrregular, 1), fn: api, cfg: cfg},
 	}
 }
 
