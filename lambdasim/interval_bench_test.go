@@ -2,7 +2,6 @@ package lambdasim
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -100,29 +99,52 @@ func benchIntervalMonth(b *testing.B, before func(context.Context, *IntervalSim)
 	b.ReportMetric(float64(b.N)/el.Seconds(), "fn-min/s")
 }
 
-// BenchmarkIntervalSpeedup runs one day of the seed's bursty pattern at 1, 10 and 100 times its
-// rate (about 3, 33 and 330 requests/s) through both models, one op being the day in each, and
-// reports each model's nanoseconds per simulated function-minute and their ratio. The event model's
-// cost grows with the requests, the interval model's barely with the concurrency. On a shared machine
-// timings are noisy, so each model's best day over the ops (the interval model's over five runs per
-// op) is what counts.
+// BenchmarkIntervalSpeedup runs one day of a workload through both models, one op being the day in
+// each, and reports the request rate, each model's nanoseconds per simulated function-minute and
+// their ratio. The workloads are TestIntervalParity's: the seed's three patterns at their own rates
+// (1.7-3.3 requests/s) and at ten times them, the real Azure trace (10 requests/s, unreserved and
+// with a reserved concurrency of 8), provisioned concurrency, and the bursty pattern at a hundred
+// times its rate. The event model's cost grows with the requests, the interval model's with the
+// concurrency, so their ratio grows with the load. On a shared machine timings are noisy, so each
+// model's best day over the ops (the interval model's over five runs per op) is what counts.
 func BenchmarkIntervalSpeedup(b *testing.B) {
 	const day = 24 * 60
-	for _, scale := range []float64{1, 10, 100} {
-		b.Run(fmt.Sprintf("x%g", scale), func(b *testing.B) {
-			s0, err := workload.SeedBursty(ivGrid(day), 1)
-			if err != nil {
-				b.Fatal(err)
+	byName := map[string]ivScenario{}
+	for _, sc := range ivParityScenarios() {
+		byName[sc.name] = sc
+	}
+	for _, w := range []struct {
+		name, scenario string
+		scale          float64
+	}{
+		{"seed-bursty", "bursty", 0.1},
+		{"seed-periodic", "periodic", 0.1},
+		{"seed-irregular", "irregular", 0.1},
+		{"seed-bursty-x10", "bursty", 1},
+		{"seed-periodic-x10", "periodic", 1},
+		{"seed-irregular-x10", "irregular", 1},
+		{"azure-top10", "trace top10#9", 1},
+		{"azure-top10-reserved-8", "trace top10#9 reserved 8", 1},
+		{"seed-periodic-x10-provisioned-25", "periodic provisioned 25", 1},
+		{"seed-bursty-x100", "bursty", 10},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			sc, ok := byName[w.scenario]
+			if !ok {
+				b.Fatalf("no parity scenario %q", w.scenario)
 			}
-			s := ivScale(s0, scale)
+			s := ivScale(sc.series(b), w.scale)
 			ctx := context.Background()
-			evBest, ivBest := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
-			for range b.N {
+			mk := func() Deployment {
 				l, err := NewLoad(s, 1)
 				if err != nil {
 					b.Fatal(err)
 				}
-				es, err := New(Options{Seed: 1}, Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l})
+				return Deployment{Function: sc.fn, Config: sc.cfg, Arrivals: l}
+			}
+			evBest, ivBest := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+			for range b.N {
+				es, err := New(Options{Seed: 1}, mk())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -134,7 +156,10 @@ func BenchmarkIntervalSpeedup(b *testing.B) {
 				}
 				evBest = min(evBest, time.Since(t))
 				for range 5 {
-					is := ivNewBench(b, s)
+					is, err := NewInterval(Options{Seed: 1}, mk())
+					if err != nil {
+						b.Fatal(err)
+					}
 					t = time.Now()
 					for range day {
 						if _, err := is.Next(ctx); err != nil {
@@ -144,6 +169,11 @@ func BenchmarkIntervalSpeedup(b *testing.B) {
 					ivBest = min(ivBest, time.Since(t))
 				}
 			}
+			var n float64
+			for _, c := range s.Counts[:day] {
+				n += c
+			}
+			b.ReportMetric(n/(day*60), "req/s")
 			b.ReportMetric(float64(evBest)/day, "event-ns/fn-min")
 			b.ReportMetric(float64(ivBest)/day, "interval-ns/fn-min")
 			b.ReportMetric(float64(evBest)/float64(ivBest), "speedup")
