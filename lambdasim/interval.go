@@ -520,9 +520,12 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	if err := l.Validate(c); err != nil {
 		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
 	}
-	pricer, err := s.prices.For(c.Arch())
-	if err != nil {
-		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+	pricer := f.pricer
+	if c.Arch() != f.cfg.Arch() {
+		var err error
+		if pricer, err = s.prices.For(c.Arch()); err != nil {
+			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+		}
 	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {

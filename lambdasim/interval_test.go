@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,53 @@ func TestIntervalApplyValidates(t *testing.T) {
 	cancel()
 	if _, err := is.Next(ctx2); !errors.Is(err, context.Canceled) {
 		t.Errorf("Next on a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestIntervalArchitecturePrices: a change of architecture changes the duration rate from the next
+// interval on, and an architecture the prices do not cover is refused when applied, not later.
+func TestIntervalArchitecturePrices(t *testing.T) {
+	ctx := context.Background()
+	l, err := NewLoad(ivConst(3, 600), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := Function{Name: "fixed", Duration: Fixed{Constant(100 * time.Millisecond)}, Runtime: RuntimeGo}
+	is, err := NewInterval(Options{Seed: 1}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perGBs := func(m lambdatune.Metrics) float64 {
+		return m.Cost.Duration / (float64(m.Usage.ComputeMBms) / lambdatune.MBmsPerGBs)
+	}
+	m0, _ := is.Next(ctx)
+	arm := ivBenchConfig()
+	arm.Architecture = lambdatune.ARM64
+	if err := is.Apply(ctx, arm); err != nil {
+		t.Fatal(err)
+	}
+	is.Next(ctx) // the new environments' cold starts
+	m2, _ := is.Next(ctx)
+	if got, want := perGBs(m0), 0.0000166667; math.Abs(got-want) > 1e-12 {
+		t.Errorf("x86_64 duration price %.10f per GB-s, want %.10f", got, want)
+	}
+	if got, want := perGBs(m2), 0.0000133334; math.Abs(got-want) > 1e-12 {
+		t.Errorf("arm64 duration price %.10f per GB-s, want %.10f", got, want)
+	}
+	x86Only := lambdatune.DefaultPrices()
+	delete(x86Only.Arch, lambdatune.ARM64)
+	is, err = NewInterval(Options{Seed: 1, Prices: &x86Only}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := is.Apply(ctx, arm); err == nil || !strings.Contains(err.Error(), "arm64") {
+		t.Errorf("Apply(arm64) without arm64 prices = %v, want an error naming arm64", err)
+	}
+	if c, _ := is.Config(ctx); c.Arch() != lambdatune.X86_64 {
+		t.Errorf("config after the refused Apply: %v", c)
+	}
+	if _, err := NewInterval(Options{Prices: &x86Only}, Deployment{Function: fn, Config: arm, Arrivals: l}); err == nil {
+		t.Error("NewInterval with arm64 and no arm64 prices: no error")
 	}
 }
 
