@@ -681,7 +681,15 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	if deep > w.gLo {
 		gk = w.g[deep-w.gLo-1]
 	}
-	for k := deep; k <= top; k++ {
+	// Levels above cur's band are not reached this interval (no cold start, nothing used): their
+	// environments only age and their rates decay.
+	reached := min(top, cur.hi()-floor)
+	for k := max(reached+1, deep); k <= top; k++ {
+		l := &lv[k-1]
+		l.age += step
+		l.rho *= beta
+	}
+	for k := deep; k <= reached; k++ {
 		pc := cur.at(floor + k)
 		gn := 0.0 // for level k+1
 		if k+1 > w.gLo {
