@@ -103,8 +103,8 @@ func benchIntervalMonth(b *testing.B, before func(context.Context, *IntervalSim)
 // each, and reports the request rate, each model's nanoseconds per simulated function-minute and
 // their ratio. The workloads are TestIntervalParity's: the seed's three patterns at their own rates
 // (1.7-3.3 requests/s) and at ten times them, the real Azure trace (10 requests/s, unreserved and
-// with a reserved concurrency of 8), provisioned concurrency, and the bursty pattern at a hundred
-// times its rate. The event model's cost grows with the requests, the interval model's with the
+// with a reserved concurrency of 8), provisioned concurrency, a keep-alive drawn from an exponential
+// law, and the bursty pattern at a hundred times its rate. The event model's cost grows with the requests, the interval model's with the
 // concurrency, so their ratio grows with the load. On a shared machine timings are noisy, so each
 // model's best day over the ops (the interval model's over five runs per op) is what counts.
 func BenchmarkIntervalSpeedup(b *testing.B) {
@@ -126,6 +126,7 @@ func BenchmarkIntervalSpeedup(b *testing.B) {
 		{"azure-top10", "trace top10#9", 1},
 		{"azure-top10-reserved-8", "trace top10#9 reserved 8", 1},
 		{"seed-periodic-x10-provisioned-25", "periodic provisioned 25", 1},
+		{"seed-irregular-x3-exponential-keep-alive", "irregular random keep-alive", 1},
 		{"seed-bursty-x100", "bursty", 10},
 	} {
 		b.Run(w.name, func(b *testing.B) {

@@ -386,7 +386,23 @@ type warmPool struct {
 	scr        prodVec   // scratch: a suffix being built
 	g          []float64 // P(no warm environment) of levels gLo+1 … (coldStarts)
 	gLo        int
+
+	// A keep-alive drawn from an exponential law gives weights that fall geometrically, by q an
+	// interval, and a history of a hundred intervals or more. Past the first len(hist) intervals
+	// (weights above tailMax) the pool keeps, per level, the power sums tail[m−1][k−1] =
+	// Σ_d (w_d·P_d(max ≥ k))^m, m = 1 … tailTerms, which age by q^m a step; Σ_d ln(1 − y_d) =
+	// −Σ_m tail[m−1]/m to within y⁵/(5(1 − y)) an interval, y ≤ tailMax. tailQ is 0 without a tail.
+	tailQ  float64
+	tail   [tailTerms][]float64
+	tailHi int // highest level with a non-zero tail sum
 }
+
+// tailTerms and tailMax bound the geometric tail's error (warmPool): with weights below 0.1 the
+// neglected terms change P(no warm environment) by less than 1e-5 relative.
+const (
+	tailTerms = 4
+	tailMax   = 0.1
+)
 
 // prodVec is a per-level product of factors 1 − P(max ≥ k) over several intervals: 0 at levels
 // k ≤ lo (surely reached in one of them), v[k−lo−1] for lo < k ≤ lo+len(v), and 1 above.
@@ -472,7 +488,26 @@ func newWarmPool(keep []float64) *warmPool {
 	for k1 < len(keep) && keep[k1] == 1 {
 		k1++
 	}
-	return &warmPool{hist: make([]levelMax, len(keep)), keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
+	w := &warmPool{keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
+	// A geometric tail: from the first weight below tailMax on, every ratio the same (to 1e-9),
+	// over enough intervals to be worth it.
+	n := len(keep)
+	d := k1 + 1 // the first interval of weight at most tailMax
+	for d <= len(keep) && keep[d-1] > tailMax {
+		d++
+	}
+	if d >= 2 && d+16 <= len(keep) {
+		q := keep[d-1] / keep[d-2]
+		geometric := q > 0 && q < 1
+		for i := d; i < len(keep) && geometric; i++ {
+			geometric = math.Abs(keep[i]/keep[i-1]-q) <= 1e-9*q
+		}
+		if geometric {
+			n, w.tailQ = d-1, q // the ring keeps intervals 1 … d−1; the tail the rest
+		}
+	}
+	w.hist = make([]levelMax, n)
+	return w
 }
 
 // clear forgets every environment (a configuration change: new invocations need new environments).
@@ -482,6 +517,54 @@ func (w *warmPool) clear() {
 	clear(w.lv)
 	w.fPtr, w.fCnt, w.nBack = 0, 0, 0
 	w.back.lo, w.back.v = 0, w.back.v[:0]
+	for m := range w.tail {
+		clear(w.tail[m])
+	}
+	w.tailHi = 0
+}
+
+// foldTail moves entry h, which is about to become len(hist)+1 intervals old, into the geometric
+// tail, after ageing the tail by one interval.
+func (w *warmPool) foldTail(h *levelMax) {
+	wd := w.keep[len(w.hist)] // the weight of interval len(hist)+1
+	if hi := h.hi(); len(w.tail[0]) < hi {
+		for m := range w.tail {
+			w.tail[m] = append(w.tail[m], make([]float64, hi-len(w.tail[m]))...)
+		}
+	}
+	q := w.tailQ
+	qm := q
+	for m := range w.tail {
+		t := w.tail[m][:w.tailHi]
+		for k := range t {
+			t[k] *= qm
+		}
+		qm *= q
+	}
+	// Levels 1 … h.lo were surely reached: y = wd; the band's levels y = wd·p.
+	y1 := [tailTerms]float64{wd, wd * wd, wd * wd * wd, wd * wd * wd * wd}
+	for k := 0; k < h.lo; k++ {
+		for m := range w.tail {
+			w.tail[m][k] += y1[m]
+		}
+	}
+	for j, p := range h.p {
+		y := wd * p
+		y2 := y * y
+		k := h.lo + j
+		w.tail[0][k] += y
+		w.tail[1][k] += y2
+		w.tail[2][k] += y2 * y
+		w.tail[3][k] += y2 * y2
+	}
+	w.tailHi = max(w.tailHi, h.hi())
+	// Forget the levels at the top whose sums have decayed to nothing.
+	for w.tailHi > 0 && w.tail[0][w.tailHi-1] < 1e-12 {
+		w.tailHi--
+		for m := range w.tail {
+			w.tail[m][w.tailHi] = 0
+		}
+	}
 }
 
 // levelLife is the lifetime state of one level's environment: expected age (s) and smoothed rate
@@ -542,6 +625,9 @@ func (w *warmPool) push(m *levelMax, floor int) {
 		w.fPtr++
 	}
 	h := &w.hist[w.head]
+	if w.tailQ > 0 && w.n == len(w.hist) {
+		w.foldTail(h) // the oldest entry, about to be overwritten
+	}
 	if m.lo >= floor {
 		h.lo = m.lo - floor
 		h.p = append(h.p[:0], m.p...)
@@ -584,6 +670,7 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 	for d := w.k1 + 1; d <= w.n; d++ {
 		top = max(top, w.entry(d).hi())
 	}
+	top = max(top, w.tailHi)
 	w.gLo = lo
 	// P(no warm environment) of on-demand levels lo+1 … top+1: the window's product, times the
 	// factors of the older intervals (weight below 1), entry by entry over each band.
@@ -621,6 +708,18 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 			dst = dst[:len(band)]
 			for j, p := range band {
 				dst[j] *= 1 - wd*p
+			}
+		}
+	}
+	// The geometric tail: Π (1 − y) = exp(−Σ_m Σ y^m/m).
+	if w.tailHi > lo {
+		t1, t2, t3, t4 := w.tail[0][lo:w.tailHi], w.tail[1][lo:w.tailHi], w.tail[2][lo:w.tailHi], w.tail[3][lo:w.tailHi]
+		t2, t3, t4 = t2[:len(t1)], t3[:len(t1)], t4[:len(t1)]
+		for i, x := range t1 {
+			if z := x + t2[i]*(1.0/2) + t3[i]*(1.0/3) + t4[i]*(1.0/4); z > 11.6 {
+				g[i] *= expNeg(-z)
+			} else {
+				g[i] *= expSmall(z)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -277,20 +278,18 @@ func TestLevelMaxExtremes(t *testing.T) {
 	}
 }
 
-// coldStartsDirect is warmPool.coldStarts the plain way: every history entry multiplied in at
-// every level, no bands.
-func coldStartsDirect(w *warmPool, cur *levelMax, floor int) (cold, pool float64, g []float64, lo int) {
-	var ord []*levelMax
-	for d := 1; d <= w.n; d++ {
-		ord = append(ord, w.entry(d))
-	}
-	for d, h := range ord { // levels up to lo of an interval of weight 1 are surely warm
-		if w.keep[d] == 1 {
-			lo = max(lo, h.lo)
+// coldStartsDirect is warmPool.coldStarts the plain way: every history entry (most recent first,
+// weighted by keep, as many as keep has) multiplied in at every level, no bands, no running
+// products, no geometric tail.
+func coldStartsDirect(hist []levelMax, keep []float64, cur *levelMax, floor int) (cold, pool float64, g []float64, lo int) {
+	hist = hist[:min(len(hist), len(keep))]
+	for d := range hist { // levels up to lo of an interval of weight 1 are surely warm
+		if keep[d] == 1 {
+			lo = max(lo, hist[d].lo)
 		}
 	}
 	top := max(cur.hi()-floor, 0)
-	for _, h := range ord {
+	for _, h := range hist {
 		top = max(top, h.hi())
 	}
 	top = max(top, lo)
@@ -298,8 +297,8 @@ func coldStartsDirect(w *warmPool, cur *levelMax, floor int) (cold, pool float64
 	for i := range g {
 		k := lo + 1 + i
 		g[i] = 1
-		for d, h := range ord {
-			g[i] *= 1 - w.keep[d]*h.at(k)
+		for d := range hist {
+			g[i] *= 1 - keep[d]*hist[d].at(k)
 		}
 	}
 	pool = float64(lo)
@@ -311,20 +310,36 @@ func coldStartsDirect(w *warmPool, cur *levelMax, floor int) (cold, pool float64
 	return cold, pool, g, lo
 }
 
-// TestWarmPoolBands drives pools (fixed keep-alives and a keep-alive distribution) through random
+// TestWarmPoolBands drives pools (fixed keep-alives and keep-alive distributions) through random
 // loads, provisioned floors and configuration changes, and holds their cold starts, pool sizes and
-// per-level P(no warm environment), computed band by band, to the direct product.
+// per-level P(no warm environment), computed band by band with running products (and a geometric
+// tail for the exponential keep-alives), to the direct product.
 func TestWarmPoolBands(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, keep := range [][]float64{
-		keepWeights(fixedKeep(10), 100),                                       // 10 minutes
-		keepWeights(fixedKeep(3), 100),                                        // 3 minutes
-		keepWeights(func(x float64) float64 { return math.Exp(-x / 5) }, 100), // exponential
-		keepWeights(fixedKeep(1.5), 100),                                      // shorter than two intervals
-		{1, 1, 1, 1},                                                          // weight 1 throughout
+	for _, tc := range []struct {
+		keep []float64
+		tail bool
+	}{
+		{keepWeights(fixedKeep(10), 100), false},                                       // 10 minutes
+		{keepWeights(fixedKeep(3), 100), false},                                        // 3 minutes
+		{keepWeights(func(x float64) float64 { return math.Exp(-x / 5) }, 1000), true}, // exponential
+		{keepWeights(func(x float64) float64 { return math.Exp(-x / 20) }, 1000), true},
+		{keepWeights(func(x float64) float64 { return 1 / (1 + x*x/25) }, 100), false}, // not geometric
+		{keepWeights(fixedKeep(1.5), 100), false},                                      // shorter than two intervals
+		{[]float64{1, 1, 1, 1}, false},                                                 // weight 1 throughout
 	} {
-		w := newWarmPool(keep)
+		w := newWarmPool(tc.keep)
+		if got := w.tailQ > 0; got != tc.tail {
+			t.Fatalf("keep %v: geometric tail %v, want %v", tc.keep, got, tc.tail)
+		}
+		// Exact to rounding without a tail; the tail's series and its unbounded history (the
+		// direct product stops where the weights fall below 1e-6) cost a little more.
+		tol := 1e-12
+		if tc.tail {
+			tol = 2e-5
+		}
 		var m levelMax
+		var hist []levelMax // most recent first
 		for step := range 3000 {
 			lambda := r.Float64() * 20 * float64(1+step%7)
 			m.compute(lambda, lambda*r.Float64(), 60, -1, r.Float64()*lambda)
@@ -333,18 +348,26 @@ func TestWarmPoolBands(t *testing.T) {
 				floor = r.IntN(4)
 			}
 			cold, pool := w.coldStarts(&m, floor)
-			wc, wp, wg, wlo := coldStartsDirect(w, &m, floor)
-			if math.Abs(cold-wc) > 1e-9*(1+wc) || math.Abs(pool-wp) > 1e-9*(1+wp) || w.gLo != wlo {
-				t.Fatalf("keep %v, step %d: cold %v pool %v (lo %d), want %v %v (lo %d)", keep, step, cold, pool, w.gLo, wc, wp, wlo)
+			wc, wp, wg, wlo := coldStartsDirect(hist, tc.keep, &m, floor)
+			if math.Abs(cold-wc) > max(1e-9, tol)*(1+wc) || math.Abs(pool-wp) > max(1e-9, tol)*(1+wp) || w.gLo != wlo {
+				t.Fatalf("keep %v, step %d: cold %v pool %v (lo %d), want %v %v (lo %d)", tc.keep, step, cold, pool, w.gLo, wc, wp, wlo)
 			}
 			for i := range wg {
-				if math.Abs(w.g[i]-wg[i]) > 1e-12 {
-					t.Fatalf("keep %v, step %d: P(no warm) of level %d = %v, want %v", keep, step, wlo+1+i, w.g[i], wg[i])
+				if math.Abs(w.g[i]-wg[i]) > tol*max(wg[i], 1e-3) {
+					t.Fatalf("keep %v, step %d: P(no warm) of level %d = %v, want %v", tc.keep, step, wlo+1+i, w.g[i], wg[i])
+				}
+			}
+			for i := wlo + len(wg); i < w.gLo+len(w.g); i++ { // the pool may look further up, where nothing is remembered
+				if g := w.g[i-w.gLo]; math.Abs(g-1) > tol {
+					t.Fatalf("keep %v, step %d: P(no warm) of unremembered level %d = %v, want 1", tc.keep, step, i+1, g)
 				}
 			}
 			w.push(&m, floor)
+			e := w.entry(1)
+			hist = append([]levelMax{{lo: e.lo, p: slices.Clone(e.p)}}, hist...)
 			if r.IntN(200) == 0 {
 				w.clear()
+				hist = hist[:0]
 			}
 		}
 	}
