@@ -593,23 +593,26 @@ func TestIntervalRobust(t *testing.T) {
 // TestIntervalNoAllocs: once warmed up, a step allocates nothing, also for an asynchronous function
 // with provisioned concurrency, throttles and few invocations per interval.
 func TestIntervalNoAllocs(t *testing.T) {
-	fn := ivBenchFunction()
-	fn.Async = DefaultAsyncOptions()
-	cfg := ivBenchConfig()
-	cfg.Reserved, cfg.Provisioned = lambdatune.Reserve(20), 5
-	counts := make([]float64, 3000)
-	for i := range counts {
-		counts[i] = float64((i * 37) % 2900) // from idle to overload
-	}
-	is := ivMust(t, fn, cfg, workload.Series{Start: ivGrid(0).Start, Step: time.Minute, Counts: counts}, Options{})
-	ctx := context.Background()
-	ivSteps(t, is, 2000) // warm up: caches and buffers reach their size
-	if n := testing.AllocsPerRun(500, func() {
-		if _, err := is.Next(ctx); err != nil {
-			t.Fatal(err)
+	for _, keep := range []Dist{{}, Exponential(10 * time.Minute)} { // fixed 10 minutes; a geometric tail
+		fn := ivBenchFunction()
+		fn.Async = DefaultAsyncOptions()
+		fn.KeepAlive = keep
+		cfg := ivBenchConfig()
+		cfg.Reserved, cfg.Provisioned = lambdatune.Reserve(20), 5
+		counts := make([]float64, 3000)
+		for i := range counts {
+			counts[i] = float64((i * 37) % 2900) // from idle to overload
 		}
-	}); n != 0 {
-		t.Errorf("%.1f allocations per step, want 0", n)
+		is := ivMust(t, fn, cfg, workload.Series{Start: ivGrid(0).Start, Step: time.Minute, Counts: counts}, Options{})
+		ctx := context.Background()
+		ivSteps(t, is, 2000) // warm up: caches and buffers reach their size
+		if n := testing.AllocsPerRun(500, func() {
+			if _, err := is.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("keep-alive %v: %.1f allocations per step, want 0", keep, n)
+		}
 	}
 }
 
