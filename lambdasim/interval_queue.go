@@ -133,6 +133,7 @@ func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
 // (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing underflows at large loads.
 func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.reset()
+	m.a0, m.norm, m.idle = 0, 0, true
 	if lambda <= 0 || a <= 0 || t <= 0 || capacity == 0 {
 		return
 	}
@@ -478,7 +479,9 @@ func (p *prodVec) setProd(a, b *prodVec) {
 	}
 }
 
-// newWarmPool returns a pool remembering len(keep) intervals.
+// newWarmPool returns a pool whose environment last used d intervals back is still warm with
+// probability keep[d−1]. It remembers the intervals one by one, except a geometric tail of weights
+// (an exponential keep-alive), which it keeps as running sums, without end.
 func newWarmPool(keep []float64) *warmPool {
 	sum := 0.0
 	for _, k := range keep {
