@@ -146,7 +146,8 @@ func TestIntervalApplyValidates(t *testing.T) {
 }
 
 // TestIntervalArchitecturePrices: a change of architecture changes the duration rate from the next
-// interval on, and an architecture the prices do not cover is refused when applied, not later.
+// interval on, and an architecture the prices do not cover is refused when applied, not later (by
+// both models).
 func TestIntervalArchitecturePrices(t *testing.T) {
 	ctx := context.Background()
 	l, err := NewLoad(ivConst(3, 600), 1)
@@ -175,20 +176,32 @@ func TestIntervalArchitecturePrices(t *testing.T) {
 	if got, want := perGBs(m2), 0.0000133334; math.Abs(got-want) > 1e-12 {
 		t.Errorf("arm64 duration price %.10f per GB-s, want %.10f", got, want)
 	}
+	// Both models refuse an architecture without prices when it is applied, not at the next step.
 	x86Only := lambdatune.DefaultPrices()
 	delete(x86Only.Arch, lambdatune.ARM64)
-	is, err = NewInterval(Options{Seed: 1, Prices: &x86Only}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := is.Apply(ctx, arm); err == nil || !strings.Contains(err.Error(), "arm64") {
-		t.Errorf("Apply(arm64) without arm64 prices = %v, want an error naming arm64", err)
-	}
-	if c, _ := is.Config(ctx); c.Arch() != lambdatune.X86_64 {
-		t.Errorf("config after the refused Apply: %v", c)
-	}
-	if _, err := NewInterval(Options{Prices: &x86Only}, Deployment{Function: fn, Config: arm, Arrivals: l}); err == nil {
-		t.Error("NewInterval with arm64 and no arm64 prices: no error")
+	for _, model := range []struct {
+		name string
+		make func(Options, ...Deployment) (lambdatune.Platform, error)
+	}{
+		{"event", func(o Options, d ...Deployment) (lambdatune.Platform, error) { return New(o, d...) }},
+		{"interval", func(o Options, d ...Deployment) (lambdatune.Platform, error) { return NewInterval(o, d...) }},
+	} {
+		p, err := model.make(Options{Seed: 1, Prices: &x86Only}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Apply(ctx, arm); err == nil || !strings.Contains(err.Error(), "arm64") {
+			t.Errorf("%s model: Apply(arm64) without arm64 prices = %v, want an error naming arm64", model.name, err)
+		}
+		if c, _ := p.Config(ctx); c.Arch() != lambdatune.X86_64 {
+			t.Errorf("%s model: config after the refused Apply: %v", model.name, c)
+		}
+		if _, err := p.Next(ctx); err != nil {
+			t.Errorf("%s model: Next after the refused Apply: %v", model.name, err)
+		}
+		if _, err := model.make(Options{Prices: &x86Only}, Deployment{Function: fn, Config: arm, Arrivals: l}); err == nil {
+			t.Errorf("%s model: arm64 deployed without arm64 prices: no error", model.name)
+		}
 	}
 }
 

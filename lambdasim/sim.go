@@ -218,6 +218,9 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		if err := f.setGeneration(d.Config); err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
+		if _, err := s.prices.For(d.Config.Arch()); err != nil {
+			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
+		}
 		f.cfg = d.Config
 		f.provTarget = d.Config.Provisioned
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
@@ -356,6 +359,11 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 	}
 	if err := l.Validate(c); err != nil {
 		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+	}
+	if c.Arch() != f.cfg.Arch() { // prices for it, or an error now rather than at the next interval
+		if _, err := s.prices.For(c.Arch()); err != nil {
+			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
+		}
 	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
