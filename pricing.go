@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // Usage is what AWS bills for a function over some span, in integer units so that sums over
@@ -141,8 +142,8 @@ type Pricer struct {
 	arch             ArchPrices
 }
 
-// For returns the Pricer of architecture arch ("" means x86_64), or an error naming it when p has
-// no duration prices for it.
+// For returns the Pricer of architecture arch ("" means x86_64), a copy of p's prices for it, or an
+// error naming it when p has no duration prices for it.
 func (p Prices) For(arch Architecture) (Pricer, error) {
 	if arch == "" {
 		arch = X86_64
@@ -151,6 +152,7 @@ func (p Prices) For(arch Architecture) (Pricer, error) {
 	if !ok || len(ap.Duration) == 0 {
 		return Pricer{}, fmt.Errorf("lambdatune: no prices for architecture %q", arch)
 	}
+	ap.Duration = slices.Clone(ap.Duration) // later changes to p do not reach the Pricer
 	return Pricer{request: p.Request, storage: p.Storage, tiered: p.Tiered, arch: ap}, nil
 }
 
