@@ -127,7 +127,7 @@ const MBmsPerGBs = 1024 * 1000
 // Cost prices u for a function of architecture arch. monthToDateMBms is the account's on-demand
 // duration (compute and INIT) already billed this month before u; it only matters when Tiered is set.
 func (p Prices) Cost(arch Architecture, u Usage, monthToDateMBms int64) (Cost, error) {
-	q, err := p.For(arch)
+	q, err := p.pricer(arch)
 	if err != nil {
 		return Cost{}, err
 	}
@@ -145,6 +145,13 @@ type Pricer struct {
 // For returns the Pricer of architecture arch ("" means x86_64), a copy of p's prices for it, or an
 // error naming it when p has no duration prices for it.
 func (p Prices) For(arch Architecture) (Pricer, error) {
+	q, err := p.pricer(arch)
+	q.arch.Duration = slices.Clone(q.arch.Duration) // later changes to p do not reach the Pricer
+	return q, err
+}
+
+// pricer is For sharing p's tiers (for one use, without an allocation).
+func (p Prices) pricer(arch Architecture) (Pricer, error) {
 	if arch == "" {
 		arch = X86_64
 	}
@@ -152,7 +159,6 @@ func (p Prices) For(arch Architecture) (Pricer, error) {
 	if !ok || len(ap.Duration) == 0 {
 		return Pricer{}, fmt.Errorf("lambdatune: no prices for architecture %q", arch)
 	}
-	ap.Duration = slices.Clone(ap.Duration) // later changes to p do not reach the Pricer
 	return Pricer{request: p.Request, storage: p.Storage, tiered: p.Tiered, arch: ap}, nil
 }
 

@@ -178,11 +178,17 @@ func TestPricer(t *testing.T) {
 	if _, err := DefaultPrices().For("sparc"); err == nil || !strings.Contains(err.Error(), "sparc") {
 		t.Errorf("For(sparc) = %v, want an error naming it", err)
 	}
+	p := DefaultPrices()
+	q, _ := p.For(X86_64)
+	before, _ := q.Cost(u, 0)
+	p.Arch[X86_64].Duration[0].Rate *= 2 // the Pricer keeps its own copy
+	if after, _ := q.Cost(u, 0); after != before {
+		t.Errorf("Pricer changed with the Prices it came from: %+v, was %+v", after, before)
+	}
 	var zero Pricer
 	if _, err := zero.Cost(u, 0); err == nil {
 		t.Error("zero Pricer priced usage")
 	}
-	q, _ := DefaultPrices().For(X86_64)
 	if _, err := q.Cost(Usage{Requests: -1}, 0); err == nil {
 		t.Error("negative usage accepted")
 	}
