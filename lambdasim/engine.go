@@ -35,12 +35,13 @@ type retryEntry struct {
 
 // fnState is the simulator's state of one function.
 type fnState struct {
-	idx  int
-	name string
-	spec Function
-	cfg  lambdatune.Config // last applied
-	arr  Arrivals
-	rng  *rand.Rand
+	idx    int
+	name   string
+	spec   Function
+	cfg    lambdatune.Config // last applied
+	pricer lambdatune.Pricer // cfg's architecture's prices
+	arr    Arrivals
+	rng    *rand.Rand
 
 	nextArr int64 // next arrival offset, MaxInt64 when none
 
@@ -658,7 +659,7 @@ func (s *Sim) closeInterval() error {
 		m.MaxConcurrency = f.maxConc
 		m.ProvisionedUtilization = f.maxUtil
 		m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(s.now))
-		c, err := s.prices.Cost(f.cfg.Arch(), m.Usage, s.monthMBms)
+		c, err := f.pricer.Cost(m.Usage, s.monthMBms)
 		if err != nil {
 			return err
 		}

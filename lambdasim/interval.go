@@ -2,10 +2,8 @@ package lambdasim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -165,23 +163,15 @@ import (
 // at 6.5 requests/s, 23 times the event model's speed); other keep-alive laws without a fixed
 // window cost several times more.
 type IntervalSim struct {
-	start    time.Time
-	interval int64   // ns
-	secs     float64 // interval in seconds
-	now      int64
-	limits   lambdatune.Limits
-	prices   lambdatune.Prices
-	provDly  Dist
-	rng      *rand.Rand
-	fns      []*ivFn
+	account
+	secs float64 // interval in seconds
+	now  int64
+	fns  []*ivFn
 	lockstep
 
 	scaleBurst, scaleRate float64 // environments, environments per second
 	unresCap              int
-
-	monthStart time.Time
-	monthMBms  int64
-	nextMonth  int64 // offset of the next calendar month's start, ns
+	nextMonth             int64 // offset of the next calendar month's start, ns
 }
 
 // shapeKey identifies the configuration an ivShape was built for.
@@ -278,57 +268,18 @@ func (r *ivRound) take(x float64) int64 {
 // NewInterval returns the interval model of an account running the given functions under opts: the
 // same arguments as New. It validates every function model and configuration like New does.
 func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) {
-	if len(deployments) == 0 {
-		return nil, errors.New("lambdasim: NewInterval needs at least one Deployment")
-	}
-	s := &IntervalSim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
-	if s.start.IsZero() {
-		s.start = DefaultStart()
-	}
-	if s.interval == 0 {
-		s.interval = int64(DefaultInterval)
-	}
-	if s.interval < int64(time.Millisecond) {
-		return nil, fmt.Errorf("lambdasim: Options.Interval = %v, want >= 1ms (0 means %v)", opts.Interval, DefaultInterval)
-	}
-	s.secs = float64(s.interval) / 1e9
-	if s.limits == (lambdatune.Limits{}) {
-		s.limits = lambdatune.DefaultLimits()
-	}
-	if opts.Prices != nil {
-		s.prices = *opts.Prices
-	} else {
-		s.prices = lambdatune.DefaultPrices()
-	}
-	if s.provDly.IsZero() {
-		s.provDly = Uniform(time.Minute, 2*time.Minute)
-	}
-	if err := s.provDly.Validate("Options.ProvisioningDelay", false); err != nil {
+	a, err := newAccount("NewInterval", opts, deployments)
+	if err != nil {
 		return nil, err
 	}
-	burst, period := opts.ScalingBurst, opts.ScalingPeriod
-	if burst == 0 {
-		burst = DefaultScalingBurst
-	}
-	if period == 0 {
-		period = DefaultScalingPeriod
-	}
-	if burst < 0 || period < 0 {
-		return nil, fmt.Errorf("lambdasim: Options.ScalingBurst = %d, ScalingPeriod = %v, want both > 0 (0 means 1000 per 10s)", opts.ScalingBurst, opts.ScalingPeriod)
-	}
-	s.scaleBurst, s.scaleRate = float64(burst), float64(burst)/period.Seconds()
-	s.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
-	s.monthStart = monthOf(s.start)
+	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9}
+	s.scaleBurst, s.scaleRate = float64(a.scaleBurst), float64(a.scaleBurst)/a.scalePeriod.Seconds()
 	s.nextMonth = int64(s.monthStart.AddDate(0, 1, 0).Sub(s.start))
-	totalReserved := 0
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
 		}
-		name := d.Function.Name
-		if name == "" {
-			name = fmt.Sprintf("fn%d", i)
-		}
+		name := deploymentName(i, d)
 		tr, err := newIvTraffic(d.Arrivals)
 		if err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: %w", name, err)
@@ -355,29 +306,18 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			f.runDelW = make([]float64, f.maxAgeN+3)
 			f.runDelX = append(slices.Clone(f.attemptDelay), float64(asyncErrorFirstRetry), float64(asyncErrorFirstRetry+2*asyncErrorRetryIncrement))
 		}
-		if d.Config.Reserved.Set {
-			totalReserved += d.Config.Reserved.N
-		}
 		s.fns = append(s.fns, f)
 	}
+	pricers, err := s.checkDeployments(deployments)
+	if err != nil {
+		return nil, err
+	}
 	for i, d := range deployments {
-		l := s.limits
-		l.ReservedElsewhere += totalReserved
-		if d.Config.Reserved.Set {
-			l.ReservedElsewhere -= d.Config.Reserved.N
-		}
-		if err := l.Validate(d.Config); err != nil {
-			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", s.fns[i].name, err)
-		}
 		f := s.fns[i]
 		if err := f.setShape(d.Config); err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
-		var err error
-		if f.pricer, err = s.prices.For(d.Config.Arch()); err != nil {
-			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
-		}
-		f.cfg = d.Config
+		f.cfg, f.pricer = d.Config, pricers[i]
 		f.provSchedule = newProvSchedule(d.Config.Provisioned)
 		f.stats.Environments = int64(d.Config.Provisioned)
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
@@ -535,21 +475,9 @@ func (s *IntervalSim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
 
 func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]
-	l := s.limits
-	for j, o := range s.fns {
-		if j != i && o.cfg.Reserved.Set {
-			l.ReservedElsewhere += o.cfg.Reserved.N
-		}
-	}
-	if err := l.Validate(c); err != nil {
-		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
-	}
-	pricer := f.pricer
-	if c.Arch() != f.cfg.Arch() {
-		var err error
-		if pricer, err = s.prices.For(c.Arch()); err != nil {
-			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
-		}
+	pricer, err := s.checkApply(s, i, c, f.pricer)
+	if err != nil {
+		return err
 	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {

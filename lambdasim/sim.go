@@ -3,7 +3,6 @@ package lambdasim
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -89,21 +88,13 @@ type Options struct {
 // once per interval) to tune functions that compete for the account's concurrency. Step advances all
 // functions and returns every function's metrics. A Sim is not safe for concurrent use.
 type Sim struct {
-	start    time.Time
-	interval int64
-	now      int64 // virtual time, ns since start
-	limits   lambdatune.Limits
-	prices   lambdatune.Prices
-	provDly  Dist
-	rng      *rand.Rand
-	fns      []*fnState
+	account
+	now int64 // virtual time, ns since start
+	fns []*fnState
 	lockstep
 
 	unresCap  int // account concurrency left for unreserved functions
 	unresHeld int // concurrency held by unreserved functions
-
-	monthStart time.Time
-	monthMBms  int64 // on-demand MB·ms billed this calendar month (for tiered prices)
 
 	log *csvLog
 }
@@ -112,66 +103,28 @@ type Sim struct {
 // function model and configuration (errors name the field and wrap *lambdatune.ConfigError for bad
 // configurations).
 func New(opts Options, deployments ...Deployment) (*Sim, error) {
-	if len(deployments) == 0 {
-		return nil, errors.New("lambdasim: New needs at least one Deployment")
-	}
-	s := &Sim{start: opts.Start, interval: int64(opts.Interval), limits: opts.Limits, provDly: opts.ProvisioningDelay}
-	if s.start.IsZero() {
-		s.start = DefaultStart()
-	}
-	if s.interval == 0 {
-		s.interval = int64(DefaultInterval)
-	}
-	if s.interval < int64(time.Millisecond) {
-		return nil, fmt.Errorf("lambdasim: Options.Interval = %v, want >= 1ms (0 means %v)", opts.Interval, DefaultInterval)
-	}
-	if s.limits == (lambdatune.Limits{}) {
-		s.limits = lambdatune.DefaultLimits()
-	}
-	if opts.Prices != nil {
-		s.prices = *opts.Prices
-	} else {
-		s.prices = lambdatune.DefaultPrices()
-	}
-	if s.provDly.IsZero() {
-		s.provDly = Uniform(time.Minute, 2*time.Minute)
-	}
-	if err := s.provDly.Validate("Options.ProvisioningDelay", false); err != nil {
+	a, err := newAccount("New", opts, deployments)
+	if err != nil {
 		return nil, err
 	}
-	burst, period := opts.ScalingBurst, opts.ScalingPeriod
-	if burst == 0 {
-		burst = DefaultScalingBurst
-	}
-	if period == 0 {
-		period = DefaultScalingPeriod
-	}
-	if burst < 0 || period < 0 {
-		return nil, fmt.Errorf("lambdasim: Options.ScalingBurst = %d, ScalingPeriod = %v, want both > 0 (0 means 1000 per 10s)", opts.ScalingBurst, opts.ScalingPeriod)
-	}
-	s.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
+	s := &Sim{account: a}
 	if opts.Log != nil {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
 	}
-	s.monthStart = monthOf(s.start)
-	totalReserved := 0
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
 		}
-		name := d.Function.Name
-		if name == "" {
-			name = fmt.Sprintf("fn%d", i)
-		}
+		name := deploymentName(i, d)
 		f := &fnState{
 			idx: i, name: name, spec: d.Function, arr: d.Arrivals,
 			rng:          rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
 			idleHead:     -1,
 			idleTail:     -1,
 			provSchedule: newProvSchedule(0),
-			scaleBurst:   float64(burst),
-			scaleRate:    float64(burst) / float64(period),
+			scaleBurst:   float64(s.scaleBurst),
+			scaleRate:    float64(s.scaleBurst) / float64(s.scalePeriod),
 			lifetime:     d.Function.maxLifetime(),
 			errRate:      d.Function.ErrorRate,
 		}
@@ -200,28 +153,18 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		if f.nextArr < 0 {
 			return nil, fmt.Errorf("lambdasim: %s: first arrival at %v, want offsets >= 0", name, time.Duration(f.nextArr))
 		}
-		if d.Config.Reserved.Set {
-			totalReserved += d.Config.Reserved.N
-		}
 		s.fns = append(s.fns, f)
 	}
+	pricers, err := s.checkDeployments(deployments)
+	if err != nil {
+		return nil, err
+	}
 	for i, d := range deployments {
-		l := s.limits
-		l.ReservedElsewhere += totalReserved
-		if d.Config.Reserved.Set {
-			l.ReservedElsewhere -= d.Config.Reserved.N
-		}
-		if err := l.Validate(d.Config); err != nil {
-			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", s.fns[i].name, err)
-		}
 		f := s.fns[i]
 		if err := f.setGeneration(d.Config); err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
-		if _, err := s.prices.For(d.Config.Arch()); err != nil {
-			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
-		}
-		f.cfg = d.Config
+		f.cfg, f.pricer = d.Config, pricers[i]
 		f.provTarget = d.Config.Provisioned
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
@@ -351,19 +294,9 @@ func (s *Sim) lockstepState() *lockstep               { return &s.lockstep }
 
 func (s *Sim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]
-	l := s.limits
-	for j, o := range s.fns {
-		if j != i && o.cfg.Reserved.Set {
-			l.ReservedElsewhere += o.cfg.Reserved.N
-		}
-	}
-	if err := l.Validate(c); err != nil {
-		return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
-	}
-	if c.Arch() != f.cfg.Arch() { // prices for it, or an error now rather than at the next interval
-		if _, err := s.prices.For(c.Arch()); err != nil {
-			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
-		}
+	pricer, err := s.checkApply(s, i, c, f.pricer)
+	if err != nil {
+		return err
 	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
@@ -372,7 +305,7 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 		}
 		f.newGeneration(s, c)
 	}
-	f.cfg = c
+	f.cfg, f.pricer = c, pricer
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
 	s.recomputeCaps()
 	f.setProvisionedTarget(s, c.Provisioned)
