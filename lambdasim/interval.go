@@ -1068,21 +1068,7 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 		}
 		return c / n
 	}
-	q := func(p float64) float64 {
-		a, b := lo, hi
-		for range 100 {
-			m := math.Sqrt(a * b)
-			if cdf(m) >= p {
-				b = m
-			} else {
-				a = m
-			}
-			if b-a <= 1e-6*b {
-				break
-			}
-		}
-		return b
-	}
+	q := func(p float64) float64 { return bisectLog(cdf, lo, hi, p) }
 	const ms = 1e6
 	return lambdatune.Distribution{Mean: mean / n / ms, P50: q(0.5) / ms, P90: q(0.9) / ms, P95: q(0.95) / ms, P99: q(0.99) / ms, Max: q(max(n/(n+1), 0.99)) / ms}
 }
