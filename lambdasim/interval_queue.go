@@ -457,26 +457,30 @@ func (p *prodVec) mulMax(m *levelMax) {
 
 // setProd sets p to a ⊙ b (p distinct from both).
 func (p *prodVec) setProd(a, b *prodVec) {
-	if len(a.v) < len(b.v) || (len(a.v) == len(b.v) && a.lo < b.lo) {
-		a, b = b, a
+	p.lo = max(a.lo, b.lo)
+	p.v = prodInto(p.v[:0], p.lo, max(a.hi(), b.hi())-p.lo, a, b)
+}
+
+// prodInto appends to dst the factors of a ⊙ b (b nil: a alone) at levels lo+1 … lo+n, lo being at
+// least both their lo, and returns it. dst must not share storage with a or b.
+func prodInto(dst []float64, lo, n int, a, b *prodVec) []float64 {
+	start := len(dst)
+	if j := lo - a.lo; j < len(a.v) {
+		dst = append(dst, a.v[j:min(len(a.v), j+n)]...)
 	}
-	lo, hi := max(a.lo, b.lo), max(a.hi(), b.hi())
-	p.lo = lo
-	p.v = p.v[:0]
-	if j0 := lo - a.lo; j0 < len(a.v) {
-		p.v = append(p.v, a.v[j0:]...)
+	for len(dst)-start < n {
+		dst = append(dst, 1)
 	}
-	for len(p.v) < hi-lo {
-		p.v = append(p.v, 1)
-	}
-	j0 := max(lo-b.lo, 0)
-	if j0 < len(b.v) {
-		band, dst := b.v[j0:], p.v[b.lo+j0-lo:]
-		dst = dst[:len(band)]
-		for j, x := range band {
-			dst[j] *= x
+	if b != nil {
+		if j := lo - b.lo; j < len(b.v) {
+			band := b.v[j:min(len(b.v), j+n)]
+			out := dst[start : start+len(band)]
+			for i, x := range band {
+				out[i] *= x
+			}
 		}
 	}
+	return dst
 }
 
 // newWarmPool returns a pool whose environment last used d intervals back is still warm with
@@ -677,27 +681,10 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 	w.gLo = lo
 	// P(no warm environment) of on-demand levels lo+1 … top+1: the window's product, times the
 	// factors of the older intervals (weight below 1), entry by entry over each band.
-	n := top + 1 - lo
-	if cap(w.g) < n {
-		w.g = make([]float64, n)
+	if fr == bk {
+		fr = nil
 	}
-	g := w.g[:n]
-	i := 0
-	if j := lo - bk.lo; j < len(bk.v) {
-		i = copy(g, bk.v[j:])
-	}
-	for ; i < n; i++ {
-		g[i] = 1
-	}
-	if fr != bk {
-		if j := lo - fr.lo; j < len(fr.v) {
-			band := fr.v[j:]
-			dst := g[:len(band)]
-			for j, x := range band {
-				dst[j] *= x
-			}
-		}
-	}
+	g := prodInto(w.g[:0], lo, top+1-lo, bk, fr)
 	for d := w.k1 + 1; d <= w.n; d++ {
 		h, wd := w.entry(d), w.keep[d-1]
 		// Levels up to h.lo were surely reached in that interval: factor 1 − wd.
