@@ -25,6 +25,7 @@ type account struct {
 
 	monthStart time.Time
 	monthMBms  int64 // on-demand MB·ms billed this calendar month (for tiered prices)
+	nextMonth  int64 // offset of the next calendar month's start, ns
 }
 
 // newAccount returns the account opts describe for a model called name (for errors) running
@@ -69,7 +70,30 @@ func newAccount(name string, opts Options, deployments []Deployment) (account, e
 	}
 	a.rng = rand.New(rand.NewPCG(opts.Seed, 0x6c616d626461))
 	a.monthStart = monthOf(a.start)
+	a.nextMonth = int64(a.monthStart.AddDate(0, 1, 0).Sub(a.start))
 	return a, nil
+}
+
+// startInterval starts the duration tiers' count again when the interval beginning at offset t0
+// (ns) opens a new calendar month.
+func (a *account) startInterval(t0 int64) {
+	if t0 < a.nextMonth {
+		return
+	}
+	if m := monthOf(a.start.Add(time.Duration(t0))); !m.Equal(a.monthStart) {
+		a.monthStart, a.monthMBms = m, 0
+	}
+	a.nextMonth = int64(a.monthStart.AddDate(0, 1, 0).Sub(a.start))
+}
+
+// bill prices one interval's usage u with p after the month's on-demand duration so far, and
+// counts u's in.
+func (a *account) bill(p *lambdatune.Pricer, u lambdatune.Usage) (lambdatune.Cost, error) {
+	c, err := p.Cost(u, a.monthMBms)
+	if err == nil && a.prices.Tiered {
+		a.monthMBms += u.ComputeMBms + u.InitMBms
+	}
+	return c, err
 }
 
 // deploymentName is function i's name: its Function.Name, or fn<i>.

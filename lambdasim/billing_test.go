@@ -3,6 +3,7 @@ package lambdasim
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,11 +159,34 @@ func TestTieredPricesThroughSimulator(t *testing.T) {
 	for i := range ts {
 		ts[i] = time.Duration(i/10)*5*time.Minute + time.Duration(i%10)*2*time.Second
 	}
-	s := mustNew(t, Options{Start: start, Interval: 5 * time.Minute, Prices: &p}, Deployment{Function: fn, Config: cfgMem(512), Arrivals: &fixedTimes{ts: ts}})
-	for i, m := range collect(t, s, 2) {
+	// With 10 s intervals each month's invocations span two intervals: the second one's price
+	// depends on what the first billed this month.
+	opts := Options{Start: start, Interval: 10 * time.Second, Prices: &p}
+	dep := func() Deployment {
+		return Deployment{Function: fn, Config: cfgMem(512), Arrivals: &fixedTimes{ts: slices.Clone(ts)}}
+	}
+	es, err := New(opts, dep())
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := NewInterval(opts, dep())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for model, pl := range map[string]lambdatune.Platform{"event": es, "interval": is} {
+		var month [2]float64 // January's intervals, then February's
+		for i := range 32 {
+			m, err := pl.Next(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			month[i/30] += m.Cost.Duration
+		}
 		want := 1*100000e-10 + 4*50000e-10
-		if math.Abs(m.Cost.Duration-want) > 1e-12 {
-			t.Errorf("interval %d (%v): duration cost $%g, want $%g", i, m.Start, m.Cost.Duration, want)
+		for i, got := range month {
+			if math.Abs(got-want) > 1e-12 {
+				t.Errorf("%s model, month %d: duration cost $%g, want $%g", model, i+1, got, want)
+			}
 		}
 	}
 }

@@ -643,9 +643,7 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 // closeInterval finalises every function's metrics for the interval ending at s.now.
 func (s *Sim) closeInterval() error {
 	start := s.start.Add(time.Duration(s.now - s.interval))
-	if m := monthOf(start); !m.Equal(s.monthStart) {
-		s.monthStart, s.monthMBms = m, 0
-	}
+	s.startInterval(s.now - s.interval)
 	for _, f := range s.fns {
 		f.touch(s.now)
 		f.sweep(s.now)
@@ -659,26 +657,12 @@ func (s *Sim) closeInterval() error {
 		m.MaxConcurrency = f.maxConc
 		m.ProvisionedUtilization = f.maxUtil
 		m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(s.now))
-		c, err := f.pricer.Cost(m.Usage, s.monthMBms)
+		c, err := s.bill(&f.pricer, m.Usage)
 		if err != nil {
 			return err
 		}
 		m.Cost = c
-		if s.prices.Tiered {
-			s.monthMBms += m.Usage.ComputeMBms + m.Usage.InitMBms
-		}
-		st := &f.stats
-		st.Requests += m.Invocations + m.Throttles
-		st.Invocations += m.Invocations
-		st.ColdStarts += m.ColdStarts
-		st.Throttles += m.Throttles
-		st.Errors += m.Errors
-		st.Timeouts += m.Timeouts
-		st.Dropped += m.AsyncEventsDropped
-		st.ProvisionedInvocations += m.ProvisionedInvocations
-		st.SpilloverInvocations += m.SpilloverInvocations
-		f.stats.Usage = f.stats.Usage.Add(m.Usage)
-		f.stats.Cost = f.stats.Cost.Add(c)
+		f.stats.addInterval(m, m.Invocations+m.Throttles)
 		f.runDur.Merge(&f.durH)
 		f.runLat.Merge(&f.latH)
 		f.last = *m

@@ -171,7 +171,6 @@ type IntervalSim struct {
 
 	scaleBurst, scaleRate float64 // environments, environments per second
 	unresCap              int
-	nextMonth             int64 // offset of the next calendar month's start, ns
 }
 
 // shapeKey identifies the configuration an ivShape was built for.
@@ -274,7 +273,6 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	}
 	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9}
 	s.scaleBurst, s.scaleRate = float64(a.scaleBurst), float64(a.scaleBurst)/a.scalePeriod.Seconds()
-	s.nextMonth = int64(s.monthStart.AddDate(0, 1, 0).Sub(s.start))
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
@@ -500,12 +498,7 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 func (s *IntervalSim) step() error {
 	t0, t1 := s.now, s.now+s.interval
 	start := s.start.Add(time.Duration(t0))
-	if t0 >= s.nextMonth { // a new calendar month: the tiers start again
-		if m := monthOf(start); !m.Equal(s.monthStart) {
-			s.monthStart, s.monthMBms = m, 0
-		}
-		s.nextMonth = int64(s.monthStart.AddDate(0, 1, 0).Sub(s.start))
-	}
+	s.startInterval(t0)
 	for _, f := range s.fns {
 		// Provisioned concurrency allocated during the interval: the share of it before.
 		split := -1.0
@@ -825,15 +818,12 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 		m.Usage.StorageMBms = ac.storage.take(float64(x) * (odWarm*sh.billWarm + colds*sh.billColdAll + provInv*sh.billWarm))
 	}
 	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
-	cost, err := f.pricer.Cost(m.Usage, s.monthMBms)
+	cost, err := s.bill(&f.pricer, m.Usage)
 	if err != nil {
 		*m = lambdatune.Metrics{} // no half-written metrics
 		return err
 	}
 	m.Cost = cost
-	if s.prices.Tiered {
-		s.monthMBms += m.Usage.ComputeMBms + m.Usage.InitMBms
-	}
 
 	// Remember this interval's occupancy for the warm pool, and what the function holds.
 	f.pool.push(&f.cur, P)
@@ -847,20 +837,10 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	f.lastA = a * (1 - blockC)
 
 	st := &f.stats
-	st.Requests += reqN
-	st.Invocations += m.Invocations
-	st.ColdStarts += m.ColdStarts
-	st.Throttles += m.Throttles
-	st.Errors += m.Errors
-	st.Timeouts += m.Timeouts
-	st.Dropped += m.AsyncEventsDropped
-	st.ProvisionedInvocations += m.ProvisionedInvocations
-	st.SpilloverInvocations += m.SpilloverInvocations
+	st.addInterval(m, reqN)
 	st.Environments += m.ColdStarts
 	st.BusyTime += time.Duration(a * (1 - blockC) * float64(s.interval))
 	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
-	st.Usage = st.Usage.Add(m.Usage)
-	st.Cost = st.Cost.Add(m.Cost)
 	return nil
 }
 

@@ -332,6 +332,21 @@ type Stats struct {
 	Cost  lambdatune.Cost
 }
 
+// addInterval adds one interval's metrics (requests offered in it) to the run's counts and bill.
+func (st *Stats) addInterval(m *lambdatune.Metrics, requests int64) {
+	st.Requests += requests
+	st.Invocations += m.Invocations
+	st.ColdStarts += m.ColdStarts
+	st.Throttles += m.Throttles
+	st.Errors += m.Errors
+	st.Timeouts += m.Timeouts
+	st.Dropped += m.AsyncEventsDropped
+	st.ProvisionedInvocations += m.ProvisionedInvocations
+	st.SpilloverInvocations += m.SpilloverInvocations
+	st.Usage = st.Usage.Add(m.Usage)
+	st.Cost = st.Cost.Add(m.Cost)
+}
+
 // MeanConcurrency returns the time-average number of busy environments.
 func (st Stats) MeanConcurrency() float64 {
 	if st.Elapsed <= 0 {
