@@ -81,8 +81,8 @@
 // the keep-alive, with lifetime recycling), duration and latency percentiles of the warm/cold
 // mixture, and the same billing. IntervalSim's documentation gives the model in full and its
 // agreement with the event model (TestIntervalParity: over a day of the original project's three
-// load patterns and real Azure traces, cost within 0.2 % (1.1 % for a function called three times a
-// minute), cold starts within 15 %, p95 latency within 1 %).
+// load patterns and real Azure traces, cost within 0.2 % (1.3 % for a function called three times a
+// minute), cold starts within 16 %, p95 latency within 1 %).
 //
 // Traffic for both models is best given as a Load (NewLoad: a workload.Series of expected requests
 // per interval and a seed): the event model draws Poisson arrivals from it, the interval model reads

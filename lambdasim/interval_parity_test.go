@@ -2,10 +2,8 @@ package lambdasim
 
 import (
 	"context"
-	"encoding/csv"
+	"io"
 	"math"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -83,7 +81,10 @@ func ivRunPlatform(t testing.TB, p lambdatune.Platform, n int, change func(int) 
 	return out
 }
 
-func ivBothModels(t testing.TB, sc ivScenario, seed uint64) (ev, iv ivRun) {
+// ivBothModels runs sc through both models. counted: the interval model counts the event model's
+// arrival instants (both see the same requests); else it reads the Load's expected counts (the
+// fast path) while the event model draws Poisson arrivals from it.
+func ivBothModels(t testing.TB, sc ivScenario, seed uint64, counted bool) (ev, iv ivRun) {
 	t.Helper()
 	s := sc.series(t)
 	mk := func() Deployment {
@@ -91,7 +92,10 @@ func ivBothModels(t testing.TB, sc ivScenario, seed uint64) (ev, iv ivRun) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Deployment{Function: sc.fn, Config: sc.cfg, Arrivals: ivCounted{l}}
+		if counted {
+			return Deployment{Function: sc.fn, Config: sc.cfg, Arrivals: ivCounted{l}}
+		}
+		return Deployment{Function: sc.fn, Config: sc.cfg, Arrivals: l}
 	}
 	opts := Options{Seed: seed, Interval: s.Step}
 	es, err := New(opts, mk())
@@ -127,28 +131,20 @@ func ivGrid(n int) workload.Grid {
 	return workload.Grid{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Step: time.Minute, Len: n}
 }
 
-// ivTrace reads one function's per-minute counts from an Azure Functions 2019 invocation file.
-func ivTrace(t testing.TB, path string, row int) workload.Series {
+// ivTrace reads the per-minute counts of the n-th function (1-based, in file order) of an Azure
+// Functions 2019 invocation file, starting on ivGrid's day.
+func ivTrace(t testing.TB, path string, n int) workload.Series {
 	t.Helper()
-	f, err := os.Open(path)
+	fcs, err := workload.ReadFile(context.Background(), path, func(ctx context.Context, r io.Reader) ([]workload.FunctionCounts, error) {
+		return workload.ReadAzure2019Invocations(ctx, r, ivGrid(0).Start)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	if n < 1 || n > len(fcs) {
+		t.Fatalf("%s has %d functions, not a %d-th", path, len(fcs), n)
 	}
-	rec := recs[row]
-	counts := make([]float64, 0, 1440)
-	for _, v := range rec[4:] {
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		counts = append(counts, x)
-	}
-	return workload.Series{Start: ivGrid(0).Start, Step: time.Minute, Counts: counts}
+	return fcs[n-1].Series
 }
 
 func ivSeedPattern(gen func(workload.Grid, uint64) (workload.Series, error), scale float64) func(testing.TB) workload.Series {
@@ -161,8 +157,8 @@ func ivSeedPattern(gen func(workload.Grid, uint64) (workload.Series, error), sca
 	}
 }
 
-func ivTraceRow(file string, row int) func(testing.TB) workload.Series {
-	return func(t testing.TB) workload.Series { return ivTrace(t, "../testdata/traces/"+file, row) }
+func ivTraceRow(file string, n int) func(testing.TB) workload.Series {
+	return func(t testing.TB) workload.Series { return ivTrace(t, "../testdata/traces/"+file, n) }
 }
 
 // ivParityScenarios are the workloads TestIntervalParity holds the two models to: the seed's three
@@ -260,7 +256,7 @@ func TestIntervalParity(t *testing.T) {
 			var ev, iv ivRun
 			var evRun, ivRun95 float64
 			for seed := 1; seed <= seeds; seed++ {
-				e, i := ivBothModels(t, sc, uint64(seed))
+				e, i := ivBothModels(t, sc, uint64(seed), true)
 				ev.add(e)
 				iv.add(i)
 				evRun += e.runP95 / float64(seeds)
@@ -297,6 +293,57 @@ func TestIntervalParity(t *testing.T) {
 			if ev.thr > 0 || iv.thr > 0 {
 				if r := rel(float64(max(ev.thr, 1)), float64(iv.thr)); math.Abs(r) > thrTol {
 					t.Errorf("throttles %d, event model %d (%+.2f%%, want within %.0f%%)", iv.thr, ev.thr, 100*r, 100*thrTol)
+				}
+			}
+		})
+	}
+}
+
+// TestIntervalParityLoad holds the interval model's fast path, one expected count per interval from
+// a Load, to the event model drawing Poisson arrivals from the same Load, over the parity scenarios
+// (three seeds each, sixteen for the sparse Java function, summed): the Poisson noise of the
+// arrivals now separates the two as well.
+func TestIntervalParityLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three days of each parity scenario in both models")
+	}
+	const (
+		invTol  = 0.01
+		costTol = 0.01
+		coldTol = 0.20
+		p95Tol  = 0.05
+		thrTol  = 0.01
+	)
+	for _, sc := range ivParityScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			seeds := uint64(3)
+			if sc.name == "trace sparse java" {
+				seeds = 16 // 40 cold starts a day: average the noise down
+			}
+			var ev, iv ivRun
+			for seed := uint64(1); seed <= seeds; seed++ {
+				e, i := ivBothModels(t, sc, seed, false)
+				ev.add(e)
+				iv.add(i)
+			}
+			rel := func(a, b float64) float64 { return (b - a) / a }
+			t.Logf("invocations %+.2f%%, cost %+.2f%%, cold starts %d/%d (%+.1f%%), interval p95 %+.2f%%, throttles %d/%d",
+				100*rel(float64(ev.inv), float64(iv.inv)), 100*rel(ev.cost, iv.cost), ev.cold, iv.cold, 100*rel(float64(ev.cold), float64(iv.cold)), 100*rel(ev.p95, iv.p95), ev.thr, iv.thr)
+			for _, c := range []struct {
+				what        string
+				ev, iv, tol float64
+			}{
+				{"invocations", float64(ev.inv), float64(iv.inv), invTol},
+				{"cost", ev.cost, iv.cost, costTol},
+				{"cold starts", float64(ev.cold), float64(iv.cold), coldTol},
+				{"mean interval p95", ev.p95, iv.p95, p95Tol},
+				{"throttles", float64(max(ev.thr, 1)), float64(iv.thr), thrTol},
+			} {
+				if c.what == "throttles" && ev.thr == 0 && iv.thr == 0 {
+					continue
+				}
+				if r := rel(c.ev, c.iv); math.Abs(r) > c.tol {
+					t.Errorf("%s %g, event model %g (%+.2f%%, want within %.0f%%)", c.what, c.iv, c.ev, 100*r, 100*c.tol)
 				}
 			}
 		})
@@ -347,7 +394,7 @@ func TestIntervalParityAsync(t *testing.T) {
 			f.Async = tc.async
 			cfg := ivBenchConfig()
 			cfg.Reserved = lambdatune.Reserve(tc.reserved)
-			ev, iv := ivBothModels(t, ivScenario{name: tc.name, series: ivSeedPattern(workload.SeedBursty, 10), fn: f, cfg: cfg}, 1)
+			ev, iv := ivBothModels(t, ivScenario{name: tc.name, series: ivSeedPattern(workload.SeedBursty, 10), fn: f, cfg: cfg}, 1, true)
 			t.Logf("invocations %d/%d, throttles %d/%d, dropped %d/%d, cost %.3f/%.3f USD, run p95 %.0f/%.0f ms", ev.inv, iv.inv, ev.thr, iv.thr, ev.drops, iv.drops, ev.cost, iv.cost, ev.runP95, iv.runP95)
 			rel := func(a, b float64) float64 { return math.Abs(b-a) / a }
 			if r := rel(float64(ev.inv), float64(iv.inv)); r > 0.015 {
