@@ -255,10 +255,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "awspoc: tuning %s with the %s policy, %d intervals of %v: %s\n", target(o), o.policy, o.intervals, o.interval, mode)
 	rep := newReport(stdout, !o.emulator)
+	failed := false // the step's change failed and the loop went on (OnApplyError runs before OnStep)
 	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
 		Platform: platform,
 		Policy:   p.AuditPolicy(pol),
-		OnStep:   func(s lambdatune.Step) { rep.step(s, p.LastOutcome()) },
+		OnStep: func(s lambdatune.Step) {
+			rep.step(s, p.LastOutcome(), failed)
+			failed = false
+		},
 		// A change that failed but whose outcome is known (applied parts rolled back, or the
 		// configuration read back) is logged and the loop goes on from what is in force; anything
 		// else stops it.
@@ -266,6 +270,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			var ae *awsadapter.ApplyError
 			if errors.As(err, &ae) && ae.NowKnown {
 				fmt.Fprintf(stdout, "interval %d: change to %v failed, now %v: %v\n", step, d.Config, ae.Now, err)
+				failed = true
 				return nil
 			}
 			return err
