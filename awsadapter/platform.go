@@ -170,9 +170,7 @@ func (p *Platform) qualifier() *string {
 }
 
 func (p *Platform) state(ctx context.Context) (State, error) {
-	fc, err := call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
-		return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: p.qualifier()})
-	})
+	fc, err := p.getConfig(ctx, p.qualifier())
 	if err != nil {
 		return State{}, err
 	}
@@ -549,6 +547,7 @@ func (p *Platform) applyParts(ctx context.Context, ps []Part, c lambdatune.Confi
 	return done, nil
 }
 
+// getConfig reads the configuration of the function's version qualifier (nil: $LATEST).
 func (p *Platform) getConfig(ctx context.Context, qualifier *string) (*lambda.GetFunctionConfigurationOutput, error) {
 	return call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
 		return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: qualifier})
