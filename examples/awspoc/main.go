@@ -232,11 +232,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		})
 		adapterOpts = append(adapterOpts, awsadapter.WithAlias(o.alias), awsadapter.WithAutoScaling(as))
 	}
-	var platform lambdatune.Platform
 	if o.emulator {
 		adapterOpts = append(adapterOpts, awsadapter.WithPercentiles(false), awsadapter.WithLimits(lambdatune.DefaultLimits()),
 			awsadapter.WithWaits(100*time.Millisecond, time.Minute, time.Minute))
-		if err := ensureFunction(ctx, awsCfg, o.endpoint, o.function); err != nil {
+		if err := ensureFunction(ctx, lam, awsCfg, o.endpoint, o.function); err != nil {
 			return err
 		}
 	}
@@ -244,9 +243,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	platform = p
+	var platform lambdatune.Platform = p
 	if o.emulator {
-		platform = newSyntheticTraffic(p, awsCfg, o)
+		platform = newSyntheticTraffic(p, cw, o)
 	}
 
 	mode := "DRY RUN (nothing is changed; -apply to change the function)"
