@@ -575,6 +575,18 @@ func TestGuardrailsValidate(t *testing.T) {
 			}
 		})
 	}
+	// Several bad fields are reported in the order of the struct, the same every time.
+	g := DefaultGuardrails()
+	g.MaxStep.MemoryMB, g.MaxPerHour.MemoryMB = -1, -1
+	first := g.Validate()
+	if first == nil || strings.Index(first.Error(), "Guardrails.MaxStep") > strings.Index(first.Error(), "Guardrails.MaxPerHour") {
+		t.Fatalf("Validate = %v, want MaxStep then MaxPerHour", first)
+	}
+	for range 20 {
+		if err := g.Validate(); err.Error() != first.Error() {
+			t.Fatalf("Validate gave %q, then %q", first, err)
+		}
+	}
 }
 
 func TestFakeApplyGuardedOverTime(t *testing.T) {
