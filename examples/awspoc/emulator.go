@@ -104,7 +104,11 @@ func (s *syntheticTraffic) Next(ctx context.Context) (lambdatune.Metrics, error)
 		// both pick the same one.
 		now := time.Now()
 		if left := now.Truncate(s.interval).Add(s.interval).Sub(now); left < s.interval/10 {
-			time.Sleep(left + time.Millisecond)
+			select {
+			case <-time.After(left + time.Millisecond):
+			case <-ctx.Done():
+				return lambdatune.Metrics{}, ctx.Err()
+			}
 		}
 		s.next = time.Now().Truncate(s.interval).Add(-s.interval)
 	}
