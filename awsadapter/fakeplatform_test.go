@@ -575,6 +575,18 @@ func TestGuardrailsValidate(t *testing.T) {
 			}
 		})
 	}
+	// Several bad fields are reported in the order of the struct, the same every time.
+	g := DefaultGuardrails()
+	g.MaxStep.MemoryMB, g.MaxPerHour.MemoryMB = -1, -1
+	first := g.Validate()
+	if first == nil || strings.Index(first.Error(), "Guardrails.MaxStep") > strings.Index(first.Error(), "Guardrails.MaxPerHour") {
+		t.Fatalf("Validate = %v, want MaxStep then MaxPerHour", first)
+	}
+	for range 20 {
+		if err := g.Validate(); err.Error() != first.Error() {
+			t.Fatalf("Validate gave %q, then %q", first, err)
+		}
+	}
 }
 
 func TestFakeApplyGuardedOverTime(t *testing.T) {
@@ -824,5 +836,42 @@ func TestFakeAutoScalingManaged(t *testing.T) {
 	// Memory alone is the tuner's to change, without asking.
 	if err := p.Apply(ctx, cfg(512, 10, unreserved, 0)); err != nil || as.calls != 1 {
 		t.Errorf("Apply(memory) = %v after %d DescribeScalableTargets calls, want nil after 1", err, as.calls)
+	}
+}
+
+// TestFakeOutcomeWhenReadFails checks that an Apply or Rollback that cannot read the configuration
+// reports its own failure in LastOutcome, not the previous call's outcome.
+func TestFakeOutcomeWhenReadFails(t *testing.T) {
+	f := newFakeAWS(t, "fn", fnConfig{256, 10, 512})
+	p := f.platform(t, newFakeClock(t0))
+	ctx := context.Background()
+	if err := p.Apply(ctx, cfg(512, 10, unreserved, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if o := p.LastOutcome(); o.Err != nil || o.Target != cfg(512, 10, unreserved, 0) {
+		t.Fatalf("first Apply: LastOutcome = %+v", o)
+	}
+	f.mu.Lock()
+	f.fail = func(op string, _ int) (int, string) {
+		if op == "GetFunctionConfiguration" {
+			return 403, "AccessDeniedException"
+		}
+		return 0, ""
+	}
+	f.mu.Unlock()
+	want := cfg(1024, 10, unreserved, 0)
+	err := p.Apply(ctx, want)
+	if err == nil {
+		t.Fatal("Apply succeeded although the configuration cannot be read")
+	}
+	if o := p.LastOutcome(); !errors.Is(o.Err, err) || o.Requested != want || o.Rollback {
+		t.Errorf("after a failed read, LastOutcome = %+v, want this Apply's request %v and error %v", o, want, err)
+	}
+	err = p.Rollback(ctx, "test")
+	if err == nil {
+		t.Fatal("Rollback succeeded although the configuration cannot be read")
+	}
+	if o := p.LastOutcome(); !errors.Is(o.Err, err) || !o.Rollback || o.Reason != "test" {
+		t.Errorf("after a failed rollback read, LastOutcome = %+v, want the rollback and its error %v", o, err)
 	}
 }

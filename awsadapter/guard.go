@@ -2,6 +2,7 @@ package awsadapter
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/lambdatune/lambdatune"
@@ -51,11 +52,7 @@ func (p *Platform) guard(now time.Time, cur, want lambdatune.Config) (lambdatune
 
 	// Reserved concurrency.
 	if want.Reserved.Set {
-		hi := b.MaxReserved
-		if hi < 0 {
-			hi = int(^uint(0) >> 1)
-		}
-		n := bound("Reserved", want.Reserved.N, b.MinReserved, hi, note)
+		n := bound("Reserved", want.Reserved.N, b.MinReserved, orNoBound(b.MaxReserved), note)
 		if cur.Reserved.Set {
 			n = step("Reserved", cur.Reserved.N, n, g.MaxStep.Reserved, g.MaxPerHour.Reserved, used.Reserved, note)
 			out.Reserved = lambdatune.Reserve(n)
@@ -71,17 +68,21 @@ func (p *Platform) guard(now time.Time, cur, want lambdatune.Config) (lambdatune
 	}
 
 	// Provisioned concurrency.
-	pmax := b.MaxProvisioned
-	if pmax < 0 {
-		pmax = int(^uint(0) >> 1)
-	}
-	out.Provisioned = bound("Provisioned", want.Provisioned, 0, pmax, note)
+	out.Provisioned = bound("Provisioned", want.Provisioned, 0, orNoBound(b.MaxProvisioned), note)
 	out.Provisioned = step("Provisioned", cur.Provisioned, out.Provisioned, g.MaxStep.Provisioned, g.MaxPerHour.Provisioned, used.Provisioned, note)
 	if out.Reserved.Set && out.Provisioned > out.Reserved.N {
 		note("Provisioned: %d limited to the reservation %d", out.Provisioned, out.Reserved.N)
 		out.Provisioned = out.Reserved.N
 	}
 	return out, notes, false
+}
+
+// orNoBound returns the upper bound hi, or math.MaxInt when hi is negative (no bound).
+func orNoBound(hi int) int {
+	if hi < 0 {
+		return math.MaxInt
+	}
+	return hi
 }
 
 // bound limits v to [lo, hi].

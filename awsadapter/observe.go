@@ -169,7 +169,7 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 		MetricDataQueries: qs, ScanBy: cwtypes.ScanByTimestampAscending,
 	}
 	var r reading
-	seen := map[string]bool{}
+	var seen [nSlots]bool // whether r[slot] holds a datapoint yet
 	for {
 		out, err := call(ctx, p, "GetMetricData", func(ctx context.Context) (*cloudwatch.GetMetricDataOutput, error) {
 			return p.cw.GetMetricData(ctx, in)
@@ -198,7 +198,7 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 				}
 				cur := r[q.slot]
 				switch {
-				case !seen[q.id]:
+				case !seen[q.slot]:
 				case q.agg == aggSum:
 					v += cur
 				case q.agg == aggMax:
@@ -206,7 +206,7 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 				case q.agg == aggFirst:
 					v = cur
 				}
-				seen[q.id] = true
+				seen[q.slot] = true
 				r[q.slot] = v
 			}
 		}
@@ -265,10 +265,10 @@ func (p *Platform) metrics(start time.Time, r reading, s State) (lambdatune.Metr
 func (p *Platform) afterInterval(ctx context.Context, m lambdatune.Metrics) error {
 	defer func() { p.last = &m }()
 	rule := p.o.guard.Rollback
+	reqs := m.Invocations + m.Throttles
 	if p.watch <= 0 {
 		// Not watching a change: a healthy interval makes its configuration the last known good
 		// (this follows changes made outside the adapter too).
-		reqs := m.Invocations + m.Throttles
 		if reqs < rule.MinRequests || (m.ErrorRate() <= rule.MaxErrorRate && m.ThrottleRate() <= rule.MaxThrottleRate) {
 			good := m.Config
 			p.lastGood = &good
@@ -280,7 +280,6 @@ func (p *Platform) afterInterval(ctx context.Context, m lambdatune.Metrics) erro
 	if p.before != nil {
 		base = *p.before
 	}
-	reqs := m.Invocations + m.Throttles
 	var why string
 	if reqs >= rule.MinRequests && reqs > 0 {
 		if er := m.ErrorRate(); er > rule.MaxErrorRate && er > base.ErrorRate() {

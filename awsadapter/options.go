@@ -111,9 +111,12 @@ func (g Guardrails) Validate() error {
 	if b.MinReserved < 0 || (b.MaxReserved >= 0 && b.MaxReserved < b.MinReserved) {
 		bad("Bounds.MinReserved/MaxReserved", fmt.Sprintf("%d/%d", b.MinReserved, b.MaxReserved), "0 <= min <= max (max < 0: no bound)")
 	}
-	for name, d := range map[string]Delta{"MaxStep": g.MaxStep, "MaxPerHour": g.MaxPerHour} {
-		if d.MemoryMB < 0 || d.Timeout < 0 || d.Reserved < 0 || d.Provisioned < 0 || d.Timeout%time.Second != 0 {
-			bad(name, fmt.Sprintf("%+v", d), "non-negative fields (0 = no limit), Timeout in whole seconds")
+	for _, d := range []struct {
+		name string
+		d    Delta
+	}{{"MaxStep", g.MaxStep}, {"MaxPerHour", g.MaxPerHour}} {
+		if d.d.MemoryMB < 0 || d.d.Timeout < 0 || d.d.Reserved < 0 || d.d.Provisioned < 0 || d.d.Timeout%time.Second != 0 {
+			bad(d.name, fmt.Sprintf("%+v", d.d), "non-negative fields (0 = no limit), Timeout in whole seconds")
 		}
 	}
 	if g.MinDwell < 0 {

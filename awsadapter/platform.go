@@ -80,7 +80,7 @@ type Outcome struct {
 	// Rollback is true for a rollback; Reason is the decision's or the rollback's reason.
 	Rollback bool
 	Reason   string
-	// Err is the error Apply returned, if any.
+	// Err is the error Apply or Rollback returned, if any.
 	Err error
 }
 
@@ -170,9 +170,7 @@ func (p *Platform) qualifier() *string {
 }
 
 func (p *Platform) state(ctx context.Context) (State, error) {
-	fc, err := call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
-		return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: p.qualifier()})
-	})
+	fc, err := p.getConfig(ctx, p.qualifier())
 	if err != nil {
 		return State{}, err
 	}
@@ -358,6 +356,9 @@ func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
 	}
 	s, err := p.state(ctx)
 	if err != nil {
+		p.outcome = Outcome{Requested: c, Reason: reason, Err: err}
+		p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: change not attempted: reading the configuration failed",
+			slog.String("function", p.fn), configAttr("requested", c), slog.String("reason", reason), slog.String("error", err.Error()))
 		return err
 	}
 	cur := s.Config
@@ -408,6 +409,9 @@ func (p *Platform) Rollback(ctx context.Context, reason string) error {
 func (p *Platform) rollback(ctx context.Context, reason string) error {
 	s, err := p.state(ctx)
 	if err != nil {
+		p.outcome = Outcome{Rollback: true, Reason: reason, DryRun: p.o.dryRun, Err: err}
+		p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: rollback not attempted: reading the configuration failed",
+			slog.String("function", p.fn), slog.String("reason", reason), slog.String("error", err.Error()))
 		return err
 	}
 	good := *p.lastGood
@@ -543,6 +547,7 @@ func (p *Platform) applyParts(ctx context.Context, ps []Part, c lambdatune.Confi
 	return done, nil
 }
 
+// getConfig reads the configuration of the function's version qualifier (nil: $LATEST).
 func (p *Platform) getConfig(ctx context.Context, qualifier *string) (*lambda.GetFunctionConfigurationOutput, error) {
 	return call(ctx, p, "GetFunctionConfiguration", func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
 		return p.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &p.fn, Qualifier: qualifier})

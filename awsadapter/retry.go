@@ -37,17 +37,22 @@ func (r RetryPolicy) validate() error {
 	return nil
 }
 
-// retryableCodes are the error codes retried: Lambda's rate limit and update-in-progress conflict,
-// and the throttling codes of CloudWatch (awsquery and JSON/CBOR spellings) and the AWS SDKs.
-var retryableCodes = map[string]bool{
-	"TooManyRequestsException":  true, // Lambda: request rate or concurrency limit
-	"ResourceConflictException": true, // Lambda: an update is in progress
-	"Throttling":                true, // CloudWatch (awsquery)
-	"ThrottlingException":       true, // CloudWatch (JSON/CBOR), generic
-	"ThrottledException":        true,
-	"RequestLimitExceeded":      true,
-	"RequestThrottled":          true,
-	"RequestThrottledException": true,
+// retryableCode reports whether an API error code is retried: Lambda's rate limit and
+// update-in-progress conflict, and the throttling codes of CloudWatch (awsquery and JSON/CBOR
+// spellings) and the AWS SDKs.
+func retryableCode(code string) bool {
+	switch code {
+	case "TooManyRequestsException", // Lambda: request rate or concurrency limit
+		"ResourceConflictException", // Lambda: an update is in progress
+		"Throttling",                // CloudWatch (awsquery)
+		"ThrottlingException",       // CloudWatch (JSON/CBOR), generic
+		"ThrottledException",
+		"RequestLimitExceeded",
+		"RequestThrottled",
+		"RequestThrottledException":
+		return true
+	}
+	return false
 }
 
 // Retryable reports whether the adapter retries err: the throttling and conflict errors above, and
@@ -55,7 +60,7 @@ var retryableCodes = map[string]bool{
 // faults) surfaces at once.
 func Retryable(err error) bool {
 	var ae smithy.APIError
-	if errors.As(err, &ae) && retryableCodes[ae.ErrorCode()] {
+	if errors.As(err, &ae) && retryableCode(ae.ErrorCode()) {
 		return true
 	}
 	var re *awshttp.ResponseError

@@ -22,13 +22,9 @@ import (
 )
 
 // ensureFunction creates the function in the emulator if it does not exist: an IAM role and a
-// provided.al2023 function with a placeholder package (the emulator never runs it).
-func ensureFunction(ctx context.Context, cfg aws.Config, endpoint, name string) error {
-	lam := lambda.NewFromConfig(cfg, func(o *lambda.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
+// provided.al2023 function with a placeholder package (the emulator never runs it). lam is the
+// client the adapter uses; cfg and endpoint build the IAM client.
+func ensureFunction(ctx context.Context, lam *lambda.Client, cfg aws.Config, endpoint, name string) error {
 	_, err := lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
 	var nf *types.ResourceNotFoundException
 	if err == nil || !errors.As(err, &nf) {
@@ -62,7 +58,9 @@ func ensureFunction(ctx context.Context, cfg aws.Config, endpoint, name string) 
 	if err != nil {
 		return err
 	}
-	w.Write([]byte("placeholder: build ./function for a real deployment\n"))
+	if _, err := w.Write([]byte("placeholder: build ./function for a real deployment\n")); err != nil {
+		return err
+	}
 	if err := z.Close(); err != nil {
 		return err
 	}
@@ -93,8 +91,8 @@ type syntheticTraffic struct {
 	baseRate, cpuMs, ioMs float64
 }
 
-func newSyntheticTraffic(p *awsadapter.Platform, cfg aws.Config, o options) *syntheticTraffic {
-	_, cw := awsadapter.NewClients(cfg, awsadapter.ClientOptions{Endpoint: o.endpoint, QueryProtocol: true})
+// newSyntheticTraffic wraps p; cw is the adapter's CloudWatch client (speaking awsquery).
+func newSyntheticTraffic(p *awsadapter.Platform, cw *cloudwatch.Client, o options) *syntheticTraffic {
 	return &syntheticTraffic{Platform: p, cw: cw, interval: o.interval, rng: rand.New(rand.NewPCG(o.seed, 0x61777370)),
 		baseRate: 600, cpuMs: 60, ioMs: 40}
 }
@@ -106,7 +104,11 @@ func (s *syntheticTraffic) Next(ctx context.Context) (lambdatune.Metrics, error)
 		// both pick the same one.
 		now := time.Now()
 		if left := now.Truncate(s.interval).Add(s.interval).Sub(now); left < s.interval/10 {
-			time.Sleep(left + time.Millisecond)
+			select {
+			case <-time.After(left + time.Millisecond):
+			case <-ctx.Done():
+				return lambdatune.Metrics{}, ctx.Err()
+			}
 		}
 		s.next = time.Now().Truncate(s.interval).Add(-s.interval)
 	}

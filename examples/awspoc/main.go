@@ -232,11 +232,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		})
 		adapterOpts = append(adapterOpts, awsadapter.WithAlias(o.alias), awsadapter.WithAutoScaling(as))
 	}
-	var platform lambdatune.Platform
 	if o.emulator {
 		adapterOpts = append(adapterOpts, awsadapter.WithPercentiles(false), awsadapter.WithLimits(lambdatune.DefaultLimits()),
 			awsadapter.WithWaits(100*time.Millisecond, time.Minute, time.Minute))
-		if err := ensureFunction(ctx, awsCfg, o.endpoint, o.function); err != nil {
+		if err := ensureFunction(ctx, lam, awsCfg, o.endpoint, o.function); err != nil {
 			return err
 		}
 	}
@@ -244,9 +243,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	platform = p
+	var platform lambdatune.Platform = p
 	if o.emulator {
-		platform = newSyntheticTraffic(p, awsCfg, o)
+		platform = newSyntheticTraffic(p, cw, o)
 	}
 
 	mode := "DRY RUN (nothing is changed; -apply to change the function)"
@@ -255,10 +254,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "awspoc: tuning %s with the %s policy, %d intervals of %v: %s\n", target(o), o.policy, o.intervals, o.interval, mode)
 	rep := newReport(stdout, !o.emulator)
+	failed := false // the step's change failed and the loop went on (OnApplyError runs before OnStep)
 	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
 		Platform: platform,
 		Policy:   p.AuditPolicy(pol),
-		OnStep:   func(s lambdatune.Step) { rep.step(s, p.LastOutcome()) },
+		OnStep: func(s lambdatune.Step) {
+			rep.step(s, p.LastOutcome(), failed)
+			failed = false
+		},
 		// A change that failed but whose outcome is known (applied parts rolled back, or the
 		// configuration read back) is logged and the loop goes on from what is in force; anything
 		// else stops it.
@@ -266,6 +269,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			var ae *awsadapter.ApplyError
 			if errors.As(err, &ae) && ae.NowKnown {
 				fmt.Fprintf(stdout, "interval %d: change to %v failed, now %v: %v\n", step, d.Config, ae.Now, err)
+				failed = true
 				return nil
 			}
 			return err

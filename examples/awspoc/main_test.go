@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/awsadapter"
 )
 
 func TestRulePolicy(t *testing.T) {
@@ -36,6 +38,33 @@ func TestRulePolicy(t *testing.T) {
 		want.MemoryMB = tt.want
 		if d.Config != want || d.Reason == "" {
 			t.Errorf("%d invocations in %v: decided %v (%q), want %v", tt.invocations, tt.period, d.Config, d.Reason, want)
+		}
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	a, b := lambdatune.Config{MemoryMB: 256}, lambdatune.Config{MemoryMB: 512}
+	applied := lambdatune.Step{Applied: true}
+	// stale is the adapter's outcome of an earlier step: only an applied step's is its own.
+	stale := awsadapter.Outcome{From: a, Target: b, Err: errors.New("earlier failure")}
+	tests := []struct {
+		name   string
+		s      lambdatune.Step
+		o      awsadapter.Outcome
+		failed bool
+		want   string
+	}{
+		{"kept", lambdatune.Step{}, stale, false, "keep"},
+		{"failed, the loop went on", lambdatune.Step{}, stale, true, "failed"},
+		{"applied", applied, awsadapter.Outcome{From: a, Target: b}, false, "applied"},
+		{"dry run", applied, awsadapter.Outcome{From: a, Target: b, DryRun: true}, false, "dry-run"},
+		{"held by the dwell time", applied, awsadapter.Outcome{From: a, Target: a, Held: true}, false, "held"},
+		{"limited to no change", applied, awsadapter.Outcome{From: a, Target: a, Notes: []string{"n"}}, false, "limited"},
+		{"limited part-way", applied, awsadapter.Outcome{From: a, Target: b, Notes: []string{"n"}}, false, "limited"},
+	}
+	for _, tt := range tests {
+		if got := outcome(tt.s, tt.o, tt.failed); got != tt.want {
+			t.Errorf("%s: outcome = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

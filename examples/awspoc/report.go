@@ -37,27 +37,27 @@ func newReport(w io.Writer, percentiles bool) *report {
 	return &report{w: w, percentiles: percentiles}
 }
 
-// outcome names what happened to a step's decision.
-func outcome(s lambdatune.Step, o awsadapter.Outcome) string {
+// outcome names what happened to a step's decision. failed says whether applying it failed (the
+// tuner then reports the step as not applied, and went on because the outcome was known); o is the
+// adapter's last outcome, which is this step's only when the decision was applied.
+func outcome(s lambdatune.Step, o awsadapter.Outcome, failed bool) string {
 	switch {
+	case failed:
+		return "failed"
 	case !s.Applied:
 		return "keep"
-	case o.Err != nil:
-		return "failed"
 	case o.DryRun && o.Target != o.From:
 		return "dry-run"
 	case o.Held:
 		return "held"
-	case o.Target == o.From:
-		return "limited"
-	case len(o.Notes) > 0:
+	case o.Target == o.From || len(o.Notes) > 0:
 		return "limited"
 	}
 	return "applied"
 }
 
-func (r *report) step(s lambdatune.Step, o awsadapter.Outcome) {
-	out := outcome(s, o)
+func (r *report) step(s lambdatune.Step, o awsadapter.Outcome, failed bool) {
+	out := outcome(s, o, failed)
 	r.rows = append(r.rows, row{step: s.Index, m: s.Metrics, decision: s.Decision.Config, outcome: out, reason: s.Decision.Reason})
 	m := s.Metrics
 	p95 := "-"

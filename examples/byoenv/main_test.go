@@ -17,7 +17,10 @@ func TestThermostatPassesCheck(t *testing.T) {
 }
 
 func TestBaselinesOrdered(t *testing.T) {
-	e, _ := NewThermostat()
+	e, err := NewThermostat()
+	if err != nil {
+		t.Fatal(err)
+	}
 	rule, _, err := evaluate(e, func(obs []float64) float64 {
 		if obs[0] < 0 {
 			return 2
@@ -27,7 +30,10 @@ func TestBaselinesOrdered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	off, _, _ := evaluate(e, func([]float64) float64 { return 0 }, 5)
+	off, _, err := evaluate(e, func([]float64) float64 { return 0 }, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if rule <= off {
 		t.Errorf("bang-bang rule %.1f should beat heater off %.1f", rule, off)
 	}

@@ -165,7 +165,10 @@ func train(ctx context.Context, seed uint64, steps int64, out string, logf func(
 	if n := len(r.curve); n > 0 {
 		r.final = r.curve[n-1].mean100
 	}
-	e, _ := cartpole.New(cartpole.Config{})
+	e, err := cartpole.New(cartpole.Config{})
+	if err != nil {
+		return result{}, err
+	}
 	rets, _, err := a2c.Evaluate(ctx, m, e, 20, true, 1000+seed)
 	if err != nil {
 		return result{}, err

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -178,7 +179,7 @@ func simulate(ctx context.Context, load workload.Series, fn lambdasim.Function, 
 }
 
 // printFidelity compares the interval model with the event-level simulator on every configuration.
-func printFidelity(w *os.File, event, fast []result) {
+func printFidelity(w io.Writer, event, fast []result) {
 	fmt.Fprintln(w, "\nthe same day on the interval model (lambdasim.NewInterval), relative to the event-level simulator")
 	fmt.Fprintln(w, "(the interval model takes each minute's expected count; the event model one Poisson draw of it):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -201,7 +202,8 @@ func printFidelity(w *os.File, event, fast []result) {
 	tw.Flush()
 }
 
-func printTable(w *os.File, results []result) {
+// printTable prints the day's summary of every configuration.
+func printTable(w io.Writer, results []result) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "configuration\tcost USD\tp50 ms\tp95 ms\tp99 ms\tcold starts\tthrottles\ttimeouts\tmean env\t")

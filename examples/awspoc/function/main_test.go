@@ -22,7 +22,10 @@ func TestWork(t *testing.T) {
 	if a.IOms < 20 {
 		t.Errorf("io_ms = %v, want >= 20", a.IOms)
 	}
-	c, _ := work(ctx, Request{CPURounds: 1001})
+	c, err := work(ctx, Request{CPURounds: 1001})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Digest == a.Digest {
 		t.Error("different rounds gave the same digest")
 	}
