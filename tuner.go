@@ -61,9 +61,9 @@ type TunerConfig struct {
 // Tuner runs the closed loop: observe an interval, forecast, decide, apply.
 type Tuner struct {
 	cfg     TunerConfig
-	history []Metrics
-	counts  []float64
-	times   []time.Time
+	history window[Metrics]
+	counts  window[float64]
+	times   window[time.Time]
 	steps   int
 }
 
@@ -87,12 +87,13 @@ func NewTuner(cfg TunerConfig) (*Tuner, error) {
 	if cfg.HistoryLen < 0 {
 		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want >= 1 (0 means 1440)", cfg.HistoryLen)
 	}
-	return &Tuner{cfg: cfg}, nil
+	n := cfg.HistoryLen
+	return &Tuner{cfg: cfg, history: window[Metrics]{n: n}, counts: window[float64]{n: n}, times: window[time.Time]{n: n}}, nil
 }
 
 // History returns the metrics of the intervals kept so far, oldest first. The slice is the tuner's own
 // and changes with the next step.
-func (t *Tuner) History() []Metrics { return t.history }
+func (t *Tuner) History() []Metrics { return t.history.values() }
 
 // Run performs n steps, or runs until ctx is done when n <= 0. It stops at the first error, which it
 // returns wrapped with the step it happened in.
@@ -119,7 +120,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 	t.record(m)
 	var fc []float64
 	if t.cfg.Forecaster != nil {
-		fc, err = t.cfg.Forecaster.Forecast(ctx, t.counts, t.times, t.cfg.Horizon)
+		fc, err = t.cfg.Forecaster.Forecast(ctx, t.counts.values(), t.times.values(), t.cfg.Horizon)
 		if err != nil {
 			return fmt.Errorf("lambdatune: step %d: forecast: %w", idx, err)
 		}
@@ -128,7 +129,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: read config: %w", idx, err)
 	}
-	obs := Observation{Time: m.Start.Add(m.Period), Current: cur, History: t.history, Forecast: fc}
+	obs := Observation{Time: m.Start.Add(m.Period), Current: cur, History: t.history.values(), Forecast: fc}
 	d, err := t.cfg.Policy.Decide(ctx, obs)
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: decide: %w", idx, err)
@@ -152,17 +153,30 @@ func (t *Tuner) Step(ctx context.Context) error {
 	return nil
 }
 
-// record appends m to the bounded history, reusing storage.
+// record appends m to the bounded history.
 func (t *Tuner) record(m Metrics) {
-	if len(t.history) == t.cfg.HistoryLen {
-		copy(t.history, t.history[1:])
-		copy(t.counts, t.counts[1:])
-		copy(t.times, t.times[1:])
-		t.history = t.history[:len(t.history)-1]
-		t.counts = t.counts[:len(t.counts)-1]
-		t.times = t.times[:len(t.times)-1]
-	}
-	t.history = append(t.history, m)
-	t.counts = append(t.counts, float64(m.Invocations+m.Throttles))
-	t.times = append(t.times, m.Start)
+	t.history.push(m)
+	t.counts.push(float64(m.Invocations + m.Throttles))
+	t.times.push(m.Start)
 }
+
+// window keeps the last n values pushed, contiguous and oldest first, in a backing array of 2n
+// that is copied back to its start once every n+1 pushes: a push moves O(1) values on average
+// rather than the whole window.
+type window[T any] struct {
+	buf []T
+	n   int
+}
+
+func (w *window[T]) push(x T) {
+	if w.buf == nil {
+		w.buf = make([]T, 0, 2*w.n)
+	}
+	if len(w.buf) == cap(w.buf) {
+		w.buf = w.buf[:copy(w.buf, w.buf[len(w.buf)-(w.n-1):])]
+	}
+	w.buf = append(w.buf, x)
+}
+
+// values returns the window, which the next push may overwrite.
+func (w *window[T]) values() []T { return w.buf[max(0, len(w.buf)-w.n):] }

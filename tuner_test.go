@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -190,4 +191,57 @@ func ExampleConfig_Validate() {
 	c.MemoryMB = 20000
 	fmt.Println(c.Validate())
 	// Output: lambdatune: invalid config: MemoryMB = 20000, want an integer in [128, 10240]
+}
+
+// TestTunerHistoryWindow holds the bounded history to the last HistoryLen intervals, oldest first,
+// with the counts and times the forecaster sees, over many more steps than it keeps.
+func TestTunerHistoryWindow(t *testing.T) {
+	for _, keep := range []int{1, 3, 7} {
+		load := make([]int64, 50)
+		for i := range load {
+			load[i] = int64(i)
+		}
+		var seen [][]float64
+		fc := ForecasterFunc(func(_ context.Context, h []float64, times []time.Time, n int) ([]float64, error) {
+			if len(times) != len(h) {
+				t.Fatalf("%d counts, %d times", len(h), len(times))
+			}
+			seen = append(seen, slices.Clone(h))
+			return make([]float64, n), nil
+		})
+		tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: load, failAt: -1}, Policy: Fixed(DefaultConfig()), Forecaster: fc, HistoryLen: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tu.Run(context.Background(), len(load)); err != nil {
+			t.Fatal(err)
+		}
+		for step, h := range seen {
+			var want []float64
+			for i := max(0, step+1-keep); i <= step; i++ {
+				want = append(want, float64(i))
+			}
+			if !slices.Equal(h, want) {
+				t.Fatalf("keep %d, step %d: forecaster saw %v, want %v", keep, step, h, want)
+			}
+		}
+		h := tu.History()
+		if len(h) != keep || h[0].Invocations != int64(len(load)-keep) || h[keep-1].Invocations != int64(len(load)-1) {
+			t.Errorf("keep %d: history ends %v", keep, h)
+		}
+	}
+}
+
+// BenchmarkTunerStep runs the loop on a platform that costs nothing, with a full day of history:
+// the tuner's own cost per step.
+func BenchmarkTunerStep(b *testing.B) {
+	load := make([]int64, b.N+1)
+	tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: load, failAt: -1}, Policy: Fixed(DefaultConfig())})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	if err := tu.Run(context.Background(), b.N); err != nil {
+		b.Fatal(err)
+	}
 }
