@@ -49,6 +49,31 @@ func ivNewBench(tb testing.TB, s workload.Series) *IntervalSim {
 // bursty pattern (one op = one function-minute) and reports function-minutes per second.
 func BenchmarkIntervalModel(b *testing.B) { benchIntervalMonth(b, nil) }
 
+// BenchmarkIntervalStepFloor steps the interval model where its queueing work is least: 60
+// requests a minute of a 20 ms function (about 0.02 busy environments, a level or two), so that
+// what it measures is the part of a step every interval pays (pricing, percentiles, rounding, the
+// Metrics).
+func BenchmarkIntervalStepFloor(b *testing.B) {
+	s := ivConst(max(b.N, 1)+1, 60)
+	l, err := NewLoad(s, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fn := Function{Name: "tiny", Duration: CPUModel{CPUTime: 5 * time.Millisecond, IOTime: 15 * time.Millisecond, Spread: 0.3}, Runtime: RuntimeGo}
+	is, err := NewInterval(Options{Seed: 1}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := is.Next(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkIntervalModelRL is BenchmarkIntervalModel with a new configuration every interval, drawn
 // from a small action set (memory × provisioned concurrency), as an RL agent drives it.
 func BenchmarkIntervalModelRL(b *testing.B) {
