@@ -5,7 +5,12 @@ import "time"
 // Distribution summarises a latency or duration distribution over one interval, in milliseconds, as
 // CloudWatch's statistics do (Average, p50, p90, p95, p99, Maximum). All fields are 0 when nothing ran.
 type Distribution struct {
-	Mean, P50, P90, P95, P99, Max float64
+	// Mean is the average (CloudWatch Average).
+	Mean float64
+	// P50, P90, P95 and P99 are percentiles.
+	P50, P90, P95, P99 float64
+	// Max is the largest value (CloudWatch Maximum).
+	Max float64
 }
 
 // Metrics is what happened to one function during one interval, in CloudWatch's terms

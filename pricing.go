@@ -71,8 +71,10 @@ func (r Rate) USD() float64 { return float64(r) * 1e-10 }
 // Tier is one step of a monthly tiered price: Rate applies to usage below UpToGBs GB-seconds of the
 // month (0 means no upper bound).
 type Tier struct {
+	// UpToGBs is the month's GB-seconds at which the tier ends; 0 for the last, unbounded tier.
 	UpToGBs int64
-	Rate    Rate
+	// Rate is the price per GB-second within the tier.
+	Rate Rate
 }
 
 // ArchPrices are the per-GB-second prices of one architecture.

@@ -40,8 +40,10 @@ type Step struct {
 
 // TunerConfig configures a Tuner. Platform and Policy are required.
 type TunerConfig struct {
+	// Platform runs the function: the simulator or AWS (required).
 	Platform Platform
-	Policy   Policy
+	// Policy decides each next configuration (required).
+	Policy Policy
 	// Forecaster, if set, predicts the next Horizon intervals for the policy.
 	Forecaster Forecaster
 	// Horizon is the number of intervals forecast ahead (default 1).

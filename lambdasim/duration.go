@@ -49,6 +49,7 @@ type DurationModel interface {
 // service times, as in queueing models and SimFaaS (Mahmoudi & Khazaei, "SimFaaS: a performance
 // simulator for serverless computing platforms", CLOSER 2021).
 type Fixed struct {
+	// Dist is the service time at every memory size and architecture.
 	Dist Dist
 }
 
@@ -118,8 +119,10 @@ func (m CPUModel) ServiceTime(memoryMB int, arch lambdatune.Architecture) (Dist,
 // MemoryDuration is one measurement: the mean duration of a function at a memory size, as AWS Lambda
 // Power Tuning reports it (its "duration" per "power" value).
 type MemoryDuration struct {
+	// MemoryMB is the memory size measured ("power").
 	MemoryMB int
-	Mean     time.Duration
+	// Mean is the mean duration measured at it ("duration").
+	Mean time.Duration
 }
 
 // Measured describes a function by measured mean durations per memory size. Between two measured
