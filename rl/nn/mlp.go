@@ -236,6 +236,19 @@ func (m *MLP) NewTape(capRows int) *Tape {
 	return t
 }
 
+// fits reports whether the tape was made by a network with these layer sizes.
+func (t *Tape) fits(sizes []int) bool {
+	if len(t.acts) != len(sizes) {
+		return false
+	}
+	for i, s := range sizes {
+		if len(t.acts[i]) != t.cap*s {
+			return false
+		}
+	}
+	return true
+}
+
 // Cap is the number of rows the tape holds.
 func (t *Tape) Cap() int { return t.cap }
 
@@ -243,8 +256,11 @@ func (t *Tape) Cap() int { return t.cap }
 // [row0, row0+n) of the tape. It returns the n×OutDim output, a view into the tape that
 // stays valid until those rows are overwritten.
 func (m *MLP) Forward(t *Tape, x []float64, row0, n int) ([]float64, error) {
-	if row0 < 0 || n < 0 || row0+n > t.cap || len(t.acts) != len(m.sizes) {
-		return nil, fmt.Errorf("nn: Forward rows [%d, %d) do not fit a tape of %d rows for this network", row0, row0+n, t.cap)
+	if !t.fits(m.sizes) {
+		return nil, fmt.Errorf("nn: Forward on a tape made for another network (layer sizes %v)", m.sizes)
+	}
+	if row0 < 0 || n < 0 || row0+n > t.cap {
+		return nil, fmt.Errorf("nn: Forward rows [%d, %d) do not fit a tape of %d rows", row0, row0+n, t.cap)
 	}
 	in := m.sizes[0]
 	if len(x) != n*in {
@@ -269,8 +285,11 @@ func (m *MLP) Forward(t *Tape, x []float64, row0, n int) ([]float64, error) {
 // the outputs of tape rows [0, n) is dOut (n×OutDim). If dx is not nil it receives the
 // gradient with respect to the inputs (n×InDim). dOut is not modified.
 func (m *MLP) Backward(t *Tape, dOut []float64, n int, dx []float64) error {
-	if n < 0 || n > t.cap || len(t.acts) != len(m.sizes) {
-		return fmt.Errorf("nn: Backward on %d rows of a tape of %d rows for this network", n, t.cap)
+	if !t.fits(m.sizes) {
+		return fmt.Errorf("nn: Backward on a tape made for another network (layer sizes %v)", m.sizes)
+	}
+	if n < 0 || n > t.cap {
+		return fmt.Errorf("nn: Backward on %d rows of a tape of %d rows", n, t.cap)
 	}
 	if len(dOut) != n*m.OutDim() {
 		return fmt.Errorf("nn: Backward output gradient has %d values, need %d rows × %d", len(dOut), n, m.OutDim())

@@ -192,6 +192,14 @@ func TestOrthogonalAndTapeRejectBadSizes(t *testing.T) {
 	if _, err := tape.Input(-1, 1); err == nil {
 		t.Error("negative row accepted")
 	}
+	// A tape of a network as deep but narrower must be refused, not overrun.
+	wide := newTestMLP(t, []int{2, 64}, Tanh, 1)
+	if _, err := wide.Forward(tape, make([]float64, 2*4), 0, 4); err == nil {
+		t.Error("Forward accepted another network's tape")
+	}
+	if err := wide.Backward(tape, make([]float64, 64*4), 4, nil); err == nil {
+		t.Error("Backward accepted another network's tape")
+	}
 }
 
 func TestRMSpropMatchesPyTorchFormula(t *testing.T) {
