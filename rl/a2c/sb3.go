@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -234,13 +235,9 @@ func sb3Space(raw json.RawMessage) (env.Space, error) {
 		}
 		return env.NewDiscrete(n)
 	case strings.Contains(typ, "spaces.multi_discrete.MultiDiscrete"):
-		v, err := numpyArray(str("nvec"))
+		nvec, err := numpyInts(str("nvec"))
 		if err != nil {
 			return nil, fmt.Errorf("MultiDiscrete nvec: %w", err)
-		}
-		nvec := make([]int, len(v))
-		for i, x := range v {
-			nvec[i] = int(x)
 		}
 		if st := str("start"); st != "" && strings.Trim(st, "[] 0") != "" {
 			return nil, fmt.Errorf("MultiDiscrete start = %s is not supported, need 0", st)
@@ -255,13 +252,9 @@ func sb3Space(raw json.RawMessage) (env.Space, error) {
 		if err != nil {
 			return nil, fmt.Errorf("Box high: %w", err)
 		}
-		shape64, err := numpyArray(strings.NewReplacer("(", "[", ")", "]", ",", " ").Replace(str("_shape")))
+		shape, err := numpyInts(strings.NewReplacer("(", "[", ")", "]", ",", " ").Replace(str("_shape")))
 		if err != nil {
 			return nil, fmt.Errorf("Box shape: %w", err)
-		}
-		shape := make([]int, len(shape64))
-		for i, x := range shape64 {
-			shape[i] = int(x)
 		}
 		return env.NewBox(lo, hi, shape...)
 	}
@@ -284,6 +277,23 @@ func numpyArray(s string) ([]float64, error) {
 			return nil, fmt.Errorf("element %q: %w", f, err)
 		}
 		out[i] = v
+	}
+	return out, nil
+}
+
+// numpyInts parses NumPy's repr of an integer array (sizes, shapes); a non-integer
+// element is an error rather than truncated.
+func numpyInts(s string) ([]int, error) {
+	v, err := numpyArray(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return nil, fmt.Errorf("element %d = %v, must be an integer", i, x)
+		}
+		out[i] = int(x)
 	}
 	return out, nil
 }

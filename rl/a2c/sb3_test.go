@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/lambdatune/lambdatune/env"
 )
 
@@ -159,22 +160,34 @@ func TestNumpyArray(t *testing.T) {
 			t.Errorf("%q: error %v", tc.in, err)
 			continue
 		}
-		if !tc.err && !cmpFloats(got, tc.want) {
-			t.Errorf("%q = %v, want %v", tc.in, got, tc.want)
+		if diff := cmp.Diff(tc.want, got); !tc.err && diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
 		}
 	}
 }
 
-func cmpFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+func TestNumpyInts(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+		err  bool
+	}{
+		{"[3 4 2]", []int{3, 4, 2}, false},
+		{"[4]", []int{4}, false},
+		{"[2. 3.]", []int{2, 3}, false},
+		{"[2.5 3]", nil, true},
+		{"[1e300]", nil, true},
+		{"[]", nil, true},
+	} {
+		got, err := numpyInts(tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("%q: error %v", tc.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
 		}
 	}
-	return true
 }
 
 func FuzzNumpyArray(f *testing.F) {
