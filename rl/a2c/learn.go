@@ -362,6 +362,7 @@ func (m *Model) computeGrads(p *Progress) {
 	var policyLoss, entropySum float64
 	nOut, actDim := m.nOut, m.actDim
 	entCoef := m.cfg.EntCoef
+	halfLog2Pi := 0.5 * math.Log(2*math.Pi)
 	if m.kind == gaussian {
 		for j, ls := range m.logStd {
 			m.std[j] = math.Exp(ls)
@@ -378,8 +379,8 @@ func (m *Model) computeGrads(p *Progress) {
 				sd := m.std[j]
 				diff := a[j] - mu
 				zz := diff / sd
-				logp += -0.5*zz*zz - m.logStd[j] - 0.5*math.Log(2*math.Pi)
-				ent += 0.5 + 0.5*math.Log(2*math.Pi) + m.logStd[j]
+				logp += -0.5*zz*zz - m.logStd[j] - halfLog2Pi
+				ent += 0.5 + halfLog2Pi + m.logStd[j]
 				d[j] = scale * diff / (sd * sd)
 				m.gLogStd[j] += scale*(zz*zz-1) - entCoef/fb
 			}
