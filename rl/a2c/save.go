@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/lambdatune/lambdatune/env"
@@ -186,7 +187,7 @@ func (m *Model) LoadStateDict(tensors map[string]Tensor) error {
 		if !ok {
 			return fmt.Errorf("a2c: state dict has no tensor %q", t.Name)
 		}
-		if fmt.Sprint(src.Shape) != fmt.Sprint(t.Shape) || len(src.Data) != len(t.Data) {
+		if !slices.Equal(src.Shape, t.Shape) || len(src.Data) != len(t.Data) {
 			return fmt.Errorf("a2c: tensor %q has shape %v (%d values), the model needs %v", t.Name, src.Shape, len(src.Data), t.Shape)
 		}
 		copy(t.Data, src.Data)
