@@ -97,10 +97,14 @@ type rollout struct {
 	newEps       []Episode
 	episodes     int64
 	rawRewards   func() []float64
-	normSrc      interface {
-		SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
-	}
-	progress Progress
+	normSrc      obsNormSource
+	progress     Progress
+}
+
+// obsNormSource is a VecEnv whose observation statistics a model keeps, such as
+// env.VecNormalize.
+type obsNormSource interface {
+	SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
 }
 
 func (m *Model) newRollout(venv env.VecEnv) *rollout {
@@ -121,9 +125,7 @@ func (m *Model) newRollout(venv env.VecEnv) *rollout {
 	// Find a VecNormalize (possibly wrapped) for raw rewards and observation statistics.
 	var v env.VecEnv = venv
 	for v != nil {
-		if s, ok := v.(interface {
-			SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
-		}); ok && ro.normSrc == nil {
+		if s, ok := v.(obsNormSource); ok && ro.normSrc == nil {
 			ro.normSrc = s
 		}
 		if r, ok := v.(interface{ OriginalRewards() []float64 }); ok && ro.rawRewards == nil {
