@@ -570,3 +570,34 @@ func TestVecNormalizeMatchesSB3Formulas(t *testing.T) {
 		t.Error("Gamma 2 accepted")
 	}
 }
+
+func TestObsNormalizer(t *testing.T) {
+	stats := &env.RunningMeanStd{Mean: []float64{1, -2}, Var: []float64{4, 0.25}, Count: 3}
+	for _, tc := range []struct {
+		name     string
+		o        env.ObsNormalizer
+		dst, src []float64
+		want     []float64 // nil: an error is expected
+	}{
+		{"two rows, clipped", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 4), []float64{3, -1, 1, 10}, []float64{1, 2, 0, 3}},
+		{"nil statistics", env.ObsNormalizer{Clip: 3}, make([]float64, 2), []float64{0, 0}, nil},
+		{"ragged rows", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 3), []float64{0, 0, 0}, nil},
+		{"dst too short", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 1), []float64{0, 0}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.o.Normalize(tc.dst, tc.src)
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("no error, dst %v", tc.dst)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, tc.dst); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -298,6 +298,9 @@ type ObsNormalizer struct {
 
 // Normalize writes the normalized rows of src (n×dim) into dst (same length).
 func (o *ObsNormalizer) Normalize(dst, src []float64) error {
+	if o.Stats == nil {
+		return fmt.Errorf("env: ObsNormalizer.Normalize: Stats is nil")
+	}
 	dim := len(o.Stats.Mean)
 	if len(dst) != len(src) || dim == 0 || len(src)%dim != 0 || len(o.Stats.Var) != dim {
 		return fmt.Errorf("env: ObsNormalizer.Normalize: %d source and %d destination values for dimension %d", len(src), len(dst), dim)
