@@ -144,9 +144,12 @@ func TestStateBinning(t *testing.T) {
 		{[]float64{5, -7}, 90}, // outside: edge bins
 	}
 	for _, tc := range tests {
-		if got := a.State(tc.obs); got != tc.want {
-			t.Errorf("State(%v) = %d, want %d", tc.obs, got, tc.want)
+		if got, err := a.State(tc.obs); err != nil || got != tc.want {
+			t.Errorf("State(%v) = %d, %v, want %d", tc.obs, got, err, tc.want)
 		}
+	}
+	if _, err := a.State([]float64{0}); err == nil {
+		t.Error("State accepted 1 value for 2 features")
 	}
 }
 
@@ -200,3 +203,4 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Error("state out of range accepted")
 	}
 }
+
