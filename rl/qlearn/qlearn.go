@@ -184,7 +184,8 @@ type Episode struct {
 }
 
 // Learn trains for the given number of episodes on e. The first call resets e with
-// Config.Seed. onEpisode, if not nil, is called after every episode; returning an
+// Config.Seed. It checks ctx between episodes and every 1024 steps within one, so an
+// env without a time limit cannot keep it running after ctx is done. onEpisode, if not nil, is called after every episode; returning an
 // error stops training and Learn returns it.
 func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode func(Episode) error) error {
 	if episodes < 1 {
@@ -215,6 +216,11 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 		var ret float64
 		n := 0
 		for {
+			if n > 0 && n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			act := a.greedy(s)
 			if a.rng.Float64() < a.eps {
 				act = a.rng.IntN(a.nActions)

@@ -2,6 +2,7 @@ package qlearn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -204,3 +205,39 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
+// endlessEnv never ends an episode; it calls cancel after cancelAt steps.
+type endlessEnv struct {
+	steps, cancelAt int
+	cancel          func()
+	obs             []float64
+}
+
+func (e *endlessEnv) ObservationSpace() env.Space { b, _ := env.NewUniformBox(0, 1, 1); return b }
+func (e *endlessEnv) ActionSpace() env.Space      { d, _ := env.NewDiscrete(2); return d }
+func (e *endlessEnv) Reset(env.Seed) ([]float64, env.Info, error) {
+	e.obs = []float64{0.5}
+	return e.obs, nil, nil
+}
+func (e *endlessEnv) Step([]float64) (env.StepResult, error) {
+	e.steps++
+	if e.steps == e.cancelAt {
+		e.cancel()
+	}
+	return env.StepResult{Obs: e.obs}, nil
+}
+
+func TestLearnStopsInsideAnEndlessEpisode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := &endlessEnv{cancelAt: 5000, cancel: cancel}
+	a, err := New(e.ObservationSpace(), e.ActionSpace(), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Learn(ctx, e, 1, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Learn = %v, want context.Canceled", err)
+	}
+	if e.steps > 5000+1024 {
+		t.Errorf("Learn ran %d steps after the context was canceled at 5000", e.steps-5000)
+	}
+}
