@@ -1,7 +1,9 @@
 package qlearn
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -202,6 +204,20 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if _, err := a.Q(a.NumStates()); err == nil {
 		t.Error("state out of range accepted")
+	}
+	for _, bad := range []struct{ field, value, want string }{
+		{"epsilon", "1.5", "epsilon = 1.5, must be in [0, 1]"},
+		{"episodes", "-1", "episodes = -1, must be ≥ 0"},
+	} {
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(buf.String()), &f); err != nil {
+			t.Fatal(err)
+		}
+		f[bad.field] = json.RawMessage(bad.value)
+		data, _ := json.Marshal(f)
+		if _, err := Load(bytes.NewReader(data)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s %s: error %v, want it to say %q", bad.field, bad.value, err, bad.want)
+		}
 	}
 }
 
