@@ -75,9 +75,12 @@ func ParseActivation(s string) (Activation, error) {
 // Linear is a dense layer y = x·Wᵀ + b with W stored row-major as [Out, In]. W, B and
 // their gradients GW, GB are views into the owning network's flat slices.
 type Linear struct {
+	// In and Out are the input and output widths.
 	In, Out int
-	W, B    []float64
-	GW, GB  []float64
+	// W is the Out×In weight matrix and B the Out biases.
+	W, B []float64
+	// GW and GB are the gradients of W and B.
+	GW, GB []float64
 }
 
 // MLP is a multi-layer perceptron: Linear layers with Hidden after every layer but the
