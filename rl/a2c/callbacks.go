@@ -45,9 +45,13 @@ func StopOnMeanReturn(threshold float64) Callback {
 
 // EvalResult is one evaluation by an [Eval] callback.
 type EvalResult struct {
-	Timesteps       int64
+	// Timesteps is the model's NumTimesteps at the evaluation.
+	Timesteps int64
+	// MeanReturn and Std are the mean and (population) standard deviation of the
+	// episodes' returns.
 	MeanReturn, Std float64
-	MeanLength      float64
+	// MeanLength is the mean episode length.
+	MeanLength float64
 }
 
 // Eval is a callback that evaluates the model on its own environment every

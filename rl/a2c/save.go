@@ -152,9 +152,12 @@ type fileJSON struct {
 
 // Tensor is a named parameter tensor in SB3 state-dict naming; Data aliases the model.
 type Tensor struct {
-	Name  string
+	// Name is the SB3 state-dict key, e.g. "action_net.weight".
+	Name string
+	// Shape is the PyTorch shape, e.g. [out, in] for a Linear weight.
 	Shape []int
-	Data  []float64
+	// Data holds the values in row-major order.
+	Data []float64
 }
 
 // StateDict returns the model's parameters as SB3 MlpPolicy state-dict tensors, in
