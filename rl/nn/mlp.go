@@ -24,7 +24,8 @@
 // selects the portable code on amd64 too (go test -tags purego tests it there).
 //
 // Tanh is not math.Tanh but an expm1-based evaluation that is within 3 ulp of it
-// (max absolute difference 2.2e-16) and over ten times faster with AVX2; CPUs without
+// (max absolute difference 2.2e-16) and about nine times faster with AVX2 (1.35 against
+// 12.6 ns per value in BenchmarkTanhSlice and BenchmarkMathTanh); CPUs without
 // hardware fused multiply-add use math.Tanh. RMSprop and the tanh derivative give the
 // same bits on both paths.
 package nn
