@@ -378,6 +378,11 @@ func TestFlattenMultiDiscrete(t *testing.T) {
 	if _, err := f.Step([]float64{36}); err == nil {
 		t.Error("action 36 accepted")
 	}
+	// 5 × 2⁶² actions do not fit an int: an error, not the wrapped-around 2⁶².
+	huge, _ := env.NewMultiDiscrete([]int{5, 1 << 62})
+	if f, err := env.NewFlattenMultiDiscrete(&recordEnv{sp: huge}); err == nil {
+		t.Errorf("flattened %v into %v", huge, f.ActionSpace())
+	}
 }
 
 func TestRescaleAction(t *testing.T) {

@@ -172,6 +172,9 @@ func NewFlattenMultiDiscrete(e Env) (*ActionMap, error) {
 	nvec := md.Nvec()
 	total := 1
 	for _, n := range nvec {
+		if total > math.MaxInt/n {
+			return nil, fmt.Errorf("env: FlattenMultiDiscrete: %v has more than %d actions", md, math.MaxInt)
+		}
 		total *= n
 	}
 	d, err := NewDiscrete(total)
