@@ -264,6 +264,13 @@ func TestVecStepRejectsBadActions(t *testing.T) {
 	if _, err := v.Step([]float64{1, 3}); err == nil || !strings.Contains(err.Error(), "environment 1") {
 		t.Errorf("invalid action error = %v, want one naming environment 1", err)
 	}
+	_, err := v.Step([]float64{3, 3})
+	if err == nil || !strings.Contains(err.Error(), "environment 0") || !strings.Contains(err.Error(), "environment 1") {
+		t.Errorf("two invalid actions: error = %v, want one naming environments 0 and 1", err)
+	}
+	if _, err := v.Step([]float64{1, 0}); err != nil {
+		t.Errorf("valid actions after failed steps: %v", err)
+	}
 }
 
 func TestVecStepDoesNotAllocate(t *testing.T) {
