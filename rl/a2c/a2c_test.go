@@ -507,3 +507,27 @@ func TestPeriodDue(t *testing.T) {
 		})
 	}
 }
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestCallbacksReportWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cb   Callback
+	}{
+		{"Logger", Logger(failWriter{}, 1)},
+		{"Eval", &Eval{Env: mustCartPole(t), EveryTimesteps: 10, Episodes: 1, Log: failWriter{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := cartPoleVec(t, 2)
+			m := newModel(t, v, DefaultConfig())
+			err := m.Learn(context.Background(), v, 100, tc.cb)
+			if err == nil || !strings.Contains(err.Error(), "disk full") {
+				t.Errorf("Learn = %v, want the write error", err)
+			}
+		})
+	}
+}

@@ -111,7 +111,9 @@ func (e *Eval) OnUpdate(p *Progress) error {
 	ml, _ := meanStd(lens)
 	e.Results = append(e.Results, EvalResult{Timesteps: p.Timesteps, MeanReturn: mean, Std: std, MeanLength: ml})
 	if e.Log != nil {
-		fmt.Fprintf(e.Log, "eval steps=%d mean_return=%.2f ± %.2f mean_length=%.1f\n", p.Timesteps, mean, std, ml)
+		if _, err := fmt.Fprintf(e.Log, "eval steps=%d mean_return=%.2f ± %.2f mean_length=%.1f\n", p.Timesteps, mean, std, ml); err != nil {
+			return fmt.Errorf("writing evaluation: %w", err)
+		}
 	}
 	if mean > e.Best {
 		e.Best = mean
