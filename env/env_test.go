@@ -144,8 +144,8 @@ func (e errString) Error() string { return string(e) }
 
 func TestCheckCatchesBrokenEnvs(t *testing.T) {
 	tests := []struct{ mode, want string }{
-		{"nan", "must be finite"},
-		{"outside", "outside the observation space"},
+		{"nan", "Step 0 returned reward NaN, must be finite (and 199 more times)"},
+		{"outside", "Step 0 returned observation [5 0], outside the observation space Box(-1, 1, [2]) (and 199 more times)"},
 		{"wrongshape", "length 1"},
 		{"nondet", "differ"},
 		{"noactioncheck", "must return an error"},
@@ -155,6 +155,9 @@ func TestCheckCatchesBrokenEnvs(t *testing.T) {
 		err := env.Check(e)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Check = %v, want an error containing %q", tc.mode, err, tc.want)
+		}
+		if n := strings.Count(err.Error(), "\n") + 1; n > 3 {
+			t.Errorf("%s: Check reported %d lines, want each kind of problem once:\n%v", tc.mode, n, err)
 		}
 	}
 }
