@@ -92,7 +92,8 @@ func Check(e Env) error {
 	if err != nil {
 		return fmt.Errorf("env: Check: second run: %w", errors.Join(append(errs, err)...))
 	}
-	if !slices.Equal(a, b) {
+	sameOrNaN := func(x, y float64) bool { return x == y || (x != x && y != y) }
+	if !slices.EqualFunc(a, b, sameOrNaN) { // a NaN reward is reported above, not as non-determinism
 		errs = append(errs, errors.New("two runs with seed 42 and the same actions differ: Reset(seed) must make the env deterministic"))
 	}
 	// An invalid action must be rejected, not silently clamped.

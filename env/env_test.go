@@ -156,6 +156,9 @@ func TestCheckCatchesBrokenEnvs(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Check = %v, want an error containing %q", tc.mode, err, tc.want)
 		}
+		if tc.mode != "nondet" && strings.Contains(err.Error(), "differ") {
+			t.Errorf("%s: Check calls a deterministic env non-deterministic: %v", tc.mode, err)
+		}
 		if n := strings.Count(err.Error(), "\n") + 1; n > 3 {
 			t.Errorf("%s: Check reported %d lines, want each kind of problem once:\n%v", tc.mode, n, err)
 		}
