@@ -170,22 +170,26 @@ func tensorData(t *pytorch.Tensor) ([]float64, error) {
 		}
 		stride *= t.Size[i]
 	}
+	var avail int
+	switch s := t.Source.(type) {
+	case *pytorch.FloatStorage:
+		avail = len(s.Data)
+	case *pytorch.DoubleStorage:
+		avail = len(s.Data)
+	default:
+		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
+	}
+	if t.StorageOffset < 0 || n < 0 || n > avail-t.StorageOffset {
+		return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", avail, t.StorageOffset, n)
+	}
 	out := make([]float64, n)
 	switch s := t.Source.(type) {
 	case *pytorch.FloatStorage:
-		if t.StorageOffset+n > len(s.Data) {
-			return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", len(s.Data), t.StorageOffset, n)
-		}
 		for i, v := range s.Data[t.StorageOffset : t.StorageOffset+n] {
 			out[i] = float64(v)
 		}
 	case *pytorch.DoubleStorage:
-		if t.StorageOffset+n > len(s.Data) {
-			return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", len(s.Data), t.StorageOffset, n)
-		}
 		copy(out, s.Data[t.StorageOffset:t.StorageOffset+n])
-	default:
-		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lambdatune/lambdatune/env"
+	"github.com/nlpodyssey/gopickle/pytorch"
 )
 
 const seedModel = "../../testdata/seed/a2c_serverless_model.zip"
@@ -200,4 +201,38 @@ func FuzzNumpyArray(f *testing.F) {
 			t.Fatalf("%q parsed to an empty array without error", s)
 		}
 	})
+}
+
+func TestTensorData(t *testing.T) {
+	f32 := &pytorch.FloatStorage{Data: []float32{1, 2, 3, 4, 5, 6, 7}}
+	f64 := &pytorch.DoubleStorage{Data: []float64{1, 2, 3, 4, 5, 6, 7}}
+	for _, tc := range []struct {
+		name string
+		t    pytorch.Tensor
+		want []float64 // nil: an error is expected
+	}{
+		{"float32 2×3 at offset 1", pytorch.Tensor{Source: f32, StorageOffset: 1, Size: []int{2, 3}, Stride: []int{3, 1}}, []float64{2, 3, 4, 5, 6, 7}},
+		{"float64 vector", pytorch.Tensor{Source: f64, Size: []int{3}, Stride: []int{1}}, []float64{1, 2, 3}},
+		{"past the storage", pytorch.Tensor{Source: f32, StorageOffset: 2, Size: []int{2, 3}, Stride: []int{3, 1}}, nil},
+		{"negative offset", pytorch.Tensor{Source: f64, StorageOffset: -1, Size: []int{3}, Stride: []int{1}}, nil},
+		{"negative size", pytorch.Tensor{Source: f64, Size: []int{-3}, Stride: []int{1}}, nil},
+		{"transposed", pytorch.Tensor{Source: f64, Size: []int{2, 3}, Stride: []int{1, 2}}, nil},
+		{"half precision", pytorch.Tensor{Source: &pytorch.HalfStorage{Data: []float32{1}}, Size: []int{1}, Stride: []int{1}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tensorData(&tc.t)
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("no error, data %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
 }
