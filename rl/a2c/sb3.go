@@ -163,6 +163,9 @@ func tensorData(t *pytorch.Tensor) ([]float64, error) {
 		n *= s
 	}
 	// Only contiguous row-major tensors (what state dicts of Linear layers hold).
+	if len(t.Stride) != len(t.Size) {
+		return nil, fmt.Errorf("tensor of size %v has strides %v", t.Size, t.Stride)
+	}
 	stride := 1
 	for i := len(t.Size) - 1; i >= 0; i-- {
 		if t.Size[i] > 1 && t.Stride[i] != stride {

@@ -216,6 +216,7 @@ func TestTensorData(t *testing.T) {
 		{"past the storage", pytorch.Tensor{Source: f32, StorageOffset: 2, Size: []int{2, 3}, Stride: []int{3, 1}}, nil},
 		{"negative offset", pytorch.Tensor{Source: f64, StorageOffset: -1, Size: []int{3}, Stride: []int{1}}, nil},
 		{"negative size", pytorch.Tensor{Source: f64, Size: []int{-3}, Stride: []int{1}}, nil},
+		{"strides missing", pytorch.Tensor{Source: f64, Size: []int{2, 3}, Stride: []int{1}}, nil},
 		{"transposed", pytorch.Tensor{Source: f64, Size: []int{2, 3}, Stride: []int{1, 2}}, nil},
 		{"half precision", pytorch.Tensor{Source: &pytorch.HalfStorage{Data: []float32{1}}, Size: []int{1}, Stride: []int{1}}, nil},
 	} {
