@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/env/cartpole"
 )
@@ -97,91 +96,6 @@ func TestSpaceConstructorsRejectBadInput(t *testing.T) {
 	}
 }
 
-func TestCartPoleFirstStepMatchesGymnasium(t *testing.T) {
-	e, err := cartpole.New(cartpole.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.SetState([4]float64{0, 0, 0, 0})
-	r, err := e.Step([]float64{1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Hand-derived from Gymnasium's equations: temp = 10/1.1,
-	// θ̈ = -temp/(0.5·(4/3 − 0.1/1.1)), ẍ = temp − 0.05·θ̈/1.1.
-	temp := 10 / 1.1
-	thetaAcc := -temp / (0.5 * (4.0/3.0 - 0.1/1.1))
-	xAcc := temp - 0.05*thetaAcc/1.1
-	want := [4]float64{0, 0.02 * xAcc, 0, 0.02 * thetaAcc}
-	if diff := cmp.Diff(want, e.State(), cmpopts.EquateApprox(0, 1e-12)); diff != "" {
-		t.Errorf("state after one push right (-want +got):\n%s", diff)
-	}
-	if r.Reward != 1 || r.Terminated || r.Truncated {
-		t.Errorf("step result = %+v", r)
-	}
-	if float32(r.Obs[1]) != float32(want[1]) || r.Obs[1] != float64(float32(want[1])) {
-		t.Errorf("observation not rounded to float32: %v", r.Obs)
-	}
-}
-
-func TestCartPoleTerminationAndTruncation(t *testing.T) {
-	e, _ := cartpole.New(cartpole.Config{})
-	e.SetState([4]float64{0, 0, 0.2, 0.5})
-	r, err := e.Step([]float64{0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r.Terminated || r.Reward != 1 {
-		t.Fatalf("pole past 12°: %+v, want terminated with reward 1", r)
-	}
-	if _, err := e.Step([]float64{0}); err == nil {
-		t.Error("Step after termination must fail")
-	}
-	// A balanced pole survives exactly 500 steps.
-	e.Reset(env.NewSeed(3))
-	steps := 0
-	for {
-		s := e.State()
-		a := 0.0
-		if s[2]+0.5*s[3] > 0 {
-			a = 1
-		}
-		r, err := e.Step([]float64{a})
-		if err != nil {
-			t.Fatal(err)
-		}
-		steps++
-		if r.Done() {
-			if !r.Truncated || r.Terminated || steps != 500 {
-				t.Fatalf("episode ended at step %d: %+v, want truncation at 500", steps, r)
-			}
-			break
-		}
-	}
-}
-
-func TestCartPoleResetRangeAndSeeding(t *testing.T) {
-	e, _ := cartpole.New(cartpole.Config{})
-	a, _, _ := e.Reset(env.NewSeed(7))
-	a = append([]float64(nil), a...)
-	for _, v := range a {
-		if v < -0.05 || v >= 0.05 {
-			t.Errorf("reset value %v outside [-0.05, 0.05)", v)
-		}
-	}
-	b, _, _ := e.Reset(env.NewSeed(7))
-	if !cmp.Equal(a, b) {
-		t.Errorf("same seed gave %v and %v", a, b)
-	}
-	c, _, _ := e.Reset(env.Seed{})
-	if cmp.Equal(a, c) {
-		t.Error("unseeded Reset repeated the seeded observation")
-	}
-	if _, err := e.Step([]float64{2}); err == nil {
-		t.Error("action 2 accepted")
-	}
-}
-
 func TestCheckCartPole(t *testing.T) {
 	e, _ := cartpole.New(cartpole.Config{})
 	if err := env.Check(e); err != nil {
@@ -230,8 +144,8 @@ func (e errString) Error() string { return string(e) }
 
 func TestCheckCatchesBrokenEnvs(t *testing.T) {
 	tests := []struct{ mode, want string }{
-		{"nan", "must be finite"},
-		{"outside", "outside the observation space"},
+		{"nan", "Step 0 returned reward NaN, must be finite (and 199 more times)"},
+		{"outside", "Step 0 returned observation [5 0], outside the observation space Box(-1, 1, [2]) (and 199 more times)"},
 		{"wrongshape", "length 1"},
 		{"nondet", "differ"},
 		{"noactioncheck", "must return an error"},
@@ -241,6 +155,12 @@ func TestCheckCatchesBrokenEnvs(t *testing.T) {
 		err := env.Check(e)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Check = %v, want an error containing %q", tc.mode, err, tc.want)
+		}
+		if tc.mode != "nondet" && strings.Contains(err.Error(), "differ") {
+			t.Errorf("%s: Check calls a deterministic env non-deterministic: %v", tc.mode, err)
+		}
+		if n := strings.Count(err.Error(), "\n") + 1; n > 3 {
+			t.Errorf("%s: Check reported %d lines, want each kind of problem once:\n%v", tc.mode, n, err)
 		}
 	}
 }
@@ -349,6 +269,13 @@ func TestVecStepRejectsBadActions(t *testing.T) {
 	}
 	if _, err := v.Step([]float64{1, 3}); err == nil || !strings.Contains(err.Error(), "environment 1") {
 		t.Errorf("invalid action error = %v, want one naming environment 1", err)
+	}
+	_, err := v.Step([]float64{3, 3})
+	if err == nil || !strings.Contains(err.Error(), "environment 0") || !strings.Contains(err.Error(), "environment 1") {
+		t.Errorf("two invalid actions: error = %v, want one naming environments 0 and 1", err)
+	}
+	if _, err := v.Step([]float64{1, 0}); err != nil {
+		t.Errorf("valid actions after failed steps: %v", err)
 	}
 }
 
@@ -464,6 +391,11 @@ func TestFlattenMultiDiscrete(t *testing.T) {
 	if _, err := f.Step([]float64{36}); err == nil {
 		t.Error("action 36 accepted")
 	}
+	// 5 × 2⁶² actions do not fit an int: an error, not the wrapped-around 2⁶².
+	huge, _ := env.NewMultiDiscrete([]int{5, 1 << 62})
+	if f, err := env.NewFlattenMultiDiscrete(&recordEnv{sp: huge}); err == nil {
+		t.Errorf("flattened %v into %v", huge, f.ActionSpace())
+	}
 }
 
 func TestRescaleAction(t *testing.T) {
@@ -568,5 +500,36 @@ func TestVecNormalizeMatchesSB3Formulas(t *testing.T) {
 	}
 	if _, err := env.NewVecNormalize(v, env.VecNormalizeConfig{Gamma: 2}); err == nil {
 		t.Error("Gamma 2 accepted")
+	}
+}
+
+func TestObsNormalizer(t *testing.T) {
+	stats := &env.RunningMeanStd{Mean: []float64{1, -2}, Var: []float64{4, 0.25}, Count: 3}
+	for _, tc := range []struct {
+		name     string
+		o        env.ObsNormalizer
+		dst, src []float64
+		want     []float64 // nil: an error is expected
+	}{
+		{"two rows, clipped", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 4), []float64{3, -1, 1, 10}, []float64{1, 2, 0, 3}},
+		{"nil statistics", env.ObsNormalizer{Clip: 3}, make([]float64, 2), []float64{0, 0}, nil},
+		{"ragged rows", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 3), []float64{0, 0, 0}, nil},
+		{"dst too short", env.ObsNormalizer{Stats: stats, Clip: 3}, make([]float64, 1), []float64{0, 0}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.o.Normalize(tc.dst, tc.src)
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("no error, dst %v", tc.dst)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, tc.dst); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

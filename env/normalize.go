@@ -185,8 +185,11 @@ func (v *VecNormalize) ObsNormalizer() *ObsNormalizer {
 // NormStats is the state of a VecNormalize, to save and restore (SB3 saves it as
 // vec_normalize.pkl).
 type NormStats struct {
-	Obs    *RunningMeanStd    `json:"obs_rms"`
-	Return *RunningMeanStd    `json:"ret_rms"`
+	// Obs holds the observation statistics (SB3 obs_rms).
+	Obs *RunningMeanStd `json:"obs_rms"`
+	// Return holds the statistics of the discounted return (SB3 ret_rms).
+	Return *RunningMeanStd `json:"ret_rms"`
+	// Config is the VecNormalize configuration, defaults filled in.
 	Config VecNormalizeConfig `json:"config"`
 }
 

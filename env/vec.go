@@ -194,17 +194,15 @@ func (v *Vec) dispatch(j job) error {
 		}
 		v.wg.Wait()
 	}
+	var errs []error // stays nil, so no allocation, when every environment succeeded
 	for i, err := range v.errs {
 		if err != nil {
-			errs := []error{}
-			for k, e := range v.errs[i:] {
-				if e != nil {
-					errs = append(errs, fmt.Errorf("environment %d: %w", i+k, e))
-					v.errs[i+k] = nil
-				}
-			}
-			return fmt.Errorf("env: %w", errors.Join(errs...))
+			errs = append(errs, fmt.Errorf("environment %d: %w", i, err))
+			v.errs[i] = nil
 		}
+	}
+	if errs != nil {
+		return fmt.Errorf("env: %w", errors.Join(errs...))
 	}
 	return nil
 }

@@ -172,6 +172,9 @@ func NewFlattenMultiDiscrete(e Env) (*ActionMap, error) {
 	nvec := md.Nvec()
 	total := 1
 	for _, n := range nvec {
+		if total > math.MaxInt/n {
+			return nil, fmt.Errorf("env: FlattenMultiDiscrete: %v has more than %d actions", md, math.MaxInt)
+		}
 		total *= n
 	}
 	d, err := NewDiscrete(total)
@@ -238,9 +241,11 @@ func (a *ActionMap) Step(action []float64) (StepResult, error) {
 // algorithm of Chan et al., exactly like SB3's RunningMeanStd (initial mean 0,
 // variance 1, count Epsilon = 1e-4).
 type RunningMeanStd struct {
-	Mean  []float64 `json:"mean"`
-	Var   []float64 `json:"var"`
-	Count float64   `json:"count"`
+	// Mean and Var are the per-dimension mean and population variance.
+	Mean []float64 `json:"mean"`
+	Var  []float64 `json:"var"`
+	// Count is the number of vectors seen, plus the initial 1e-4.
+	Count float64 `json:"count"`
 }
 
 // NewRunningMeanStd returns statistics for vectors of dimension dim with SB3's initial values.
@@ -291,13 +296,19 @@ func (r *RunningMeanStd) Clone() *RunningMeanStd {
 // clip((obs − mean)/√(var + Epsilon), −Clip, Clip). It is what a trained model keeps from
 // a [VecNormalize] to act on raw observations.
 type ObsNormalizer struct {
-	Stats   *RunningMeanStd `json:"stats"`
-	Clip    float64         `json:"clip"`
-	Epsilon float64         `json:"epsilon"`
+	// Stats are the observation statistics; Mean and Var set the dimension.
+	Stats *RunningMeanStd `json:"stats"`
+	// Clip bounds normalized values to [−Clip, Clip].
+	Clip float64 `json:"clip"`
+	// Epsilon is added to the variance before the square root.
+	Epsilon float64 `json:"epsilon"`
 }
 
 // Normalize writes the normalized rows of src (n×dim) into dst (same length).
 func (o *ObsNormalizer) Normalize(dst, src []float64) error {
+	if o.Stats == nil {
+		return fmt.Errorf("env: ObsNormalizer.Normalize: Stats is nil")
+	}
 	dim := len(o.Stats.Mean)
 	if len(dst) != len(src) || dim == 0 || len(src)%dim != 0 || len(o.Stats.Var) != dim {
 		return fmt.Errorf("env: ObsNormalizer.Normalize: %d source and %d destination values for dimension %d", len(src), len(dst), dim)

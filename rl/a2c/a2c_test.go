@@ -480,3 +480,54 @@ func TestPredictBatchMatchesPredict(t *testing.T) {
 		})
 	}
 }
+
+func TestPeriodDue(t *testing.T) {
+	// Updates of 40 steps with a period of 100: the first call (at 40) only schedules
+	// 100; then due at the first update at or past each multiple, once per update even
+	// when it passes two multiples.
+	for _, tc := range []struct {
+		name  string
+		every int64
+		steps []int64
+		want  []bool
+	}{
+		{"updates smaller than the period", 100, []int64{40, 80, 120, 160, 200, 240}, []bool{false, false, true, false, true, false}},
+		{"first call on a multiple", 100, []int64{100, 150, 200}, []bool{false, false, true}},
+		{"update spanning two multiples", 100, []int64{50, 320, 350, 400}, []bool{false, true, false, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var q period
+			var got []bool
+			for _, s := range tc.steps {
+				got = append(got, q.due(s, tc.every))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("due (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestCallbacksReportWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cb   Callback
+	}{
+		{"Logger", Logger(failWriter{}, 1)},
+		{"Eval", &Eval{Env: mustCartPole(t), EveryTimesteps: 10, Episodes: 1, Log: failWriter{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := cartPoleVec(t, 2)
+			m := newModel(t, v, DefaultConfig())
+			err := m.Learn(context.Background(), v, 100, tc.cb)
+			if err == nil || !strings.Contains(err.Error(), "disk full") {
+				t.Errorf("Learn = %v, want the write error", err)
+			}
+		})
+	}
+}

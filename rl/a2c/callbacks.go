@@ -45,9 +45,13 @@ func StopOnMeanReturn(threshold float64) Callback {
 
 // EvalResult is one evaluation by an [Eval] callback.
 type EvalResult struct {
-	Timesteps       int64
+	// Timesteps is the model's NumTimesteps at the evaluation.
+	Timesteps int64
+	// MeanReturn and Std are the mean and (population) standard deviation of the
+	// episodes' returns.
 	MeanReturn, Std float64
-	MeanLength      float64
+	// MeanLength is the mean episode length.
+	MeanLength float64
 }
 
 // Eval is a callback that evaluates the model on its own environment every
@@ -77,7 +81,7 @@ type Eval struct {
 	// Best is the best mean return so far.
 	Best float64
 
-	next int64
+	next period
 }
 
 // OnUpdate evaluates when due.
@@ -85,20 +89,11 @@ func (e *Eval) OnUpdate(p *Progress) error {
 	if e.Env == nil || e.EveryTimesteps < 1 {
 		return fmt.Errorf("eval callback needs an Env and EveryTimesteps ≥ 1 (got %d)", e.EveryTimesteps)
 	}
-	if e.next == 0 {
-		e.next = p.Timesteps - p.Timesteps%e.EveryTimesteps + e.EveryTimesteps
-		if len(e.Results) == 0 {
-			e.Best = math.Inf(-1)
-		}
-		if p.Timesteps < e.next {
-			return nil
-		}
+	if e.next.unset() && len(e.Results) == 0 {
+		e.Best = math.Inf(-1)
 	}
-	if p.Timesteps < e.next {
+	if !e.next.due(p.Timesteps, e.EveryTimesteps) {
 		return nil
-	}
-	for e.next <= p.Timesteps {
-		e.next += e.EveryTimesteps
 	}
 	eps := e.Episodes
 	if eps == 0 {
@@ -116,7 +111,9 @@ func (e *Eval) OnUpdate(p *Progress) error {
 	ml, _ := meanStd(lens)
 	e.Results = append(e.Results, EvalResult{Timesteps: p.Timesteps, MeanReturn: mean, Std: std, MeanLength: ml})
 	if e.Log != nil {
-		fmt.Fprintf(e.Log, "eval steps=%d mean_return=%.2f ± %.2f mean_length=%.1f\n", p.Timesteps, mean, std, ml)
+		if _, err := fmt.Fprintf(e.Log, "eval steps=%d mean_return=%.2f ± %.2f mean_length=%.1f\n", p.Timesteps, mean, std, ml); err != nil {
+			return fmt.Errorf("writing evaluation: %w", err)
+		}
 	}
 	if mean > e.Best {
 		e.Best = mean
@@ -141,7 +138,7 @@ type Checkpoint struct {
 	Prefix string
 	// EveryTimesteps is the period in environment steps (≥ 1).
 	EveryTimesteps int64
-	next           int64
+	next           period
 }
 
 // OnUpdate saves when due.
@@ -149,17 +146,8 @@ func (c *Checkpoint) OnUpdate(p *Progress) error {
 	if c.EveryTimesteps < 1 {
 		return fmt.Errorf("checkpoint EveryTimesteps = %d, must be ≥ 1", c.EveryTimesteps)
 	}
-	if c.next == 0 {
-		c.next = p.Timesteps - p.Timesteps%c.EveryTimesteps + c.EveryTimesteps
-		if p.Timesteps < c.next {
-			return nil
-		}
-	}
-	if p.Timesteps < c.next {
+	if !c.next.due(p.Timesteps, c.EveryTimesteps) {
 		return nil
-	}
-	for c.next <= p.Timesteps {
-		c.next += c.EveryTimesteps
 	}
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -169,6 +157,30 @@ func (c *Checkpoint) OnUpdate(p *Progress) error {
 		prefix = "a2c"
 	}
 	return p.Model.SaveFile(filepath.Join(c.Dir, fmt.Sprintf("%s_%d_steps.json", prefix, p.Timesteps)))
+}
+
+// period schedules a callback every `every` timesteps: it is due the first time the
+// timestep count reaches each multiple of every after the first call, once even if a
+// long update passes several multiples.
+type period struct{ next int64 }
+
+// unset reports whether due has not been called yet.
+func (q *period) unset() bool { return q.next == 0 }
+
+// due reports whether a multiple of every was reached since the previous call; the
+// first call only sets the schedule.
+func (q *period) due(timesteps, every int64) bool {
+	if q.next == 0 {
+		q.next = timesteps - timesteps%every + every
+		return false
+	}
+	if timesteps < q.next {
+		return false
+	}
+	for q.next <= timesteps {
+		q.next += every
+	}
+	return true
 }
 
 // Evaluate runs the model for the given number of episodes on e (SB3's

@@ -97,10 +97,14 @@ type rollout struct {
 	newEps       []Episode
 	episodes     int64
 	rawRewards   func() []float64
-	normSrc      interface {
-		SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
-	}
-	progress Progress
+	normSrc      obsNormSource
+	progress     Progress
+}
+
+// obsNormSource is a VecEnv whose observation statistics a model keeps, such as
+// env.VecNormalize.
+type obsNormSource interface {
+	SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
 }
 
 func (m *Model) newRollout(venv env.VecEnv) *rollout {
@@ -121,9 +125,7 @@ func (m *Model) newRollout(venv env.VecEnv) *rollout {
 	// Find a VecNormalize (possibly wrapped) for raw rewards and observation statistics.
 	var v env.VecEnv = venv
 	for v != nil {
-		if s, ok := v.(interface {
-			SyncObsNormalizer(*env.ObsNormalizer) *env.ObsNormalizer
-		}); ok && ro.normSrc == nil {
+		if s, ok := v.(obsNormSource); ok && ro.normSrc == nil {
 			ro.normSrc = s
 		}
 		if r, ok := v.(interface{ OriginalRewards() []float64 }); ok && ro.rawRewards == nil {
@@ -362,6 +364,7 @@ func (m *Model) computeGrads(p *Progress) {
 	var policyLoss, entropySum float64
 	nOut, actDim := m.nOut, m.actDim
 	entCoef := m.cfg.EntCoef
+	halfLog2Pi := 0.5 * math.Log(2*math.Pi)
 	if m.kind == gaussian {
 		for j, ls := range m.logStd {
 			m.std[j] = math.Exp(ls)
@@ -378,8 +381,8 @@ func (m *Model) computeGrads(p *Progress) {
 				sd := m.std[j]
 				diff := a[j] - mu
 				zz := diff / sd
-				logp += -0.5*zz*zz - m.logStd[j] - 0.5*math.Log(2*math.Pi)
-				ent += 0.5 + 0.5*math.Log(2*math.Pi) + m.logStd[j]
+				logp += -0.5*zz*zz - m.logStd[j] - halfLog2Pi
+				ent += 0.5 + halfLog2Pi + m.logStd[j]
 				d[j] = scale * diff / (sd * sd)
 				m.gLogStd[j] += scale*(zz*zz-1) - entCoef/fb
 			}

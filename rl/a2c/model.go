@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/rl/nn"
@@ -49,6 +50,7 @@ type Model struct {
 	obs1             []float64
 	act1             []float64
 	std              []float64
+	expBuf           []float64 // sample's unnormalized probabilities, max(nvec) values
 	actLow, actHigh  []float64 // Gaussian only
 	piTapeN          *nn.Tape  // PredictBatch, grown on demand
 	obsN             []float64
@@ -132,6 +134,9 @@ func New(obs, act env.Space, cfg Config) (*Model, error) {
 	m.piTape1, m.vfTape1 = m.pi.NewTape(1), m.vf.NewTape(1)
 	m.obs1 = make([]float64, in)
 	m.act1 = make([]float64, m.actDim)
+	if len(m.nvec) > 0 {
+		m.expBuf = make([]float64, slices.Max(m.nvec))
+	}
 	return m, nil
 }
 
@@ -322,30 +327,13 @@ func (m *Model) sample(out, act []float64) {
 	}
 	off := 0
 	for d, n := range m.nvec {
-		z := out[off : off+n]
-		mx := z[0]
-		for _, v := range z[1:] {
-			mx = max(mx, v)
-		}
-		// Keep the exponentials of small action sets for the cumulative pass.
-		var buf [16]float64
-		var s float64
-		for j, v := range z {
-			e := math.Exp(v - mx)
-			if j < len(buf) {
-				buf[j] = e
-			}
-			s += e
-		}
+		e := m.expBuf[:n]
+		_, s := expShifted(e, out[off:off+n])
 		u := m.rng.Float64() * s
 		k := n - 1
 		var c float64
-		for j, v := range z {
-			if j < len(buf) {
-				c += buf[j]
-			} else {
-				c += math.Exp(v - mx)
-			}
+		for j, x := range e {
+			c += x
 			if u < c {
 				k = j
 				break

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/lambdatune/lambdatune/env"
@@ -151,9 +152,12 @@ type fileJSON struct {
 
 // Tensor is a named parameter tensor in SB3 state-dict naming; Data aliases the model.
 type Tensor struct {
-	Name  string
+	// Name is the SB3 state-dict key, e.g. "action_net.weight".
+	Name string
+	// Shape is the PyTorch shape, e.g. [out, in] for a Linear weight.
 	Shape []int
-	Data  []float64
+	// Data holds the values in row-major order.
+	Data []float64
 }
 
 // StateDict returns the model's parameters as SB3 MlpPolicy state-dict tensors, in
@@ -186,7 +190,7 @@ func (m *Model) LoadStateDict(tensors map[string]Tensor) error {
 		if !ok {
 			return fmt.Errorf("a2c: state dict has no tensor %q", t.Name)
 		}
-		if fmt.Sprint(src.Shape) != fmt.Sprint(t.Shape) || len(src.Data) != len(t.Data) {
+		if !slices.Equal(src.Shape, t.Shape) || len(src.Data) != len(t.Data) {
 			return fmt.Errorf("a2c: tensor %q has shape %v (%d values), the model needs %v", t.Name, src.Shape, len(src.Data), t.Shape)
 		}
 		copy(t.Data, src.Data)

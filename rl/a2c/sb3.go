@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -162,6 +163,9 @@ func tensorData(t *pytorch.Tensor) ([]float64, error) {
 		n *= s
 	}
 	// Only contiguous row-major tensors (what state dicts of Linear layers hold).
+	if len(t.Stride) != len(t.Size) {
+		return nil, fmt.Errorf("tensor of size %v has strides %v", t.Size, t.Stride)
+	}
 	stride := 1
 	for i := len(t.Size) - 1; i >= 0; i-- {
 		if t.Size[i] > 1 && t.Stride[i] != stride {
@@ -169,22 +173,26 @@ func tensorData(t *pytorch.Tensor) ([]float64, error) {
 		}
 		stride *= t.Size[i]
 	}
+	var avail int
+	switch s := t.Source.(type) {
+	case *pytorch.FloatStorage:
+		avail = len(s.Data)
+	case *pytorch.DoubleStorage:
+		avail = len(s.Data)
+	default:
+		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
+	}
+	if t.StorageOffset < 0 || n < 0 || n > avail-t.StorageOffset {
+		return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", avail, t.StorageOffset, n)
+	}
 	out := make([]float64, n)
 	switch s := t.Source.(type) {
 	case *pytorch.FloatStorage:
-		if t.StorageOffset+n > len(s.Data) {
-			return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", len(s.Data), t.StorageOffset, n)
-		}
 		for i, v := range s.Data[t.StorageOffset : t.StorageOffset+n] {
 			out[i] = float64(v)
 		}
 	case *pytorch.DoubleStorage:
-		if t.StorageOffset+n > len(s.Data) {
-			return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", len(s.Data), t.StorageOffset, n)
-		}
 		copy(out, s.Data[t.StorageOffset:t.StorageOffset+n])
-	default:
-		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
 	}
 	return out, nil
 }
@@ -234,13 +242,9 @@ func sb3Space(raw json.RawMessage) (env.Space, error) {
 		}
 		return env.NewDiscrete(n)
 	case strings.Contains(typ, "spaces.multi_discrete.MultiDiscrete"):
-		v, err := numpyArray(str("nvec"))
+		nvec, err := numpyInts(str("nvec"))
 		if err != nil {
 			return nil, fmt.Errorf("MultiDiscrete nvec: %w", err)
-		}
-		nvec := make([]int, len(v))
-		for i, x := range v {
-			nvec[i] = int(x)
 		}
 		if st := str("start"); st != "" && strings.Trim(st, "[] 0") != "" {
 			return nil, fmt.Errorf("MultiDiscrete start = %s is not supported, need 0", st)
@@ -255,13 +259,9 @@ func sb3Space(raw json.RawMessage) (env.Space, error) {
 		if err != nil {
 			return nil, fmt.Errorf("Box high: %w", err)
 		}
-		shape64, err := numpyArray(strings.NewReplacer("(", "[", ")", "]", ",", " ").Replace(str("_shape")))
+		shape, err := numpyInts(strings.NewReplacer("(", "[", ")", "]", ",", " ").Replace(str("_shape")))
 		if err != nil {
 			return nil, fmt.Errorf("Box shape: %w", err)
-		}
-		shape := make([]int, len(shape64))
-		for i, x := range shape64 {
-			shape[i] = int(x)
 		}
 		return env.NewBox(lo, hi, shape...)
 	}
@@ -284,6 +284,23 @@ func numpyArray(s string) ([]float64, error) {
 			return nil, fmt.Errorf("element %q: %w", f, err)
 		}
 		out[i] = v
+	}
+	return out, nil
+}
+
+// numpyInts parses NumPy's repr of an integer array (sizes, shapes); a non-integer
+// element is an error rather than truncated.
+func numpyInts(s string) ([]int, error) {
+	v, err := numpyArray(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return nil, fmt.Errorf("element %d = %v, must be an integer", i, x)
+		}
+		out[i] = int(x)
 	}
 	return out, nil
 }

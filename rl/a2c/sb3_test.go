@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/lambdatune/lambdatune/env"
+	"github.com/nlpodyssey/gopickle/pytorch"
 )
 
 const seedModel = "../../testdata/seed/a2c_serverless_model.zip"
@@ -159,22 +161,34 @@ func TestNumpyArray(t *testing.T) {
 			t.Errorf("%q: error %v", tc.in, err)
 			continue
 		}
-		if !tc.err && !cmpFloats(got, tc.want) {
-			t.Errorf("%q = %v, want %v", tc.in, got, tc.want)
+		if diff := cmp.Diff(tc.want, got); !tc.err && diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
 		}
 	}
 }
 
-func cmpFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+func TestNumpyInts(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+		err  bool
+	}{
+		{"[3 4 2]", []int{3, 4, 2}, false},
+		{"[4]", []int{4}, false},
+		{"[2. 3.]", []int{2, 3}, false},
+		{"[2.5 3]", nil, true},
+		{"[1e300]", nil, true},
+		{"[]", nil, true},
+	} {
+		got, err := numpyInts(tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("%q: error %v", tc.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
 		}
 	}
-	return true
 }
 
 func FuzzNumpyArray(f *testing.F) {
@@ -187,4 +201,39 @@ func FuzzNumpyArray(f *testing.F) {
 			t.Fatalf("%q parsed to an empty array without error", s)
 		}
 	})
+}
+
+func TestTensorData(t *testing.T) {
+	f32 := &pytorch.FloatStorage{Data: []float32{1, 2, 3, 4, 5, 6, 7}}
+	f64 := &pytorch.DoubleStorage{Data: []float64{1, 2, 3, 4, 5, 6, 7}}
+	for _, tc := range []struct {
+		name string
+		t    pytorch.Tensor
+		want []float64 // nil: an error is expected
+	}{
+		{"float32 2×3 at offset 1", pytorch.Tensor{Source: f32, StorageOffset: 1, Size: []int{2, 3}, Stride: []int{3, 1}}, []float64{2, 3, 4, 5, 6, 7}},
+		{"float64 vector", pytorch.Tensor{Source: f64, Size: []int{3}, Stride: []int{1}}, []float64{1, 2, 3}},
+		{"past the storage", pytorch.Tensor{Source: f32, StorageOffset: 2, Size: []int{2, 3}, Stride: []int{3, 1}}, nil},
+		{"negative offset", pytorch.Tensor{Source: f64, StorageOffset: -1, Size: []int{3}, Stride: []int{1}}, nil},
+		{"negative size", pytorch.Tensor{Source: f64, Size: []int{-3}, Stride: []int{1}}, nil},
+		{"strides missing", pytorch.Tensor{Source: f64, Size: []int{2, 3}, Stride: []int{1}}, nil},
+		{"transposed", pytorch.Tensor{Source: f64, Size: []int{2, 3}, Stride: []int{1, 2}}, nil},
+		{"half precision", pytorch.Tensor{Source: &pytorch.HalfStorage{Data: []float32{1}}, Size: []int{1}, Stride: []int{1}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tensorData(&tc.t)
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("no error, data %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -24,7 +24,8 @@
 // selects the portable code on amd64 too (go test -tags purego tests it there).
 //
 // Tanh is not math.Tanh but an expm1-based evaluation that is within 3 ulp of it
-// (max absolute difference 2.2e-16) and over ten times faster with AVX2; CPUs without
+// (max absolute difference 2.2e-16) and about nine times faster with AVX2 (1.35 against
+// 12.6 ns per value in BenchmarkTanhSlice and BenchmarkMathTanh); CPUs without
 // hardware fused multiply-add use math.Tanh. RMSprop and the tanh derivative give the
 // same bits on both paths.
 package nn
@@ -75,9 +76,12 @@ func ParseActivation(s string) (Activation, error) {
 // Linear is a dense layer y = x·Wᵀ + b with W stored row-major as [Out, In]. W, B and
 // their gradients GW, GB are views into the owning network's flat slices.
 type Linear struct {
+	// In and Out are the input and output widths.
 	In, Out int
-	W, B    []float64
-	GW, GB  []float64
+	// W is the Out×In weight matrix and B the Out biases.
+	W, B []float64
+	// GW and GB are the gradients of W and B.
+	GW, GB []float64
 }
 
 // MLP is a multi-layer perceptron: Linear layers with Hidden after every layer but the
@@ -236,6 +240,19 @@ func (m *MLP) NewTape(capRows int) *Tape {
 	return t
 }
 
+// fits reports whether the tape was made by a network with these layer sizes.
+func (t *Tape) fits(sizes []int) bool {
+	if len(t.acts) != len(sizes) {
+		return false
+	}
+	for i, s := range sizes {
+		if len(t.acts[i]) != t.cap*s {
+			return false
+		}
+	}
+	return true
+}
+
 // Cap is the number of rows the tape holds.
 func (t *Tape) Cap() int { return t.cap }
 
@@ -243,8 +260,11 @@ func (t *Tape) Cap() int { return t.cap }
 // [row0, row0+n) of the tape. It returns the n×OutDim output, a view into the tape that
 // stays valid until those rows are overwritten.
 func (m *MLP) Forward(t *Tape, x []float64, row0, n int) ([]float64, error) {
-	if row0 < 0 || n < 0 || row0+n > t.cap || len(t.acts) != len(m.sizes) {
-		return nil, fmt.Errorf("nn: Forward rows [%d, %d) do not fit a tape of %d rows for this network", row0, row0+n, t.cap)
+	if !t.fits(m.sizes) {
+		return nil, fmt.Errorf("nn: Forward on a tape made for another network (layer sizes %v)", m.sizes)
+	}
+	if row0 < 0 || n < 0 || row0+n > t.cap {
+		return nil, fmt.Errorf("nn: Forward rows [%d, %d) do not fit a tape of %d rows", row0, row0+n, t.cap)
 	}
 	in := m.sizes[0]
 	if len(x) != n*in {
@@ -269,8 +289,11 @@ func (m *MLP) Forward(t *Tape, x []float64, row0, n int) ([]float64, error) {
 // the outputs of tape rows [0, n) is dOut (n×OutDim). If dx is not nil it receives the
 // gradient with respect to the inputs (n×InDim). dOut is not modified.
 func (m *MLP) Backward(t *Tape, dOut []float64, n int, dx []float64) error {
-	if n < 0 || n > t.cap || len(t.acts) != len(m.sizes) {
-		return fmt.Errorf("nn: Backward on %d rows of a tape of %d rows for this network", n, t.cap)
+	if !t.fits(m.sizes) {
+		return fmt.Errorf("nn: Backward on a tape made for another network (layer sizes %v)", m.sizes)
+	}
+	if n < 0 || n > t.cap {
+		return fmt.Errorf("nn: Backward on %d rows of a tape of %d rows", n, t.cap)
 	}
 	if len(dOut) != n*m.OutDim() {
 		return fmt.Errorf("nn: Backward output gradient has %d values, need %d rows × %d", len(dOut), n, m.OutDim())

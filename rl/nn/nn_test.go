@@ -142,37 +142,26 @@ func TestOrthogonal(t *testing.T) {
 		if err := Orthogonal(rng, w, rows, cols, 2); err != nil {
 			t.Fatal(err)
 		}
-		// The smaller Gram matrix must be gain² · I.
-		if rows >= cols {
-			for i := 0; i < cols; i++ {
-				for j := 0; j < cols; j++ {
-					var s float64
-					for r := 0; r < rows; r++ {
-						s += w[r*cols+i] * w[r*cols+j]
-					}
-					want := 0.0
-					if i == j {
-						want = 4
-					}
-					if math.Abs(s-want) > 1e-10 {
-						t.Fatalf("%v: (WᵀW)[%d,%d] = %v, want %v", sh, i, j, s, want)
-					}
+		// The smaller Gram matrix (WᵀW if rows ≥ cols, else WWᵀ) must be gain² · I.
+		// at(r, i) reads W, or Wᵀ when it is wide, as a tall long×k matrix.
+		long, k := rows, cols
+		at := func(r, i int) float64 { return w[r*cols+i] }
+		if rows < cols {
+			long, k = cols, rows
+			at = func(r, i int) float64 { return w[i*cols+r] }
+		}
+		for i := 0; i < k; i++ {
+			for j := 0; j < k; j++ {
+				var s float64
+				for r := 0; r < long; r++ {
+					s += at(r, i) * at(r, j)
 				}
-			}
-		} else {
-			for i := 0; i < rows; i++ {
-				for j := 0; j < rows; j++ {
-					var s float64
-					for c := 0; c < cols; c++ {
-						s += w[i*cols+c] * w[j*cols+c]
-					}
-					want := 0.0
-					if i == j {
-						want = 4
-					}
-					if math.Abs(s-want) > 1e-10 {
-						t.Fatalf("%v: (WWᵀ)[%d,%d] = %v, want %v", sh, i, j, s, want)
-					}
+				want := 0.0
+				if i == j {
+					want = 4
+				}
+				if math.Abs(s-want) > 1e-10 {
+					t.Fatalf("%v: Gram[%d,%d] = %v, want %v", sh, i, j, s, want)
 				}
 			}
 		}
@@ -191,6 +180,14 @@ func TestOrthogonalAndTapeRejectBadSizes(t *testing.T) {
 	}
 	if _, err := tape.Input(-1, 1); err == nil {
 		t.Error("negative row accepted")
+	}
+	// A tape of a network as deep but narrower must be refused, not overrun.
+	wide := newTestMLP(t, []int{2, 64}, Tanh, 1)
+	if _, err := wide.Forward(tape, make([]float64, 2*4), 0, 4); err == nil {
+		t.Error("Forward accepted another network's tape")
+	}
+	if err := wide.Backward(tape, make([]float64, 64*4), 4, nil); err == nil {
+		t.Error("Backward accepted another network's tape")
 	}
 }
 

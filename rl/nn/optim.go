@@ -55,9 +55,12 @@ func (o *RMSprop) Step(params, grads []float64, lr float64) error {
 //	m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
 //	θ ← θ − lr/(1−β₁ᵗ) · m/(√v/√(1−β₂ᵗ) + ε)
 type Adam struct {
-	Beta1, Beta2, Eps float64
-	m, v              []float64
-	t                 int
+	// Beta1 and Beta2 are the decay rates of the first and second moment estimates.
+	Beta1, Beta2 float64
+	// Eps is added to the denominator for numerical stability.
+	Eps  float64
+	m, v []float64
+	t    int
 }
 
 // NewAdam returns Adam for n parameters; PyTorch's defaults are beta1 0.9, beta2 0.999,

@@ -128,8 +128,17 @@ func (a *Agent) Q(s int) ([]float64, error) {
 
 func (a *Agent) row(s int) []float64 { return a.q[s*a.nActions : (s+1)*a.nActions] }
 
-// State returns the discrete state of an observation.
-func (a *Agent) State(obs []float64) int {
+// State returns the discrete state, in [0, NumStates), of an observation of the
+// agent's dimension.
+func (a *Agent) State(obs []float64) (int, error) {
+	if len(obs) != a.dim {
+		return 0, fmt.Errorf("qlearn: observation has %d values, need %d", len(obs), a.dim)
+	}
+	return a.state(obs), nil
+}
+
+// state is State for an observation of the right length.
+func (a *Agent) state(obs []float64) int {
 	s := 0
 	b := a.cfg.Bins
 	for i, x := range obs[:a.dim] {
@@ -154,23 +163,29 @@ func (a *Agent) greedy(s int) int {
 // Predict returns the greedy action for obs; the slice is owned by the agent and valid
 // until the next call.
 func (a *Agent) Predict(obs []float64) ([]float64, error) {
-	if len(obs) != a.dim {
-		return nil, fmt.Errorf("qlearn: observation has %d values, need %d", len(obs), a.dim)
+	s, err := a.State(obs)
+	if err != nil {
+		return nil, err
 	}
-	a.act[0] = float64(a.greedy(a.State(obs)))
+	a.act[0] = float64(a.greedy(s))
 	return a.act, nil
 }
 
 // Episode summarizes one training episode.
 type Episode struct {
-	Index   int
-	Return  float64
-	Length  int
-	Epsilon float64 // ε used during the episode
+	// Index counts the agent's training episodes from 0, across Learn calls.
+	Index int
+	// Return is the undiscounted sum of the episode's rewards.
+	Return float64
+	// Length is the number of steps.
+	Length int
+	// Epsilon is the ε used during the episode.
+	Epsilon float64
 }
 
 // Learn trains for the given number of episodes on e. The first call resets e with
-// Config.Seed. onEpisode, if not nil, is called after every episode; returning an
+// Config.Seed. It checks ctx between episodes and every 1024 steps within one, so an
+// env without a time limit cannot keep it running after ctx is done. onEpisode, if not nil, is called after every episode; returning an
 // error stops training and Learn returns it.
 func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode func(Episode) error) error {
 	if episodes < 1 {
@@ -194,10 +209,18 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 		if err != nil {
 			return fmt.Errorf("qlearn: reset: %w", err)
 		}
-		s := a.State(obs)
+		s, err := a.State(obs)
+		if err != nil {
+			return fmt.Errorf("qlearn: reset: %w", err)
+		}
 		var ret float64
 		n := 0
 		for {
+			if n > 0 && n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			act := a.greedy(s)
 			if a.rng.Float64() < a.eps {
 				act = a.rng.IntN(a.nActions)
@@ -207,15 +230,13 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 			if err != nil {
 				return fmt.Errorf("qlearn: step: %w", err)
 			}
-			s2 := a.State(r.Obs)
+			s2, err := a.State(r.Obs)
+			if err != nil {
+				return fmt.Errorf("qlearn: step: %w", err)
+			}
 			target := r.Reward
 			if !r.Terminated {
-				q2 := a.row(s2)
-				m := q2[0]
-				for _, v := range q2[1:] {
-					m = max(m, v)
-				}
-				target += a.cfg.Gamma * m
+				target += a.cfg.Gamma * a.q[s2*a.nActions+a.greedy(s2)] // max_a' Q(s', a')
 			}
 			q := &a.q[s*a.nActions+act]
 			*q += a.cfg.Alpha * (target - *q)

@@ -1,7 +1,10 @@
 package qlearn
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -144,9 +147,12 @@ func TestStateBinning(t *testing.T) {
 		{[]float64{5, -7}, 90}, // outside: edge bins
 	}
 	for _, tc := range tests {
-		if got := a.State(tc.obs); got != tc.want {
-			t.Errorf("State(%v) = %d, want %d", tc.obs, got, tc.want)
+		if got, err := a.State(tc.obs); err != nil || got != tc.want {
+			t.Errorf("State(%v) = %d, %v, want %d", tc.obs, got, err, tc.want)
 		}
+	}
+	if _, err := a.State([]float64{0}); err == nil {
+		t.Error("State accepted 1 value for 2 features")
 	}
 }
 
@@ -198,5 +204,56 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if _, err := a.Q(a.NumStates()); err == nil {
 		t.Error("state out of range accepted")
+	}
+	for _, bad := range []struct{ field, value, want string }{
+		{"epsilon", "1.5", "epsilon = 1.5, must be in [0, 1]"},
+		{"episodes", "-1", "episodes = -1, must be ≥ 0"},
+	} {
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(buf.String()), &f); err != nil {
+			t.Fatal(err)
+		}
+		f[bad.field] = json.RawMessage(bad.value)
+		data, _ := json.Marshal(f)
+		if _, err := Load(bytes.NewReader(data)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s %s: error %v, want it to say %q", bad.field, bad.value, err, bad.want)
+		}
+	}
+}
+
+// endlessEnv never ends an episode; it calls cancel after cancelAt steps.
+type endlessEnv struct {
+	steps, cancelAt int
+	cancel          func()
+	obs             []float64
+}
+
+func (e *endlessEnv) ObservationSpace() env.Space { b, _ := env.NewUniformBox(0, 1, 1); return b }
+func (e *endlessEnv) ActionSpace() env.Space      { d, _ := env.NewDiscrete(2); return d }
+func (e *endlessEnv) Reset(env.Seed) ([]float64, env.Info, error) {
+	e.obs = []float64{0.5}
+	return e.obs, nil, nil
+}
+func (e *endlessEnv) Step([]float64) (env.StepResult, error) {
+	e.steps++
+	if e.steps == e.cancelAt {
+		e.cancel()
+	}
+	return env.StepResult{Obs: e.obs}, nil
+}
+
+func TestLearnStopsInsideAnEndlessEpisode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := &endlessEnv{cancelAt: 5000, cancel: cancel}
+	a, err := New(e.ObservationSpace(), e.ActionSpace(), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Learn(ctx, e, 1, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Learn = %v, want context.Canceled", err)
+	}
+	if e.steps > 5000+1024 {
+		t.Errorf("Learn ran %d steps after the context was canceled at 5000", e.steps-5000)
 	}
 }

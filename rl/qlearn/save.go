@@ -77,8 +77,11 @@ func Load(r io.Reader) (*Agent, error) {
 	if len(f.Q) != len(a.q) {
 		return nil, fmt.Errorf("qlearn: loading: Q-table has %d values, need %d", len(f.Q), len(a.q))
 	}
-	if !(f.Epsilon >= 0 && f.Epsilon <= 1) || f.Episodes < 0 {
-		return nil, fmt.Errorf("qlearn: loading: epsilon %v or episodes %d out of range", f.Epsilon, f.Episodes)
+	if !(f.Epsilon >= 0 && f.Epsilon <= 1) {
+		return nil, fmt.Errorf("qlearn: loading: epsilon = %v, must be in [0, 1]", f.Epsilon)
+	}
+	if f.Episodes < 0 {
+		return nil, fmt.Errorf("qlearn: loading: episodes = %d, must be ≥ 0", f.Episodes)
 	}
 	for i, v := range f.Q {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
