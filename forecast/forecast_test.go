@@ -1,9 +1,11 @@
 package forecast
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -25,7 +27,7 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNames := []string{"hour", "dayofweek", "is_weekend", "lag1", "lag2", "mean5", "std5"}
-	if got := b.Names(); !equalStrings(got, wantNames) {
+	if got := b.Names(); !slices.Equal(got, wantNames) {
 		t.Fatalf("names %v, want %v", got, wantNames)
 	}
 	x, err := b.Matrix(v, ts)
@@ -60,18 +62,6 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	if checked < 8000*7 {
 		t.Fatalf("only %d values checked", checked)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPastOnlyFeaturesDoNotLeak: changing y[t] changes no feature of row t
@@ -232,13 +222,10 @@ func TestDiurnalTracesMASE(t *testing.T) {
 	ctx := context.Background()
 	var sumF, sumS, sumL float64
 	n, wins := 0, 0
-	for i, day := range days {
+	for i, s := range days {
+		day, ts := s.Counts, times(s)
 		if !diurnal(day) {
 			continue
-		}
-		ts := make([]time.Time, len(day))
-		for j := range ts {
-			ts[j] = time.Date(2019, 7, 15, 0, j, 0, 0, time.UTC)
 		}
 		split := len(day) * 7 / 10
 		train := day[:split]
@@ -290,7 +277,7 @@ func TestGBDTFromXGBoostModel(t *testing.T) {
 	if err := f.Fit(context.Background(), v[:split], ts[:split]); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytesBuffer
+	var buf bytes.Buffer
 	if err := f.Model().WriteXGBoostJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
