@@ -59,6 +59,12 @@ func TestBaselines(t *testing.T) {
 		if err := tc.f.Fit(context.Background(), h, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error naming %s", tc.name, err, tc.want)
 		}
+		// The stateless baselines need no Fit: Predict checks them too.
+		if _, hw := tc.f.(*HoltWinters); !hw {
+			if _, err := tc.f.Predict(h, nil, 1); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: Predict got %v, want an error naming %s", tc.name, err, tc.want)
+			}
+		}
 	}
 	if _, err := (LastValue{}).Predict(h, nil, 0); err == nil {
 		t.Error("h = 0: no error")
