@@ -552,13 +552,11 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		t.pred[i] = m.base
 	}
 	var vpred []float32
-	var vrow []float32
 	if valid != nil && p.EarlyStoppingRounds > 0 {
 		vpred = make([]float32, valid.Rows())
 		for i := range vpred {
 			vpred[i] = m.base
 		}
-		vrow = make([]float32, k)
 	}
 	bestRMSE, bestIter := math.Inf(1), -1
 	nSel := max(1, int(float64(k)*p.ColsampleByTree))
@@ -623,10 +621,8 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		if vpred != nil {
 			var se float64
 			for i := range vpred {
-				for f := range k {
-					vrow[f] = float32(valid.X[i*k+f])
-				}
-				vpred[i] += treeValue(m.nodes, root, vrow)
+				// treeValue rounds each value to float32, as XGBoost does.
+				vpred[i] += treeValue(m.nodes, root, valid.X[i*k:(i+1)*k])
 				d := float64(vpred[i]) - valid.Y[i]
 				se += d * d
 			}
