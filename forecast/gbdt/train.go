@@ -400,9 +400,10 @@ func (t *trainer) bestSplit(nd *tnode) {
 	}
 }
 
-func (t *trainer) goesLeft(r int32, nd *tnode) bool {
-	b := int(t.b.binsT[nd.feat*t.b.n+int(r)])
-	if b == t.b.nbins[nd.feat] {
+// goesLeft reports whether a row whose bin of the split feature is b goes to
+// the left child of the split node nd; bin nbins of the feature is missing.
+func (nd *tnode) goesLeft(b, nbins int) bool {
+	if b == nbins {
 		return nd.defaultLeft
 	}
 	return b <= nd.bin
@@ -434,10 +435,11 @@ func (t *trainer) growTree() []tnode {
 			}
 			// Stable partition of the node's rows.
 			rows := t.rows[nd.lo:nd.hi]
+			binsF, nbins := t.b.binsT[nd.feat*t.b.n:(nd.feat+1)*t.b.n], t.b.nbins[nd.feat]
 			tmp := t.tmp[:0]
 			k := 0
 			for _, r := range rows {
-				if t.goesLeft(r, nd) {
+				if nd.goesLeft(int(binsF[r]), nbins) {
 					rows[k] = r
 					k++
 				} else {
@@ -697,17 +699,9 @@ func (t *trainer) leafOf(tree []tnode, i int) float32 {
 		if nd.left < 0 {
 			return float32(nd.weight * t.p.LearningRate)
 		}
-		b := int(row[nd.feat])
-		switch {
-		case b == t.b.nbins[nd.feat]:
-			if nd.defaultLeft {
-				j = nd.left
-			} else {
-				j = nd.right
-			}
-		case b <= nd.bin:
+		if nd.goesLeft(int(row[nd.feat]), t.b.nbins[nd.feat]) {
 			j = nd.left
-		default:
+		} else {
 			j = nd.right
 		}
 	}
