@@ -143,6 +143,8 @@ func TestReadersRejectBadInput(t *testing.T) {
 		{"inv fractional", inv, "HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f,http,1,2.5\n", 2, 6, `column "2": value "2.5", want a whole number >= 0`},
 		{"dur missing", dur, "HashOwner,HashApp,HashFunction,Average\n", 1, 0, `missing column "Count"`},
 		{"dur count", dur, durHead + "o,a,f,1,x,0,1,0,0,0,0,0,0,0\n", 2, 5, `column "Count": value "x"`},
+		{"dur negative percentile", dur, durHead + "o,a,f,1,2,0,1,0,0,0,0,0,-1,0\n", 2, 13, `column "percentile_Average_99": value "-1"`},
+		{"mem count", mem, memHead + "o,a,1.5,128,1,1,1,1,1,1,1,1\n", 2, 3, `column "SampleCount": value "1.5"`},
 		{"mem negative", mem, memHead + "o,a,10,128,1,1,1,1,1,1,1,-1\n", 2, 12, `column "AverageAllocatedMb_pct100": value "-1"`},
 		{"mem duplicate header", mem, "HashOwner,HashOwner\n", 1, 2, `duplicate header "HashOwner"`},
 		{"2021 bad end", az21, "app,func,end_timestamp,duration\na,f,1.5,0.5\na,f,-3,1\n", 3, 3, `column "end_timestamp": value "-3", want seconds >= 0`},
