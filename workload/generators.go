@@ -343,7 +343,9 @@ func RareEvents(g Grid, c RareEventsConfig, seed uint64) (Series, error) {
 	end := float64(g.Step) * float64(g.Len)
 	gap := float64(c.MeanGap)
 	for t := rng.ExpFloat64() * gap; t < end; t += rng.ExpFloat64() * gap {
-		counts[int(t/float64(g.Step))] += c.Count
+		// t < end, but t/Step can round up to Len when Step·Len is not
+		// exact in float64: such a t is in the last interval.
+		counts[min(int(t/float64(g.Step)), g.Len-1)] += c.Count
 	}
 	return Series{Start: g.Start, Step: g.Step, Counts: counts}, nil
 }
