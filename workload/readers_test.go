@@ -3,11 +3,13 @@ package workload
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,30 @@ func roundTrip[T any](t *testing.T, v T, write func(io.Writer, T) error, read fu
 	if diff := cmp.Diff(v, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("round trip changed the data (-written +read):\n%s", truncate(diff, 2000))
 	}
+}
+
+// readSeedInvocations reads the invocations column of the original CSV with
+// encoding/csv, as an independent check of ReadSeedCSV.
+func readSeedInvocations(t *testing.T) []float64 {
+	t.Helper()
+	f, err := os.Open(seedCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []float64
+	for _, r := range recs[1:] {
+		x, err := strconv.ParseFloat(r[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = append(v, x)
+	}
+	return v
 }
 
 func TestReadSeedCSV(t *testing.T) {
