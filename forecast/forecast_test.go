@@ -168,7 +168,10 @@ func TestSeedForecasters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, _ := MAE(v[split:], p)
+			m, err := MAE(v[split:], p)
+			if err != nil {
+				t.Fatal(err)
+			}
 			sum += m
 		}
 		got := sum / 5
@@ -185,7 +188,10 @@ func TestSeedForecasters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := MAE(v[split:], p)
+	m, err := MAE(v[split:], p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("default: MAE %.4f, features %v", m, f.Builder().Names())
 	if m > 5.5 {
 		t.Errorf("default forecaster MAE %.4f, want <= 5.5", m)
@@ -289,12 +295,16 @@ func TestGBDTFromXGBoostModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := f.Predict(v[:split], ts[:split], 5)
-	b, _ := g.Predict(v[:split], ts[:split], 5)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("step %d: loaded model %v, trained %v", i, b[i], a[i])
-		}
+	a, err := f.Predict(v[:split], ts[:split], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := g.Predict(v[:split], ts[:split], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a, b) || len(a) != 5 {
+		t.Fatalf("loaded model %v, trained %v", b, a)
 	}
 }
 
