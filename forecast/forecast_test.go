@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,5 +325,10 @@ func TestGBDTBadInput(t *testing.T) {
 	g := NewGBDT(FeatureSpec{Lags: []int{0}}, DefaultGBDTParams())
 	if err := g.Fit(ctx, v, nil); err == nil {
 		t.Fatal("lag 0: no error")
+	}
+	g = NewGBDT(FeatureSpec{Lags: []int{1}}, DefaultGBDTParams())
+	g.Target = TargetDiff + 1
+	if err := g.Fit(ctx, v, nil); err == nil || !strings.Contains(err.Error(), "GBDT.Target = 2") {
+		t.Fatalf("bad target: %v, want an error naming GBDT.Target", err)
 	}
 }
