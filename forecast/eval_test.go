@@ -285,3 +285,21 @@ func TestCrossValidateBaselines(t *testing.T) {
 		t.Fatal("overlapping fold: no error")
 	}
 }
+
+// TestRowDoesNotAllocate checks Builder.Row's documented promise, which
+// GBDT.Predict relies on for every step of a forecast.
+func TestRowDoesNotAllocate(t *testing.T) {
+	v, ts := loadSeed(t)
+	b, err := NewBuilder(DefaultFeatures(), v[:2000], ts[:2000])
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]float64, b.NumFeature())
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := b.Row(row, v, 1500, ts[1500]); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("Row: %v allocations, want 0", allocs)
+	}
+}
