@@ -70,7 +70,7 @@ type Model struct {
 	link         linkKind
 	numFeature   int
 	featureNames []string
-	// extra holds per-node training statistics for writing; nil for models
+	// stats holds per-node training statistics for writing; nil for models
 	// that were read (they are then written with zeros).
 	stats []nodeStats
 	// bestIteration is the early-stopping round kept, -1 if none.
