@@ -92,7 +92,10 @@ func TestHoltWinters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mae, _ := MAE(y[18*m:], p)
+	mae, err := MAE(y[18*m:], p) // fails on NaN predictions
+	if err != nil {
+		t.Fatal(err)
+	}
 	naive, _ := (SeasonalNaive{Period: m}).Predict(y[:18*m], nil, 2*m)
 	mn, _ := MAE(y[18*m:], naive)
 	if mae > 1.5 || mae >= mn {
