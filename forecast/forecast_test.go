@@ -40,7 +40,14 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	checked := 0
 	for i, rec := range rows {
 		get := func(name string) float64 {
-			x, _ := strconv.ParseFloat(rec[col[name]], 64)
+			j, ok := col[name]
+			if !ok {
+				t.Fatalf("the CSV has no column %q", name)
+			}
+			x, err := strconv.ParseFloat(rec[j], 64)
+			if err != nil {
+				t.Fatalf("row %d: %v", i, err)
+			}
 			return x
 		}
 		row := x[i*k : (i+1)*k]
