@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"flag"
@@ -114,8 +115,12 @@ func runGrid(ctx context.Context, values []float64, times []time.Time, outDir st
 	if err != nil {
 		return err
 	}
+	// Rank the candidates that were scored; a failed one (Err set, Score NaN)
+	// has no rank and goes last.
 	sorted := slices.Clone(results)
-	slices.SortStableFunc(sorted, func(a, b forecast.Result[gbdt.Params]) int { return cmpFloat(a.Score, b.Score) })
+	slices.SortStableFunc(sorted, func(a, b forecast.Result[gbdt.Params]) int {
+		return cmp.Or(cmp.Compare(failed(a), failed(b)), cmp.Compare(a.Score, b.Score))
+	})
 	fmt.Fprintf(stdout, "\ngrid search (past-only features, mean CV MAE, %v):\n", time.Since(start).Round(time.Second))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "rank\tmax_depth\tlearning_rate\tn_estimators\tsubsample\tmin_child_weight\tCV MAE\t")
@@ -134,11 +139,9 @@ func runGrid(ctx context.Context, values []float64, times []time.Time, outDir st
 	return writeCSV(filepath.Join(outDir, "grid.csv"), recs)
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
+// failed is 1 for a candidate GridSearch could not score, else 0.
+func failed(r forecast.Result[gbdt.Params]) int {
+	if r.Err != nil {
 		return 1
 	}
 	return 0
@@ -245,11 +248,11 @@ func writeCSV(path string, recs [][]string) error {
 
 func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error {
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
-	cmp := [][]string{{"model", "feature_set", "mae", "rmse", "r2", "smape_percent", "mase", "train_seconds"}}
+	comparison := [][]string{{"model", "feature_set", "mae", "rmse", "r2", "smape_percent", "mase", "train_seconds"}}
 	for _, r := range rows {
-		cmp = append(cmp, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
+		comparison = append(comparison, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
 	}
-	if err := writeCSV(filepath.Join(dir, "comparison.csv"), cmp); err != nil {
+	if err := writeCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
 		return err
 	}
 	head := []string{"timestamp", "actual"}
