@@ -220,16 +220,16 @@ func (hw *HoltWinters) run(y []float64, a, b, g float64, season []float64) (leve
 	return level, trend, sse
 }
 
-// Fit estimates the smoothing factors (unless Fixed).
+// Fit estimates the smoothing factors (unless Fixed). On error it leaves hw
+// unchanged.
 func (hw *HoltWinters) Fit(ctx context.Context, history []float64, _ []time.Time) error {
-	if !hw.Fixed {
-		hw.Alpha, hw.Beta, hw.Gamma = 0.5, 0.1, 0.1
-	}
-	if err := hw.check(len(history)); err != nil {
-		return err
-	}
 	if hw.Fixed {
-		return nil
+		return hw.check(len(history))
+	}
+	// The factors are estimated, so only the period and the length can be
+	// wrong; check them with the starting point of the search.
+	if err := (&HoltWinters{Period: hw.Period, Alpha: 0.5, Beta: 0.1, Gamma: 0.1}).check(len(history)); err != nil {
+		return err
 	}
 	season := make([]float64, hw.Period)
 	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

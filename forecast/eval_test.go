@@ -101,6 +101,11 @@ func TestHoltWinters(t *testing.T) {
 	if mae > 1.5 || mae >= mn {
 		t.Fatalf("Holt-Winters MAE %.3f (seasonal naive %.3f), want < 1.5 and better", mae, mn)
 	}
+	// A failed Fit keeps the fitted factors.
+	fitted := *hw
+	if err := hw.Fit(context.Background(), y[:m], nil); err == nil || *hw != fitted {
+		t.Fatalf("Fit on one season: error %v, factors %+v, want an error and %+v", err, *hw, fitted)
+	}
 	fixed := &HoltWinters{Period: m, Alpha: 0.2, Beta: 0.1, Gamma: 0.3, Fixed: true}
 	if err := fixed.Fit(context.Background(), y, nil); err != nil || fixed.Alpha != 0.2 {
 		t.Fatalf("fixed: %v, alpha %v", err, fixed.Alpha)
