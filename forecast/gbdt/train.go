@@ -313,7 +313,15 @@ type trainer struct {
 	mcw     float64
 	sampled []bool
 	stack   []int
+	// Per-tree scratch, reused so that a boosting round allocates nothing
+	// once the buffers have grown.
+	level, next []int
+	layout      []layoutItem
 }
+
+// layoutItem is a node of a grown tree waiting to be appended to a Model,
+// with the Model index of its parent.
+type layoutItem struct{ ti, parent int32 }
 
 func (t *trainer) getHist() int {
 	if n := len(t.free); n > 0 {
@@ -421,8 +429,7 @@ func (t *trainer) growTree() []tnode {
 	root := tnode{lo: 0, hi: len(t.rows), g: g, h: h, hist: t.getHist(), left: -1, right: -1}
 	t.buildHist(t.hists[root.hist], t.rows)
 	t.nodes = append(t.nodes, root)
-	level := []int{0}
-	var next []int
+	level, next := append(t.level[:0], 0), t.next
 	for depth := 0; depth < t.p.MaxDepth && len(level) > 0; depth++ {
 		next = next[:0]
 		for _, ni := range level {
@@ -477,6 +484,7 @@ func (t *trainer) growTree() []tnode {
 		}
 		level, next = next, level
 	}
+	t.level, t.next = level, next
 	for _, ni := range level {
 		if t.nodes[ni].hist >= 0 {
 			t.putHist(t.nodes[ni].hist)
@@ -655,8 +663,7 @@ func (t *trainer) appendTree(m *Model, tree []tnode, iter int) {
 	root := int32(len(m.nodes))
 	m.roots = append(m.roots, root)
 	eta := t.p.LearningRate
-	type item struct{ ti, parent int32 }
-	stack := []item{{0, -1}}
+	stack := append(t.layout[:0], layoutItem{0, -1})
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -682,10 +689,11 @@ func (t *trainer) appendTree(m *Model, tree []tnode, iter int) {
 			m.nodes = append(m.nodes, nd)
 			// Push right first so the left subtree is laid out first; the
 			// left child's placement fills pn.left (marked -2).
-			stack = append(stack, item{int32(tn.right), idx}, item{int32(tn.left), idx})
+			stack = append(stack, layoutItem{int32(tn.right), idx}, layoutItem{int32(tn.left), idx})
 		}
 		m.stats = append(m.stats, st)
 	}
+	t.layout = stack
 }
 
 // leafOf returns the (shrunk) leaf value of the grown tree for training row
