@@ -37,7 +37,9 @@ type SeasonalNaive struct {
 }
 
 // Fit checks the period.
-func (s SeasonalNaive) Fit(_ context.Context, history []float64, _ []time.Time) error {
+func (s SeasonalNaive) Fit(context.Context, []float64, []time.Time) error { return s.validate() }
+
+func (s SeasonalNaive) validate() error {
 	if s.Period < 1 {
 		return fmt.Errorf("forecast: SeasonalNaive.Period = %d, want >= 1", s.Period)
 	}
@@ -49,8 +51,8 @@ func (s SeasonalNaive) Predict(history []float64, _ []time.Time, h int) ([]float
 	if err := checkH(h); err != nil {
 		return nil, err
 	}
-	if s.Period < 1 {
-		return nil, fmt.Errorf("forecast: SeasonalNaive.Period = %d, want >= 1", s.Period)
+	if err := s.validate(); err != nil {
+		return nil, err
 	}
 	n := len(history)
 	if n < s.Period {
@@ -71,7 +73,9 @@ type MovingAverage struct {
 }
 
 // Fit checks the window.
-func (m MovingAverage) Fit(context.Context, []float64, []time.Time) error {
+func (m MovingAverage) Fit(context.Context, []float64, []time.Time) error { return m.validate() }
+
+func (m MovingAverage) validate() error {
 	if m.Window < 1 {
 		return fmt.Errorf("forecast: MovingAverage.Window = %d, want >= 1", m.Window)
 	}
@@ -84,8 +88,8 @@ func (m MovingAverage) Predict(history []float64, _ []time.Time, h int) ([]float
 	if err := checkH(h); err != nil {
 		return nil, err
 	}
-	if m.Window < 1 {
-		return nil, fmt.Errorf("forecast: MovingAverage.Window = %d, want >= 1", m.Window)
+	if err := m.validate(); err != nil {
+		return nil, err
 	}
 	if len(history) == 0 {
 		return nil, errors.New("forecast: MovingAverage needs a non-empty history")
@@ -110,7 +114,9 @@ type EWMA struct {
 }
 
 // Fit checks Alpha.
-func (e EWMA) Fit(context.Context, []float64, []time.Time) error {
+func (e EWMA) Fit(context.Context, []float64, []time.Time) error { return e.validate() }
+
+func (e EWMA) validate() error {
 	if !(e.Alpha > 0 && e.Alpha <= 1) {
 		return fmt.Errorf("forecast: EWMA.Alpha = %v, want in (0, 1]", e.Alpha)
 	}
@@ -122,7 +128,7 @@ func (e EWMA) Predict(history []float64, _ []time.Time, h int) ([]float64, error
 	if err := checkH(h); err != nil {
 		return nil, err
 	}
-	if err := e.Fit(context.Background(), nil, nil); err != nil {
+	if err := e.validate(); err != nil {
 		return nil, err
 	}
 	if len(history) == 0 {
@@ -214,16 +220,16 @@ func (hw *HoltWinters) run(y []float64, a, b, g float64, season []float64) (leve
 	return level, trend, sse
 }
 
-// Fit estimates the smoothing factors (unless Fixed).
+// Fit estimates the smoothing factors (unless Fixed). On error it leaves hw
+// unchanged.
 func (hw *HoltWinters) Fit(ctx context.Context, history []float64, _ []time.Time) error {
-	if !hw.Fixed {
-		hw.Alpha, hw.Beta, hw.Gamma = 0.5, 0.1, 0.1
-	}
-	if err := hw.check(len(history)); err != nil {
-		return err
-	}
 	if hw.Fixed {
-		return nil
+		return hw.check(len(history))
+	}
+	// The factors are estimated, so only the period and the length can be
+	// wrong; check them with the starting point of the search.
+	if err := (&HoltWinters{Period: hw.Period, Alpha: 0.5, Beta: 0.1, Gamma: 0.1}).check(len(history)); err != nil {
+		return err
 	}
 	season := make([]float64, hw.Period)
 	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

@@ -59,6 +59,12 @@ func TestBaselines(t *testing.T) {
 		if err := tc.f.Fit(context.Background(), h, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error naming %s", tc.name, err, tc.want)
 		}
+		// The stateless baselines need no Fit: Predict checks them too.
+		if _, hw := tc.f.(*HoltWinters); !hw {
+			if _, err := tc.f.Predict(h, nil, 1); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: Predict got %v, want an error naming %s", tc.name, err, tc.want)
+			}
+		}
 	}
 	if _, err := (LastValue{}).Predict(h, nil, 0); err == nil {
 		t.Error("h = 0: no error")
@@ -86,11 +92,19 @@ func TestHoltWinters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mae, _ := MAE(y[18*m:], p)
+	mae, err := MAE(y[18*m:], p) // fails on NaN predictions
+	if err != nil {
+		t.Fatal(err)
+	}
 	naive, _ := (SeasonalNaive{Period: m}).Predict(y[:18*m], nil, 2*m)
 	mn, _ := MAE(y[18*m:], naive)
 	if mae > 1.5 || mae >= mn {
 		t.Fatalf("Holt-Winters MAE %.3f (seasonal naive %.3f), want < 1.5 and better", mae, mn)
+	}
+	// A failed Fit keeps the fitted factors.
+	fitted := *hw
+	if err := hw.Fit(context.Background(), y[:m], nil); err == nil || *hw != fitted {
+		t.Fatalf("Fit on one season: error %v, factors %+v, want an error and %+v", err, *hw, fitted)
 	}
 	fixed := &HoltWinters{Period: m, Alpha: 0.2, Beta: 0.1, Gamma: 0.3, Fixed: true}
 	if err := fixed.Fit(context.Background(), y, nil); err != nil || fixed.Alpha != 0.2 {
@@ -277,5 +291,23 @@ func TestCrossValidateBaselines(t *testing.T) {
 	}
 	if _, err := CrossValidate(context.Background(), func() Forecaster { return LastValue{} }, v, ts, []Fold{{0, 10, 5, 20}}, MAE); err == nil {
 		t.Fatal("overlapping fold: no error")
+	}
+}
+
+// TestRowDoesNotAllocate checks Builder.Row's documented promise, which
+// GBDT.Predict relies on for every step of a forecast.
+func TestRowDoesNotAllocate(t *testing.T) {
+	v, ts := loadSeed(t)
+	b, err := NewBuilder(DefaultFeatures(), v[:2000], ts[:2000])
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]float64, b.NumFeature())
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := b.Row(row, v, 1500, ts[1500]); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("Row: %v allocations, want 0", allocs)
 	}
 }

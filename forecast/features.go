@@ -453,9 +453,12 @@ func ACF(values []float64, maxLag int) []float64 {
 		mean += v
 	}
 	mean /= float64(n)
+	// Centre once rather than in every lag's inner loop.
+	d := make([]float64, n)
 	var c0 float64
-	for _, v := range values {
-		c0 += (v - mean) * (v - mean)
+	for i, v := range values {
+		d[i] = v - mean
+		c0 += d[i] * d[i]
 	}
 	out := make([]float64, maxLag+1)
 	if c0 == 0 {
@@ -464,8 +467,8 @@ func ACF(values []float64, maxLag int) []float64 {
 	}
 	for l := 0; l <= maxLag; l++ {
 		var c float64
-		for i := l; i < n; i++ {
-			c += (values[i] - mean) * (values[i-l] - mean)
+		for i, x := range d[l:] {
+			c += x * d[i]
 		}
 		out[l] = c / c0
 	}

@@ -1,10 +1,13 @@
 package forecast
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +28,7 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNames := []string{"hour", "dayofweek", "is_weekend", "lag1", "lag2", "mean5", "std5"}
-	if got := b.Names(); !equalStrings(got, wantNames) {
+	if got := b.Names(); !slices.Equal(got, wantNames) {
 		t.Fatalf("names %v, want %v", got, wantNames)
 	}
 	x, err := b.Matrix(v, ts)
@@ -37,7 +40,14 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	checked := 0
 	for i, rec := range rows {
 		get := func(name string) float64 {
-			x, _ := strconv.ParseFloat(rec[col[name]], 64)
+			j, ok := col[name]
+			if !ok {
+				t.Fatalf("the CSV has no column %q", name)
+			}
+			x, err := strconv.ParseFloat(rec[j], 64)
+			if err != nil {
+				t.Fatalf("row %d: %v", i, err)
+			}
 			return x
 		}
 		row := x[i*k : (i+1)*k]
@@ -60,18 +70,6 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	if checked < 8000*7 {
 		t.Fatalf("only %d values checked", checked)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPastOnlyFeaturesDoNotLeak: changing y[t] changes no feature of row t
@@ -152,6 +150,24 @@ func parityParams(seed uint64) gbdt.Params {
 	return p
 }
 
+// fitMAE fits f on values[:split] and returns its one-step-ahead predictions
+// of values[split:] and their MAE.
+func fitMAE(t *testing.T, f Forecaster, v []float64, ts []time.Time, split int) ([]float64, float64) {
+	t.Helper()
+	if err := f.Fit(context.Background(), v[:split], ts[:split]); err != nil {
+		t.Fatal(err)
+	}
+	p, err := OneStepAhead(f, v, ts, split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := MAE(v[split:], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, m
+}
+
 // TestSeedForecasters checks the acceptance numbers on the original's 80/20
 // split: the original (leaky) and past-only feature sets within 2 % of
 // XGBoost 1.7.4 over 5 seeds (9.4801 and 8.5757, see
@@ -159,7 +175,7 @@ func parityParams(seed uint64) gbdt.Params {
 // MAE at most 5.5.
 func TestSeedForecasters(t *testing.T) {
 	v, ts, split := seedSplit(t)
-	ctx := context.Background()
+	var leaky Forecaster
 	for _, tc := range []struct {
 		name string
 		spec FeatureSpec
@@ -171,15 +187,11 @@ func TestSeedForecasters(t *testing.T) {
 		var sum float64
 		for seed := range uint64(5) {
 			f := NewGBDT(tc.spec, parityParams(seed))
-			if err := f.Fit(ctx, v[:split], ts[:split]); err != nil {
-				t.Fatal(err)
-			}
-			p, err := OneStepAhead(f, v, ts, split)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, _ := MAE(v[split:], p)
+			_, m := fitMAE(t, f, v, ts, split)
 			sum += m
+			if tc.spec.RollingIncludesCurrent {
+				leaky = f
+			}
 		}
 		got := sum / 5
 		t.Logf("%s: mean MAE %.4f over 5 seeds (XGBoost 1.7.4: %.4f)", tc.name, got, tc.xgb)
@@ -188,14 +200,7 @@ func TestSeedForecasters(t *testing.T) {
 		}
 	}
 	f := NewDefault()
-	if err := f.Fit(ctx, v[:split], ts[:split]); err != nil {
-		t.Fatal(err)
-	}
-	p, err := OneStepAhead(f, v, ts, split)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := MAE(v[split:], p)
+	p, m := fitMAE(t, f, v, ts, split)
 	t.Logf("default: MAE %.4f, features %v", m, f.Builder().Names())
 	if m > 5.5 {
 		t.Errorf("default forecaster MAE %.4f, want <= 5.5", m)
@@ -211,10 +216,6 @@ func TestSeedForecasters(t *testing.T) {
 	multi, err := f.Predict(v[:split], ts[:split], 12)
 	if err != nil || len(multi) != 12 || multi[0] != p[0] {
 		t.Fatalf("12-step forecast %v, %v", multi, err)
-	}
-	leaky := NewGBDT(OriginalFeatures(), parityParams(0))
-	if err := leaky.Fit(ctx, v[:split], ts[:split]); err != nil {
-		t.Fatal(err)
 	}
 	if _, err := leaky.Predict(v[:split], ts[:split], 1); !errors.Is(err, ErrLeakyFeatures) {
 		t.Fatalf("leaky Predict: %v, want ErrLeakyFeatures", err)
@@ -232,13 +233,10 @@ func TestDiurnalTracesMASE(t *testing.T) {
 	ctx := context.Background()
 	var sumF, sumS, sumL float64
 	n, wins := 0, 0
-	for i, day := range days {
+	for i, s := range days {
+		day, ts := s.Counts, times(s)
 		if !diurnal(day) {
 			continue
-		}
-		ts := make([]time.Time, len(day))
-		for j := range ts {
-			ts[j] = time.Date(2019, 7, 15, 0, j, 0, 0, time.UTC)
 		}
 		split := len(day) * 7 / 10
 		train := day[:split]
@@ -290,7 +288,7 @@ func TestGBDTFromXGBoostModel(t *testing.T) {
 	if err := f.Fit(context.Background(), v[:split], ts[:split]); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytesBuffer
+	var buf bytes.Buffer
 	if err := f.Model().WriteXGBoostJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -302,12 +300,16 @@ func TestGBDTFromXGBoostModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := f.Predict(v[:split], ts[:split], 5)
-	b, _ := g.Predict(v[:split], ts[:split], 5)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("step %d: loaded model %v, trained %v", i, b[i], a[i])
-		}
+	a, err := f.Predict(v[:split], ts[:split], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := g.Predict(v[:split], ts[:split], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a, b) || len(a) != 5 {
+		t.Fatalf("loaded model %v, trained %v", b, a)
 	}
 }
 
@@ -327,5 +329,10 @@ func TestGBDTBadInput(t *testing.T) {
 	g := NewGBDT(FeatureSpec{Lags: []int{0}}, DefaultGBDTParams())
 	if err := g.Fit(ctx, v, nil); err == nil {
 		t.Fatal("lag 0: no error")
+	}
+	g = NewGBDT(FeatureSpec{Lags: []int{1}}, DefaultGBDTParams())
+	g.Target = TargetDiff + 1
+	if err := g.Fit(ctx, v, nil); err == nil || !strings.Contains(err.Error(), "GBDT.Target = 2") {
+		t.Fatalf("bad target: %v, want an error naming GBDT.Target", err)
 	}
 }

@@ -103,6 +103,9 @@ func (g *GBDT) Fit(ctx context.Context, history []float64, times []time.Time) er
 	if len(history) < 3 {
 		return fmt.Errorf("forecast: GBDT.Fit needs at least 3 values, got %d", len(history))
 	}
+	if g.Target != TargetLevel && g.Target != TargetDiff {
+		return fmt.Errorf("forecast: GBDT.Target = %d, want TargetLevel or TargetDiff", g.Target)
+	}
 	b, err := NewBuilder(g.Features, history, times)
 	if err != nil {
 		return err
@@ -113,15 +116,11 @@ func (g *GBDT) Fit(ctx context.Context, history []float64, times []time.Time) er
 	}
 	k := b.NumFeature()
 	y := history[1:]
-	switch g.Target {
-	case TargetLevel:
-	case TargetDiff:
+	if g.Target == TargetDiff {
 		y = make([]float64, len(history)-1)
 		for i := range y {
 			y[i] = history[i+1] - history[i]
 		}
-	default:
-		return fmt.Errorf("forecast: GBDT.Target = %d, want TargetLevel or TargetDiff", g.Target)
 	}
 	d := gbdt.Dataset{X: x[k:], NumFeature: k, Y: y, FeatureNames: b.Names()}
 	m, err := gbdt.Train(ctx, d, g.Params)

@@ -1,20 +1,24 @@
 package forecast
 
 import (
-	"bytes"
+	"context"
 	"encoding/csv"
+	"io"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/lambdatune/lambdatune/workload"
 )
 
+const seedCSV = "../testdata/seed/synthetic_invocations.csv"
+
 // readSeedCSV reads the original project's workload file: its header and data rows, and the
-// index of each column by name.
+// index of each column by name (for the feature columns, which workload.ReadSeedCSV ignores).
 func readSeedCSV(t testing.TB) (rows [][]string, col map[string]int) {
 	t.Helper()
-	f, err := os.Open("../testdata/seed/synthetic_invocations.csv")
+	f, err := os.Open(seedCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,48 +38,36 @@ func readSeedCSV(t testing.TB) (rows [][]string, col map[string]int) {
 // timestamps.
 func loadSeed(t testing.TB) ([]float64, []time.Time) {
 	t.Helper()
-	rows, col := readSeedCSV(t)
-	var vals []float64
-	var ts []time.Time
-	for _, rec := range rows {
-		tm, err := time.Parse("2006-01-02 15:04:05", rec[col["timestamp"]])
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := strconv.ParseFloat(rec[col["invocations"]], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts = append(ts, tm)
-		vals = append(vals, v)
+	s, err := workload.ReadFile(context.Background(), seedCSV, workload.ReadSeedCSV)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return vals, ts
+	return s.Counts, times(s)
 }
 
-// loadTraces reads per-minute invocation counts from an Azure Functions 2019
-// full-day trace file (HashFunction,HashApp,HashOwner,minute_1..minute_1440).
-func loadTraces(t testing.TB, path string) [][]float64 {
+// times returns the start of each of s's intervals.
+func times(s workload.Series) []time.Time {
+	ts := make([]time.Time, s.Len())
+	for i := range ts {
+		ts[i] = s.Time(i)
+	}
+	return ts
+}
+
+// loadTraces reads the Azure Functions 2019 full-day trace at path, taking
+// its day as 2019-07-15 UTC.
+func loadTraces(t testing.TB, path string) []workload.Series {
 	t.Helper()
-	f, err := os.Open(path)
+	day := time.Date(2019, 7, 15, 0, 0, 0, 0, time.UTC)
+	fs, err := workload.ReadFile(context.Background(), path, func(ctx context.Context, r io.Reader) ([]workload.FunctionCounts, error) {
+		return workload.ReadAzure2019Invocations(ctx, r, day)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]float64
-	for _, rec := range recs[1:] {
-		row := make([]float64, 0, len(rec)-3)
-		for _, c := range rec[3:] {
-			v, err := strconv.ParseFloat(c, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			row = append(row, v)
-		}
-		out = append(out, row)
+	out := make([]workload.Series, len(fs))
+	for i, f := range fs {
+		out[i] = f.Series
 	}
 	return out
 }
@@ -97,16 +89,3 @@ func diurnal(day []float64) bool {
 	}
 	return total >= 5000 && hours[23] >= 2*quiet
 }
-
-// aggregate sums consecutive groups of k values.
-func aggregate(v []float64, k int) []float64 {
-	out := make([]float64, len(v)/k)
-	for i := range out {
-		for _, x := range v[i*k : (i+1)*k] {
-			out[i] += x
-		}
-	}
-	return out
-}
-
-type bytesBuffer = bytes.Buffer

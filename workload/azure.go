@@ -222,16 +222,7 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 	var out []DurationPercentiles
 	err = t.each(func(rec []string) error {
 		d := DurationPercentiles{FunctionID: FunctionID{Owner: rec[idx[0]], App: rec[idx[1]], Function: rec[idx[2]]}}
-		var err error
-		for k, p := range d.floats() {
-			if p == nil {
-				continue
-			}
-			if *p, err = t.float(idx[3+k]); err != nil {
-				return err
-			}
-		}
-		if d.Count, err = t.int64(idx[4]); err != nil {
+		if err := t.percentileValues(idx[3:], &d.Count, d.floats()); err != nil {
 			return err
 		}
 		out = append(out, d)
@@ -317,17 +308,8 @@ func ReadAzure2019Memory(ctx context.Context, r io.Reader) ([]MemoryPercentiles,
 		if hasFunction {
 			m.Function = rec[fi]
 		}
-		var err error
-		if m.SampleCount, err = t.int64(idx[0]); err != nil {
+		if err := t.percentileValues(idx, &m.SampleCount, m.floats()); err != nil {
 			return err
-		}
-		for k, p := range m.floats() {
-			if p == nil {
-				continue
-			}
-			if *p, err = t.float(idx[k]); err != nil {
-				return err
-			}
 		}
 		out = append(out, m)
 		return nil
@@ -383,6 +365,24 @@ func checkPercentileRow(row, countName string, count int64, fields []*float64) e
 			if err := finiteNonNeg(row+" value", *p); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// percentileValues reads the value columns of a durations or memory row, the
+// reverse of appendPercentileValues: column idx[k] goes to fields[k], or to
+// count (a whole number) where fields[k] is nil.
+func (t *table) percentileValues(idx []int, count *int64, fields []*float64) error {
+	for k, p := range fields {
+		var err error
+		if p == nil {
+			*count, err = t.int64(idx[k])
+		} else {
+			*p, err = t.float(idx[k])
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

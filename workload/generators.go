@@ -258,7 +258,7 @@ func Spikes(g Grid, c SpikesConfig, seed uint64) (Series, error) {
 			}
 		}
 	}
-	return Series{Start: g.Start, Step: g.Step, Counts: counts}, nil
+	return generated(g, counts)
 }
 
 // OnOffConfig describes on/off traffic: an alternating process whose on and
@@ -316,7 +316,7 @@ func OnOff(g Grid, c OnOffConfig, seed uint64) (Series, error) {
 		}
 		t, on = next, !on
 	}
-	return Series{Start: g.Start, Step: g.Step, Counts: counts}, nil
+	return generated(g, counts)
 }
 
 // RareEventsConfig describes rare events: isolated batches of invocations.
@@ -343,9 +343,11 @@ func RareEvents(g Grid, c RareEventsConfig, seed uint64) (Series, error) {
 	end := float64(g.Step) * float64(g.Len)
 	gap := float64(c.MeanGap)
 	for t := rng.ExpFloat64() * gap; t < end; t += rng.ExpFloat64() * gap {
-		counts[int(t/float64(g.Step))] += c.Count
+		// t < end, but t/Step can round up to Len when Step·Len is not
+		// exact in float64: such a t is in the last interval.
+		counts[min(int(t/float64(g.Step)), g.Len-1)] += c.Count
 	}
-	return Series{Start: g.Start, Step: g.Step, Counts: counts}, nil
+	return generated(g, counts)
 }
 
 // Jitter multiplies each count by an independent log-normal factor with mean 1

@@ -239,6 +239,16 @@ func TestGeneratorsRejectBadConfig(t *testing.T) {
 		{"rare", func() error { _, e := RareEvents(g, RareEventsConfig{MeanGap: time.Hour, Count: -1}, 1); return e }(), "Count = -1"},
 		{"jitter", func() error { _, e := Jitter(Series{Step: 1}, -0.1, 1); return e }(), "cv = -0.1"},
 		{"grid", func() error { _, e := Constant(Grid{Step: time.Minute, Len: -1}, 1); return e }(), "Grid.Len = -1"},
+		// Each parameter in range, their combination beyond float64.
+		{"diurnal overflow", func() error { _, e := Diurnal(g, DiurnalConfig{Mean: math.MaxFloat64, Amplitude: 1}); return e }(), "= +Inf"},
+		{"spikes overflow", func() error {
+			_, e := Spikes(g, SpikesConfig{MeanGap: time.Minute, Height: math.MaxFloat64, Width: 2}, 1)
+			return e
+		}(), "Counts[1] = +Inf"},
+		{"rare overflow", func() error {
+			_, e := RareEvents(g, RareEventsConfig{MeanGap: time.Second, Count: math.MaxFloat64}, 1)
+			return e
+		}(), "Counts[0] = +Inf"},
 	}
 	for _, tt := range tests {
 		if tt.err == nil || !strings.Contains(tt.err.Error(), tt.want) {

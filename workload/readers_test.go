@@ -3,11 +3,13 @@ package workload
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,30 @@ func roundTrip[T any](t *testing.T, v T, write func(io.Writer, T) error, read fu
 	if diff := cmp.Diff(v, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("round trip changed the data (-written +read):\n%s", truncate(diff, 2000))
 	}
+}
+
+// readSeedInvocations reads the invocations column of the original CSV with
+// encoding/csv, as an independent check of ReadSeedCSV.
+func readSeedInvocations(t *testing.T) []float64 {
+	t.Helper()
+	f, err := os.Open(seedCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []float64
+	for _, r := range recs[1:] {
+		x, err := strconv.ParseFloat(r[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = append(v, x)
+	}
+	return v
 }
 
 func TestReadSeedCSV(t *testing.T) {
@@ -143,6 +169,8 @@ func TestReadersRejectBadInput(t *testing.T) {
 		{"inv fractional", inv, "HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f,http,1,2.5\n", 2, 6, `column "2": value "2.5", want a whole number >= 0`},
 		{"dur missing", dur, "HashOwner,HashApp,HashFunction,Average\n", 1, 0, `missing column "Count"`},
 		{"dur count", dur, durHead + "o,a,f,1,x,0,1,0,0,0,0,0,0,0\n", 2, 5, `column "Count": value "x"`},
+		{"dur negative percentile", dur, durHead + "o,a,f,1,2,0,1,0,0,0,0,0,-1,0\n", 2, 13, `column "percentile_Average_99": value "-1"`},
+		{"mem count", mem, memHead + "o,a,1.5,128,1,1,1,1,1,1,1,1\n", 2, 3, `column "SampleCount": value "1.5"`},
 		{"mem negative", mem, memHead + "o,a,10,128,1,1,1,1,1,1,1,-1\n", 2, 12, `column "AverageAllocatedMb_pct100": value "-1"`},
 		{"mem duplicate header", mem, "HashOwner,HashOwner\n", 1, 2, `duplicate header "HashOwner"`},
 		{"2021 bad end", az21, "app,func,end_timestamp,duration\na,f,1.5,0.5\na,f,-3,1\n", 3, 3, `column "end_timestamp": value "-3", want seconds >= 0`},

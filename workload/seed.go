@@ -56,9 +56,17 @@ func fill(g Grid, f func(i int) float64) (Series, error) {
 	for i := range counts {
 		counts[i] = f(i)
 	}
+	return generated(g, counts)
+}
+
+// generated returns counts on g as a Series, or an error when a count is not
+// a finite value >= 0: parameters that are each in range can still overflow
+// float64 together (a mean near the largest float times a peak factor, or
+// overlapping spikes).
+func generated(g Grid, counts []float64) (Series, error) {
 	s := Series{Start: g.Start, Step: g.Step, Counts: counts}
-	if err := s.Validate(); err != nil { // a generator bug, never expected
-		return Series{}, fmt.Errorf("workload: generated series invalid: %w", err)
+	if err := s.Validate(); err != nil {
+		return Series{}, fmt.Errorf("workload: generated series invalid (do the parameters overflow float64?): %w", err)
 	}
 	return s, nil
 }

@@ -1,10 +1,8 @@
 package workload
 
 import (
-	"encoding/csv"
+	"context"
 	"math"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,29 +48,6 @@ func TestSeedGeneratorsDeterministic(t *testing.T) {
 	}
 }
 
-// readSeedInvocations reads the invocations column of the original CSV.
-func readSeedInvocations(t *testing.T) []float64 {
-	t.Helper()
-	f, err := os.Open("../testdata/seed/synthetic_invocations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v []float64
-	for _, r := range recs[1:] {
-		x, err := strconv.ParseFloat(r[1], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v = append(v, x)
-	}
-	return v
-}
-
 // burstSplit returns the mean of the burst-phase and the max of the
 // non-burst-phase values, where index k has phase (k+offset) mod 50.
 func burstSplit(v []float64, offset int) (burstMean, burstMin, otherMax float64) {
@@ -91,12 +66,15 @@ func burstSplit(v []float64, offset int) (burstMean, burstMin, otherMax float64)
 }
 
 func TestSeedTrainingMatchesOriginalCSV(t *testing.T) {
-	orig := readSeedInvocations(t)
-	if len(orig) != SeedTrainingLen-4 {
-		t.Fatalf("CSV has %d rows, want %d", len(orig), SeedTrainingLen-4)
+	orig, err := ReadFile(context.Background(), seedCSV, ReadSeedCSV)
+	if err != nil {
+		t.Fatal(err)
 	}
-	os := Series{Start: SeedGrid(0).Start, Step: SeedGrid(0).Step, Counts: orig}.Stats()
-	ob, obMin, oOther := burstSplit(orig, 4)
+	if orig.Len() != SeedTrainingLen-4 {
+		t.Fatalf("CSV has %d rows, want %d", orig.Len(), SeedTrainingLen-4)
+	}
+	os := orig.Stats()
+	ob, obMin, oOther := burstSplit(orig.Counts, 4)
 	t.Logf("CSV: mean %.2f peak %.0f period %d; burst mean %.1f min %.0f, non-burst max %.0f", os.Mean, os.Peak, os.DominantPeriod, ob, obMin, oOther)
 	for seed := uint64(1); seed <= 5; seed++ {
 		full, err := SeedTraining(SeedGrid(SeedTrainingLen), seed)

@@ -14,9 +14,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
-	"errors"
 	"flag"
 	"fmt"
 	"image/color"
@@ -37,6 +37,7 @@ import (
 
 	"github.com/lambdatune/lambdatune/forecast"
 	"github.com/lambdatune/lambdatune/forecast/gbdt"
+	"github.com/lambdatune/lambdatune/workload"
 )
 
 type entry struct {
@@ -57,11 +58,20 @@ func main() {
 	out := flag.String("out", filepath.Join("out", "forecast"), "output directory")
 	grid := flag.Bool("grid", false, "also run the 96-candidate × 3-fold grid search (slow)")
 	flag.Parse()
-	if err := run(context.Background(), *data, *out, os.Stdout, os.Stderr); err != nil {
+	ctx := context.Background()
+	s, err := workload.ReadFile(ctx, *data, workload.ReadSeedCSV)
+	if err != nil {
+		log.Fatalf("reading the workload (run from the repository root or pass -data): %v", err)
+	}
+	values, times := s.Counts, make([]time.Time, s.Len())
+	for i := range times {
+		times[i] = s.Time(i)
+	}
+	if err := run(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {
 		log.Fatal(err)
 	}
 	if *grid {
-		if err := runGrid(context.Background(), *data, *out, os.Stdout, os.Stderr); err != nil {
+		if err := runGrid(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -70,11 +80,7 @@ func main() {
 // runGrid searches 4 depths × 3 learning rates × 2 tree counts × 2
 // subsample rates × 2 min_child_weight values (96 candidates) with 3-fold
 // time-series CV on the training part, past-only features, MAE.
-func runGrid(ctx context.Context, dataPath, outDir string, stdout, progress io.Writer) error {
-	values, times, err := readWorkload(dataPath)
-	if err != nil {
-		return err
-	}
+func runGrid(ctx context.Context, values []float64, times []time.Time, outDir string, stdout, progress io.Writer) error {
 	split := int(float64(len(values)) * 0.8)
 	values, times = values[:split], times[:split]
 	folds, err := forecast.TimeSeriesSplit(len(values), 3, forecast.SplitOptions{})
@@ -109,8 +115,12 @@ func runGrid(ctx context.Context, dataPath, outDir string, stdout, progress io.W
 	if err != nil {
 		return err
 	}
+	// Rank the candidates that were scored; a failed one (Err set, Score NaN)
+	// has no rank and goes last.
 	sorted := slices.Clone(results)
-	slices.SortStableFunc(sorted, func(a, b forecast.Result[gbdt.Params]) int { return cmpFloat(a.Score, b.Score) })
+	slices.SortStableFunc(sorted, func(a, b forecast.Result[gbdt.Params]) int {
+		return cmp.Or(cmp.Compare(failed(a), failed(b)), cmp.Compare(a.Score, b.Score))
+	})
 	fmt.Fprintf(stdout, "\ngrid search (past-only features, mean CV MAE, %v):\n", time.Since(start).Round(time.Second))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "rank\tmax_depth\tlearning_rate\tn_estimators\tsubsample\tmin_child_weight\tCV MAE\t")
@@ -126,23 +136,12 @@ func runGrid(ctx context.Context, dataPath, outDir string, stdout, progress io.W
 		return err
 	}
 	fmt.Fprintf(stdout, "best: candidate %d\n", best)
-	f, err := os.Create(filepath.Join(outDir, "grid.csv"))
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(recs); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeCSV(filepath.Join(outDir, "grid.csv"), recs)
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
+// failed is 1 for a candidate GridSearch could not score, else 0.
+func failed(r forecast.Result[gbdt.Params]) int {
+	if r.Err != nil {
 		return 1
 	}
 	return 0
@@ -158,11 +157,7 @@ func parityParams() gbdt.Params {
 	return p
 }
 
-func run(ctx context.Context, dataPath, outDir string, stdout, progress io.Writer) error {
-	values, times, err := readWorkload(dataPath)
-	if err != nil {
-		return err
-	}
+func run(ctx context.Context, values []float64, times []time.Time, outDir string, stdout, progress io.Writer) error {
 	split := int(float64(len(values)) * 0.8)
 	train, trainT := values[:split], times[:split]
 	test := values[split:]
@@ -238,68 +233,26 @@ func run(ctx context.Context, dataPath, outDir string, stdout, progress io.Write
 	return nil
 }
 
-// readWorkload reads the timestamp and invocations columns of a workload CSV.
-func readWorkload(path string) ([]float64, []time.Time, error) {
-	f, err := os.Open(path)
+// writeCSV writes recs to the file at path.
+func writeCSV(path string, recs [][]string) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the workload (run from the repository root or pass -data): %w", err)
+		return err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	if err := csv.NewWriter(f).WriteAll(recs); err != nil {
+		f.Close()
+		return err
 	}
-	if len(recs) < 3 {
-		return nil, nil, errors.New("the workload has fewer than 2 rows")
-	}
-	tc, vc := -1, -1
-	for i, h := range recs[0] {
-		switch h {
-		case "timestamp":
-			tc = i
-		case "invocations":
-			vc = i
-		}
-	}
-	if tc < 0 || vc < 0 {
-		return nil, nil, fmt.Errorf("%s: need timestamp and invocations columns, got %v", path, recs[0])
-	}
-	values := make([]float64, 0, len(recs)-1)
-	times := make([]time.Time, 0, len(recs)-1)
-	for i, rec := range recs[1:] {
-		t, err := time.Parse("2006-01-02 15:04:05", rec[tc])
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s row %d: %w", path, i+2, err)
-		}
-		v, err := strconv.ParseFloat(rec[vc], 64)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s row %d: %w", path, i+2, err)
-		}
-		times = append(times, t)
-		values = append(values, v)
-	}
-	return values, times, nil
+	return f.Close()
 }
 
 func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error {
-	write := func(name string, recs [][]string) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		w := csv.NewWriter(f)
-		if err := w.WriteAll(recs); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	}
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
-	cmp := [][]string{{"model", "feature_set", "mae", "rmse", "r2", "smape_percent", "mase", "train_seconds"}}
+	comparison := [][]string{{"model", "feature_set", "mae", "rmse", "r2", "smape_percent", "mase", "train_seconds"}}
 	for _, r := range rows {
-		cmp = append(cmp, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
+		comparison = append(comparison, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
 	}
-	if err := write("comparison.csv", cmp); err != nil {
+	if err := writeCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
 		return err
 	}
 	head := []string{"timestamp", "actual"}
@@ -314,7 +267,7 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 		}
 		preds = append(preds, rec)
 	}
-	return write("predictions.csv", preds)
+	return writeCSV(filepath.Join(dir, "predictions.csv"), preds)
 }
 
 // plotComparison draws the first n test intervals: actual load, the leaky

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,12 +34,14 @@ func readTSV(t testing.TB, path string) [][]float64 {
 	return rows
 }
 
-// TestLightGBMReference checks a real LightGBM model (gamma regression with
-// categorical splits, from leaves' test data) against the predictions
-// LightGBM itself made.
-func TestLightGBMReference(t *testing.T) {
-	dir := filepath.Join(testdataDir, "lightgbm")
-	f, err := os.Open(filepath.Join(dir, "genlin_fmtp_gamma_AvgClaimAmount.model"))
+// lightGBMRef is the path, without suffix, of the reference LightGBM model's
+// files (see TestLightGBMReference).
+const lightGBMRef = testdataDir + "/lightgbm/genlin_fmtp_gamma_AvgClaimAmount"
+
+// loadLightGBMRef reads the reference model and its feature rows.
+func loadLightGBMRef(t testing.TB) (*LightGBMModel, [][]float64) {
+	t.Helper()
+	f, err := os.Open(lightGBMRef + ".model")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +50,18 @@ func TestLightGBMReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, readTSV(t, lightGBMRef+"_features.tsv")
+}
+
+// TestLightGBMReference checks a real LightGBM model (gamma regression with
+// categorical splits, from leaves' test data) against the predictions
+// LightGBM itself made.
+func TestLightGBMReference(t *testing.T) {
+	m, x := loadLightGBMRef(t)
 	if m.NumTrees() != 100 || m.NumFeature() != 9 {
 		t.Fatalf("%d trees, %d features; want 100, 9", m.NumTrees(), m.NumFeature())
 	}
-	x := readTSV(t, filepath.Join(dir, "genlin_fmtp_gamma_AvgClaimAmount_features.tsv"))
-	want := readTSV(t, filepath.Join(dir, "genlin_fmtp_gamma_AvgClaimAmount_true_predictions.txt"))
+	want := readTSV(t, lightGBMRef+"_true_predictions.txt")
 	if len(x) != len(want) || len(x) < 30 {
 		t.Fatalf("%d rows, %d predictions", len(x), len(want))
 	}
@@ -72,7 +80,7 @@ func TestLightGBMReference(t *testing.T) {
 }
 
 func FuzzReadLightGBM(f *testing.F) {
-	data, err := os.ReadFile(filepath.Join(testdataDir, "lightgbm", "genlin_fmtp_gamma_AvgClaimAmount.model"))
+	data, err := os.ReadFile(lightGBMRef + ".model")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -92,16 +100,8 @@ func FuzzReadLightGBM(f *testing.F) {
 }
 
 func BenchmarkLightGBMPredict(b *testing.B) {
-	f, err := os.Open(filepath.Join(testdataDir, "lightgbm", "genlin_fmtp_gamma_AvgClaimAmount.model"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	m, err := ReadLightGBM(f, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	row := readTSV(b, filepath.Join(testdataDir, "lightgbm", "genlin_fmtp_gamma_AvgClaimAmount_features.tsv"))[0]
+	m, x := loadLightGBMRef(b)
+	row := x[0]
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := m.Predict(row); err != nil {

@@ -70,7 +70,7 @@ type Model struct {
 	link         linkKind
 	numFeature   int
 	featureNames []string
-	// extra holds per-node training statistics for writing; nil for models
+	// stats holds per-node training statistics for writing; nil for models
 	// that were read (they are then written with zeros).
 	stats []nodeStats
 	// bestIteration is the early-stopping round kept, -1 if none.
@@ -111,7 +111,10 @@ var ErrShortRow = errors.New("gbdt: row shorter than the model's number of featu
 
 // PredictMarginFloat32 returns the raw margin for one row, computed exactly
 // as XGBoost does in float32. NaN marks a missing value.
-func (m *Model) PredictMarginFloat32(row []float32) (float32, error) {
+func (m *Model) PredictMarginFloat32(row []float32) (float32, error) { return margin(m, row) }
+
+// margin sums the trees' leaf values for row in float32, from the base margin.
+func margin[T float32 | float64](m *Model, row []T) (float32, error) {
 	if len(row) < m.numFeature {
 		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
 	}
@@ -136,14 +139,8 @@ func (m *Model) PredictFloat32(row []float32) (float32, error) {
 // value is rounded to float32 first, as XGBoost does when it builds a
 // DMatrix from float64 data. It does not allocate.
 func (m *Model) PredictMargin(row []float64) (float64, error) {
-	if len(row) < m.numFeature {
-		return 0, fmt.Errorf("%w: got %d values, want %d", ErrShortRow, len(row), m.numFeature)
-	}
-	sum := m.base
-	for _, r := range m.roots {
-		sum += treeValue(m.nodes, r, row)
-	}
-	return float64(sum), nil
+	s, err := margin(m, row)
+	return float64(s), err
 }
 
 // Predict returns the prediction for one row of float64 features (see

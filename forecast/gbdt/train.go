@@ -313,7 +313,15 @@ type trainer struct {
 	mcw     float64
 	sampled []bool
 	stack   []int
+	// Per-tree scratch, reused so that a boosting round allocates nothing
+	// once the buffers have grown.
+	level, next []int
+	layout      []layoutItem
 }
+
+// layoutItem is a node of a grown tree waiting to be appended to a Model,
+// with the Model index of its parent.
+type layoutItem struct{ ti, parent int32 }
 
 func (t *trainer) getHist() int {
 	if n := len(t.free); n > 0 {
@@ -400,9 +408,10 @@ func (t *trainer) bestSplit(nd *tnode) {
 	}
 }
 
-func (t *trainer) goesLeft(r int32, nd *tnode) bool {
-	b := int(t.b.binsT[nd.feat*t.b.n+int(r)])
-	if b == t.b.nbins[nd.feat] {
+// goesLeft reports whether a row whose bin of the split feature is b goes to
+// the left child of the split node nd; bin nbins of the feature is missing.
+func (nd *tnode) goesLeft(b, nbins int) bool {
+	if b == nbins {
 		return nd.defaultLeft
 	}
 	return b <= nd.bin
@@ -420,8 +429,7 @@ func (t *trainer) growTree() []tnode {
 	root := tnode{lo: 0, hi: len(t.rows), g: g, h: h, hist: t.getHist(), left: -1, right: -1}
 	t.buildHist(t.hists[root.hist], t.rows)
 	t.nodes = append(t.nodes, root)
-	level := []int{0}
-	var next []int
+	level, next := append(t.level[:0], 0), t.next
 	for depth := 0; depth < t.p.MaxDepth && len(level) > 0; depth++ {
 		next = next[:0]
 		for _, ni := range level {
@@ -434,10 +442,11 @@ func (t *trainer) growTree() []tnode {
 			}
 			// Stable partition of the node's rows.
 			rows := t.rows[nd.lo:nd.hi]
+			binsF, nbins := t.b.binsT[nd.feat*t.b.n:(nd.feat+1)*t.b.n], t.b.nbins[nd.feat]
 			tmp := t.tmp[:0]
 			k := 0
 			for _, r := range rows {
-				if t.goesLeft(r, nd) {
+				if nd.goesLeft(int(binsF[r]), nbins) {
 					rows[k] = r
 					k++
 				} else {
@@ -475,6 +484,7 @@ func (t *trainer) growTree() []tnode {
 		}
 		level, next = next, level
 	}
+	t.level, t.next = level, next
 	for _, ni := range level {
 		if t.nodes[ni].hist >= 0 {
 			t.putHist(t.nodes[ni].hist)
@@ -552,13 +562,11 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		t.pred[i] = m.base
 	}
 	var vpred []float32
-	var vrow []float32
 	if valid != nil && p.EarlyStoppingRounds > 0 {
 		vpred = make([]float32, valid.Rows())
 		for i := range vpred {
 			vpred[i] = m.base
 		}
-		vrow = make([]float32, k)
 	}
 	bestRMSE, bestIter := math.Inf(1), -1
 	nSel := max(1, int(float64(k)*p.ColsampleByTree))
@@ -623,10 +631,8 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		if vpred != nil {
 			var se float64
 			for i := range vpred {
-				for f := range k {
-					vrow[f] = float32(valid.X[i*k+f])
-				}
-				vpred[i] += treeValue(m.nodes, root, vrow)
+				// treeValue rounds each value to float32, as XGBoost does.
+				vpred[i] += treeValue(m.nodes, root, valid.X[i*k:(i+1)*k])
 				d := float64(vpred[i]) - valid.Y[i]
 				se += d * d
 			}
@@ -657,8 +663,7 @@ func (t *trainer) appendTree(m *Model, tree []tnode, iter int) {
 	root := int32(len(m.nodes))
 	m.roots = append(m.roots, root)
 	eta := t.p.LearningRate
-	type item struct{ ti, parent int32 }
-	stack := []item{{0, -1}}
+	stack := append(t.layout[:0], layoutItem{0, -1})
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -684,10 +689,11 @@ func (t *trainer) appendTree(m *Model, tree []tnode, iter int) {
 			m.nodes = append(m.nodes, nd)
 			// Push right first so the left subtree is laid out first; the
 			// left child's placement fills pn.left (marked -2).
-			stack = append(stack, item{int32(tn.right), idx}, item{int32(tn.left), idx})
+			stack = append(stack, layoutItem{int32(tn.right), idx}, layoutItem{int32(tn.left), idx})
 		}
 		m.stats = append(m.stats, st)
 	}
+	t.layout = stack
 }
 
 // leafOf returns the (shrunk) leaf value of the grown tree for training row
@@ -701,17 +707,9 @@ func (t *trainer) leafOf(tree []tnode, i int) float32 {
 		if nd.left < 0 {
 			return float32(nd.weight * t.p.LearningRate)
 		}
-		b := int(row[nd.feat])
-		switch {
-		case b == t.b.nbins[nd.feat]:
-			if nd.defaultLeft {
-				j = nd.left
-			} else {
-				j = nd.right
-			}
-		case b <= nd.bin:
+		if nd.goesLeft(int(row[nd.feat]), t.b.nbins[nd.feat]) {
 			j = nd.left
-		default:
+		} else {
 			j = nd.right
 		}
 	}

@@ -519,16 +519,11 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 	p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32(m.baseScore) +
 		`","boost_from_average":"1","num_class":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
 		`","num_target":"1"},"objective":{"name":` + q(string(m.objective)) + `,`)
-	switch m.link {
-	case linkLog:
-		switch m.objective {
-		case Poisson:
-			p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
-		case Tweedie:
-			p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
-		default:
-			p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
-		}
+	switch m.objective {
+	case Poisson:
+		p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
+	case Tweedie:
+		p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
 	default:
 		p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
 	}

@@ -279,3 +279,24 @@ func BenchmarkXGBoostJSONPredict(b *testing.B) {
 	}
 	_ = s
 }
+
+// TestPredictDoesNotAllocate checks the documented promise of Model.Predict
+// and Model.PredictFloat32.
+func TestPredictDoesNotAllocate(t *testing.T) {
+	m := loadModel(t, "xgb_reg_hist")
+	ref := loadRef(t, "xgb_reg_hist")
+	row := make([]float64, m.NumFeature())
+	for j, v := range ref.x[5] {
+		row[j] = float64(v)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, err := m.Predict(row); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.PredictFloat32(ref.x[5]); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("%v allocations per prediction, want 0", allocs)
+	}
+}
