@@ -87,9 +87,9 @@
 // Traffic for both models is best given as a Load (NewLoad: a workload.Series of expected requests
 // per interval and a seed): the event model draws Poisson arrivals from it, the interval model reads
 // one count per interval, which makes a step cost about a microsecond whatever the request rate
-// (BenchmarkIntervalModel, BenchmarkIntervalSpeedup: 15–30 times faster than the event model at the
-// original project's 2–3 requests/s, 83 times on a real Azure trace at 10/s, 120–190 times at
-// 17–33/s, 800 times at 330/s). Any other Arrivals stream works too, counted per interval. Use the
+// (BenchmarkIntervalModel, BenchmarkIntervalSpeedup: 14–29 times faster than the event model at the
+// original project's 2–3 requests/s, 82–84 times on a real Azure trace at 10/s, 114–191 times at
+// 17–33/s, 730–910 times at 330/s). Any other Arrivals stream works too, counted per interval. Use the
 // event model to check a policy, the interval model to train one.
 //
 // # Sources

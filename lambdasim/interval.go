@@ -124,43 +124,44 @@ import (
 // # Speed
 //
 // A step costs about 0.7–1.5 µs at up to tens of busy environments and allocates nothing
-// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: about 0.7 million
+// (BenchmarkIntervalModel, the seed's bursty load at ten times its rate: about 0.65–0.7 million
 // function-minutes per second on one core of a shared 2-core machine; BenchmarkIntervalModelRL, a
-// new configuration every step: about 0.6 million, 0 allocations once each configuration's tables
+// new configuration every step: about 0.55 million, 0 allocations once each configuration's tables
 // are built). A simulated month of one-minute intervals takes under 0.1 s; building the simulator
 // (each configuration's tables) about 1.3 ms.
 //
 // The event model's cost grows with the requests (about 120 ns each), the interval model's with the
 // levels of concurrency a step spans, so their ratio grows with the load. BenchmarkIntervalSpeedup
-// runs a day of TestIntervalParity's workloads through both (one core, best of several runs, median
-// of three benchmark runs):
+// runs a day of TestIntervalParity's workloads through both (one core, best of several runs). Its
+// timings move by 10–20 % from one run to the next on a shared machine, the ratios less; a run, and
+// the ratio over several:
 //
 //	workload                               req/s   event model   interval model   ratio
-//	seed bursty at its own rate             3.3     24 µs/min     0.81 µs/min       29×
-//	seed periodic at its own rate           1.7     13            0.88              15×
-//	seed irregular at its own rate          2.2     16            1.06              15×
-//	Azure 2019 top-10 #9                   10.4     79            0.95              83×
-//	  the same, reserved 8                 10.4     74            0.67             110×
-//	seed periodic ×10                      16.8    133            1.15             119×
-//	  the same, 25 provisioned             16.8    129            1.12             114×
-//	seed irregular ×10                     21.8    180            1.30             139×
-//	seed bursty ×10                        32.6    261            1.39             188×
-//	seed bursty ×100                        326   3000            3.8              790×
+//	seed bursty at its own rate             3.3     26 µs/min     0.94 µs/min      28–29×
+//	seed periodic at its own rate           1.7     13            0.92             14–15×
+//	seed irregular at its own rate          2.2     16            1.09             15×
+//	Azure 2019 top-10 #9                   10.4     81            1.00             82–84×
+//	  the same, reserved 8                 10.4     92            0.93             100–112×
+//	seed periodic ×10                      16.8    135            1.19             114–119×
+//	  the same, 25 provisioned             16.8    157            1.48             107–114×
+//	seed irregular ×10                     21.8    181            1.37             129–139×
+//	seed bursty ×10                        32.6    273            1.44             176–191×
+//	seed bursty ×100                        326   3100            4.0              730–910×
 //	seed irregular ×3, exponential
-//	  keep-alive (mean 10 min)              6.5     49            2.1               23×
+//	  keep-alive (mean 10 min)              6.5     63            2.9              22–23×
 //
 // The ratio passes 100 at about 10–15 requests/s. Below, the event model is itself cheap (13 µs
 // for a minute of the seed's periodic pattern), and a hundredth of that, 130 ns, is less than what
 // any step must do whatever the queueing model: price the interval, find five latency percentiles
-// of the warm/cold mixture, round a dozen counters and fill the Metrics (about 0.3 µs here,
-// measured with the queueing parts stubbed out). What the rest of a step costs: the
+// of the warm/cold mixture, round a dozen counters and fill the Metrics (BenchmarkIntervalStepFloor,
+// a step with a level or two of queueing work: about 0.6 µs). What the rest of a step costs: the
 // largest-occupancy distribution (levelMax), the warm pool's cold starts (the levels against the
 // remembered intervals, the fixed keep-alive's window kept as a running product) and lifetime
 // recycling, each linear in the levels a step spans (about 10 at 3 requests/s, 22 at 10, 40 at
 // 33). Intervals of fewer than 20 invocations, whose percentiles are expected sample percentiles,
 // cost about 1 µs. A keep-alive drawn from an exponential law weighs a hundred remembered intervals
-// or more: the first twenty exactly, the geometric rest as running power sums (about 2 µs a step
-// at 6.5 requests/s, 23 times the event model's speed); other keep-alive laws without a fixed
+// or more: the first twenty exactly, the geometric rest as running power sums (2–3 µs a step
+// at 6.5 requests/s, 22–23 times the event model's speed); other keep-alive laws without a fixed
 // window cost several times more.
 type IntervalSim struct {
 	account
