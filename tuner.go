@@ -19,6 +19,15 @@ type Forecaster interface {
 	Predict(history []float64, times []time.Time, h int) ([]float64, error)
 }
 
+// QuantileForecaster is a Forecaster that can also predict a quantile of the next intervals' load:
+// the value that load stays at or below with probability q (0 < q < 1). A provisioning policy sizes
+// headroom from it ("how much load might come") instead of from the point forecast.
+type QuantileForecaster interface {
+	Forecaster
+	// PredictQuantile returns the q-quantile of each of the h values that follow history.
+	PredictQuantile(history []float64, times []time.Time, h int, q float64) ([]float64, error)
+}
+
 // ForecastFunc adapts a function to the Forecaster interface: Predict calls it and Fit does nothing.
 type ForecastFunc func(history []float64, times []time.Time, h int) ([]float64, error)
 
