@@ -9,24 +9,10 @@ import (
 	"github.com/lambdatune/lambdatune/workload"
 )
 
-// Invocation is the outcome of one test invocation (Invoker.Invoke), as a function's REPORT log line
-// gives it.
-type Invocation struct {
-	// Duration is the function's run time (REPORT's Duration), Init its INIT phase (0 when warm).
-	Duration, Init time.Duration
-	// BilledMs is the billed duration in whole milliseconds (REPORT's Billed Duration): INIT and
-	// duration rounded up together on a cold start, as Lambda bills INIT since 2025-08-01.
-	BilledMs int64
-	// Cold says whether the invocation ran an INIT phase first.
-	Cold bool
-	// Error says whether the invocation failed (a function error or a timeout).
-	Error bool
-}
-
-// Invoker runs test invocations of one function at a given memory size, as AWS Lambda Power Tuning
-// does against a real function: n invocations one after another, each starting once the previous
-// ended, on environments of that memory size that exist for the sweep alone (so the first is
-// cold). Each call is a fresh set of environments.
+// Invoker runs test invocations of a simulated function at a given memory size: the
+// lambdatune.Invoker of the simulator, which a Power Tuning sweep (package policy) runs against.
+// Each call to Invoke starts on environments that exist for it alone, so its first invocation is
+// cold.
 type Invoker struct {
 	// Function is the function's model.
 	Function Function
@@ -43,7 +29,7 @@ type Invoker struct {
 // Invoke runs n invocations at memoryMB and returns their outcomes in order. The invocations are
 // spaced by the configuration's timeout plus the longest INIT (at most half the keep-alive), so
 // each one starts after the previous ended and finds its environment still warm.
-func (v Invoker) Invoke(ctx context.Context, memoryMB, n int) ([]Invocation, error) {
+func (v Invoker) Invoke(ctx context.Context, memoryMB, n int) ([]lambdatune.Invocation, error) {
 	if n < 1 || n > 1_000_000 {
 		return nil, fmt.Errorf("lambdasim: Invoker.Invoke: n = %d, want an integer in [1, 1000000]", n)
 	}
@@ -68,7 +54,7 @@ func (v Invoker) Invoke(ctx context.Context, memoryMB, n int) ([]Invocation, err
 	if err != nil {
 		return nil, fmt.Errorf("lambdasim: Invoker.Invoke: %w", err)
 	}
-	out := make([]Invocation, 0, n)
+	out := make([]lambdatune.Invocation, 0, n)
 	var prev lambdatune.Usage
 	for range n {
 		m, err := s.Next(ctx)
@@ -82,7 +68,7 @@ func (v Invoker) Invoke(ctx context.Context, memoryMB, n int) ([]Invocation, err
 			return nil, fmt.Errorf("lambdasim: Invoker.Invoke: invocation %d did not run alone in its interval (%d ran, %d throttled)", len(out), m.Invocations, m.Throttles)
 		}
 		dur := msDuration(m.Duration.Max)
-		inv := Invocation{Duration: dur, BilledMs: billed, Cold: m.ColdStarts == 1, Error: m.Errors == 1}
+		inv := lambdatune.Invocation{Duration: dur, BilledMs: billed, Cold: m.ColdStarts == 1, Error: m.Errors == 1}
 		if inv.Cold {
 			inv.Init = max(0, msDuration(m.Latency.Max)-dur)
 		}

@@ -32,7 +32,7 @@ func TestInvokerSeries(t *testing.T) {
 		}
 		warm := int64((tt.dur + time.Millisecond - 1) / time.Millisecond)
 		cold := int64((tt.dur + 250400*time.Microsecond + time.Millisecond - 1) / time.Millisecond)
-		want := []Invocation{
+		want := []lambdatune.Invocation{
 			{Duration: tt.dur, Init: 250400 * time.Microsecond, BilledMs: cold, Cold: true},
 			{Duration: tt.dur, BilledMs: warm}, {Duration: tt.dur, BilledMs: warm}, {Duration: tt.dur, BilledMs: warm},
 		}
@@ -65,3 +65,5 @@ func TestInvokerTimeout(t *testing.T) {
 		}
 	}
 }
+
+var _ lambdatune.Invoker = Invoker{}
