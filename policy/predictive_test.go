@@ -95,10 +95,17 @@ func TestPredictiveDecide(t *testing.T) {
 		{"memory and cap", func(p *Predictive) { p.MemoryMB = 1024; p.MeanDuration = 250 * time.Millisecond; p.MaxProvisioned = 3 },
 			[]float64{600}, h, with(cur, func(c *lambdatune.Config) { c.MemoryMB = 1024; c.Provisioned = 3 })},
 		{"reserved cap bounds provisioned", func(p *Predictive) { p.ReservedCap = 6 }, []float64{600}, h,
-			with(cur, func(c *lambdatune.Config) { c.Reserved = lambdatune.Reserve(6); c.Provisioned = 6; c.Timeout = 5 * time.Second })},
+			with(cur, func(c *lambdatune.Config) {
+				c.Reserved = lambdatune.Reserve(6)
+				c.Provisioned = 6
+				c.Timeout = 5 * time.Second
+			})},
 		{"no forecast", nil, nil, h, with(cur, func(c *lambdatune.Config) { c.Timeout = 5 * time.Second })},
 		{"quantile forecast", func(p *Predictive) { p.Quantile = fixedQuantile{[]float64{300}}; p.QuantileLevel = 1.0 / 3 },
-			[]float64{600}, h, with(cur, func(c *lambdatune.Config) { c.Provisioned = ProvisionFor(3.333333333, 0.05); c.Timeout = 5 * time.Second })},
+			[]float64{600}, h, with(cur, func(c *lambdatune.Config) {
+				c.Provisioned = ProvisionFor(3.333333333, 0.05)
+				c.Timeout = 5 * time.Second
+			})},
 	}
 	for _, tt := range tests {
 		p := DefaultPredictive()
