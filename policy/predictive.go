@@ -23,7 +23,8 @@ import (
 // smallest P with P(N ≥ P) ≤ ColdStartTarget, the largest over the horizon, at most MaxProvisioned.
 // (A spilled request is not always cold — an on-demand environment may still be warm — so the
 // target bounds the cold-start probability from above.) Given a QuantileForecaster, it sizes from
-// the forecast's Quantile instead of the point forecast, covering forecast error as well.
+// the forecast's Quantile instead of the point forecast, covering forecast error as well. Before
+// the first forecast (the forecaster's warm-up) it sizes for the last interval's load.
 //
 // Memory is set once (MemoryMB, from a Power Tuning sweep). The timeout follows the observed
 // duration tail: it is raised to TimeoutMargin × the longest duration seen when that exceeds it,
@@ -111,8 +112,12 @@ func (p *predictive) Decide(_ context.Context, obs lambdatune.Observation) (lamb
 		return lambdatune.Decision{}, err
 	}
 	mean := p.meanDuration(c.MemoryMB, obs.History)
-	if load == nil || mean <= 0 || len(obs.History) == 0 {
-		return lambdatune.Decision{Config: c, Reason: "predictive: no forecast or duration yet"}, nil
+	if mean <= 0 || len(obs.History) == 0 {
+		return lambdatune.Decision{Config: c, Reason: "predictive: no duration measured yet"}, nil
+	}
+	if load == nil { // no forecast yet (the forecaster's warm-up): size for the last interval's load
+		last := &obs.History[len(obs.History)-1]
+		load = []float64{float64(last.Invocations + last.Throttles)}
 	}
 	period := obs.History[len(obs.History)-1].Period
 	need := 0

@@ -100,7 +100,9 @@ func TestPredictiveDecide(t *testing.T) {
 				c.Provisioned = 6
 				c.Timeout = 5 * time.Second
 			})},
-		{"no forecast", nil, nil, h, with(cur, func(c *lambdatune.Config) { c.Timeout = 5 * time.Second })},
+		{"no forecast: the last interval's load", nil, nil, h,
+			with(cur, func(c *lambdatune.Config) { c.Provisioned = ProvisionFor(5, 0.05); c.Timeout = 5 * time.Second })},
+		{"no duration yet", nil, []float64{600}, nil, cur},
 		{"quantile forecast", func(p *Predictive) { p.Quantile = fixedQuantile{[]float64{300}}; p.QuantileLevel = 1.0 / 3 },
 			[]float64{600}, h, with(cur, func(c *lambdatune.Config) {
 				c.Provisioned = ProvisionFor(3.333333333, 0.05)
