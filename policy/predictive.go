@@ -20,11 +20,33 @@ import (
 // demand, the number of busy environments an arrival finds is Poisson(a) (the M/G/∞ occupancy,
 // insensitive to the duration's distribution; arrivals see time averages), so P provisioned
 // environments leave a request without one with probability P(N ≥ P). The policy provisions the
-// smallest P with P(N ≥ P) ≤ ColdStartTarget, the largest over the horizon, at most MaxProvisioned.
-// (A spilled request is not always cold — an on-demand environment may still be warm — so the
-// target bounds the cold-start probability from above.) Given a QuantileForecaster, it sizes from
-// the forecast's Quantile instead of the point forecast, covering forecast error as well. Before
-// the first forecast (the forecaster's warm-up) it sizes for the last interval's load.
+// smallest P with P(N ≥ P) ≤ ColdStartTarget (ProvisionFor). Given a QuantileForecaster, it sizes
+// from the forecast's Quantile instead of the point forecast, covering forecast error as well.
+// Before the first forecast (the forecaster's warm-up) it sizes for the last interval's load.
+//
+// Two facts of Lambda's economics refine the count (both can be turned off):
+//
+//   - The warm pool (KeepAlive): on-demand environments stay warm for about 10 minutes after their
+//     last use, so a request that finds every provisioned environment busy is cold only when the
+//     on-demand environments are busy too. The environments the on-demand pool will still hold
+//     when an interval is served — the largest on-demand concurrency (MaxConcurrency less the
+//     provisioned environments) of the intervals that ended within KeepAlive of that interval's
+//     end — are subtracted from its count. Provisioned concurrency then goes where load climbs
+//     past what the pool holds.
+//   - Billing in increments (BillingIncrement): each enablement is billed up to the next 5 minutes,
+//     so releasing an environment before that saves nothing. Environments are released newest
+//     first (as the simulator's meter and AWS bill them) and only once releasing them now costs
+//     less than keeping them to the next decision.
+//
+//   - The break-even utilization: a provisioned environment costs capacity whether busy or not, but
+//     its invocations are billed at the lower provisioned duration rate, so one busy more than
+//     capacity / (on-demand rate − provisioned rate) of the time (about 60 % at list prices) is
+//     cheaper than on demand. With provisioned environments serving first, the k-th is busy
+//     while at least k invocations run, a fraction P(N ≥ k) of the time, so every k with
+//     P(N ≥ k) at or above the break-even is provisioned to save money, whatever the cold starts
+//     (Prices; set NoBaseLoad to skip).
+//
+// The result is the largest count over the horizon, at most MaxProvisioned.
 //
 // Memory is set once (MemoryMB, from a Power Tuning sweep). The timeout follows the observed
 // duration tail: it is raised to TimeoutMargin × the longest duration seen when that exceeds it,
@@ -53,12 +75,26 @@ type Predictive struct {
 	Quantile lambdatune.QuantileForecaster
 	// QuantileLevel is q, in (0, 1).
 	QuantileLevel float64
+	// KeepAlive is how long an idle on-demand environment stays warm (10 minutes measured on AWS,
+	// lambdasim.DefaultKeepAlive); 0 ignores the warm pool.
+	KeepAlive time.Duration
+	// BillingIncrement is provisioned concurrency's billing increment (5 minutes on AWS,
+	// lambdasim.ProvisionedBillingIncrement); 0 releases environments as soon as they are not needed.
+	BillingIncrement time.Duration
+	// Prices give the break-even utilization of the base load; nil means lambdatune.DefaultPrices().
+	Prices *lambdatune.Prices
+	// NoBaseLoad skips provisioning the base load that is cheaper provisioned than on demand.
+	NoBaseLoad bool
 }
 
-// DefaultPredictive returns the predictive strategy with a 5 % cold-start target, a timeout margin
-// of 2 and at most 100 provisioned environments; set MemoryMB and MeanDuration from a sweep.
+// DefaultPredictive returns the predictive strategy with a 0.1 % cold-start target (the warm pool
+// alone leaves a few hundredths of a percent of requests cold on steady load, so a looser target
+// rarely provisions anything), a timeout margin of 2, at most 100 provisioned environments,
+// a 10-minute keep-alive and AWS's 5-minute billing increment; set MemoryMB and MeanDuration from
+// a sweep.
 func DefaultPredictive() Predictive {
-	return Predictive{ColdStartTarget: 0.05, TimeoutMargin: 2, MaxProvisioned: 100, QuantileLevel: 0.9}
+	return Predictive{ColdStartTarget: 0.001, TimeoutMargin: 2, MaxProvisioned: 100, QuantileLevel: 0.9,
+		KeepAlive: 10 * time.Minute, BillingIncrement: 5 * time.Minute}
 }
 
 // Validate reports an error naming the field when the policy cannot run.
@@ -78,6 +114,10 @@ func (p Predictive) Validate() error {
 		return fmt.Errorf("policy: Predictive.ReservedCap = %d, want >= 0 (0 means no cap)", p.ReservedCap)
 	case p.Quantile != nil && !(p.QuantileLevel > 0 && p.QuantileLevel < 1):
 		return fmt.Errorf("policy: Predictive.QuantileLevel = %v, want a probability in (0, 1)", p.QuantileLevel)
+	case p.KeepAlive < 0 || p.KeepAlive > 24*time.Hour:
+		return fmt.Errorf("policy: Predictive.KeepAlive = %v, want a duration in [0, 24h]", p.KeepAlive)
+	case p.BillingIncrement < 0 || p.BillingIncrement > 24*time.Hour:
+		return fmt.Errorf("policy: Predictive.BillingIncrement = %v, want a duration in [0, 24h]", p.BillingIncrement)
 	}
 	return nil
 }
@@ -88,13 +128,19 @@ func NewPredictive(p Predictive) (lambdatune.Policy, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return &predictive{Predictive: p}, nil
+	prices := lambdatune.DefaultPrices()
+	if p.Prices != nil {
+		prices = *p.Prices
+	}
+	return &predictive{Predictive: p, prices: prices}, nil
 }
 
 type predictive struct {
 	Predictive
+	prices lambdatune.Prices
 	counts []float64
 	times  []time.Time
+	units  []time.Time // when each provisioned environment asked for was enabled, oldest first
 }
 
 // Decide sizes provisioned concurrency for the forecast and keeps the timeout above the tail.
@@ -120,16 +166,104 @@ func (p *predictive) Decide(_ context.Context, obs lambdatune.Observation) (lamb
 		load = []float64{float64(last.Invocations + last.Throttles)}
 	}
 	period := obs.History[len(obs.History)-1].Period
+	breakEven, err := p.breakEven(c.Arch())
+	if err != nil {
+		return lambdatune.Decision{}, err
+	}
 	need := 0
-	for _, n := range load {
+	for k, n := range load {
 		a := max(n, 0) / period.Seconds() * mean.Seconds()
-		need = max(need, ProvisionFor(a, p.ColdStartTarget))
+		warm := p.warmPool(obs.History, obs.Time.Add(time.Duration(k+1)*period))
+		need = max(need, ProvisionFor(a, p.ColdStartTarget)-warm)
+		if breakEven < 1 {
+			need = max(need, ProvisionFor(a, breakEven)-1)
+		}
 	}
-	c.Provisioned = min(need, p.MaxProvisioned)
+	need = min(need, p.MaxProvisioned)
 	if c.Reserved.Set {
-		c.Provisioned = min(c.Provisioned, c.Reserved.N)
+		need = min(need, c.Reserved.N)
 	}
-	return lambdatune.Decision{Config: c, Reason: fmt.Sprintf("predictive: peak forecast %.1f/interval × %v: %d provisioned", maxOf(load), mean.Round(time.Millisecond), c.Provisioned)}, nil
+	c.Provisioned = p.hold(obs, c, need, period)
+	return lambdatune.Decision{Config: c, Reason: fmt.Sprintf("predictive: peak forecast %.1f/interval × %v: %d needed, %d provisioned", maxOf(load), mean.Round(time.Millisecond), need, c.Provisioned)}, nil
+}
+
+// breakEven returns the utilization above which a provisioned environment costs less than on-demand
+// duration (capacity / (on-demand − provisioned duration rate)), or 1 when the base load is skipped
+// or never pays.
+func (p *predictive) breakEven(arch lambdatune.Architecture) (float64, error) {
+	if p.NoBaseLoad {
+		return 1, nil
+	}
+	ap, ok := p.prices.Arch[arch]
+	if !ok || len(ap.Duration) == 0 {
+		return 0, fmt.Errorf("policy: predictive: no prices for architecture %q", arch)
+	}
+	saving := ap.Duration[0].Rate - ap.ProvisionedDuration
+	if saving <= 0 || ap.ProvisionedCapacity >= saving {
+		return 1, nil
+	}
+	return float64(ap.ProvisionedCapacity) / float64(saving), nil
+}
+
+// warmPool returns how many on-demand environments will still be warm at the end of an interval
+// ending at end: the largest on-demand concurrency of the intervals that ended within KeepAlive
+// before it.
+func (p *predictive) warmPool(h []lambdatune.Metrics, end time.Time) int {
+	if p.KeepAlive == 0 {
+		return 0
+	}
+	warm := 0
+	for i := len(h) - 1; i >= 0; i-- {
+		m := &h[i]
+		if m.Start.Add(m.Period).Add(p.KeepAlive).Before(end) {
+			break
+		}
+		warm = max(warm, m.MaxConcurrency-m.Config.Provisioned)
+	}
+	return warm
+}
+
+// hold turns the count needed into the count to ask for, keeping environments whose billing
+// increment is already paid past the next decision, and tracks when each was enabled.
+func (p *predictive) hold(obs lambdatune.Observation, c lambdatune.Config, need int, period time.Duration) int {
+	now := obs.Time
+	if len(p.units) != obs.Current.Provisioned || c.MemoryMB != obs.Current.MemoryMB {
+		// First decision, someone else changed it, or a new version (every environment re-enabled).
+		old := now
+		if c.MemoryMB == obs.Current.MemoryMB {
+			old = now.Add(-24 * time.Hour) // enabled long ago: releasable at once
+		}
+		p.units = p.units[:0]
+		for range obs.Current.Provisioned {
+			p.units = append(p.units, old)
+		}
+	}
+	cur := len(p.units)
+	switch {
+	case need > cur:
+		for range need - cur {
+			p.units = append(p.units, now)
+		}
+	case need < cur && p.BillingIncrement > 0:
+		keep := cur
+		for keep > need && !p.freeToKeep(now.Sub(p.units[keep-1]), period) { // newest first
+			keep--
+		}
+		p.units = p.units[:keep]
+	case need < cur:
+		p.units = p.units[:need]
+	}
+	return len(p.units)
+}
+
+// freeToKeep reports whether an enablement of age held is billed the same whether it is released
+// now or one interval later.
+func (p *predictive) freeToKeep(held, period time.Duration) bool {
+	if held <= 0 {
+		return true // just enabled: its first increment is billed anyway
+	}
+	inc := p.BillingIncrement
+	return (held+period+inc-1)/inc == (held+inc-1)/inc
 }
 
 // load returns the loads to size for: the quantile forecast when configured, else the Tuner's.

@@ -111,6 +111,7 @@ func TestPredictiveDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := DefaultPredictive()
+		p.ColdStartTarget, p.NoBaseLoad = 0.05, true
 		if tt.edit != nil {
 			tt.edit(&p)
 		}
@@ -231,5 +232,80 @@ func TestRandomSeeded(t *testing.T) {
 	}
 	if _, err := Random(nil, 1); err == nil {
 		t.Error("no choices accepted")
+	}
+}
+
+// TestPredictiveWarmPool subtracts the on-demand environments the pool still holds: the interval
+// that ended 4 minutes before the decision ran 9 at once over 2 provisioned (7 on demand), warm for
+// 10 minutes after it, so 7 fewer are needed for the next interval; 11 minutes back is forgotten.
+func TestPredictiveWarmPool(t *testing.T) {
+	cur := lambdatune.DefaultConfig()
+	h := history(12, 128, 600, 1000, 1000) // a = 10 erlangs
+	h[len(h)-5].MaxConcurrency, h[len(h)-5].Config.Provisioned = 9, 2
+	h[0].MaxConcurrency = 30 // ended 11 minutes before the decision: expired for the next interval
+	p := DefaultPredictive()
+	p.TimeoutMargin, p.ColdStartTarget, p.NoBaseLoad = 1, 0.05, true
+	pol, err := NewPredictive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := pol.Decide(context.Background(), lambdatune.Observation{Time: h[len(h)-1].Start.Add(time.Minute), Current: cur, History: h, Forecast: []float64{600}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ProvisionFor(10, 0.05) - 7; d.Config.Provisioned != want {
+		t.Errorf("provisioned %d, want %d (%s)", d.Config.Provisioned, want, d.Reason)
+	}
+}
+
+// TestPredictiveBillingHold keeps environments whose 5-minute billing increment is paid: 3 enabled
+// at minute 0 are kept at minutes 1–4 although none is needed and released at minute 5, when
+// keeping them would start a second increment.
+func TestPredictiveBillingHold(t *testing.T) {
+	p := DefaultPredictive()
+	p.KeepAlive, p.TimeoutMargin, p.ColdStartTarget, p.NoBaseLoad = 0, 1, 0.05, true
+	pol, err := NewPredictive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cur := lambdatune.DefaultConfig()
+	var got []int
+	for minute, load := range []float64{600, 0, 0, 0, 0, 0, 0} { // 600/min of 1 s: a = 10
+		h := history(1, 128, 600, 1000, 1000)
+		h[0].Start = t0.Add(time.Duration(minute-1) * time.Minute)
+		d, err := pol.Decide(context.Background(), lambdatune.Observation{Time: t0.Add(time.Duration(minute) * time.Minute), Current: cur, History: h, Forecast: []float64{load}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur = d.Config
+		got = append(got, cur.Provisioned)
+	}
+	n := ProvisionFor(10, 0.05)
+	if diff := cmp.Diff([]int{n, n, n, n, n, 0, 0}, got); diff != "" {
+		t.Errorf("provisioned (-want +got):\n%s", diff)
+	}
+}
+
+// TestPredictiveBaseLoad provisions, with no cold-start need, the environments busy more than the
+// break-even share of the time: 4,1667 / (16,6667 − 9,7222) = 0.600 at x86 list prices. At a = 10
+// erlangs, P(N ≥ 9) = 0.667 and P(N ≥ 10) = 0.542: 9 environments.
+func TestPredictiveBaseLoad(t *testing.T) {
+	p := DefaultPredictive()
+	p.ColdStartTarget, p.TimeoutMargin = 0.99, 1
+	pol, err := NewPredictive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := history(1, 128, 600, 1000, 1000)
+	d, err := pol.Decide(context.Background(), lambdatune.Observation{Current: lambdatune.DefaultConfig(), History: h, Forecast: []float64{600}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Config.Provisioned != 9 {
+		t.Errorf("provisioned %d, want 9 (%s)", d.Config.Provisioned, d.Reason)
+	}
+	if poissonTail(10, 9) < 0.6 || poissonTail(10, 10) > 0.6 {
+		t.Fatalf("worked figures wrong: %v %v", poissonTail(10, 9), poissonTail(10, 10))
 	}
 }
