@@ -33,6 +33,7 @@ import (
 //     provisioned environments) of the intervals that ended within KeepAlive of that interval's
 //     end — are subtracted from its count. Provisioned concurrency then goes where load climbs
 //     past what the pool holds.
+//
 //   - Billing in increments (BillingIncrement): each enablement is billed up to the next 5 minutes,
 //     so releasing an environment before that saves nothing. Environments are released newest
 //     first (as the simulator's meter and AWS bill them) and only once releasing them now costs
