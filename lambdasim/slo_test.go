@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"strconv"
 	"strings"
@@ -120,11 +121,75 @@ func TestSLOMissesMatchRequestLog(t *testing.T) {
 	}
 }
 
-// TestSLONegativeRefused checks that a negative SLO is refused, naming the field.
+// TestSLOIntervalModel checks the interval model's SLO count against hand-worked expectations:
+// constant durations make every invocation's latency known.
+func TestSLOIntervalModel(t *testing.T) {
+	const ms = time.Millisecond
+	fn := Function{Duration: Fixed{Constant(100 * ms)}, Init: Constant(50 * ms)}
+	slowFn := Function{Duration: Fixed{Constant(2 * time.Second)}, Init: Constant(50 * ms)}
+	short := cfgMem(512)
+	short.Timeout = time.Second
+	for _, tc := range []struct {
+		name     string
+		fn       Function
+		cfg      lambdatune.Config
+		slo      time.Duration
+		warmMiss bool // every warm invocation misses
+		coldMiss bool // every cold one does
+	}{
+		{"no SLO", fn, cfgMem(512), 0, false, false},
+		{"cold starts miss", fn, cfgMem(512), 120 * ms, false, true},
+		{"all miss", fn, cfgMem(512), 99 * ms, true, true},
+		{"none miss", fn, cfgMem(512), 150 * ms, false, false},
+		{"timeouts are not misses", slowFn, short, 500 * ms, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := NewLoad(ivConst(60, 600), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			is, err := NewInterval(Options{Seed: 1}, Deployment{Function: tc.fn, Config: tc.cfg, SLO: tc.slo, Arrivals: l})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got sloCounts
+			var cold int64
+			for range 60 {
+				m, err := is.Next(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got.Misses += m.SLOMisses
+				got.Invocations += m.Invocations
+				got.Errors += m.Errors
+				cold += m.ColdStarts
+				if m.SLO != tc.slo {
+					t.Fatalf("Metrics.SLO = %v, want %v", m.SLO, tc.slo)
+				}
+			}
+			var want int64
+			switch {
+			case tc.warmMiss:
+				want = got.Invocations - got.Errors
+			case tc.coldMiss:
+				want = cold
+			}
+			if got.Misses != want {
+				t.Errorf("SLOMisses = %d, want %d (%d invocations, %d cold, %d errors)", got.Misses, want, got.Invocations, cold, got.Errors)
+			}
+			if st := is.Stats(0); st.SLOMisses != got.Misses {
+				t.Errorf("Stats.SLOMisses = %d, want %d", st.SLOMisses, got.Misses)
+			}
+		})
+	}
+}
+
+// TestSLONegativeRefused checks that both models refuse a negative SLO, naming the field.
 func TestSLONegativeRefused(t *testing.T) {
 	d := Deployment{Function: Function{Duration: Fixed{Constant(time.Millisecond)}}, Config: cfgMem(512), SLO: -time.Second}
 	_, errEv := New(Options{}, d)
-	for name, err := range map[string]error{"New": errEv} {
+	_, errIv := NewInterval(Options{}, d)
+	for name, err := range map[string]error{"New": errEv, "NewInterval": errIv} {
 		if err == nil || !strings.Contains(err.Error(), "Deployment.SLO") {
 			t.Errorf("%s with SLO -1s: error %v, want one naming Deployment.SLO", name, err)
 		}
