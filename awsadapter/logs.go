@@ -154,7 +154,11 @@ func (c *logsConfig) validate() error {
 // When the logs cannot be read — no log group (logs are off or the function never ran), access
 // denied, a failed, throttled or timed-out query — Next does not fail: it falls back to the
 // percentile rank for SLOMisses, leaves ColdStarts and INIT at 0, and says so in LastObservation
-// (and the audit log). Only the caller's context ends Next with an error.
+// (and the audit log); when only a re-query fails, the lines found before it are used as partial.
+// Only the caller's context ends Next with an error.
+//
+// Lambda's CloudWatch metrics have one-minute resolution; with shorter intervals (emulators) one
+// query runs per interval, closer to Logs Insights' request rates.
 //
 // What the lines cannot say: a request counts in the interval its REPORT line was written (its end),
 // while CloudWatch's metrics may place a long request elsewhere. The log group holds every version's
@@ -188,8 +192,9 @@ type logsRow struct {
 }
 
 // readLogs returns what the REPORT lines say about the interval starting at start, which had inv
-// invocations by CloudWatch. An error means the logs could not be read (the caller falls back); the
-// summary is then zero.
+// invocations by CloudWatch. An error with a summary that was not Read means the logs could not be
+// read (the caller falls back); with one that was, a re-query failed and the lines found before it
+// are partial.
 func (p *Platform) readLogs(ctx context.Context, start time.Time, inv int64) (LogsSummary, error) {
 	if p.o.logs == nil {
 		return LogsSummary{}, nil
@@ -198,7 +203,6 @@ func (p *Platform) readLogs(ctx context.Context, start time.Time, inv int64) (Lo
 	msg := ""
 	if err != nil {
 		msg = err.Error()
-		s = LogsSummary{}
 	}
 	if msg != p.logsErrMsg {
 		if err != nil {
@@ -214,7 +218,8 @@ func (p *Platform) readLogs(ctx context.Context, start time.Time, inv int64) (Lo
 }
 
 // logsFor reads the interval's lines, from a batch already run or by querying, and re-queries while
-// they are fewer than inv and MaxLag has not passed.
+// they are fewer than inv and MaxLag has not passed. When a re-query fails, the lines found before
+// it are returned with the error.
 func (p *Platform) logsFor(ctx context.Context, start time.Time, inv int64) (LogsSummary, error) {
 	lo, iv := p.o.logs, p.o.interval
 	for t := range p.logsCache {

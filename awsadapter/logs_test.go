@@ -389,6 +389,8 @@ func TestFakeLogsLateAndPartial(t *testing.T) {
 		source   Source // of ColdStarts
 		sloSrc   Source
 		rankOver int64
+		fail     func(op string, n int) (int, string)
+		logsErr  string // "" : none
 	}{
 		{name: "late lines re-queried until complete",
 			reports: []fakeReport{{at: at(1), durationMs: 300, initMs: 50}, {at: at(2), durationMs: 10}, {at: at(3), durationMs: 400, lag: 6 * time.Minute}},
@@ -405,6 +407,17 @@ func TestFakeLogsLateAndPartial(t *testing.T) {
 			metrics: map[string]float64{"Invocations/Sum": 3, "Duration/PR(:250)": 66.7},
 			queries: 8, misses: 1, source: SourceLogsPartial, sloSrc: SourcePercentileRank, rankOver: 1,
 			logs: LogsSummary{Read: true, Reports: 2, ColdStarts: 1, OverSLO: 0, InitMs: 50, BilledMs: 70, Queries: 8}},
+		{name: "a re-query fails: the lines found before it, as partial",
+			reports: []fakeReport{{at: at(1), durationMs: 300, initMs: 50}, {at: at(2), durationMs: 10}, {at: at(3), durationMs: 400, lag: time.Hour}},
+			metrics: map[string]float64{"Invocations/Sum": 3},
+			fail: func(op string, n int) (int, string) {
+				if op == "StartQuery" && n > 1 {
+					return 400, "LimitExceededException"
+				}
+				return 0, ""
+			},
+			queries: 1, misses: 1, source: SourceLogsPartial, sloSrc: SourceLogsPartial, rankOver: -1, logsErr: "StartQuery",
+			logs: LogsSummary{Read: true, Reports: 2, ColdStarts: 1, OverSLO: 1, InitMs: 50, BilledMs: 360, Queries: 1}},
 		{name: "partial rows while running are not used",
 			reports: []fakeReport{{at: at(1), durationMs: 300}, {at: at(2), durationMs: 10}, {at: at(3), durationMs: 10}, {at: at(4), durationMs: 10}},
 			running: 3, metrics: map[string]float64{"Invocations/Sum": 4},
@@ -415,7 +428,7 @@ func TestFakeLogsLateAndPartial(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fx := newLogsFixture(t, logsOpts(), tt.metrics)
 			fx.l.add(tt.reports...)
-			fx.l.configure(func(l *fakeLogs) { l.running = tt.running })
+			fx.l.configure(func(l *fakeLogs) { l.running, l.fail = tt.running, tt.fail })
 			m, err := fx.p.Next(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -425,8 +438,8 @@ func TestFakeLogsLateAndPartial(t *testing.T) {
 			if diff := cmp.Diff(want, obs, ignoreLogsErr); diff != "" {
 				t.Errorf("LastObservation (-want +got):\n%s", diff)
 			}
-			if obs.LogsErr != nil {
-				t.Errorf("LogsErr = %v, want nil", obs.LogsErr)
+			if tt.logsErr == "" && obs.LogsErr != nil || tt.logsErr != "" && (obs.LogsErr == nil || !strings.Contains(obs.LogsErr.Error(), tt.logsErr)) {
+				t.Errorf("LogsErr = %v, want %q", obs.LogsErr, tt.logsErr)
 			}
 			if m.SLOMisses != tt.misses || m.ColdStarts != tt.logs.ColdStarts {
 				t.Errorf("SLOMisses %d, ColdStarts %d; want %d, %d", m.SLOMisses, m.ColdStarts, tt.misses, tt.logs.ColdStarts)

@@ -84,8 +84,9 @@ type Observation struct {
 	// Logs is what the REPORT lines said about the interval (zero unless Logs.Read).
 	Logs LogsSummary
 	// LogsErr is why the REPORT lines did not fill the fields: the log group does not exist (logs are
-	// off), a query was throttled past the retry policy, failed or did not complete in time. It is
-	// nil when they did, and when WithLogs is not set.
+	// off), a query was throttled past the retry policy, failed or did not complete in time. With
+	// Logs.Read, the lines did fill them but a re-query failed, so they are partial. It is nil when
+	// the lines filled the fields without error, and when WithLogs is not set.
 	LogsErr error
 }
 
