@@ -49,7 +49,8 @@ const (
 	sProvUtil
 	sProvInv
 	sSpill
-	sSLORank // PR(:SLO) on Duration; NaN when it has no datapoint
+	sSLORank     // PR(:SLO) on Duration, a percentage
+	sSLORankSeen // 1 when PR(:SLO) had a datapoint, 0 when not (unavailable, unlike a rank of 0 %)
 	nSlots
 )
 
@@ -228,8 +229,8 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 			}
 		}
 		if out.NextToken == nil {
-			if !seen[sSLORank] {
-				r[sSLORank] = math.NaN() // unavailable, unlike a 0 % rank
+			if seen[sSLORank] {
+				r[sSLORankSeen] = 1
 			}
 			return r, nil
 		}

@@ -124,7 +124,7 @@ func (p *Platform) rankOver(r reading, inv int64, start time.Time) (int64, bool,
 	if inv == 0 {
 		return 0, true, nil
 	}
-	if math.IsNaN(pr) {
+	if r[sSLORankSeen] == 0 {
 		return -1, false, nil
 	}
 	if pr < 0 || pr > 100 {
