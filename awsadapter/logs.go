@@ -66,7 +66,7 @@ type LogsOptions struct {
 	Requery time.Duration
 	// QueryTimeout is how long one query may stay Scheduled or Running before the adapter stops it
 	// (StopQuery) and falls back to the percentile rank (default 2 minutes; Logs Insights itself
-	// gives up after 60).
+	// gives up after 60 minutes).
 	QueryTimeout time.Duration
 	// Poll is the wait between two GetQueryResults calls on a running query (default 1 second).
 	Poll time.Duration
