@@ -16,7 +16,9 @@ import (
 	"github.com/lambdatune/lambdatune/workload"
 )
 
-func oracle(s workload.Series, _ *rand.Rand) (lambdatune.Forecaster, error) { return policy.Oracle(s), nil }
+func oracle(s workload.Series, _ *rand.Rand) (lambdatune.Forecaster, error) {
+	return policy.Oracle(s), nil
+}
 
 func noisy(s workload.Series, rng *rand.Rand) (lambdatune.Forecaster, error) {
 	return policy.NoisyOracle(s, 0.1, rng.Uint64())
