@@ -196,3 +196,12 @@ func (e *Env) Episode() Episode { return e.episode }
 
 // Observation returns what a policy sees now, as lambdatune.Observation (valid until the next step).
 func (e *Env) Observation() lambdatune.Observation { return e.last }
+
+// NoisyForecaster returns a Config.Forecaster that gives each episode a policy.NoisyOracle of its
+// load with forecast error cv (the coefficient of variation of the multiplicative noise), seeded
+// from the episode's generator: fast enough to train with, and as wrong as a real forecaster.
+func NoisyForecaster(cv float64) func(workload.Series, *rand.Rand) (lambdatune.Forecaster, error) {
+	return func(s workload.Series, rng *rand.Rand) (lambdatune.Forecaster, error) {
+		return policy.NoisyOracle(s, cv, rng.Uint64())
+	}
+}

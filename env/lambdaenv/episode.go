@@ -48,7 +48,7 @@ func (e *Env) Reset(seed env.Seed) ([]float64, env.Info, error) {
 		return nil, nil, err
 	}
 	e.enc.SLO, e.enc.BaseMemoryMB = e.prof.SLO, e.prof.memoryMB
-	e.actions.Reset()
+	e.actions.Reset(e.prof.memoryMB)
 	e.current, e.steps = start, 0
 	if err := e.advance(); err != nil {
 		return nil, nil, err
