@@ -16,11 +16,11 @@ import (
 // deviation over seeds or episodes) drawn as a band. A curve with one point and Flat set is drawn
 // as a horizontal reference line across the chart.
 type Curve struct {
-	Name     string
-	X, Mean  []float64
-	SD       []float64 // nil for no band
-	Flat     bool
-	Dashed   bool
+	Name    string
+	X, Mean []float64
+	SD      []float64 // nil for no band
+	Flat    bool
+	Dashed  bool
 }
 
 // Chart describes a line chart's labels.

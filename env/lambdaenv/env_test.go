@@ -22,7 +22,6 @@ func oracle(s workload.Series, _ *rand.Rand) (lambdatune.Forecaster, error) {
 
 var noisy = NoisyForecaster(0.1)
 
-
 func TestCheck(t *testing.T) {
 	for _, fc := range []func(workload.Series, *rand.Rand) (lambdatune.Forecaster, error){nil, noisy} {
 		e, err := New(Config{EpisodeLen: 30, Forecaster: fc})
