@@ -137,6 +137,11 @@ type Selection struct {
 	ExactPeriod int
 	// ZeroShare is the fraction of the history's values that are zero.
 	ZeroShare float64
+	// ExactShare is the fraction of the chosen model's one-step backtest
+	// forecasts that were exactly right. Where it is high (a timer, an idle
+	// function) the load is deterministic and a quantile forecast covers
+	// more than its level.
+	ExactShare float64
 	// Candidates lists every candidate tried, simplest first, with its
 	// backtest score.
 	Candidates []CandidateScore
@@ -211,6 +216,9 @@ func (a *Auto) Fit(ctx context.Context, history []float64, times []time.Time) er
 	case fam&^AllFamilies != 0:
 		return fmt.Errorf("forecast: Auto.Families = %d has unknown bits, want a combination of the Family constants", fam)
 	}
+	if err := checkSeasonal(a.Seasonal); err != nil {
+		return err
+	}
 	if !(a.SimplerWithin >= 0 && a.SimplerWithin <= 10) {
 		return fmt.Errorf("forecast: Auto.SimplerWithin = %v, want in [0, 10]", a.SimplerWithin)
 	}
@@ -267,6 +275,12 @@ func (a *Auto) Fit(ctx context.Context, history []float64, times []time.Time) er
 		return fmt.Errorf("forecast: Auto.Fit: refitting %s on the whole history: %w", win.name, err)
 	}
 	sel.Chosen, sel.Family = win.name, win.family
+	for _, e := range errs[best] {
+		if e == 0 {
+			sel.ExactShare++
+		}
+	}
+	sel.ExactShare /= float64(len(errs[best]))
 	sel.Reason = reason(sel, best)
 	sel.Calibration = horizonErrors(cal)
 	f := &calibrated{model: model, cal: cal, nonNeg: bt.nonNeg}
@@ -343,4 +357,17 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
+}
+
+// checkSeasonal reports the first field of Auto.Seasonal out of range.
+func checkSeasonal(c AutoSeasonal) error {
+	switch {
+	case c.MaxPeriods < 0 || c.MaxPeriods > 10:
+		return fmt.Errorf("forecast: Auto.Seasonal.MaxPeriods = %d, want 0..10 (0 = no autocorrelation periods)", c.MaxPeriods)
+	case c.MinPeriod < 0 || c.MaxPeriod < 0 || (c.MaxPeriod > 0 && c.MaxPeriod < max(c.MinPeriod, 2)):
+		return fmt.Errorf("forecast: Auto.Seasonal period range [%d, %d] is invalid, want 0 <= MinPeriod <= MaxPeriod (MaxPeriod 0 = a third of the history)", c.MinPeriod, c.MaxPeriod)
+	case !(c.MinACF >= -1 && c.MinACF <= 1):
+		return fmt.Errorf("forecast: Auto.Seasonal.MinACF = %v, want in [-1, 1]", c.MinACF)
+	}
+	return nil
 }
