@@ -56,6 +56,11 @@
 // Histogram with at most 0.79 % relative error. An invocation counts in the interval it starts in
 // (its whole outcome is decided then). Options.Log writes one CSV line per request for debugging.
 //
+// A function's latency SLO is set on its Deployment (Deployment.SLO): Metrics.SLO reports it and
+// Metrics.SLOMisses counts the invocations that ran without error but whose latency (INIT, duration
+// and any asynchronous retry wait) exceeded it; the event model counts them exactly, the interval
+// model in expectation from its latency distribution.
+//
 // The same Options.Seed, arrivals and configuration changes give identical metrics. In steady state
 // the simulator allocates nothing per request, and its memory depends on the number of environments
 // and pending asynchronous retries, never on the horizon: it processes several million requests per

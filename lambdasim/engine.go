@@ -42,6 +42,8 @@ type fnState struct {
 	pricer lambdatune.Pricer // cfg's architecture's prices
 	arr    Arrivals
 	rng    *rand.Rand
+	slo    int64         // latency bound, ns; math.MaxInt64 for none
+	sloD   time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	nextArr int64 // next arrival offset, MaxInt64 when none
 
@@ -626,7 +628,11 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		f.maxConc = c
 	}
 	f.durH.Record(dur)
-	f.latH.Record(endT - first)
+	lat := endT - first
+	f.latH.Record(lat)
+	if lat > f.slo && outcome == outOK {
+		f.m.SLOMisses++
+	}
 	if outcome != outOK && f.async {
 		if int(errRetry) < f.maxRetries {
 			at := endT + int64(asyncErrorFirstRetry) + int64(errRetry)*int64(asyncErrorRetryIncrement)
@@ -652,6 +658,7 @@ func (s *Sim) closeInterval() error {
 		m.Period = time.Duration(s.interval)
 		m.Config = f.cfg
 		m.Config.Provisioned = f.provAlloc
+		m.SLO = f.sloD
 		m.Duration = f.durH.Distribution()
 		m.Latency = f.latH.Distribution()
 		m.MaxConcurrency = f.maxConc

@@ -53,6 +53,11 @@ import (
 //   - Duration and latency percentiles are those of the warm/cold mixture (latency of a cold start
 //     = INIT + duration, or SimFaaS's ColdDuration), found by inverting the mixture's CDF tables,
 //     which are computed once per configuration and cached.
+//   - SLO misses (Deployment.SLO) are the interval's invocations times the chance that one ends
+//     without error after the SLO: per configuration, P(D < timeout, latency > SLO) of a warm and
+//     of a cold invocation (INIT integrated over its quantiles), cached with the CDF tables and
+//     mixed by the cold fraction; a retried asynchronous event runs warm after its wait. The
+//     expectation needs no small-sample correction: a count's mean is n times the chance.
 //   - Billing is the event model's, in expectation: duration rounded up to 1 ms per invocation,
 //     INIT billed as ceil(INIT + duration) − ceil(duration), provisioned duration at its rate,
 //     capacity from the same ProvisionedMeter, priced by the shared lambdatune.Prices.
@@ -192,6 +197,8 @@ type ivFn struct {
 	coldD    Dist
 	lifetime float64 // seconds, +Inf for none
 	errRate  float64
+	slo      float64       // latency bound, ns; +Inf for none
+	sloD     time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	// shape is the configuration in force's; shapes caches one per configuration ever used (about
 	// 10 KB each), shapeList in creation order (for deterministic run-level sums).
@@ -243,9 +250,9 @@ type ivFn struct {
 
 // ivAcc rounds expected counts to integers by error diffusion.
 type ivAcc struct {
-	req, inv, thr, cold, to, err, drop, provInv, spill ivRound
-	compute, init, provCompute, storage                ivRound
-	maxConc                                            ivRound // a maximum, not a sum: diffusion keeps its mean unbiased
+	req, inv, thr, cold, to, err, drop, provInv, spill, slo ivRound
+	compute, init, provCompute, storage                     ivRound
+	maxConc                                                 ivRound // a maximum, not a sum: diffusion keeps its mean unbiased
 }
 
 type ivRound struct {
@@ -283,13 +290,20 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		if err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: %w", name, err)
 		}
+		slo, err := deploymentSLO(i, d)
+		if err != nil {
+			return nil, err
+		}
 		f := &ivFn{
-			idx: i, name: name, spec: d.Function, traffic: tr,
+			idx: i, name: name, spec: d.Function, traffic: tr, slo: float64(slo), sloD: d.SLO,
 			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
 			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
 			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1,
 		}
 		f.lifetime = math.Inf(1)
+		if d.SLO == 0 {
+			f.slo = math.Inf(1)
+		}
 		if lt := d.Function.maxLifetime(); lt != math.MaxInt64 {
 			f.lifetime = float64(lt) / 1e9
 		}
@@ -377,7 +391,7 @@ func (f *ivFn) setShape(c lambdatune.Config) error {
 		init = Constant(MaxOnDemandInit) // the rest of a longer INIT runs inside the first invocation (ignored here)
 	}
 	sh := &ivShape{}
-	sh.build(svc, init, f.coldD, float64(c.Timeout))
+	sh.build(svc, init, f.coldD, float64(c.Timeout), f.slo)
 	f.shapes[k] = sh
 	f.shapeList = append(f.shapeList, sh)
 	f.shape = sh
@@ -769,6 +783,10 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	m.ColdStarts = min(ac.cold.take(colds), m.Invocations)
 	m.Timeouts = min(ac.to.take(timeouts), m.Invocations)
 	m.Errors = min(max(ac.err.take(errs), m.Timeouts), m.Invocations)
+	m.SLO = f.sloD
+	if !math.IsInf(f.slo, 1) {
+		m.SLOMisses = min(ac.slo.take(f.sloMisses(accepted, pcAll)), m.Invocations-m.Errors)
+	}
 	m.AsyncEventsDropped = ac.drop.take(dropped)
 	if pb > 0 || pa > 0 {
 		m.ProvisionedInvocations = min(ac.provInv.take(provInv), m.Invocations)
@@ -843,6 +861,24 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	st.BusyTime += time.Duration(a * (1 - blockC) * float64(s.interval))
 	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
 	return nil
+}
+
+// sloMisses returns the expected number of the interval's n invocations that ran without error but
+// took longer than the SLO: those that did not wait for a retry from the warm/cold mixture with
+// cold fraction pc, the retried ones (f.delW, waits f.delX, as in delayedLatency) as warm
+// invocations that started after their wait.
+func (f *ivFn) sloMisses(n, pc float64) float64 {
+	sh := f.shape
+	var wd, miss float64
+	for i, w := range f.delW {
+		wd += w
+		miss += w * sh.missAfter(f.delX[i])
+	}
+	if wd > n {
+		miss, wd = miss*n/wd, n
+	}
+	miss += (n - wd) * ((1-pc)*sh.missWarm + pc*sh.missCold)
+	return miss * (1 - f.errRate)
 }
 
 // distribution summarises the warm/cold mixture with cold fraction pc (tables fw, fc) in

@@ -98,11 +98,15 @@ type ivShape struct {
 
 	// Invocations run under this configuration so far, warm and cold (run-level distributions).
 	runWarm, runCold float64
+
+	// The SLO (ns, +Inf for none) and the probabilities that a warm and a cold invocation end
+	// without timing out but take longer than it (function errors aside).
+	slo, missWarm, missCold float64
 }
 
-// build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none)
-// and timeout in ns. It reuses s's slices.
-func (s *ivShape) build(d, init, cold Dist, timeout float64) {
+// build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
+// timeout and SLO in ns (+Inf for none). It reuses s's slices.
+func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
 	simfaas := !cold.IsZero()
 	runQ := func(dd *Dist, u float64) float64 { return math.Min(distQuantile(dd, u), timeout) }
 	s.pTimeout = 1 - distCDF(&d, timeout) // an invocation times out when it would run longer than the timeout
@@ -228,6 +232,43 @@ func (s *ivShape) build(d, init, cold Dist, timeout float64) {
 	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
 		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
 	}
+	s.buildSLO(d, init, cold, slo)
+}
+
+// buildSLO computes the chances that a warm and a cold invocation (service time d, INIT init or
+// SimFaaS-style cold service time cold) finish before the timeout but after slo (ns, +Inf for
+// none): P(D < timeout) − P(latency ≤ slo), at least 0, as the event model counts a miss (a
+// timeout is an error, not a miss). A random INIT is integrated over shapeQuad quantiles.
+func (s *ivShape) buildSLO(d, init, cold Dist, slo float64) {
+	s.slo, s.missWarm, s.missCold = slo, 0, 0
+	if math.IsInf(slo, 1) {
+		return
+	}
+	s.missWarm = max(1-s.pTimeout-distCDF(&d, slo), 0)
+	switch {
+	case !cold.IsZero():
+		s.missCold = max(1-s.pTimeoutCold-distCDF(&cold, slo), 0)
+	default:
+		if ai, ok := distAtom(&init); ok {
+			s.missCold = max(1-s.pTimeout-distCDF(&d, slo-ai), 0)
+			return
+		}
+		var m float64
+		for i := range shapeQuad {
+			in := distQuantile(&init, (float64(i)+0.5)/shapeQuad)
+			m += max(1-s.pTimeout-distCDF(&d, slo-in), 0)
+		}
+		s.missCold = m / shapeQuad
+	}
+}
+
+// missAfter returns the chance that a warm invocation that starts wait ns after its event first
+// arrived (an asynchronous retry) finishes before the timeout but after the SLO.
+func (s *ivShape) missAfter(wait float64) float64 {
+	if math.IsInf(s.slo, 1) {
+		return 0
+	}
+	return max(1-s.pTimeout-s.cdfAt(s.fWarm, s.slo-wait), 0)
 }
 
 func resize(s []float64, n int) []float64 {

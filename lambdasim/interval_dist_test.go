@@ -81,7 +81,7 @@ func TestShapeMatchesSampling(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s ivShape
-			s.build(tc.d, tc.init, tc.cold, float64(tc.timeout))
+			s.build(tc.d, tc.init, tc.cold, float64(tc.timeout), math.Inf(1))
 			lat, bw, bc := mcShape(tc.d, tc.init, tc.cold, float64(tc.timeout), tc.pc, 400000)
 			for q, want := range lat {
 				got := s.quantile(s.fWarm, s.fColdLat, tc.pc, q)
@@ -102,7 +102,7 @@ func TestShapeMatchesSampling(t *testing.T) {
 // TestQuantileFromHint: the galloping search gives the bisection's answer from any hint.
 func TestQuantileFromHint(t *testing.T) {
 	var s ivShape
-	s.build(LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18), Dist{}, 3e9)
+	s.build(LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18), Dist{}, 3e9, math.Inf(1))
 	for _, pc := range []float64{0, 0.01, 0.3} {
 		for _, q := range []float64{0.001, 0.5, 0.95, 0.99, 0.99999} {
 			want := s.quantile(s.fWarm, s.fColdLat, pc, q)

@@ -29,6 +29,23 @@ type Deployment struct {
 	Config lambdatune.Config
 	// Arrivals is the function's traffic; nil means none.
 	Arrivals Arrivals
+	// SLO is the latency bound each request of the function is held to: an invocation that runs
+	// without error but whose latency (Metrics.Latency: INIT, duration and any asynchronous retry
+	// wait) exceeds it counts in Metrics.SLOMisses, and Metrics.SLO reports it. 0 means no SLO; a
+	// negative value is an error.
+	SLO time.Duration
+}
+
+// deploymentSLO checks deployment i's SLO and returns it in ns, math.MaxInt64 for none (no latency
+// exceeds it).
+func deploymentSLO(i int, d Deployment) (int64, error) {
+	switch {
+	case d.SLO < 0:
+		return 0, fmt.Errorf("lambdasim: %s: Deployment.SLO = %v, want >= 0 (0 means none)", deploymentName(i, d), d.SLO)
+	case d.SLO == 0:
+		return math.MaxInt64, nil
+	}
+	return int64(d.SLO), nil
 }
 
 // DefaultStart returns the virtual clock's start when Options.Start is zero: 2025-01-01 00:00 UTC.
@@ -117,8 +134,12 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
 		}
 		name := deploymentName(i, d)
+		slo, err := deploymentSLO(i, d)
+		if err != nil {
+			return nil, err
+		}
 		f := &fnState{
-			idx: i, name: name, spec: d.Function, arr: d.Arrivals,
+			idx: i, name: name, spec: d.Function, arr: d.Arrivals, slo: slo, sloD: d.SLO,
 			rng:          rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
 			idleHead:     -1,
 			idleTail:     -1,
@@ -318,8 +339,8 @@ type Stats struct {
 	Elapsed time.Duration
 	// Requests counts arrivals and retries offered; Invocations those that ran.
 	Requests, Invocations int64
-	// ColdStarts, Throttles, Errors, Timeouts and Dropped are as in Metrics.
-	ColdStarts, Throttles, Errors, Timeouts, Dropped int64
+	// ColdStarts, Throttles, Errors, Timeouts, SLOMisses and Dropped are as in Metrics.
+	ColdStarts, Throttles, Errors, Timeouts, SLOMisses, Dropped int64
 	// ProvisionedInvocations and SpilloverInvocations are as in Metrics.
 	ProvisionedInvocations, SpilloverInvocations int64
 	// Environments counts execution environments created (on-demand and provisioned).
@@ -340,6 +361,7 @@ func (st *Stats) addInterval(m *lambdatune.Metrics, requests int64) {
 	st.Throttles += m.Throttles
 	st.Errors += m.Errors
 	st.Timeouts += m.Timeouts
+	st.SLOMisses += m.SLOMisses
 	st.Dropped += m.AsyncEventsDropped
 	st.ProvisionedInvocations += m.ProvisionedInvocations
 	st.SpilloverInvocations += m.SpilloverInvocations
