@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -191,72 +192,39 @@ func (a *Auto) Selection() (Selection, bool) {
 	if a.fit == nil {
 		return Selection{}, false
 	}
-	return a.sel, true
+	s := a.sel
+	s.ACFPeriods = slices.Clone(s.ACFPeriods)
+	s.Candidates = slices.Clone(s.Candidates)
+	s.Calibration = slices.Clone(s.Calibration)
+	return s, true
 }
 
 // Fit chooses a model for history (see [Auto]) and fits it. times may be nil
 // unless the GBDT candidate uses calendar features (it does with two days of
 // history or more). On error a keeps its previous fit.
 func (a *Auto) Fit(ctx context.Context, history []float64, times []time.Time) error {
-	n := len(history)
 	if err := checkFinite("Auto.Fit", history); err != nil {
 		return err
 	}
 	if err := checkTimes(false, history, times); err != nil {
 		return err
 	}
-	set, err := resolveCal("Auto", a.Window, a.Horizons, a.ScaleWindow, n)
+	set, fam, err := a.check(len(history))
 	if err != nil {
 		return err
 	}
-	fam := a.Families
-	switch {
-	case fam == 0:
-		fam = AllFamilies
-	case fam&^AllFamilies != 0:
-		return fmt.Errorf("forecast: Auto.Families = %d has unknown bits, want a combination of the Family constants", fam)
-	}
-	if err := checkSeasonal(a.Seasonal); err != nil {
+	sel, err := a.describe(history, set.window)
+	if err != nil {
 		return err
 	}
-	if !(a.SimplerWithin >= 0 && a.SimplerWithin <= 10) {
-		return fmt.Errorf("forecast: Auto.SimplerWithin = %v, want in [0, 10]", a.SimplerWithin)
-	}
-	sel := Selection{Window: set.window}
-	if sel.ACFPeriods, err = DetectPeriods(history, a.Seasonal); err != nil {
-		return err
-	}
-	if sel.ExactPeriod, err = DetectExactPeriod(history, a.Exact); err != nil {
-		return err
-	}
-	for _, v := range history {
-		if v == 0 {
-			sel.ZeroShare++
-		}
-	}
-	sel.ZeroShare /= float64(n)
 	cands, err := a.candidates(history, times, sel, fam)
 	if err != nil {
 		return err
 	}
-	start := n - set.window
-	bt := &backtester{y: history, times: times, start: start, nonNeg: !hasNegative(history)}
-	errs := make([][]float64, len(cands))
-	for i, c := range cands {
-		cs := CandidateScore{Name: c.name, Family: c.family, MAE: math.NaN()}
-		var trT []time.Time
-		if times != nil {
-			trT = times[:start]
-		}
-		if cs.Err = c.model.Fit(ctx, history[:start], trT); cs.Err == nil {
-			if errs[i], cs.Err = bt.oneStepErrors(c.model); cs.Err == nil {
-				cs.MAE = mean(errs[i])
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("forecast: Auto.Fit: %w", err)
-		}
-		sel.Candidates = append(sel.Candidates, cs)
+	bt := &backtester{y: history, times: times, start: len(history) - set.window, nonNeg: !hasNegative(history)}
+	errs, err := bt.scoreAll(ctx, cands, &sel)
+	if err != nil {
+		return err
 	}
 	best := choose(errs, a.SimplerWithin)
 	if best < 0 {
@@ -288,6 +256,73 @@ func (a *Auto) Fit(ctx context.Context, history []float64, times []time.Time) er
 	a.fit, a.sel = f, sel
 	a.mu.Unlock()
 	return nil
+}
+
+// check reports the first setting of a out of range for a history of n
+// values, and returns the settings with defaults applied.
+func (a *Auto) check(n int) (calSettings, Family, error) {
+	set, err := resolveCal("Auto", a.Window, a.Horizons, a.ScaleWindow, n)
+	if err != nil {
+		return set, 0, err
+	}
+	fam := a.Families
+	switch {
+	case fam == 0:
+		fam = AllFamilies
+	case fam&^AllFamilies != 0:
+		return set, 0, fmt.Errorf("forecast: Auto.Families = %d has unknown bits, want a combination of the Family constants", fam)
+	}
+	if err := checkSeasonal(a.Seasonal); err != nil {
+		return set, 0, err
+	}
+	if !(a.SimplerWithin >= 0 && a.SimplerWithin <= 10) {
+		return set, 0, fmt.Errorf("forecast: Auto.SimplerWithin = %v, want in [0, 10]", a.SimplerWithin)
+	}
+	return set, fam, nil
+}
+
+// describe returns what the selection depends on: the periods and the
+// share of zeros of history.
+func (a *Auto) describe(history []float64, window int) (Selection, error) {
+	sel := Selection{Window: window}
+	var err error
+	if sel.ACFPeriods, err = DetectPeriods(history, a.Seasonal); err != nil {
+		return sel, err
+	}
+	if sel.ExactPeriod, err = DetectExactPeriod(history, a.Exact); err != nil {
+		return sel, err
+	}
+	for _, v := range history {
+		if v == 0 {
+			sel.ZeroShare++
+		}
+	}
+	sel.ZeroShare /= float64(len(history))
+	return sel, nil
+}
+
+// scoreAll fits every candidate on the values before the backtest window,
+// records its one-step errors over the window (nil for a candidate that
+// failed) and appends its score to sel.Candidates.
+func (b *backtester) scoreAll(ctx context.Context, cands []candidate, sel *Selection) ([][]float64, error) {
+	var trT []time.Time
+	if b.times != nil {
+		trT = b.times[:b.start]
+	}
+	errs := make([][]float64, len(cands))
+	for i, c := range cands {
+		cs := CandidateScore{Name: c.name, Family: c.family, MAE: math.NaN()}
+		if cs.Err = c.model.Fit(ctx, b.y[:b.start], trT); cs.Err == nil {
+			if errs[i], cs.Err = b.oneStepErrors(c.model); cs.Err == nil {
+				cs.MAE = mean(errs[i])
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("forecast: Auto.Fit: %w", err)
+		}
+		sel.Candidates = append(sel.Candidates, cs)
+	}
+	return errs, nil
 }
 
 func candidateErrors(cs []CandidateScore) []error {

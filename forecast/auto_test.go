@@ -122,6 +122,12 @@ func TestAutoReselects(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _ := a.Selection()
+	// The report is a copy: changing it changes nothing in a.
+	first.Candidates[0].Name, first.ACFPeriods = "changed", append(first.ACFPeriods[:0], -1)
+	if again, _ := a.Selection(); again.Candidates[0].Name != "last value" || slices.Contains(again.ACFPeriods, -1) {
+		t.Fatalf("Selection shares its slices: %+v", again)
+	}
+	first, _ = a.Selection()
 	// The function is switched to a steady rate: the last value wins.
 	grown := append(slices.Clone(timer), timerSeries(900, 1, 0, 40)...)
 	if err := a.Fit(ctx, grown, nil); err != nil {
