@@ -199,9 +199,9 @@ func (a *Auto) Selection() (Selection, bool) {
 	return s, true
 }
 
-// Fit chooses a model for history (see [Auto]) and fits it. times may be nil
-// unless the GBDT candidate uses calendar features (it does with two days of
-// history or more). On error a keeps its previous fit.
+// Fit chooses a model for history (see [Auto]) and fits it. times may be
+// nil; with them the GBDT candidate also has calendar features once the
+// history spans two days. On error a keeps its previous fit.
 func (a *Auto) Fit(ctx context.Context, history []float64, times []time.Time) error {
 	if err := checkFinite("Auto.Fit", history); err != nil {
 		return err

@@ -50,7 +50,7 @@ func (a *Auto) candidates(history []float64, times []time.Time, sel Selection, f
 		if err := a.GBDT.Validate(); err != nil {
 			return nil, fmt.Errorf("forecast: Auto.GBDT: %w", err)
 		}
-		g := a.gbdtCandidate(periods)
+		g := a.gbdtCandidate(periods, times != nil)
 		name := "GBDT"
 		if len(g.Features.SeasonalPeriods) > 0 {
 			name = fmt.Sprintf("GBDT (seasonal lags %s)", joinInts(g.Features.SeasonalPeriods))
@@ -60,13 +60,15 @@ func (a *Auto) candidates(history []float64, times []time.Time, sel Selection, f
 	return cs, nil
 }
 
-// gbdtCandidate returns the GBDT candidate: the default features with the
-// given periods as seasonal lags (no detection of its own, so that the
+// gbdtCandidate returns the GBDT candidate: the default features (without
+// the calendar when there are no timestamps) with the given periods as
+// seasonal lags (no detection of its own, so that the
 // backtest and the final model use the same features), trained with
 // early stopping and not refitted (the final model is).
-func (a *Auto) gbdtCandidate(periods []int) *GBDT {
+func (a *Auto) gbdtCandidate(periods []int, calendar bool) *GBDT {
 	spec := DefaultFeatures()
 	spec.Auto = AutoSeasonal{}
+	spec.Calendar = calendar
 	for _, p := range periods {
 		if p >= 2 && len(spec.SeasonalPeriods) < 3 {
 			spec.SeasonalPeriods = append(spec.SeasonalPeriods, p)

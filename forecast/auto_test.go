@@ -441,3 +441,17 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoGBDTWithoutTimes: without timestamps the GBDT candidate runs
+// without calendar features rather than failing.
+func TestAutoGBDTWithoutTimes(t *testing.T) {
+	y := noisySine(4*24*12, 24*12, 100, 30, 3, 17) // four days of 5-minute load
+	a := NewAuto()
+	a.Families = FamilyGBDT
+	if err := a.Fit(context.Background(), y, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sel, _ := a.Selection(); sel.Family != FamilyGBDT || sel.Candidates[0].Err != nil {
+		t.Fatalf("chose %s, candidates %+v", sel.Chosen, sel.Candidates)
+	}
+}
