@@ -32,8 +32,8 @@ func TestTunerRefusesMisuse(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
-	short := ForecasterFunc(func(context.Context, []float64, []time.Time, int) ([]float64, error) { return []float64{1}, nil })
-	nan := ForecasterFunc(func(_ context.Context, _ []float64, _ []time.Time, h int) ([]float64, error) {
+	short := ForecastFunc(func([]float64, []time.Time, int) ([]float64, error) { return []float64{1}, nil })
+	nan := ForecastFunc(func(_ []float64, _ []time.Time, h int) ([]float64, error) {
 		return []float64{math.NaN(), 1, 1}[:h], nil
 	})
 	for name, f := range map[string]Forecaster{"short": short, "NaN": nan} {

@@ -35,6 +35,15 @@ type Metrics struct {
 	Timeouts int64
 	// ColdStarts counts invocations that ran an INIT phase first.
 	ColdStarts int64
+	// SLO is the latency bound each request of the function is held to (set where the function is
+	// deployed: lambdasim.Deployment.SLO, awsadapter.Options.SLO); 0 means none.
+	SLO time.Duration
+	// SLOMisses counts invocations that ran without error but took longer than SLO, by the latency a
+	// caller sees (Latency: INIT included). Errors and throttles are counted in their own fields, so
+	// a request is never counted twice; Objective counts all three as violations. The simulators
+	// count it exactly (event model) or in expectation (interval model); on AWS it is estimated from
+	// CloudWatch, whose Duration excludes INIT (see awsadapter).
+	SLOMisses int64
 	// AsyncEventsDropped counts asynchronous events dropped after their maximum age or retries
 	// (AsyncEventsDropped, Sum).
 	AsyncEventsDropped int64

@@ -9,20 +9,35 @@ import (
 	"time"
 )
 
-// Forecaster predicts a function's invocations for the next intervals. Package forecast provides
-// implementations; adapt one with ForecasterFunc.
+// Forecaster predicts a function's load: invocations (plus throttled requests) per interval. It has
+// the method set of forecast.Forecaster, so every model of package forecast (gradient-boosted trees,
+// the baselines, models loaded from XGBoost or LightGBM files) is a Forecaster as it is, and the
+// Tuner fits it on the history it keeps (TunerConfig.Refit). Adapt a plain function with ForecastFunc.
 type Forecaster interface {
-	// Forecast returns h predictions, one per interval after the last of history. history holds past
-	// invocation counts, oldest first, and times the start of each of those intervals.
-	Forecast(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error)
+	// Fit learns from a history of values (oldest first) and the start of each value's interval.
+	Fit(ctx context.Context, history []float64, times []time.Time) error
+	// Predict returns the h values that follow history (which may extend the fitted one).
+	Predict(history []float64, times []time.Time, h int) ([]float64, error)
 }
 
-// ForecasterFunc adapts a function to the Forecaster interface.
-type ForecasterFunc func(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error)
+// QuantileForecaster is a Forecaster that can also predict a quantile of the next intervals' load:
+// the value that load stays at or below with probability q (0 < q < 1). A provisioning policy sizes
+// headroom from it ("how much load might come") instead of from the point forecast.
+type QuantileForecaster interface {
+	Forecaster
+	// PredictQuantile returns the q-quantile of each of the h values that follow history.
+	PredictQuantile(history []float64, times []time.Time, h int, q float64) ([]float64, error)
+}
 
-// Forecast calls f.
-func (f ForecasterFunc) Forecast(ctx context.Context, history []float64, times []time.Time, h int) ([]float64, error) {
-	return f(ctx, history, times, h)
+// ForecastFunc adapts a function to the Forecaster interface: Predict calls it and Fit does nothing.
+type ForecastFunc func(history []float64, times []time.Time, h int) ([]float64, error)
+
+// Fit does nothing: a ForecastFunc has nothing to learn.
+func (f ForecastFunc) Fit(context.Context, []float64, []time.Time) error { return nil }
+
+// Predict calls f.
+func (f ForecastFunc) Predict(history []float64, times []time.Time, h int) ([]float64, error) {
+	return f(history, times, h)
 }
 
 // Step is one turn of the closed loop, as reported to TunerConfig.OnStep.
@@ -46,10 +61,18 @@ type TunerConfig struct {
 	Platform Platform
 	// Policy decides each next configuration (required).
 	Policy Policy
-	// Forecaster, if set, predicts the next Horizon intervals for the policy.
+	// Forecaster, if set, predicts the next Horizon intervals for the policy once the history holds
+	// WarmUp intervals; before that Observation.Forecast is nil.
 	Forecaster Forecaster
 	// Horizon is the number of intervals forecast ahead (default 1).
 	Horizon int
+	// Refit is how often, in steps, the tuner fits the Forecaster on the history it keeps: first when
+	// the history holds WarmUp intervals, then every Refit steps. 0 means the tuner never fits it: the
+	// forecaster was fitted beforehand, or needs no fitting.
+	Refit int
+	// WarmUp is how many intervals of history the tuner waits for before it first fits (and asks)
+	// the forecaster; 0 means Refit (at least 1).
+	WarmUp int
 	// HistoryLen is how many past intervals the policy and the forecaster see (default 1,440: a day of
 	// minutes). Older intervals are dropped.
 	HistoryLen int
@@ -69,6 +92,7 @@ type Tuner struct {
 	counts  window[float64]
 	times   window[time.Time]
 	steps   int
+	seen    int // intervals recorded, including those the window has dropped
 }
 
 // MaxHistoryLen and MaxHorizon bound TunerConfig.HistoryLen and Horizon: 2^24 intervals (32
@@ -114,6 +138,18 @@ func NewTuner(cfg TunerConfig) (*Tuner, error) {
 	if cfg.HistoryLen < 0 || cfg.HistoryLen > MaxHistoryLen {
 		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want in [1, %d] (0 means 1440)", cfg.HistoryLen, MaxHistoryLen)
 	}
+	if cfg.Refit < 0 {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.Refit = %d, want >= 0 (0 means never)", cfg.Refit)
+	}
+	if cfg.WarmUp < 0 {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.WarmUp = %d, want >= 0 (0 means Refit)", cfg.WarmUp)
+	}
+	if cfg.WarmUp == 0 {
+		cfg.WarmUp = max(cfg.Refit, 1)
+	}
+	if cfg.WarmUp > cfg.HistoryLen {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.WarmUp = %d, want at most HistoryLen (%d)", cfg.WarmUp, cfg.HistoryLen)
+	}
 	n := cfg.HistoryLen
 	return &Tuner{cfg: cfg, history: window[Metrics]{n: n}, counts: window[float64]{n: n}, times: window[time.Time]{n: n}}, nil
 }
@@ -151,15 +187,9 @@ func (t *Tuner) Step(ctx context.Context) error {
 		return fmt.Errorf("lambdatune: step %d: observe: %w", idx, err)
 	}
 	t.record(m)
-	var fc []float64
-	if t.cfg.Forecaster != nil {
-		fc, err = t.cfg.Forecaster.Forecast(ctx, t.counts.values(), t.times.values(), t.cfg.Horizon)
-		if err != nil {
-			return fmt.Errorf("lambdatune: step %d: forecast: %w", idx, err)
-		}
-		if err := checkForecast(fc, t.cfg.Horizon); err != nil {
-			return fmt.Errorf("lambdatune: step %d: forecast: %w", idx, err)
-		}
+	fc, err := t.forecast(ctx)
+	if err != nil {
+		return fmt.Errorf("lambdatune: step %d: %w", idx, err)
 	}
 	cur, err := t.cfg.Platform.Config(ctx)
 	if err != nil {
@@ -189,18 +219,32 @@ func (t *Tuner) Step(ctx context.Context) error {
 	return nil
 }
 
-// checkForecast refuses a forecast the policy cannot use as one: not h values, or a NaN or
-// infinite value.
-func checkForecast(fc []float64, h int) error {
-	if len(fc) != h {
-		return fmt.Errorf("the forecaster returned %d values for a horizon of %d", len(fc), h)
+// forecast fits the forecaster when it is due and predicts the next Horizon intervals; nil before
+// the warm-up ends or without a forecaster.
+func (t *Tuner) forecast(ctx context.Context) ([]float64, error) {
+	f := t.cfg.Forecaster
+	if f == nil || t.seen < t.cfg.WarmUp {
+		return nil, nil
+	}
+	counts, times := t.counts.values(), t.times.values()
+	if r := t.cfg.Refit; r > 0 && (t.seen-t.cfg.WarmUp)%r == 0 {
+		if err := f.Fit(ctx, counts, times); err != nil {
+			return nil, fmt.Errorf("fit forecaster on %d intervals: %w", len(counts), err)
+		}
+	}
+	fc, err := f.Predict(counts, times, t.cfg.Horizon)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	if len(fc) != t.cfg.Horizon {
+		return nil, fmt.Errorf("forecast: %d values for a horizon of %d", len(fc), t.cfg.Horizon)
 	}
 	for i, v := range fc {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("forecast[%d] = %v, want a finite value", i, v)
+			return nil, fmt.Errorf("forecast: value %d is %v, want a finite number", i, v)
 		}
 	}
-	return nil
+	return fc, nil
 }
 
 // record appends m to the bounded history.
@@ -208,6 +252,7 @@ func (t *Tuner) record(m Metrics) {
 	t.history.push(m)
 	t.counts.push(float64(m.Invocations + m.Throttles))
 	t.times.push(m.Start)
+	t.seen++
 }
 
 // window keeps the last n values pushed, contiguous and oldest first, in a backing array of 2n

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +60,7 @@ func memoryRule(_ context.Context, obs Observation) (Decision, error) {
 }
 
 // lastValue forecasts the last observed count.
-func lastValue(_ context.Context, h []float64, _ []time.Time, n int) ([]float64, error) {
+func lastValue(h []float64, _ []time.Time, n int) ([]float64, error) {
 	out := make([]float64, n)
 	for i := range out {
 		out[i] = h[len(h)-1]
@@ -69,7 +71,7 @@ func lastValue(_ context.Context, h []float64, _ []time.Time, n int) ([]float64,
 func TestTunerLoop(t *testing.T) {
 	p := &fakePlatform{cfg: DefaultConfig(), load: []int64{50, 150, 160, 20, 30}, failAt: -1}
 	var steps []Step
-	tu, err := NewTuner(TunerConfig{Platform: p, Policy: PolicyFunc(memoryRule), Forecaster: ForecasterFunc(lastValue),
+	tu, err := NewTuner(TunerConfig{Platform: p, Policy: PolicyFunc(memoryRule), Forecaster: ForecastFunc(lastValue),
 		HistoryLen: 2, OnStep: func(s Step) { steps = append(steps, s) }})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +204,7 @@ func TestTunerHistoryWindow(t *testing.T) {
 			load[i] = int64(i)
 		}
 		var seen [][]float64
-		fc := ForecasterFunc(func(_ context.Context, h []float64, times []time.Time, n int) ([]float64, error) {
+		fc := ForecastFunc(func(h []float64, times []time.Time, n int) ([]float64, error) {
 			if len(times) != len(h) {
 				t.Fatalf("%d counts, %d times", len(h), len(times))
 			}
@@ -243,5 +245,96 @@ func BenchmarkTunerStep(b *testing.B) {
 	b.ReportAllocs()
 	if err := tu.Run(context.Background(), b.N); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// countingForecaster records when it is fitted and on how much history, and forecasts the mean of
+// what it was fitted on.
+type countingForecaster struct {
+	fits []int // history length at each Fit
+	mean float64
+}
+
+func (c *countingForecaster) Fit(_ context.Context, h []float64, _ []time.Time) error {
+	c.fits = append(c.fits, len(h))
+	c.mean = 0
+	for _, v := range h {
+		c.mean += v / float64(len(h))
+	}
+	return nil
+}
+
+func (c *countingForecaster) Predict(_ []float64, _ []time.Time, n int) ([]float64, error) {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = c.mean
+	}
+	return out, nil
+}
+
+// TestTunerRefit holds the tuner to its fitting schedule: no forecast during the warm-up, a fit when
+// it ends and every Refit steps after, on the history kept; Refit 0 never fits.
+func TestTunerRefit(t *testing.T) {
+	tests := []struct {
+		name          string
+		refit, warmUp int
+		wantFits      []int // history length at each fit
+		wantNil       int   // steps without a forecast
+	}{
+		{"refit every 3", 3, 0, []int{3, 4, 4, 4}, 2},
+		{"warm-up 2, refit 4", 4, 2, []int{2, 4, 4}, 1},
+		{"never fit", 0, 0, nil, 0},
+		{"never fit, warm-up 4", 0, 4, nil, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			load := make([]int64, 12)
+			for i := range load {
+				load[i] = int64(10 * i)
+			}
+			cf := &countingForecaster{}
+			nilSteps := 0
+			tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: load, failAt: -1},
+				Policy: Fixed(DefaultConfig()), Forecaster: cf, Refit: tt.refit, WarmUp: tt.warmUp, HistoryLen: 4,
+				OnStep: func(s Step) {
+					if s.Forecast == nil {
+						nilSteps++
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Run(context.Background(), len(load)); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantFits, cf.fits); diff != "" {
+				t.Errorf("fits (-want +got):\n%s", diff)
+			}
+			if nilSteps != tt.wantNil {
+				t.Errorf("%d steps without a forecast, want %d", nilSteps, tt.wantNil)
+			}
+		})
+	}
+}
+
+// TestTunerBadForecast refuses a forecast of the wrong length or with a non-finite value, and a
+// warm-up longer than the history.
+func TestTunerBadForecast(t *testing.T) {
+	for name, f := range map[string]ForecastFunc{
+		"short": func(_ []float64, _ []time.Time, n int) ([]float64, error) { return make([]float64, n-1), nil },
+		"NaN":   func(_ []float64, _ []time.Time, n int) ([]float64, error) { return []float64{math.NaN(), 0}[:n], nil },
+		"Inf":   func(_ []float64, _ []time.Time, n int) ([]float64, error) { return []float64{math.Inf(1), 0}[:n], nil },
+	} {
+		tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{1, 2}, failAt: -1},
+			Policy: Fixed(DefaultConfig()), Forecaster: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tu.Run(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "forecast") {
+			t.Errorf("%s forecast: err = %v, want a forecast error", name, err)
+		}
+	}
+	if _, err := NewTuner(TunerConfig{Platform: &fakePlatform{}, Policy: Fixed(DefaultConfig()), WarmUp: 10, HistoryLen: 5}); err == nil {
+		t.Error("warm-up longer than the history accepted")
 	}
 }
