@@ -74,7 +74,7 @@ func surfaces(t testing.TB) []surface {
 	ss = append(ss, rlSurfaces(t)...)
 	ss = append(ss, simSurfaces(t)...)
 	ss = append(ss, tunerSurfaces(t)...)
-	ss = append(ss, surface{name: "harness self-test", inputs: []input{
+	ss = append(ss, surface{name: selfTest, inputs: []input{
 		anyIn("allocate 4 GiB", func(context.Context) error {
 			b := make([]byte, 4<<30)
 			for i := range b {

@@ -360,7 +360,8 @@ func (m *Model) train(progressRemaining float64, p *Progress) error {
 }
 
 // checkStep returns an error naming the timestep and env of the first NaN or infinite reward
-// or observation of a vectorized step, before it reaches the rollout.
+// or observation (final observations included) of a vectorized step, before it reaches the
+// rollout.
 func (m *Model) checkStep(s env.VecStep, n, obsDim int) error {
 	for i := 0; i < n; i++ {
 		r := s.Rewards[i]
@@ -368,8 +369,13 @@ func (m *Model) checkStep(s env.VecStep, n, obsDim int) error {
 		for _, v := range s.Obs[i*obsDim : (i+1)*obsDim] {
 			bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
 		}
+		if s.Terminated[i] || s.Truncated[i] {
+			for _, v := range s.FinalObs[i*obsDim : (i+1)*obsDim] {
+				bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+			}
+		}
 		if bad {
-			return fmt.Errorf("a2c: timestep %d (env %d of %d): reward %v, observation %v: want finite values", m.numTimesteps+int64(i), i, n, r, s.Obs[i*obsDim:(i+1)*obsDim])
+			return fmt.Errorf("a2c: timestep %d (env %d of %d): reward %v, observation %v: want finite values (final observation included)", m.numTimesteps+int64(i), i, n, r, s.Obs[i*obsDim:(i+1)*obsDim])
 		}
 	}
 	return nil
