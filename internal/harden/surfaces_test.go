@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,9 @@ func mustRead(t testing.TB, path string) []byte {
 func readerSurface(name string, read func(ctx context.Context, r io.Reader) error, seed []byte, key uint64, bads map[string]string) surface {
 	s := surface{name: name}
 	s.inputs = append(s.inputs, bad("nil reader", func(ctx context.Context) error { return read(ctx, nil) }))
-	for n, in := range bads {
+	// In sorted order: the parent and each child process must number the cases alike.
+	for _, n := range slices.Sorted(maps.Keys(bads)) {
+		in := bads[n]
 		s.inputs = append(s.inputs, bad(n, func(ctx context.Context) error { return read(ctx, strings.NewReader(in)) }))
 	}
 	for i, m := range mutations(seed, numMutations(), key) {
@@ -574,7 +578,8 @@ func simSurfaces(t testing.TB) []surface {
 	}
 	newSim := func(interval bool) []input {
 		var in []input
-		for n, f := range badFns {
+		for _, n := range slices.Sorted(maps.Keys(badFns)) {
+			f := badFns[n]
 			c := cfg
 			c.Architecture = lambdatune.ARM64
 			in = append(in, bad(n, func(context.Context) error {
@@ -587,7 +592,9 @@ func simSurfaces(t testing.TB) []surface {
 				return err
 			}))
 		}
-		for n, o := range map[string]lambdasim.Options{"negative interval": {Interval: -1}, "limits overflow": {Limits: lambdatune.Limits{AccountConcurrency: math.MaxInt, MinUnreserved: -math.MaxInt}}} {
+		opts := map[string]lambdasim.Options{"negative interval": {Interval: -1}, "limits overflow": {Limits: lambdatune.Limits{AccountConcurrency: math.MaxInt, MinUnreserved: -math.MaxInt}}}
+		for _, n := range slices.Sorted(maps.Keys(opts)) {
+			o := opts[n]
 			in = append(in, bad(n, func(context.Context) error {
 				d := lambdasim.Deployment{Function: fn, Config: cfg}
 				if interval {
@@ -602,13 +609,15 @@ func simSurfaces(t testing.TB) []surface {
 	}
 	apply := func(interval bool) []input {
 		var in []input
-		for n, c := range map[string]lambdatune.Config{
+		cfgs := map[string]lambdatune.Config{
 			"reserved 2^32":    {MemoryMB: 128, Timeout: time.Second, Reserved: lambdatune.Reserve(1 << 32)},
 			"provisioned -1":   {MemoryMB: 128, Timeout: time.Second, Provisioned: -1},
 			"memory 100":       {MemoryMB: 100, Timeout: time.Second},
 			"timeout 1h":       {MemoryMB: 128, Timeout: time.Hour},
 			"reserved > limit": {MemoryMB: 128, Timeout: time.Second, Reserved: lambdatune.Reserve(5000)},
-		} {
+		}
+		for _, n := range slices.Sorted(maps.Keys(cfgs)) {
+			c := cfgs[n]
 			in = append(in, bad(n, func(ctx context.Context) error {
 				d := lambdasim.Deployment{Function: fn, Config: cfg}
 				var p lambdatune.Platform
