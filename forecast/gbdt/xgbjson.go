@@ -83,6 +83,31 @@ func arrayTokens(data []byte, fn func(i int, tok []byte) error) error {
 	return nil
 }
 
+// stringArray decodes a JSON array of strings (feature names or types) of at most n elements,
+// stopping at the first element past n: a long array of empty strings costs a string header
+// per three bytes, so the count is checked against num_feature while reading.
+func stringArray(field string, raw json.RawMessage, n int) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, fmt.Errorf("%w: %s is not an array of strings", ErrMalformed, field)
+	}
+	out := make([]string, 0, min(n, len(raw)/3+1))
+	for dec.More() {
+		if len(out) == n {
+			return nil, fmt.Errorf("%w: %s has more than num_feature = %d entries", ErrMalformed, field, n)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%w: %s[%d]: %w", ErrMalformed, field, len(out), err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // flexBools decodes an array of booleans written as true/false or 0/1.
 type flexBools []bool
 
@@ -175,8 +200,8 @@ type xgbTree struct {
 
 type xgbFile struct {
 	Learner *struct {
-		FeatureNames      []string `json:"feature_names"`
-		FeatureTypes      []string `json:"feature_types"`
+		FeatureNames      json.RawMessage `json:"feature_names"`
+		FeatureTypes      json.RawMessage `json:"feature_types"`
 		LearnerModelParam struct {
 			BaseScore  flexString `json:"base_score"`
 			NumClass   flexString `json:"num_class"`
@@ -295,7 +320,15 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if numFeature > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
 	}
-	for i, t := range l.FeatureTypes {
+	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
+	if err != nil {
+		return nil, err
+	}
+	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range featureTypes {
 		if t == "c" {
 			return nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
 		}
@@ -348,11 +381,11 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 		numFeature:    numFeature,
 		bestIteration: -1,
 	}
-	if len(l.FeatureNames) > 0 {
-		if len(l.FeatureNames) != numFeature {
-			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(l.FeatureNames), numFeature)
+	if len(featureNames) > 0 {
+		if len(featureNames) != numFeature {
+			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
 		}
-		m.featureNames = l.FeatureNames
+		m.featureNames = featureNames
 	}
 	var stack []int32
 	for ti := range gm.Trees {

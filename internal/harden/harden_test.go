@@ -227,7 +227,8 @@ func runCase(s string, k int) (outcome, detail string) {
 	switch {
 	case ctx.Err() != nil:
 		return "hang", "no result in " + timeout.String()
-	case strings.Contains(text, "out of memory") || strings.Contains(text, "cannot allocate memory"):
+	case strings.Contains(text, "out of memory") || strings.Contains(text, "cannot allocate memory") ||
+		strings.Contains(text, "pthread_create failed"): // a new thread's stack did not fit the cap
 		return "oom", firstLine(text, "fatal error")
 	case strings.Contains(text, "panic:") || strings.Contains(text, "fatal error"):
 		return "panic", firstLine(text, "panic:") + " " + firstLine(text, "fatal error")
