@@ -6,5 +6,6 @@
 //
 //	LAMBDATUNE_HARDEN=1 go test ./internal/harden -run TestHarden -v
 //
-// LAMBDATUNE_HARDEN_MUTATIONS sets the random mutations per reader (default 20).
+// LAMBDATUNE_HARDEN_MUTATIONS sets the random mutations per reader (default 20), and
+// LAMBDATUNE_HARDEN_SURFACE runs one surface only (by its name in the table).
 package harden

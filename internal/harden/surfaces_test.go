@@ -238,7 +238,7 @@ func modelSurfaces(t testing.TB) []surface {
 	ss := []surface{
 		readerSurface("gbdt.ReadXGBoostJSON", xgb, []byte(xgbFile), 7, map[string]string{
 			"empty": "{}", "NaN leaf": strings.Replace(xgbFile, `"split_conditions":[`, `"split_conditions":[NaN,`, 1),
-			"num_feature 1e12": strings.Replace(xgbFile, `"num_feature":"`, `"num_feature":"1000000000000`, 1),
+			"num_feature 1e12": strings.ReplaceAll(xgbFile, `"num_feature":"`, `"num_feature":"1000000000000`),
 		}),
 		readerSurface("gbdt.ReadLightGBM", lgb, []byte(tiny), 8, map[string]string{
 			"max_feature_idx 1e12": strings.Replace(tiny, "max_feature_idx=0", "max_feature_idx=1000000000000", 1),
