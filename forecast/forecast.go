@@ -89,9 +89,14 @@ func nextTimes(times []time.Time, h int) ([]time.Time, error) {
 	return out, nil
 }
 
+// MaxHorizon bounds the horizon a forecaster predicts in one call: 2^20 intervals (two
+// years of minutes). Predictions are allocated up front, so an unbounded h from a caller or a
+// configuration file could exhaust memory.
+const MaxHorizon = 1 << 20
+
 func checkH(h int) error {
-	if h < 1 {
-		return fmt.Errorf("forecast: horizon h = %d, want >= 1", h)
+	if h < 1 || h > MaxHorizon {
+		return fmt.Errorf("forecast: horizon h = %d, want in [1, %d] (MaxHorizon)", h, MaxHorizon)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/lambdatune/lambdatune/env"
@@ -148,6 +149,9 @@ func (m *Model) newRollout(venv env.VecEnv) *rollout {
 //
 // Learn checks ctx between updates and returns ctx.Err() when it is done.
 func (m *Model) Learn(ctx context.Context, venv env.VecEnv, totalTimesteps int64, callbacks ...Callback) error {
+	if m.pi == nil {
+		return errZero
+	}
 	if venv == nil {
 		return fmt.Errorf("a2c: Learn: VecEnv is nil")
 	}
@@ -163,6 +167,10 @@ func (m *Model) Learn(ctx context.Context, venv env.VecEnv, totalTimesteps int64
 		obs, err := venv.Reset(env.NewSeed(m.cfg.Seed))
 		if err != nil {
 			return fmt.Errorf("a2c: resetting env: %w", err)
+		}
+		if err := checkFinite("timestep "+strconv.FormatInt(m.numTimesteps, 10)+": reset observation", obs); err != nil {
+			m.ro = nil
+			return err
 		}
 		copy(m.ro.lastObs, obs)
 		for i := range m.ro.lastStarts {
@@ -183,7 +191,9 @@ func (m *Model) Learn(ctx context.Context, venv env.VecEnv, totalTimesteps int64
 			return err
 		}
 		progressRemaining := 1 - float64(m.numTimesteps-start)/float64(totalTimesteps)
-		m.train(progressRemaining, p)
+		if err := m.train(progressRemaining, p); err != nil {
+			return err
+		}
 		if ro.normSrc != nil {
 			m.obsNorm = ro.normSrc.SyncObsNormalizer(m.obsNorm)
 		}
@@ -264,6 +274,9 @@ func (m *Model) collect() error {
 		if err != nil {
 			return fmt.Errorf("a2c: env step: %w", err)
 		}
+		if err := m.checkStep(s, n, obsDim); err != nil {
+			return err
+		}
 		m.numTimesteps += int64(n)
 		raw := s.Rewards
 		if ro.rawRewards != nil {
@@ -329,12 +342,43 @@ func (m *Model) collect() error {
 
 // train performs one gradient step on the rollout (SB3 A2C.train). The activations of
 // the rollout's forward passes are reused: the parameters have not changed since.
-func (m *Model) train(progressRemaining float64, p *Progress) {
+// It leaves the parameters unchanged and returns an error naming the update and timestep
+// if the gradient or the learning rate is not finite.
+func (m *Model) train(progressRemaining float64, p *Progress) error {
 	m.computeGrads(p)
 	p.GradNorm = nn.ClipGradNorm(m.grads, m.cfg.MaxGradNorm)
 	p.LearningRate = m.cfg.lr(progressRemaining)
+	if math.IsNaN(p.GradNorm) || math.IsInf(p.GradNorm, 0) {
+		return fmt.Errorf("a2c: update %d (timestep %d): the gradient norm is %v (policy loss %v, value loss %v); the parameters are left as they were", m.nUpdates, m.numTimesteps, p.GradNorm, p.PolicyLoss, p.ValueLoss)
+	}
+	if !(p.LearningRate >= 0) || math.IsInf(p.LearningRate, 0) {
+		return fmt.Errorf("a2c: update %d (timestep %d): the learning rate schedule gave %v, want a finite value >= 0", m.nUpdates, m.numTimesteps, p.LearningRate)
+	}
 	_ = m.opt.Step(m.params, m.grads, p.LearningRate)
 	m.nUpdates++
+	return nil
+}
+
+// checkStep returns an error naming the timestep and env of the first NaN or infinite reward
+// or observation (final observations included) of a vectorized step, before it reaches the
+// rollout.
+func (m *Model) checkStep(s env.VecStep, n, obsDim int) error {
+	for i := 0; i < n; i++ {
+		r := s.Rewards[i]
+		bad := math.IsNaN(r) || math.IsInf(r, 0)
+		for _, v := range s.Obs[i*obsDim : (i+1)*obsDim] {
+			bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+		}
+		if s.Terminated[i] || s.Truncated[i] {
+			for _, v := range s.FinalObs[i*obsDim : (i+1)*obsDim] {
+				bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+			}
+		}
+		if bad {
+			return fmt.Errorf("a2c: timestep %d (env %d of %d): reward %v, observation %v: want finite values (final observation included)", m.numTimesteps+int64(i), i, n, r, s.Obs[i*obsDim:(i+1)*obsDim])
+		}
+	}
+	return nil
 }
 
 // computeGrads sets m.grads to the gradient of SB3's A2C loss
