@@ -262,8 +262,6 @@ func checkReading(r reading) error {
 		return fmt.Errorf("awsadapter: CloudWatch ProvisionedConcurrencyInvocations + SpilloverInvocations = %v > Invocations = %v", r[sProvInv]+r[sSpill], r[sInvocations])
 	case r[sProvUtil] > 1:
 		return fmt.Errorf("awsadapter: CloudWatch ProvisionedConcurrencyUtilization = %v, want in [0, 1]", r[sProvUtil])
-	case r[sSLORank] > 100:
-		return fmt.Errorf("awsadapter: CloudWatch Duration PR(:SLO) = %v, want a percentage in [0, 100]", r[sSLORank])
 	case r[sConcurrency] > lambdatune.MaxConcurrency:
 		return fmt.Errorf("awsadapter: CloudWatch ConcurrentExecutions = %v, want at most %d", r[sConcurrency], lambdatune.MaxConcurrency)
 	}
