@@ -40,6 +40,7 @@ type options struct {
 	steps        int64
 	seed         uint64
 	envs, seeds  int
+	days         float64
 	out          string
 	evalEpisodes int
 }
@@ -50,6 +51,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "training seed")
 	flag.IntVar(&o.envs, "envs", 8, "environments trained on in parallel")
 	flag.IntVar(&o.seeds, "seeds", 2, "simulation seeds of the evaluation")
+	flag.Float64Var(&o.days, "days", 1, "simulated days of each evaluation run")
 	flag.IntVar(&o.evalEpisodes, "eval-episodes", 10, "held-out days per learning-curve point")
 	flag.StringVar(&o.out, "out", filepath.Join("out", "tune"), "output directory")
 	flag.Parse()
@@ -170,7 +172,7 @@ func reference(o options) (map[string]point, error) {
 func evaluate(ctx context.Context, o options, m *a2c.Model) error {
 	var ws []harness.Workload
 	for _, name := range []string{"bursty", "diurnal"} {
-		w, err := harness.Synthetic(name, 1)
+		w, err := harness.Synthetic(name, o.days)
 		if err != nil {
 			return err
 		}
