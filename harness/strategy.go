@@ -115,7 +115,8 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 
 // Agent returns a trained agent's strategy: a policy.Agent over the Headroom action set (on top of
 // policy.DefaultPredictive) with the Encoder of the tuning environment (env/lambdaenv), its SLO and
-// base memory the run's profile's and sweep's. With withForecast it is "hybrid" (forecast features,
+// base memory the run's profile's and sweep's, choosing a new action every policy.DefaultEvery
+// intervals as lambdaenv.AgentConfig trains it to. With withForecast it is "hybrid" (forecast features,
 // forecast.NewDefault refit hourly as for predictive, three intervals ahead), without it "rl-only".
 // newPredictor is called once per run (runs go in parallel; a model is not safe for concurrent
 // use): see A2C.
@@ -132,6 +133,9 @@ func Agent(name string, newPredictor func() (policy.Predictor, error), withForec
 		enc := policy.Encoder{SLO: e.Profile.SLO, BaseMemoryMB: e.Sweep.Best.MemoryMB, Forecast: withForecast, Horizon: 3, KeepAlive: lambdasim.DefaultKeepAlive}
 		a, err := policy.NewAgent(pred, enc, hr)
 		if err != nil {
+			return Setup{}, err
+		}
+		if err := a.SetEvery(policy.DefaultEvery); err != nil {
 			return Setup{}, err
 		}
 		if !withForecast {
