@@ -53,6 +53,11 @@ type Recipe struct {
 	// norm_obs), which the model then carries and applies in Predict. The encoder's features are
 	// scaled already, and the shipped recipe leaves it off.
 	NormalizeObs bool
+	// Prior is the action the untrained policy favours, one index per dimension of the action
+	// space (nil: none, the policy starts uniform), and PriorLogit what is added to each of its
+	// components' logits (the action network's bias) before training.
+	Prior      []int
+	PriorLogit float64
 }
 
 // DefaultRecipe is the recipe of the shipped models, for AgentConfig's environment: A2CConfig,
@@ -100,8 +105,42 @@ func Train(ctx context.Context, cfg Config, r Recipe, workers int, callbacks ...
 	if err != nil {
 		return nil, fmt.Errorf("lambdaenv: Train: %w", err)
 	}
+	if err := setPrior(m, norm.ActionSpace(), r.Prior, r.PriorLogit); err != nil {
+		return nil, err
+	}
 	if err := m.Learn(ctx, norm, r.Steps, callbacks...); err != nil {
 		return nil, fmt.Errorf("lambdaenv: Train: %w", err)
 	}
 	return m, nil
+}
+
+// setPrior adds logit to the action network's bias of each component of prior.
+func setPrior(m *a2c.Model, space env.Space, prior []int, logit float64) error {
+	if prior == nil {
+		return nil
+	}
+	md, ok := space.(env.MultiDiscrete)
+	if !ok {
+		return fmt.Errorf("lambdaenv: Recipe.Prior needs a MultiDiscrete action space, have %v", space)
+	}
+	nvec := md.Nvec()
+	if len(prior) != len(nvec) {
+		return fmt.Errorf("lambdaenv: Recipe.Prior = %v, want %d indices", prior, len(nvec))
+	}
+	for d, k := range nvec {
+		if prior[d] < 0 || prior[d] >= k {
+			return fmt.Errorf("lambdaenv: Recipe.Prior[%d] = %d, want an integer in [0, %d)", d, prior[d], k)
+		}
+	}
+	for _, t := range m.StateDict() {
+		if t.Name != "action_net.bias" {
+			continue
+		}
+		off := 0
+		for d, k := range nvec {
+			t.Data[off+prior[d]] += logit
+			off += k
+		}
+	}
+	return nil
 }
