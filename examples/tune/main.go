@@ -13,9 +13,9 @@
 // It prints training progress (steps/s, evaluation returns) and the harness's table, and writes,
 // under out/tune/ (or -out):
 //   - hybrid.json (or rl-only.json): the trained model (rl/a2c's format; load it with a2c.LoadFile);
-//   - learning_curve.csv and learning_curve.png: the mean return on held-out days while training,
-//     beside a random policy, holding (never provisioning), the best constant action and the
-//     predictive strategy's constant action on the same days;
+//   - learning_curve.csv and learning_curve.png: the return on held-out days while training, as its
+//     difference to the best constant action's on the same days, beside a random policy, holding
+//     (never provisioning) and the predictive strategy's constant action;
 //   - summary.csv and cost_slo.png: the evaluation on the event-level simulator.
 package main
 
@@ -28,13 +28,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/env/lambdaenv"
 	"github.com/lambdatune/lambdatune/harness"
+	"github.com/lambdatune/lambdatune/policy"
 	"github.com/lambdatune/lambdatune/rl/a2c"
 )
 
@@ -54,7 +54,7 @@ type options struct {
 func main() {
 	var o options
 	rec := lambdaenv.DefaultRecipe(1)
-	flag.Int64Var(&o.steps, "steps", rec.Steps, "training steps (environment intervals)")
+	flag.Int64Var(&o.steps, "steps", rec.Steps, "training steps (decisions, one per hour of one-minute intervals)")
 	flag.Uint64Var(&o.seed, "seed", 1, "training seed")
 	flag.IntVar(&o.envs, "envs", rec.Envs, "environments each update collects from")
 	flag.BoolVar(&o.rlOnly, "rl-only", false, "train the rl-only agent (no forecast features) instead of the hybrid one")
@@ -63,7 +63,7 @@ func main() {
 	flag.StringVar(&o.baselines, "baselines", "target-tracking,predictive,oracle", "rule-based strategies of the evaluation (harness.StandardNames)")
 	flag.IntVar(&o.seeds, "seeds", 2, "simulation seeds of the evaluation")
 	flag.Float64Var(&o.days, "days", 1, "simulated days of each evaluation run")
-	flag.IntVar(&o.evalEpisodes, "eval-episodes", 16, "held-out days per learning-curve point")
+	flag.IntVar(&o.evalEpisodes, "eval-episodes", 32, "held-out days per learning-curve point")
 	flag.StringVar(&o.out, "out", filepath.Join("out", "tune"), "output directory")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -92,7 +92,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		fmt.Printf("saved %s\n\n", path)
-		if err := writeCurve(o, curve); err != nil {
+		if err := curve.write(o); err != nil {
 			return err
 		}
 		agents = []agent{{name, model}}
@@ -140,44 +140,30 @@ func loadModels(spec string) ([]agent, error) {
 func environment(rlOnly bool) lambdaenv.Config { return lambdaenv.AgentConfig(!rlOnly) }
 
 // train runs A2C with a held-out evaluation every twentieth of the steps.
-func train(ctx context.Context, o options) (*a2c.Model, []point, error) {
-	evalEnv, err := lambdaenv.New(environment(o.rlOnly))
+func train(ctx context.Context, o options) (*a2c.Model, *curve, error) {
+	c, err := newCurve(o)
 	if err != nil {
 		return nil, nil, err
 	}
-	ev := &a2c.Eval{Env: evalEnv, EveryTimesteps: max(o.steps/20, 1), Episodes: o.evalEpisodes, Seed: 1_000_000}
 	start := time.Now()
 	progress := a2c.CallbackFunc(func(p *a2c.Progress) error {
 		if p.Iteration%200 == 0 || p.Timesteps >= p.TotalTimesteps {
-			last := "–"
-			if n := len(ev.Results); n > 0 {
-				last = strconv.FormatFloat(ev.Results[n-1].MeanReturn, 'f', 0, 64)
-			}
-			fmt.Fprintf(os.Stderr, "\rtraining: %d/%d steps, %.0f steps/s, held-out return %s   ", p.Timesteps, p.TotalTimesteps,
-				float64(p.Timesteps)/time.Since(start).Seconds(), last)
+			fmt.Fprintf(os.Stderr, "\rtraining: %d/%d decisions, %.0f/s, held-out return %s   ", p.Timesteps, p.TotalTimesteps,
+				float64(p.Timesteps)/time.Since(start).Seconds(), c.last())
 		}
 		return nil
 	})
 	rec := lambdaenv.DefaultRecipe(o.seed)
 	rec.Steps, rec.Envs = o.steps, o.envs
 	workers := min(runtime.GOMAXPROCS(0), o.envs)
-	m, err := lambdaenv.Train(ctx, environment(o.rlOnly), rec, workers, ev, progress)
+	m, err := lambdaenv.Train(ctx, environment(o.rlOnly), rec, workers, c, progress)
 	if err != nil {
 		return nil, nil, err
 	}
 	wall := time.Since(start)
-	fmt.Fprintf(os.Stderr, "\rtrained %d steps in %v: %.0f steps/s on %d workers%20s\n", o.steps, wall.Round(time.Second), float64(o.steps)/wall.Seconds(), workers, "")
-	curve := make([]point, 0, len(ev.Results))
-	for _, r := range ev.Results {
-		curve = append(curve, point{r.Timesteps, r.MeanReturn, r.Std})
-	}
-	return m, curve, nil
-}
-
-// point is one held-out evaluation.
-type point struct {
-	steps     int64
-	mean, std float64
+	fmt.Fprintf(os.Stderr, "\rtrained %d decisions (%d intervals) in %v: %.0f intervals/s on %d workers%20s\n", o.steps,
+		o.steps*policy.DefaultEvery, wall.Round(time.Second), float64(o.steps*policy.DefaultEvery)/wall.Seconds(), workers, "")
+	return m, c, nil
 }
 
 // evaluate runs the trained agents and the rule-based strategies on the event-level simulator.
