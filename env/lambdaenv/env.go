@@ -7,6 +7,11 @@
 // turns the action into a configuration, and the Objective's reward. The observation is built by
 // lambdatune.History and lambdatune.Forecasting, as in the lambdatune.Tuner, so a trained agent run
 // as a policy.Agent in a Tuner sees exactly what it saw in training.
+//
+// The shipped agents decide once an hour (AgentConfig, Config.Every) and are trained with
+// DefaultRecipe; README.md in this directory has what they learn, how they compare with the
+// constant actions and the rules, and why per-minute decisions learn nothing better than a
+// constant.
 package lambdaenv
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lambdatune/lambdatune/env"
@@ -97,5 +98,55 @@ func TestShortTrainingBeatsRandomAndConstants(t *testing.T) {
 	t.Logf("mean return over %d held-out days: agent %.0f, random %.0f, best constant %s %.0f", days, agent, refs["random"], bestName, best)
 	if agent <= best {
 		t.Errorf("agent %.0f does not beat random %.0f and every constant action (best %s: %.0f)", agent, refs["random"], bestName, best)
+	}
+}
+
+// TestTrainRecipe checks what a recipe asks for reaches the model: the observation statistics
+// with NormalizeObs (Predict applies them), the prior's bias, and errors naming the field.
+func TestTrainRecipe(t *testing.T) {
+	cfg := Config{EpisodeLen: 120, Every: 60}
+	tests := []struct {
+		name    string
+		edit    func(*Recipe)
+		wantErr string
+	}{
+		{"default", func(*Recipe) {}, ""},
+		{"normalized observations", func(r *Recipe) { r.NormalizeObs = true }, ""},
+		{"prior", func(r *Recipe) { r.Prior, r.PriorLogit = []int{2, 1}, 50 }, ""},
+		{"no environments", func(r *Recipe) { r.Envs = 0 }, "Recipe.Envs"},
+		{"no steps", func(r *Recipe) { r.Steps = 0 }, "Recipe.Steps"},
+		{"bad A2C", func(r *Recipe) { r.A2C.Gamma = 2 }, "Recipe.A2C"},
+		{"short prior", func(r *Recipe) { r.Prior = []int{2} }, "Recipe.Prior"},
+		{"prior out of range", func(r *Recipe) { r.Prior = []int{2, 3} }, "Recipe.Prior[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := DefaultRecipe(1)
+			r.Envs, r.Steps = 2, 8
+			tt.edit(&r)
+			m, err := Train(context.Background(), cfg, r, 1)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.ObsNormalizer() != nil; got != r.NormalizeObs {
+				t.Errorf("model carries an observation normalizer: %v, want %v", got, r.NormalizeObs)
+			}
+			if r.Prior != nil {
+				obs := make([]float64, m.ObservationSpace().Dim())
+				a, err := m.Predict(obs, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a[0] != 2 || a[1] != 1 {
+					t.Errorf("after 8 decisions from a prior of [2 1] at +50, the policy picks %v", a)
+				}
+			}
+		})
 	}
 }
