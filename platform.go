@@ -65,3 +65,25 @@ func Fixed(c Config) Policy {
 		return Decision{Config: c, Reason: "fixed configuration"}, nil
 	})
 }
+
+// Invocation is the outcome of one test invocation, as the function's REPORT log line gives it.
+type Invocation struct {
+	// Duration is the function's run time (REPORT's Duration), Init its INIT phase (0 when warm).
+	Duration, Init time.Duration
+	// BilledMs is the billed duration in whole milliseconds (REPORT's Billed Duration): INIT and
+	// duration rounded up together on a cold start, as Lambda bills INIT since 2025-08-01.
+	BilledMs int64
+	// Cold says whether the invocation ran an INIT phase first.
+	Cold bool
+	// Error says whether the invocation failed (a function error or a timeout).
+	Error bool
+}
+
+// Invoker runs test invocations of one function at a given memory size, as AWS Lambda Power Tuning
+// does: n invocations one after another, each starting once the previous ended, on environments of
+// that memory size. The simulator (lambdasim.Invoker) and AWS implement it; a Power Tuning sweep
+// (package policy) runs against either.
+type Invoker interface {
+	// Invoke runs n invocations at memoryMB and returns their outcomes in order.
+	Invoke(ctx context.Context, memoryMB, n int) ([]Invocation, error)
+}

@@ -1,0 +1,247 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+// short returns a quick evaluation: two hours of two workloads, every standard strategy but the
+// GBDT-forecasting ones (their forecaster needs an hour to warm up), two seeds.
+func short(t *testing.T, names ...string) Config {
+	t.Helper()
+	var ws []Workload
+	for _, n := range []string{"bursty", "diurnal"} {
+		w, err := Synthetic(n, 2.0/24)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	if len(names) == 0 {
+		names = []string{"static", "power-tuned", "target-tracking", "random", "oracle"}
+	}
+	ss, err := Standard(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Workloads: ws, Profiles: []Profile{CPUBound(), HeavyInit()}, Strategies: ss, Seeds: []uint64{1, 2}}
+}
+
+// TestRunDeterministicAndCommonArrivals: the same evaluation gives the same results with one
+// worker or several, and every strategy of a workload and seed sees the same requests.
+func TestRunDeterministicAndCommonArrivals(t *testing.T) {
+	cfg := short(t)
+	cfg.Workers = 1
+	one, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Workers = 3
+	three, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(one, three, cmpopts.IgnoreFields(Result{}, "Wall")); diff != "" {
+		t.Errorf("1 worker vs 3 (-1 +3):\n%s", diff)
+	}
+	if want := 2 * 2 * 2 * 5; len(one) != want {
+		t.Fatalf("%d results, want %d", len(one), want)
+	}
+	requests := map[string]int64{}
+	for _, r := range one {
+		k := r.Workload + "/" + string(rune('0'+r.Seed))
+		if n, ok := requests[k]; ok && n != r.Score.Requests {
+			t.Errorf("%s %s/%s: %d requests, another strategy saw %d", k, r.Profile, r.Strategy, r.Score.Requests, n)
+		}
+		requests[k] = r.Score.Requests
+		if r.Score.Intervals != 120 {
+			t.Errorf("%s/%s/%s: %d intervals, want 120", r.Workload, r.Profile, r.Strategy, r.Score.Intervals)
+		}
+	}
+	if requests["bursty/1"] == requests["bursty/2"] {
+		t.Error("seeds 1 and 2 drew the same load")
+	}
+}
+
+// TestRunStrategiesBehave checks what each standard strategy does to the configuration over a
+// run: static never changes it; power-tuned and target-tracking move to the sweep's memory;
+// target-tracking keeps at least one provisioned environment; the oracle provisions some.
+func TestRunStrategiesBehave(t *testing.T) {
+	cfg := short(t)
+	cfg.Workloads, cfg.Seeds, cfg.KeepIntervals = cfg.Workloads[:1], cfg.Seeds[:1], true
+	rs, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := sweep(context.Background(), DefaultSweep(), CPUBound())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Profile != "cpu" {
+			continue
+		}
+		last := r.Intervals[len(r.Intervals)-1].Config
+		maxProv := 0
+		for _, m := range r.Intervals {
+			maxProv = max(maxProv, m.Config.Provisioned)
+		}
+		switch r.Strategy {
+		case "static":
+			if last != CPUBound().Config {
+				t.Errorf("static ended at %v", last)
+			}
+		case "power-tuned", "target-tracking", "oracle":
+			if last.MemoryMB != sw.Best.MemoryMB {
+				t.Errorf("%s ended at %d MB, the sweep picked %d", r.Strategy, last.MemoryMB, sw.Best.MemoryMB)
+			}
+		}
+		if r.Strategy == "target-tracking" && last.Provisioned < 1 {
+			t.Errorf("target-tracking ended with %d provisioned, want >= MinCapacity 1", last.Provisioned)
+		}
+		if r.Strategy == "oracle" && maxProv == 0 {
+			t.Error("oracle never provisioned anything")
+		}
+	}
+}
+
+func TestSummaryFileAndTable(t *testing.T) {
+	cfg := short(t, "static", "oracle")
+	rs, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "summary.csv")
+	if err := WriteSummaryFile(path, rs); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,p95_ms,p99_ms"
+	if got := strings.Join(recs[0], ","); got != want {
+		t.Errorf("header %q, want %q", got, want)
+	}
+	if len(recs) != 1+len(rs) {
+		t.Errorf("%d rows, want %d", len(recs)-1, len(rs))
+	}
+	rows := Summarize(rs, lambdatune.DefaultObjective())
+	if len(rows) != 2*2*2 || rows[0].Seeds != 2 {
+		t.Fatalf("%d rows (want 8), first over %d seeds (want 2)", len(rows), rows[0].Seeds)
+	}
+	var buf bytes.Buffer
+	if err := PrintTable(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"oracle", "+0%", "±", "vs oracle"} {
+		if !strings.Contains(buf.String(), s) {
+			t.Errorf("table lacks %q:\n%s", s, buf.String())
+		}
+	}
+	chart := filepath.Join(dir, "cost_slo.png")
+	if err := PlotCostSLO(chart, rows); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := os.Open(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	img, err := png.Decode(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 500 {
+		t.Errorf("chart is %v", b)
+	}
+}
+
+func TestStat(t *testing.T) {
+	s := stat([]float64{1, 2, 3, 4})
+	if s.Mean != 2.5 || s.SD < 1.2909 || s.SD > 1.2910 {
+		t.Errorf("stat = %+v, want mean 2.5, sd 1.29099", s)
+	}
+	if s := stat([]float64{7}); s != (Stat{Mean: 7}) {
+		t.Errorf("one value: %+v", s)
+	}
+}
+
+func TestAzureTrace(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "traces")
+	ws, err := AzureTrace(context.Background(), AzureFiles{
+		Invocations: filepath.Join(dir, "az2019_top10_fullday_invocations.csv"),
+		Durations:   filepath.Join(dir, "az2019_top10_fullday_durations.csv"),
+		Memory:      filepath.Join(dir, "az2019_top10_fullday_memory.csv"),
+	}, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 3 {
+		t.Fatalf("%d workloads, want 3", len(ws))
+	}
+	for _, w := range ws {
+		s, err := w.Series(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Len() != 1440 || s.Step != time.Minute || s.Total() == 0 {
+			t.Errorf("%s: %d intervals of %v, total %v", w.Name, s.Len(), s.Step, s.Total())
+		}
+		if w.MeanDuration <= 0 || w.MemoryMB < 128 {
+			t.Errorf("%s: mean duration %v at %d MB", w.Name, w.MeanDuration, w.MemoryMB)
+		}
+		p, err := CPUBound().WithMeanDuration(w.MeanDuration, w.MemoryMB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Function.Duration.(interface {
+			Mean(int, lambdatune.Architecture) time.Duration
+		}).Mean(w.MemoryMB, lambdatune.X86_64); got-w.MeanDuration > time.Microsecond || w.MeanDuration-got > time.Microsecond {
+			t.Errorf("%s: rescaled mean %v, want %v", w.Name, got, w.MeanDuration)
+		}
+	}
+	if _, err := AzureTrace(context.Background(), AzureFiles{Invocations: filepath.Join(dir, "az2019_top10_fullday_invocations.csv")}, "zzzz", 0); err == nil {
+		t.Error("a match for nothing gave no error")
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	if _, err := Run(context.Background(), Config{}); err == nil {
+		t.Error("empty config accepted")
+	}
+	if _, err := Standard("magic"); err == nil {
+		t.Error("unknown strategy accepted")
+	}
+	if _, err := Synthetic("flat", 1); err == nil {
+		t.Error("unknown workload accepted")
+	}
+	if _, err := Synthetic("bursty", 0); err == nil {
+		t.Error("0 days accepted")
+	}
+	cfg := short(t, "static")
+	cfg.Strategies = append(cfg.Strategies, Strategy{Name: "broken", New: func(context.Context, Env) (Setup, error) {
+		return Setup{Policy: lambdatune.Fixed(lambdatune.Config{MemoryMB: 1})}, nil
+	}})
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Errorf("a strategy applying an invalid config: err = %v", err)
+	}
+}

@@ -1,0 +1,201 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/lambdasim"
+	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/workload"
+)
+
+// Config is an evaluation: every strategy on every workload, profile and seed.
+type Config struct {
+	Workloads  []Workload
+	Profiles   []Profile
+	Strategies []Strategy
+	Seeds      []uint64
+	// Workers is how many runs go in parallel; 0 means runtime.GOMAXPROCS(0).
+	Workers int
+	// PowerTuning is the sweep behind power-tuned, target-tracking, predictive and oracle; the zero
+	// value means DefaultSweep().
+	PowerTuning policy.PowerTuning
+	// KeepIntervals keeps every run's per-interval metrics in its Result.
+	KeepIntervals bool
+	// Progress, if set, is called after each run (from one goroutine at a time).
+	Progress func(done, total int, r Result)
+}
+
+// Result is one run: one strategy on one workload and profile with one seed, on the event-level
+// simulator for the whole series.
+type Result struct {
+	Workload, Profile, Strategy string
+	Seed                        uint64
+	// Score is what the Objective judges: requests, violations, cost.
+	Score lambdatune.Score
+	// Latency is the whole run's latency distribution (every invocation), in ms.
+	Latency lambdatune.Distribution
+	// Intervals holds every interval's metrics when Config.KeepIntervals is set.
+	Intervals []lambdatune.Metrics
+	// Wall is how long the run took.
+	Wall time.Duration
+}
+
+// Run evaluates cfg: each seed's load is drawn once per workload and every strategy runs on the
+// same arrivals (common random numbers) from the same starting configuration, in parallel across
+// Workers. Results come in a fixed order (workload, seed, profile, strategy) whatever the number of
+// workers, and the same inputs give the same results.
+func Run(ctx context.Context, cfg Config) ([]Result, error) {
+	if len(cfg.Workloads) == 0 || len(cfg.Profiles) == 0 || len(cfg.Strategies) == 0 || len(cfg.Seeds) == 0 {
+		return nil, errors.New("harness: Config needs at least one workload, profile, strategy and seed")
+	}
+	if cfg.PowerTuning.PowerValues == nil {
+		cfg.PowerTuning = DefaultSweep()
+	}
+	if err := cfg.PowerTuning.Validate(); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		w      Workload
+		p      Profile
+		s      Strategy
+		seed   uint64
+		series *lazySeries
+		index  int
+	}
+	var jobs []job
+	for _, w := range cfg.Workloads {
+		for _, seed := range cfg.Seeds {
+			ls := &lazySeries{w: w, seed: seed}
+			for _, p := range cfg.Profiles {
+				for _, s := range cfg.Strategies {
+					jobs = append(jobs, job{w: w, p: p, s: s, seed: seed, series: ls, index: len(jobs)})
+				}
+			}
+		}
+	}
+	results := make([]Result, len(jobs))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		done     int
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan job)
+	)
+	for range min(workers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				r, err := runOne(ctx, cfg, j.w, j.p, j.s, j.seed, j.series)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("harness: %s/%s/%s seed %d: %w", j.w.Name, j.p.Name, j.s.Name, j.seed, err)
+					cancel()
+				}
+				results[j.index] = r
+				done++
+				if err == nil && cfg.Progress != nil {
+					cfg.Progress(done, len(jobs), r)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// lazySeries draws a workload's series for a seed once, for all the runs that share it.
+type lazySeries struct {
+	w    Workload
+	seed uint64
+	once sync.Once
+	s    workload.Series
+	err  error
+}
+
+func (l *lazySeries) get() (workload.Series, error) {
+	l.once.Do(func() { l.s, l.err = l.w.Series(l.seed) })
+	return l.s, l.err
+}
+
+// runOne runs one strategy through the closed loop on the event-level simulator.
+func runOne(ctx context.Context, cfg Config, w Workload, p Profile, s Strategy, seed uint64, ls *lazySeries) (Result, error) {
+	start := time.Now()
+	series, err := ls.get()
+	if err != nil {
+		return Result{}, fmt.Errorf("workload: %w", err)
+	}
+	if w.MeanDuration > 0 {
+		if p, err = p.WithMeanDuration(w.MeanDuration, w.MemoryMB); err != nil {
+			return Result{}, err
+		}
+	}
+	sw, err := sweep(ctx, cfg.PowerTuning, p)
+	if err != nil {
+		return Result{}, err
+	}
+	setup, err := s.New(ctx, Env{Profile: p, Workload: w, Series: series, Seed: seed, Sweep: sw})
+	if err != nil {
+		return Result{}, fmt.Errorf("strategy: %w", err)
+	}
+	load, err := lambdasim.NewLoad(series, seed)
+	if err != nil {
+		return Result{}, err
+	}
+	sim, err := lambdasim.New(lambdasim.Options{Start: series.Start, Interval: series.Step, Seed: seed},
+		lambdasim.Deployment{Function: p.Function, Config: p.Config, Arrivals: load})
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Workload: w.Name, Profile: p.Name, Strategy: s.Name, Seed: seed}
+	if cfg.KeepIntervals {
+		r.Intervals = make([]lambdatune.Metrics, 0, series.Len())
+	}
+	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
+		Platform: sim, Policy: setup.Policy, Forecaster: setup.Forecaster,
+		Horizon: setup.Horizon, Refit: setup.Refit, WarmUp: setup.WarmUp,
+		OnStep: func(st lambdatune.Step) {
+			r.Score.Add(&st.Metrics)
+			if cfg.KeepIntervals {
+				r.Intervals = append(r.Intervals, st.Metrics)
+			}
+		},
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := tuner.Run(ctx, series.Len()); err != nil {
+		return Result{}, err
+	}
+	r.Latency = sim.Latency(0).Distribution()
+	r.Wall = time.Since(start)
+	return r, nil
+}

@@ -1,0 +1,141 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/forecast"
+	"github.com/lambdatune/lambdatune/lambdasim"
+	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/workload"
+)
+
+// Env is what a strategy is built for: one run of one profile on one workload with one seed.
+type Env struct {
+	// Profile is the function (its duration already scaled to a trace's, if any).
+	Profile Profile
+	// Workload is the load's name and generator; Series this run's load (the oracle's future).
+	Workload Workload
+	Series   workload.Series
+	// Seed is the run's seed.
+	Seed uint64
+	// Sweep is the profile's Power Tuning sweep (Config.PowerTuning), run on the simulator.
+	Sweep policy.PowerResult
+}
+
+// Setup is a strategy's policy and the Tuner settings it runs under.
+type Setup struct {
+	// Policy decides every interval.
+	Policy lambdatune.Policy
+	// Forecaster, Horizon, Refit and WarmUp are lambdatune.TunerConfig's.
+	Forecaster             lambdatune.Forecaster
+	Horizon, Refit, WarmUp int
+}
+
+// Strategy is a named way to build a Setup for a run.
+type Strategy struct {
+	// Name labels the strategy in reports.
+	Name string
+	// New builds the strategy for one run.
+	New func(ctx context.Context, e Env) (Setup, error)
+}
+
+// StandardNames are the strategies Standard knows, in report order.
+var StandardNames = []string{"static", "power-tuned", "target-tracking", "predictive", "original-rule", "random", "oracle"}
+
+// Standard returns the named strategies of package policy, built the way the harness compares them:
+//
+//   - static: the profile's starting configuration;
+//   - power-tuned: the sweep's memory size, statically;
+//   - target-tracking: DefaultTargetTracking at the sweep's memory size;
+//   - predictive: DefaultPredictive at the sweep's memory size, forecasting with forecast.NewDefault
+//     (refit every hour on the last day, after an hour of warm-up) three intervals ahead, which
+//     covers the 1–2 minute allocation delay;
+//   - original-rule: the original project's rule on the same forecaster, one interval ahead;
+//   - random: a random one of the original's 36 configurations every minute, seeded by the run;
+//   - oracle: predictive fed the workload's true future.
+//
+// No names means all of them.
+func Standard(names ...string) ([]Strategy, error) {
+	if len(names) == 0 {
+		names = StandardNames
+	}
+	out := make([]Strategy, 0, len(names))
+	for _, n := range names {
+		s, ok := standard[n]
+		if !ok {
+			return nil, fmt.Errorf("harness: unknown strategy %q, want one of %s", n, strings.Join(StandardNames, ", "))
+		}
+		out = append(out, Strategy{Name: n, New: s})
+	}
+	return out, nil
+}
+
+var standard = map[string]func(context.Context, Env) (Setup, error){
+	"static": func(_ context.Context, e Env) (Setup, error) {
+		return Setup{Policy: lambdatune.Fixed(e.Profile.Config)}, nil
+	},
+	"power-tuned": func(_ context.Context, e Env) (Setup, error) {
+		return Setup{Policy: policy.PowerTuned(e.Profile.Config, e.Sweep)}, nil
+	},
+	"target-tracking": func(_ context.Context, e Env) (Setup, error) {
+		tt := policy.DefaultTargetTracking()
+		tt.MemoryMB = e.Sweep.Best.MemoryMB
+		p, err := policy.NewTargetTracking(tt)
+		return Setup{Policy: p}, err
+	},
+	"predictive": func(_ context.Context, e Env) (Setup, error) {
+		p, err := policy.NewPredictive(predictiveFor(e))
+		return Setup{Policy: p, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, err
+	},
+	"oracle": func(_ context.Context, e Env) (Setup, error) {
+		p, err := policy.NewPredictive(predictiveFor(e))
+		return Setup{Policy: p, Forecaster: policy.Oracle(e.Series), Horizon: 3}, err
+	},
+	"original-rule": func(_ context.Context, e Env) (Setup, error) {
+		return Setup{Policy: policy.OriginalRule(), Forecaster: forecast.NewDefault(), Horizon: 1, Refit: 60, WarmUp: 60}, nil
+	},
+	"random": func(_ context.Context, e Env) (Setup, error) {
+		choices := make([]lambdatune.Config, policy.OriginalActions)
+		for a := range choices {
+			c, err := policy.OriginalConfig(a, e.Profile.Config)
+			if err != nil {
+				return Setup{}, err
+			}
+			choices[a] = c
+		}
+		p, err := policy.Random(choices, e.Seed)
+		return Setup{Policy: p}, err
+	},
+}
+
+// predictiveFor is DefaultPredictive at the sweep's memory size and mean duration.
+func predictiveFor(e Env) policy.Predictive {
+	p := policy.DefaultPredictive()
+	p.MemoryMB = e.Sweep.Best.MemoryMB
+	p.MeanDuration = time.Duration(e.Sweep.Best.AverageDuration * float64(time.Millisecond))
+	return p
+}
+
+// DefaultSweep is the Power Tuning sweep the harness runs for the strategies that use one: Power
+// Tuning's defaults with the balanced strategy (weight 0.5), what a team with a latency SLO runs
+// (the cost strategy would pick 128 MB for a CPU-bound function and miss every SLO).
+func DefaultSweep() policy.PowerTuning {
+	p := policy.DefaultPowerTuning()
+	p.Strategy = policy.PowerBalanced
+	return p
+}
+
+// sweep runs the sweep for a profile on the simulator, with a fixed seed: every run of the profile
+// gets the same memory size, as a team runs Power Tuning once.
+func sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerResult, error) {
+	inv := lambdasim.Invoker{Function: p.Function, Config: p.Config, Seed: 1}
+	r, err := pt.Run(ctx, inv)
+	if err != nil {
+		return policy.PowerResult{}, fmt.Errorf("harness: profile %s: %w", p.Name, err)
+	}
+	return r, nil
+}
