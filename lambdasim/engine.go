@@ -104,6 +104,15 @@ type fnState struct {
 	err            error // a broken arrival stream
 }
 
+// unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
+// on-demand and its provisioned environments, 0 when it has a reservation of its own.
+func (f *fnState) unreservedHeld() int {
+	if f.reserved {
+		return 0
+	}
+	return f.busyOD + f.provLive
+}
+
 // setGeneration computes the per-configuration parameters.
 func (f *fnState) setGeneration(c lambdatune.Config) error {
 	svc, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch())
@@ -374,25 +383,7 @@ func (s *Sim) step() error {
 	if len(s.fns) == 1 {
 		s.fns[0].run(s, math.MaxInt64, end)
 	} else {
-		for {
-			var best *fnState
-			bt, second := end, int64(math.MaxInt64)
-			for _, f := range s.fns {
-				t := f.nextEvent()
-				if t < bt {
-					if best != nil {
-						second = min(second, bt)
-					}
-					bt, best = t, f
-				} else {
-					second = min(second, t)
-				}
-			}
-			if best == nil {
-				break
-			}
-			best.run(s, second, end)
-		}
+		s.runFunctions(end)
 	}
 	s.now = end
 	for _, f := range s.fns {
@@ -401,6 +392,61 @@ func (s *Sim) step() error {
 		}
 	}
 	return s.closeInterval()
+}
+
+// fnEvent is a function's place in the account's event queue: the time of its next event and its
+// index, which breaks ties (the function deployed first goes first).
+type fnEvent struct {
+	t int64
+	i int32
+}
+
+func (a fnEvent) before(b fnEvent) bool { return a.t < b.t || (a.t == b.t && a.i < b.i) }
+
+// runFunctions processes every function's events before end in time order: the function with the
+// earliest next event runs until the next function's first event, then takes its new place in a
+// binary heap over the functions, so choosing costs O(log N) for N functions. Only the function
+// that runs changes its own next event; configuration changes come between intervals, when the
+// heap is built anew.
+func (s *Sim) runFunctions(end int64) {
+	q := s.queue[:0]
+	for i, f := range s.fns {
+		q = append(q, fnEvent{f.nextEvent(), int32(i)})
+	}
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		siftDown(q, i)
+	}
+	s.queue = q
+	for q[0].t < end {
+		second := q[1].t // the earliest event of any other function: a child of the root
+		if len(q) > 2 && q[2].before(q[1]) {
+			second = q[2].t
+		}
+		f := s.fns[q[0].i]
+		f.run(s, second, end)
+		q[0].t = f.nextEvent()
+		siftDown(q, 0)
+	}
+}
+
+// siftDown restores the heap order of q below i.
+func siftDown(q []fnEvent, i int) {
+	x := q[i]
+	for {
+		c := 2*i + 1
+		if c >= len(q) {
+			break
+		}
+		if c+1 < len(q) && q[c+1].before(q[c]) {
+			c++
+		}
+		if !q[c].before(x) {
+			break
+		}
+		q[i] = q[c]
+		i = c
+	}
+	q[i] = x
 }
 
 // run processes the function's events at times t < end and t <= limit, at least one.

@@ -177,6 +177,26 @@ type IntervalSim struct {
 
 	scaleBurst, scaleRate float64 // environments, environments per second
 	unresCap              int
+	heldSum               int // Σ unreservedHeld() over the functions, a running total
+	order                 orderCache
+	// shapes and keeps cache what functions with the same model share: invocation shapes (about
+	// 14 KB each, a millisecond to build) and keep-alive weights, read-only once built.
+	shapes map[shapeParams]*ivShape
+	keeps  map[Dist][]float64
+}
+
+// shapeParams is what an ivShape depends on: service time, INIT, SimFaaS-style cold service time,
+// timeout and SLO (ns).
+type shapeParams struct {
+	svc, init, cold Dist
+	timeout, slo    float64
+}
+
+// shapeUse counts the invocations one function ran under one shape: warm and cold, for its
+// run-level distributions.
+type shapeUse struct {
+	sh               *ivShape
+	runWarm, runCold float64
 }
 
 // shapeKey identifies the configuration an ivShape was built for.
@@ -200,11 +220,13 @@ type ivFn struct {
 	slo      float64       // latency bound, ns; +Inf for none
 	sloD     time.Duration // Deployment.SLO, reported in Metrics.SLO
 
-	// shape is the configuration in force's; shapes caches one per configuration ever used (about
-	// 10 KB each), shapeList in creation order (for deterministic run-level sums).
-	shape     *ivShape
-	shapes    map[shapeKey]*ivShape
-	shapeList []*ivShape
+	// shape is the configuration in force's (shared with every function of the simulation whose
+	// invocations look the same), shapes indexes uses, one per configuration ever used, in creation
+	// order (for deterministic run-level sums), and inUse is the one in force.
+	shape  *ivShape
+	shapes map[shapeKey]int
+	uses   []shapeUse
+	inUse  int
 
 	pool      *warmPool
 	cur, prov levelMax
@@ -240,10 +262,8 @@ type ivFn struct {
 	pricer lambdatune.Pricer // the prices of the configuration's architecture
 	acc    ivAcc
 	last   lambdatune.Metrics
-	hints  [6]int // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
-	// orderU[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat); n is
-	// the interval's invocations rounded, up to smallN (19.5 rounds to 20).
-	orderU [smallN + 1][smallN + 1][]float64
+	hints  [6]int      // starting cells of the latency (max, p50, p90, p95, p99) and duration (max) quantile searches
+	order  *orderCache // the simulation's, shared by its functions
 
 	stats Stats
 }
@@ -279,7 +299,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9}
+	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9, shapes: map[shapeParams]*ivShape{}, keeps: map[Dist][]float64{}}
 	s.scaleBurst, s.scaleRate = float64(a.scaleBurst), float64(a.scaleBurst)/a.scalePeriod.Seconds()
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
@@ -298,7 +318,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			idx: i, name: name, spec: d.Function, traffic: tr, slo: float64(slo), sloD: d.SLO,
 			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
 			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
-			shapes: make(map[shapeKey]*ivShape), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1,
+			shapes: make(map[shapeKey]int), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1, order: &s.order,
 		}
 		f.lifetime = math.Inf(1)
 		if d.SLO == 0 {
@@ -307,9 +327,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		if lt := d.Function.maxLifetime(); lt != math.MaxInt64 {
 			f.lifetime = float64(lt) / 1e9
 		}
-		keep := d.Function.keepAlive()
-		step := float64(s.interval)
-		f.pool = newWarmPool(keepWeights(func(x float64) float64 { return 1 - distCDF(&keep, x*step) }, 100000))
+		f.pool = newWarmPool(s.keepWeights(d.Function.keepAlive()))
 		if a := d.Function.Async; a != nil {
 			f.async = true
 			f.maxAgeN = max(1, int(int64(a.MaxEventAge)/s.interval))
@@ -327,7 +345,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	}
 	for i, d := range deployments {
 		f := s.fns[i]
-		if err := f.setShape(d.Config); err != nil {
+		if err := f.setShape(s, d.Config); err != nil {
 			return nil, fmt.Errorf("lambdasim: %s: initial config: %w", f.name, err)
 		}
 		f.cfg, f.pricer = d.Config, pricers[i]
@@ -335,8 +353,8 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		f.stats.Environments = int64(d.Config.Provisioned)
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
-	s.recomputeCaps()
 	for _, f := range s.fns {
+		s.limitsChanged(f)
 		f.rpsTok = f.rpsBurst(s)
 	}
 	return s, nil
@@ -372,11 +390,23 @@ func asyncAttempts(interval int64, n int, maxAge int64) (att, delay []float64) {
 	return att, delay
 }
 
-// setShape selects (building and caching on first use) the invocation shape of configuration c.
-func (f *ivFn) setShape(c lambdatune.Config) error {
+// keepWeights returns the warm pool's weights of keep-alive keep, computed once per simulation.
+func (s *IntervalSim) keepWeights(keep Dist) []float64 {
+	if w, ok := s.keeps[keep]; ok {
+		return w
+	}
+	step := float64(s.interval)
+	w := keepWeights(func(x float64) float64 { return 1 - distCDF(&keep, x*step) }, 100000)
+	s.keeps[keep] = w
+	return w
+}
+
+// setShape selects the invocation shape of configuration c: the function's own from an earlier
+// use, else one the simulation built for another function with the same parameters, else a new one.
+func (f *ivFn) setShape(s *IntervalSim, c lambdatune.Config) error {
 	k := shapeKey{c.MemoryMB, c.Timeout, c.Arch()}
-	if sh, ok := f.shapes[k]; ok {
-		f.shape = sh
+	if i, ok := f.shapes[k]; ok {
+		f.inUse, f.shape = i, f.uses[i].sh
 		return nil
 	}
 	svc, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch())
@@ -390,11 +420,16 @@ func (f *ivFn) setShape(c lambdatune.Config) error {
 	if ai, ok := distAtom(&init); ok && ai > float64(MaxOnDemandInit) {
 		init = Constant(MaxOnDemandInit) // the rest of a longer INIT runs inside the first invocation (ignored here)
 	}
-	sh := &ivShape{}
-	sh.build(svc, init, f.coldD, float64(c.Timeout), f.slo)
-	f.shapes[k] = sh
-	f.shapeList = append(f.shapeList, sh)
-	f.shape = sh
+	p := shapeParams{svc: svc, init: init, cold: f.coldD, timeout: float64(c.Timeout), slo: f.slo}
+	sh, ok := s.shapes[p]
+	if !ok {
+		sh = &ivShape{}
+		sh.build(svc, init, f.coldD, float64(c.Timeout), f.slo)
+		s.shapes[p] = sh
+	}
+	f.inUse, f.shape = len(f.uses), sh
+	f.shapes[k] = f.inUse
+	f.uses = append(f.uses, shapeUse{sh: sh})
 	return nil
 }
 
@@ -407,20 +442,27 @@ func (f *ivFn) limit(s *IntervalSim) int {
 
 func (f *ivFn) rpsBurst(s *IntervalSim) float64 { return float64(RequestsPerConcurrency * f.limit(s)) }
 
-func (s *IntervalSim) recomputeCaps() {
-	reserved := s.limits.ReservedElsewhere
-	for _, f := range s.fns {
-		if f.cfg.Reserved.Set {
-			reserved += f.cfg.Reserved.N
-			f.reserved, f.cap = true, f.cfg.Reserved.N
-		} else {
-			f.reserved, f.cap = false, 0
-		}
+// unreservedHeld returns the account concurrency f held of the unreserved pool last interval,
+// rounded, 0 when it has a reservation of its own.
+func (f *ivFn) unreservedHeld() int {
+	if f.reserved {
+		return 0
 	}
-	s.unresCap = s.limits.AccountConcurrency - reserved
-	for _, f := range s.fns {
-		f.rpsTok = min(f.rpsTok, f.rpsBurst(s))
+	return int(math.Round(f.held))
+}
+
+// limitsChanged brings function f's concurrency limit and the account's unreserved pool up to
+// date with f.cfg after a change of f's configuration, at a cost that does not grow with the number
+// of functions.
+func (s *IntervalSim) limitsChanged(f *ivFn) {
+	held := f.unreservedHeld()
+	f.reserved, f.cap = f.cfg.Reserved.Set, 0
+	if f.reserved {
+		f.cap = f.cfg.Reserved.N
 	}
+	s.heldSum += f.unreservedHeld() - held
+	s.unresCap = s.unreservedCap()
+	f.rpsTok = min(f.rpsTok, f.rpsBurst(s))
 }
 
 // Now returns the virtual clock: the end of the last interval simulated.
@@ -494,16 +536,17 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	}
 	old := f.cfg
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
-		if err := f.setShape(c); err != nil {
+		if err := f.setShape(s, c); err != nil {
 			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
 		}
 		// A new generation: new requests need new environments; provisioned ones are re-allocated.
 		f.pool.clear()
 		f.reallocate()
 	}
+	s.reservationChanged(old, c)
 	f.cfg, f.pricer = c, pricer
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
-	s.recomputeCaps()
+	s.limitsChanged(f)
 	// The same schedule as the event model (provSchedule).
 	f.request(c.Provisioned, s.now, s.provDly, s.rng)
 	return nil
@@ -554,14 +597,8 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 
 	// Concurrency limit.
 	c := f.cap
-	if !f.reserved {
-		c = s.unresCap
-		for _, o := range s.fns {
-			if o != f && !o.reserved {
-				c -= int(math.Round(o.held))
-			}
-		}
-		c = max(c, 0)
+	if !f.reserved { // the pool less what the other unreserved functions hold
+		c = max(s.unresCap-(s.heldSum-f.unreservedHeld()), 0)
 	}
 	pb, pa, fb := min(f.provAlloc, c), min(f.provAlloc, c), 1.0 // provisioned before/after, share before
 	if split >= 0 {
@@ -808,8 +845,9 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 		delayed += w
 	}
 	delayed = min(delayed, accepted-colds)
-	sh.runWarm += accepted - colds - delayed
-	sh.runCold += colds
+	u := &f.uses[f.inUse]
+	u.runWarm += accepted - colds - delayed
+	u.runCold += colds
 	m.MaxConcurrency = int(ac.maxConc.take(f.cur.mean()))
 	// Utilization: the largest share of provisioned environments busy at once, in either part.
 	for _, part := range [2]struct {
@@ -852,7 +890,9 @@ func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float
 	if P > 0 && a > 0 {
 		bp = lossB(P, a)
 	}
+	held := f.unreservedHeld()
 	f.held = max(a*(bp-blockC), 0) + float64(P)
+	s.heldSum += f.unreservedHeld() - held
 	f.lastA = a * (1 - blockC)
 
 	st := &f.stats
@@ -943,12 +983,17 @@ const (
 	orderNodes = 24
 )
 
+// orderCache[n][r] holds the quadrature nodes of the r-th of n order statistics (orderStat), or nil
+// until first needed; n is an interval's invocations rounded, up to smallN (19.5 rounds to 20).
+// They depend on nothing else, so one table serves every function of a simulation.
+type orderCache [smallN + 1][smallN + 1][]float64
+
 // orderStat returns E[X_(r)] (ns), the mean of the r-th smallest of n invocations drawn from the
 // mixture, as the average of the mixture's quantile function at the midpoint quantiles of
 // Beta(r, n − r + 1) (cached per (n, r) on first use).
 func (f *ivFn) orderStat(fw, fc []float64, pc float64, n, r int, hint *int) float64 {
 	r = min(max(r, 1), n)
-	nodes := &f.orderU[n][r]
+	nodes := &f.order[n][r]
 	if *nodes == nil {
 		u := make([]float64, orderNodes)
 		start := float64(r) / float64(n+1) // the mean
@@ -1037,8 +1082,9 @@ func (s *IntervalSim) RunDuration(i int) lambdatune.Distribution {
 func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 	var n, mean, lo, hi float64
 	lo = math.Inf(1)
-	for _, sh := range f.shapeList {
-		w := sh.runWarm + sh.runCold
+	for _, u := range f.uses {
+		sh := u.sh
+		w := u.runWarm + u.runCold
 		if w <= 0 {
 			continue
 		}
@@ -1047,7 +1093,7 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 		if latency {
 			cold = sh.meanColdRun
 		}
-		mean += sh.runWarm*sh.meanRun + sh.runCold*cold
+		mean += u.runWarm*sh.meanRun + u.runCold*cold
 		lo, hi = min(lo, sh.x[0]), max(hi, sh.x[len(sh.x)-1])
 	}
 	var meanRun float64 // the last configuration's mean run time, added to the delays
@@ -1066,15 +1112,16 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 	}
 	cdf := func(x float64) float64 {
 		var c float64
-		for _, sh := range f.shapeList {
-			if sh.runWarm+sh.runCold <= 0 {
+		for _, u := range f.uses {
+			if u.runWarm+u.runCold <= 0 {
 				continue
 			}
+			sh := u.sh
 			fc := sh.fColdDur
 			if latency {
 				fc = sh.fColdLat
 			}
-			c += sh.runWarm*sh.cdfAt(sh.fWarm, x) + sh.runCold*sh.cdfAt(fc, x)
+			c += u.runWarm*sh.cdfAt(sh.fWarm, x) + u.runCold*sh.cdfAt(fc, x)
 		}
 		if latency {
 			for i, w := range f.runDelW {

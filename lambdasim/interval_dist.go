@@ -96,9 +96,6 @@ type ivShape struct {
 	// first needed), the percentiles of an interval with fewer than smallN invocations.
 	orderDur [smallN + 1][smallN + 1]float64
 
-	// Invocations run under this configuration so far, warm and cold (run-level distributions).
-	runWarm, runCold float64
-
 	// The SLO (ns, +Inf for none) and the probabilities that a warm and a cold invocation end
 	// without timing out but take longer than it (function errors aside).
 	slo, missWarm, missCold float64

@@ -26,6 +26,22 @@ type simulation interface {
 type lockstep struct {
 	steps int                 // intervals completed
 	views []*FunctionPlatform // the platforms handed out by function index (nil until asked for)
+	nview int                 // platforms handed out
+	// read platforms have read interval readAt (when readAt = steps, the last one); a count, so
+	// that checking the lockstep does not cost a pass over every function.
+	read, readAt int
+}
+
+// markRead records that platform v has read the last interval.
+func (l *lockstep) markRead(v *FunctionPlatform) {
+	if v.seen == l.steps && l.readAt == l.steps {
+		return
+	}
+	if l.readAt != l.steps {
+		l.read, l.readAt = 0, l.steps
+	}
+	v.seen = l.steps
+	l.read++
 }
 
 // advance simulates the next interval of the whole account and marks it read by every function
@@ -43,6 +59,7 @@ func advance(ctx context.Context, s simulation) error {
 			v.seen = l.steps
 		}
 	}
+	l.read, l.readAt = l.nview, l.steps
 	return nil
 }
 
@@ -57,7 +74,10 @@ func functionPlatform(s simulation, i int) *FunctionPlatform {
 		l.views = make([]*FunctionPlatform, n)
 	}
 	if l.views[i] == nil {
-		l.views[i] = &FunctionPlatform{s: s, i: i, seen: l.steps}
+		v := &FunctionPlatform{s: s, i: i, seen: -1}
+		l.views[i] = v
+		l.nview++
+		l.markRead(v) // a new platform starts with the last interval read
 	}
 	return l.views[i]
 }
@@ -112,10 +132,12 @@ func (v *FunctionPlatform) Next(ctx context.Context) (lambdatune.Metrics, error)
 	}
 	l := v.s.lockstepState()
 	if v.seen == l.steps {
-		for j, o := range l.views {
-			if o != nil && j != v.i && o.seen < l.steps {
-				return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
-					v.s.functionName(v.i), l.steps+1, v.s.functionName(j), l.steps)
+		if l.readAt != l.steps || l.read < l.nview {
+			for j, o := range l.views { // name the first platform behind
+				if o != nil && o.seen < l.steps {
+					return lambdatune.Metrics{}, fmt.Errorf("lambdasim: function %s asks for interval %d before function %s read interval %d: drive function platforms in lockstep",
+						v.s.functionName(v.i), l.steps+1, v.s.functionName(j), l.steps)
+				}
 			}
 		}
 		// Only this platform has read the new interval; the others read it with their own Next.
@@ -123,6 +145,6 @@ func (v *FunctionPlatform) Next(ctx context.Context) (lambdatune.Metrics, error)
 			return lambdatune.Metrics{}, err
 		}
 	}
-	v.seen = l.steps
+	l.markRead(v)
 	return v.s.lastMetrics(v.i), nil
 }

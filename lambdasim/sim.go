@@ -110,8 +110,9 @@ type Sim struct {
 	fns []*fnState
 	lockstep
 
-	unresCap  int // account concurrency left for unreserved functions
-	unresHeld int // concurrency held by unreserved functions
+	unresCap  int       // account concurrency left for unreserved functions
+	unresHeld int       // concurrency held by unreserved functions, kept as a running total
+	queue     []fnEvent // the functions by their next event (runFunctions)
 
 	log *csvLog
 }
@@ -189,22 +190,20 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		f.provTarget = d.Config.Provisioned
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
-	s.recomputeCaps()
 	for _, f := range s.fns {
-		// Environments alive never exceed the concurrency limit (a new one is created only when all
-		// are busy), except for old generations draining: preallocate so that the steady state
-		// allocates nothing.
-		n := min(s.limits.AccountConcurrency, 4096)
-		if f.reserved {
-			n = min(f.cap+f.provTarget, n)
-		}
-		n += 16
+		s.limitsChanged(f, 0)
+	}
+	s.queue = make([]fnEvent, 0, len(s.fns))
+	for _, f := range s.fns {
+		// The slices grow to the function's largest concurrency and then stay: the steady state
+		// allocates nothing, and a fleet of mostly small functions stays small.
+		n := f.provTarget + 16
 		f.envs = make([]env, 0, n)
 		f.free = make([]int32, 0, n)
 		f.busy = make([]busyEntry, 0, n)
-		f.provIdle = make([]int32, 0, f.provTarget+16)
+		f.provIdle = make([]int32, 0, n)
 		if f.async {
-			f.retries = make([]retryEntry, 0, 1024)
+			f.retries = make([]retryEntry, 0, 16)
 		}
 		f.allocateProvisioned(s, 0, f.provTarget)
 	}
@@ -216,30 +215,22 @@ func monthOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// recomputeCaps recomputes the unreserved pool and what unreserved functions hold.
-func (s *Sim) recomputeCaps() {
-	reserved := s.limits.ReservedElsewhere
-	s.unresHeld = 0
-	for _, f := range s.fns {
-		if f.cfg.Reserved.Set {
-			reserved += f.cfg.Reserved.N
-			f.reserved, f.cap = true, f.cfg.Reserved.N
-		} else {
-			f.reserved, f.cap = false, 0
-			s.unresHeld += f.busyOD + f.provLive
-		}
+// limitsChanged brings function f's concurrency limit, its request-rate bucket and the account's
+// unreserved pool up to date with f.cfg, after a change of f's configuration; held is what f held
+// of the unreserved pool before (f.unreservedHeld()). It costs the same whatever the number of
+// functions: the pool and the reservations are running totals.
+func (s *Sim) limitsChanged(f *fnState, held int) {
+	f.reserved, f.cap = f.cfg.Reserved.Set, 0
+	limit := s.limits.AccountConcurrency
+	if f.reserved {
+		f.cap, limit = f.cfg.Reserved.N, f.cfg.Reserved.N
 	}
-	s.unresCap = s.limits.AccountConcurrency - reserved
-	for _, f := range s.fns {
-		limit := s.limits.AccountConcurrency
-		if f.reserved {
-			limit = f.cap
-		}
-		f.rpsBurst = float64(RequestsPerConcurrency * limit)
-		f.rpsRate = f.rpsBurst / 1e9
-		if f.rpsTokens > f.rpsBurst || f.rpsLast == 0 {
-			f.rpsTokens = f.rpsBurst
-		}
+	s.unresHeld += f.unreservedHeld() - held
+	s.unresCap = s.unreservedCap()
+	f.rpsBurst = float64(RequestsPerConcurrency * limit)
+	f.rpsRate = f.rpsBurst / 1e9
+	if f.rpsTokens > f.rpsBurst || f.rpsLast == 0 {
+		f.rpsTokens = f.rpsBurst
 	}
 }
 
@@ -319,7 +310,7 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 	if err != nil {
 		return err
 	}
-	old := f.cfg
+	old, held := f.cfg, f.unreservedHeld()
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
 		if _, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch()); err != nil {
 			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
@@ -327,8 +318,9 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 		f.newGeneration(s, c)
 	}
 	f.cfg, f.pricer = c, pricer
+	s.reservationChanged(old, c)
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
-	s.recomputeCaps()
+	s.limitsChanged(f, held)
 	f.setProvisionedTarget(s, c.Provisioned)
 	return nil
 }
