@@ -85,55 +85,88 @@ func BenchmarkEventSimFleet(b *testing.B) {
 	}
 }
 
-// BenchmarkIntervalFleet runs N functions of one account on the interval model, each the interval
-// benchmarks' Python API under the seed's bursty pattern (about 3.3 requests/s), stepping the whole
-// account (one op = one function-minute). It reports fn-min/s, fn-min/cpu-s and the live heap per
-// function (B/fn). The per-function-minute cost should not grow with N.
+// BenchmarkIntervalFleet runs N functions of one account on the interval model under the seed's
+// bursty pattern (about 3.3 requests/s each), stepping the whole account (one op = one
+// function-minute), and reports fn-min/s, fn-min/cpu-s and the live heap per function (B/fn). The
+// per-function-minute cost should not grow with N. Sub-benchmarks: "same", every function the
+// interval benchmarks' Python API (they share its invocation shape); "distinct", each function a
+// CPU time of its own (a shape each: more memory, more to build); "tuned", as "same" but every
+// function reads its metrics through its own Platform and is given a new configuration every
+// interval (provisioned concurrency 0 or 1), as a fleet tuner drives it.
 func BenchmarkIntervalFleet(b *testing.B) {
-	for _, n := range fleetSizes {
-		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			const warm = 3
-			steps := warm + b.N/n + 2
-			series, err := workload.SeedBursty(ivGrid(steps), 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			heap0 := heapInUse()
-			deps := make([]Deployment, n)
-			for i := range deps {
-				l, err := NewLoad(series, uint64(i+1))
-				if err != nil {
-					b.Fatal(err)
-				}
-				deps[i] = Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l}
-			}
-			s, err := NewInterval(fleetOptions(n), deps...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			dst := make([]lambdatune.Metrics, 0, n)
-			for range warm {
-				if dst, err = s.Step(ctx, dst[:0]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			perFn := float64(heapInUse()-heap0) / float64(n)
-			b.ReportAllocs()
-			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
-			done := 0
-			for done < b.N {
-				if dst, err = s.Step(ctx, dst[:0]); err != nil {
-					b.Fatal(err)
-				}
-				done += n
-			}
-			el, cpu := time.Since(start), cpuTime()-cpu0
-			b.StopTimer()
-			b.ReportMetric(perFn, "B/fn")
-			b.ReportMetric(float64(done)/el.Seconds(), "fn-min/s")
-			reportCPU(b, cpu, done)
-		})
+	for _, kind := range []string{"same", "distinct", "tuned"} {
+		for _, n := range fleetSizes {
+			b.Run(fmt.Sprintf("%s/N=%d", kind, n), func(b *testing.B) { benchIntervalFleet(b, kind, n) })
+		}
 	}
+}
+
+func benchIntervalFleet(b *testing.B, kind string, n int) {
+	const warm = 3
+	steps := warm + b.N/n + 2
+	series, err := workload.SeedBursty(ivGrid(steps), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap0 := heapInUse()
+	deps := make([]Deployment, n)
+	for i := range deps {
+		l, err := NewLoad(series, uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		fn := ivBenchFunction()
+		if kind == "distinct" {
+			fn.Duration = CPUModel{CPUTime: 120*time.Millisecond + time.Duration(i)*time.Microsecond, IOTime: 40 * time.Millisecond, Spread: 0.4}
+		}
+		deps[i] = Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l}
+	}
+	s, err := NewInterval(fleetOptions(n), deps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	dst := make([]lambdatune.Metrics, 0, n)
+	ps := make([]*FunctionPlatform, n)
+	for i := range ps { // every platform exists before the first reads
+		ps[i] = s.Function(i)
+	}
+	step := func(k int) error {
+		if kind != "tuned" {
+			dst, err = s.Step(ctx, dst[:0])
+			return err
+		}
+		for i, p := range ps {
+			c := deps[i].Config
+			c.Provisioned = k % 2
+			if err := p.Apply(ctx, c); err != nil {
+				return err
+			}
+			if _, err := p.Next(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k := range warm {
+		if err := step(k); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perFn := float64(heapInUse()-heap0) / float64(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	done := 0
+	for k := warm; done < b.N; k++ {
+		if err := step(k); err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	el, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	b.ReportMetric(perFn, "B/fn")
+	b.ReportMetric(float64(done)/el.Seconds(), "fn-min/s")
+	reportCPU(b, cpu, done)
 }
