@@ -46,6 +46,10 @@ type fnState struct {
 	sloD   time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	nextArr int64 // next arrival offset, MaxInt64 when none
+	// ahead[aheadAt:] are the arrivals after nextArr already pulled from arr (arrivalsBefore); a
+	// MaxInt64 at the end marks the stream's end.
+	ahead   []int64
+	aheadAt int
 
 	// Current generation (configuration of memory, timeout, architecture, storage).
 	gen          uint32
@@ -403,12 +407,116 @@ type fnEvent struct {
 
 func (a fnEvent) before(b fnEvent) bool { return a.t < b.t || (a.t == b.t && a.i < b.i) }
 
-// runFunctions processes every function's events before end in time order: the function with the
+// nextArrival moves on from the arrival at t to the next: from the look-ahead, else from the stream.
+func (f *fnState) nextArrival(t int64) {
+	if f.aheadAt < len(f.ahead) {
+		f.nextArr = f.ahead[f.aheadAt]
+		f.aheadAt++
+		if f.aheadAt == len(f.ahead) {
+			f.ahead, f.aheadAt = f.ahead[:0], 0
+		}
+		return
+	}
+	f.nextArr = f.pull(t)
+}
+
+// pull returns the stream's arrival after one at t, MaxInt64 when there is none or the stream is
+// broken (f.err).
+func (f *fnState) pull(t int64) int64 {
+	at, ok := f.arr.Next()
+	if !ok {
+		return math.MaxInt64
+	}
+	if int64(at) < t {
+		f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
+		return math.MaxInt64
+	}
+	return int64(at)
+}
+
+// arrivalsBefore returns the number of arrivals before t from nextArr on, pulling them from the
+// stream into the look-ahead.
+func (f *fnState) arrivalsBefore(t int64) int {
+	if f.nextArr >= t {
+		return 0
+	}
+	n, last := 1, f.nextArr
+	for _, at := range f.ahead[f.aheadAt:] {
+		if at >= t {
+			return n
+		}
+		n, last = n+1, at
+	}
+	for {
+		at := f.pull(last)
+		f.ahead = append(f.ahead, at)
+		if at >= t {
+			return n
+		}
+		n, last = n+1, at
+	}
+}
+
+// runFunctions processes every function's events before end. The functions of an account interact
+// only through the unreserved pool: while it cannot fill up, each function runs on its own
+// through a window of time (with its state in the cache), the result being the same as in time
+// order. The window halves while the pool might fill within it (down to 1/64 of the interval,
+// then the window runs in time order) and doubles again after a window without (up to the
+// interval). A request log needs the time order throughout.
+func (s *Sim) runFunctions(end int64) {
+	if s.log != nil {
+		s.runInOrder(end)
+		return
+	}
+	for t := s.now; t < end; {
+		we := min(t+s.window, end)
+		switch {
+		case s.independent(we):
+			for _, f := range s.fns {
+				f.run(s, math.MaxInt64, we)
+			}
+			t = we
+			s.window = min(2*s.window, s.interval)
+		case s.window > s.interval/64:
+			s.window /= 2
+		default:
+			s.runInOrder(we)
+			t = we
+		}
+	}
+}
+
+// independent reports whether, until t, no function can find the unreserved pool full: whether
+// the environments the unreserved functions might take by then fit in what the pool has left,
+// counting for each one a start for every arrival before t and pending retry (times one plus the
+// error retries an asynchronous event may make) and every provisioned environment requested if
+// an allocation is due.
+func (s *Sim) independent(t int64) bool {
+	room := s.unresCap - s.unresHeld
+	for _, f := range s.fns {
+		if f.reserved {
+			continue
+		}
+		n := f.arrivalsBefore(t) + len(f.retries)
+		if f.async {
+			n *= 1 + f.maxRetries
+		}
+		if f.provEventAt < t {
+			n += f.provTarget
+		}
+		if room -= n; room < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// runInOrder processes every function's events before end in time order: the function with the
 // earliest next event runs until the next function's first event, then takes its new place in a
 // binary heap over the functions, so choosing costs O(log N) for N functions. Only the function
 // that runs changes its own next event; configuration changes come between intervals, when the
 // heap is built anew.
-func (s *Sim) runFunctions(end int64) {
+func (s *Sim) runInOrder(end int64) {
 	q := s.queue[:0]
 	for i, f := range s.fns {
 		q = append(q, fnEvent{f.nextEvent(), int32(i)})
@@ -474,15 +582,7 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 		}
 		switch kind {
 		case 0:
-			if at, ok := f.arr.Next(); ok {
-				f.nextArr = int64(at)
-				if int64(at) < t {
-					f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
-					f.nextArr = math.MaxInt64
-				}
-			} else {
-				f.nextArr = math.MaxInt64
-			}
+			f.nextArrival(t)
 			f.invoke(s, t, t, 1, 0, 0)
 		case 1:
 			f.complete(s, f.popBusy())

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"testing"
 	"time"
 
@@ -140,6 +141,60 @@ func TestFleetSharedPoolUnchanged(t *testing.T) {
 			t.Logf("throttles %v, digest %s", thr, got)
 			if got != tc.want {
 				t.Errorf("digest %s, want %s: the metrics changed", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestFleetWindowsMatchTimeOrder checks that letting the event model's functions run on their own
+// through windows of time while the unreserved pool cannot fill (runFunctions) gives the metrics
+// of running every event in time order, which a request log forces: on fleetAccount with its
+// tight limit (the pool fills, windows shrink), with a limit that binds now and then, and with
+// one that never binds, with asynchronous functions among them.
+func TestFleetWindowsMatchTimeOrder(t *testing.T) {
+	steps := 60
+	if testing.Short() {
+		steps = 20
+	}
+	for _, limit := range []int{70, 250, 10000} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			run := func(log bool) (string, *Sim) {
+				opts, deps, change := fleetAccount(t)
+				opts.Limits.AccountConcurrency = limit
+				deps[2].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}
+				deps[4].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 1}
+				deps[4].Function.ErrorRate = 0.05
+				if log {
+					opts.Log = io.Discard
+				}
+				s, err := New(opts, deps...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := sha256.New()
+				var ms []lambdatune.Metrics
+				for i := range steps {
+					if fn, c := change(i); c != nil {
+						if err := s.apply(fn, *c); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if ms, err = s.Step(context.Background(), ms[:0]); err != nil {
+						t.Fatal(err)
+					}
+					digestMetrics(h, ms)
+				}
+				return hex.EncodeToString(h.Sum(nil)), s
+			}
+			inOrder, _ := run(true)
+			windows, s := run(false)
+			var thr int64
+			for i := range s.Len() {
+				thr += s.Stats(i).Throttles
+			}
+			t.Logf("throttles %d, last window %v", thr, time.Duration(s.window)) // the windows used
+			if windows != inOrder {
+				t.Errorf("digest %s with windows, %s in time order", windows, inOrder)
 			}
 		})
 	}

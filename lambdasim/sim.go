@@ -112,7 +112,8 @@ type Sim struct {
 
 	unresCap  int       // account concurrency left for unreserved functions
 	unresHeld int       // concurrency held by unreserved functions, kept as a running total
-	queue     []fnEvent // the functions by their next event (runFunctions)
+	queue     []fnEvent // the functions by their next event (runInOrder)
+	window    int64     // the time the functions last ran on their own (runFunctions), ns
 
 	log *csvLog
 }
@@ -125,7 +126,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{account: a}
+	s := &Sim{account: a, window: a.interval}
 	if opts.Log != nil {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
