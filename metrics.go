@@ -36,7 +36,7 @@ type Metrics struct {
 	// ColdStarts counts invocations that ran an INIT phase first.
 	ColdStarts int64
 	// SLO is the latency bound each request of the function is held to (set where the function is
-	// deployed: lambdasim.Deployment.SLO, awsadapter.Options.SLO); 0 means none.
+	// deployed: lambdasim.Deployment.SLO, awsadapter.WithSLO); 0 means none.
 	SLO time.Duration
 	// SLOMisses counts invocations that ran without error but took longer than SLO, by the latency a
 	// caller sees (Latency: INIT included). Errors and throttles are counted in their own fields, so

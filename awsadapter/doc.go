@@ -6,12 +6,14 @@
 //
 //	awsCfg, err := config.LoadDefaultConfig(ctx)
 //	lam, cw := awsadapter.NewClients(awsCfg, awsadapter.ClientOptions{})
-//	p, err := awsadapter.New(lam, cw, "my-function", awsadapter.WithAlias("live"), awsadapter.WithDryRun(true))
+//	logs := awsadapter.NewLogsClient(awsCfg, awsadapter.ClientOptions{})
+//	p, err := awsadapter.New(lam, cw, "my-function", awsadapter.WithAlias("live"), awsadapter.WithDryRun(true),
+//		awsadapter.WithSLO(250*time.Millisecond), awsadapter.WithLogs(logs, awsadapter.DefaultLogsOptions()))
 //	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: p, Policy: p.AuditPolicy(policy)})
 //	err = tuner.Run(ctx, 0)
 //
-// The SDK is used through two small interfaces, LambdaAPI and CloudWatchAPI, which *lambda.Client
-// and *cloudwatch.Client satisfy; tests point real clients at an emulator or an httptest server.
+// The SDK is used through small interfaces, LambdaAPI, CloudWatchAPI and LogsAPI, which
+// *lambda.Client, *cloudwatch.Client and *cloudwatchlogs.Client satisfy; tests point real clients at an emulator or an httptest server.
 // Nothing needs AWS credentials to compile or test.
 //
 // # What it reads and changes
@@ -35,14 +37,26 @@
 // Next observes one interval with a single GetMetricData call: Invocations, Errors, Throttles
 // (Sum), Duration (Sum, Average, Maximum, p50, p90, p95, p99), ConcurrentExecutions (Maximum) and,
 // with an alias, ProvisionedConcurrencyUtilization (Maximum), ProvisionedConcurrencyInvocations and
-// ProvisionedConcurrencySpilloverInvocations (Sum). Intervals are aligned to CloudWatch periods; a
-// metric without datapoints is zero traffic. The cost is estimated with the simulator's price table
-// (lambdatune.DefaultPrices); Next documents the approximation.
+// ProvisionedConcurrencySpilloverInvocations (Sum), and with WithSLO the percentile rank PR(:SLO) of
+// Duration. Intervals are aligned to CloudWatch periods; a metric without datapoints is zero traffic.
+// The cost is estimated with the simulator's price table (lambdatune.DefaultPrices); Next documents
+// the approximation.
+//
+// # Cold starts, INIT and SLO misses
+//
+// CloudWatch's Lambda metrics carry no cold starts and no INIT time, and their Duration excludes
+// INIT. WithLogs reads them from the function's REPORT log lines through CloudWatch Logs Insights
+// (@initDuration, @duration, @billedDuration; one aggregating query per interval, or per batch of
+// intervals when several are due), waiting for the lines to arrive and re-querying while they are
+// fewer than the interval's Invocations. WithSLO sets the latency bound: SLO misses are counted from
+// the REPORT lines (INIT plus duration) or, where logs are off or a query fails, estimated from the
+// percentile rank statistic (INIT not counted). Platform.LastObservation says which source filled
+// each field (Source), and why the logs did not.
 //
 // # Errors and retries
 //
-// TooManyRequestsException, ResourceConflictException (an update in progress) and throttled
-// CloudWatch calls are retried with exponential backoff and jitter (RetryPolicy) under the caller's
+// TooManyRequestsException, ResourceConflictException (an update in progress), throttled
+// CloudWatch calls and throttled or over-limit Logs Insights calls (LogsOptions.Retry) are retried with exponential backoff and jitter (RetryPolicy) under the caller's
 // context, on an injectable clock, with jitter from a *rand.Rand (WithRand, WithClock). Every other
 // error surfaces at once as *OpError, naming the function and the operation and wrapping the SDK's
 // typed error. NewClients turns the SDK's own retryer off so that retries are not multiplied.
@@ -66,12 +80,17 @@
 // GetProvisionedConcurrencyConfig, PutProvisionedConcurrencyConfig,
 // DeleteProvisionedConcurrencyConfig on the function and its alias, lambda:GetAccountSettings and
 // cloudwatch:GetMetricData on "*" (and application-autoscaling:DescribeScalableTargets with
-// WithAutoScaling). A dry run needs only the Get actions.
+// WithAutoScaling; logs:StartQuery on the function's log group and logs:GetQueryResults and
+// logs:StopQuery on "*" with WithLogs). A dry run needs only the Get actions and, with WithLogs, the
+// logs actions, which only read.
 //
 // # Emulators
 //
 // moto speaks the Lambda REST protocol but not CloudWatch's default Smithy RPCv2 CBOR: pass
 // ClientOptions{Endpoint: url, QueryProtocol: true} (or CloudWatchQueryProtocol). moto lacks
-// provisioned concurrency, GetAccountSettings (use WithLimits) and percentile statistics (use
-// WithPercentiles(false)); the package's tests cover those against an httptest server.
+// provisioned concurrency, GetAccountSettings (use WithLimits) and percentile statistics, the
+// percentile rank included (use WithPercentiles(false)). Its Logs Insights answers StartQuery and
+// GetQueryResults but ignores filter and stats and knows none of Lambda's REPORT fields, and lacks
+// StopQuery: the adapter then reports the logs unreadable and falls back. The package's tests cover
+// all of these against httptest servers.
 package awsadapter

@@ -49,6 +49,8 @@ const (
 	sProvUtil
 	sProvInv
 	sSpill
+	sSLORank     // PR(:SLO) on Duration, a percentage
+	sSLORankSeen // 1 when PR(:SLO) had a datapoint, 0 when not (unavailable, unlike a rank of 0 %)
 	nSlots
 )
 
@@ -74,6 +76,9 @@ func (p *Platform) buildQueries() []metricQuery {
 			metricQuery{"duration_p99", "Duration", "p99", sP99, aggFirst},
 		)
 	}
+	if p.o.slo > 0 && p.o.percentiles {
+		q = append(q, metricQuery{"duration_slo_rank", "Duration", rankStat(p.o.slo), sSLORank, aggFirst})
+	}
 	if p.o.alias != "" {
 		q = append(q,
 			metricQuery{"provisioned_utilization", "ProvisionedConcurrencyUtilization", "Maximum", sProvUtil, aggMax},
@@ -94,8 +99,9 @@ func (p *Platform) Dimensions() []cwtypes.Dimension {
 	return d
 }
 
-// Next waits until the next interval's metrics are available (its end plus the metrics delay), reads
-// them with one GetMetricData call and returns them. It implements lambdatune.Platform.
+// Next waits until the next interval's metrics are available (its end plus the metrics delay, or the
+// logs delay when it is longer and WithLogs is set), reads them with one GetMetricData call (and the
+// function's REPORT log lines with WithLogs) and returns them. It implements lambdatune.Platform.
 //
 // Intervals are aligned to multiples of the interval length (CloudWatch periods). The first call
 // reads the latest interval whose metrics are available, without waiting; later calls read the
@@ -107,18 +113,21 @@ func (p *Platform) Dimensions() []cwtypes.Dimension {
 // rounding up to 1 ms), times the memory in force; the share ProvisionedConcurrencyInvocations /
 // Invocations of it is priced at the provisioned duration rate. Provisioned capacity is the allocated
 // environments at the end of the interval times memory times the interval (AWS's 5-minute minimum is
-// ignored). Ephemeral storage above 512 MB is billed on the same duration. Not visible in CloudWatch
-// metrics, hence not estimated: INIT duration (cold starts appear only in logs: ColdStarts and
-// Usage.InitMBms are 0), timeouts (counted in Errors; Timeouts is 0), the free tier and tiered
-// prices. Latency is the Duration distribution (CloudWatch has no caller-side latency).
+// ignored). Ephemeral storage above 512 MB is billed on the same duration. Cold starts and INIT
+// duration are not in CloudWatch's metrics: with WithLogs they are read from the REPORT log lines
+// (Usage.InitMBms is their INIT duration times the memory, billed at the on-demand rate); without,
+// ColdStarts and Usage.InitMBms are 0. With WithSLO, SLO and SLOMisses are filled as WithSLO
+// describes. LastObservation says which source filled each of these fields. Not estimated: timeouts
+// (counted in Errors; Timeouts is 0), the free tier and tiered prices. Latency is the Duration
+// distribution (CloudWatch has no caller-side latency).
 func (p *Platform) Next(ctx context.Context) (lambdatune.Metrics, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	iv := p.o.interval
+	iv, delay := p.o.interval, p.readDelay()
 	start := p.next
 	if start.IsZero() {
-		start = p.o.now().Add(-p.o.delay).Truncate(iv).Add(-iv)
-	} else if wait := start.Add(iv + p.o.delay).Sub(p.o.now()); wait > 0 {
+		start = p.o.now().Add(-delay).Truncate(iv).Add(-iv)
+	} else if wait := start.Add(iv + delay).Sub(p.o.now()); wait > 0 {
 		if err := p.o.sleep(ctx, wait); err != nil {
 			return lambdatune.Metrics{}, fmt.Errorf("awsadapter: function %q: waiting for interval %v: %w", p.fn, start, err)
 		}
@@ -126,6 +135,10 @@ func (p *Platform) Next(ctx context.Context) (lambdatune.Metrics, error) {
 	r, err := p.read(ctx, start, start.Add(iv))
 	if err != nil {
 		return lambdatune.Metrics{}, err
+	}
+	lg, lerr := p.readLogs(ctx, start, int64(math.Round(r[sInvocations])))
+	if lerr != nil && ctx.Err() != nil {
+		return lambdatune.Metrics{}, fmt.Errorf("awsadapter: function %q: reading the logs of interval %v: %w", p.fn, start, lerr)
 	}
 	s, err := p.state(ctx)
 	if err != nil {
@@ -135,6 +148,11 @@ func (p *Platform) Next(ctx context.Context) (lambdatune.Metrics, error) {
 	if err != nil {
 		return lambdatune.Metrics{}, err
 	}
+	obs, err := p.measure(&m, r, lg, lerr)
+	if err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	p.obs = obs
 	p.next = start.Add(iv)
 	p.o.log.LogAttrs(ctx, slog.LevelDebug, "awsadapter: interval observed", slog.String("function", p.fn),
 		slog.Time("start", start), slog.Int64("invocations", m.Invocations), slog.Int64("errors", m.Errors),
@@ -211,6 +229,9 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 			}
 		}
 		if out.NextToken == nil {
+			if seen[sSLORank] {
+				r[sSLORankSeen] = 1
+			}
 			return r, nil
 		}
 		in.NextToken = out.NextToken

@@ -150,6 +150,8 @@ type options struct {
 	sleep       func(context.Context, time.Duration) error
 	rand        *rand.Rand
 	autoscaling AutoScalingAPI
+	slo         time.Duration // see WithSLO (slo.go)
+	logs        *logsConfig   // see WithLogs (logs.go); nil: logs not read
 }
 
 // WithAlias tunes the alias name: provisioned concurrency and metrics are the alias's, and a new
@@ -165,8 +167,9 @@ func WithInterval(d time.Duration) Option { return func(o *options) { o.interval
 // them (default 2 minutes; 0 for emulators).
 func WithMetricsDelay(d time.Duration) Option { return func(o *options) { o.delay = d } }
 
-// WithPercentiles requests the Duration percentiles p50, p90, p95 and p99 (default true). Turn it off
-// only for emulators that reject percentile statistics; the percentiles are then 0.
+// WithPercentiles requests the Duration percentiles p50, p90, p95 and p99 (default true) and, with
+// WithSLO, the percentile rank PR(:SLO). Turn it off only for emulators that reject percentile
+// statistics; the percentiles are then 0 and SLO misses come from the logs alone (WithLogs).
 func WithPercentiles(on bool) Option { return func(o *options) { o.percentiles = on } }
 
 // WithDryRun makes Apply and rollbacks log the change they would make and apply nothing.
@@ -257,6 +260,14 @@ func (o *options) finish(fn string) error {
 	if o.limits != nil {
 		if err := o.limits.Validate(lambdatune.DefaultConfig()); err != nil {
 			errs = append(errs, fmt.Errorf("awsadapter: WithLimits: %w", err))
+		}
+	}
+	if err := validSLO(o.slo); err != nil {
+		errs = append(errs, err)
+	}
+	if o.logs != nil {
+		if err := o.logs.validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -39,6 +39,9 @@ type Platform struct {
 	reason     string    // the pending decision's reason, for the audit log
 	outcome    Outcome
 	queries    []metricQuery
+	obs        Observation           // how the last interval was measured (slo.go)
+	logsCache  map[time.Time]logsRow // REPORT-line summaries by interval start (logs.go)
+	logsErrMsg string                // the last logs failure logged, to log a change once
 }
 
 type change struct {

@@ -67,11 +67,11 @@ func Retryable(err error) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == 429
 }
 
-// backoff returns the wait before retry number attempt (0-based).
-func (p *Platform) backoff(attempt int) time.Duration {
-	d := p.o.retry.Max
+// backoff returns the wait before retry number attempt (0-based) under policy r.
+func (p *Platform) backoff(r RetryPolicy, attempt int) time.Duration {
+	d := r.Max
 	if attempt < 40 {
-		if b := p.o.retry.Base << attempt; b > 0 && b < d {
+		if b := r.Base << attempt; b > 0 && b < d {
 			d = b
 		}
 	}
@@ -81,16 +81,22 @@ func (p *Platform) backoff(attempt int) time.Duration {
 
 // call runs one AWS operation with retries and wraps a final error in *OpError.
 func call[T any](ctx context.Context, p *Platform, op string, f func(context.Context) (T, error)) (T, error) {
+	return callWith(ctx, p, op, p.o.retry, Retryable, f)
+}
+
+// callWith is call with its own retry policy and classification of retryable errors (CloudWatch
+// Logs adds its concurrent-query limit to Retryable's).
+func callWith[T any](ctx context.Context, p *Platform, op string, r RetryPolicy, retryable func(error) bool, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	for attempt := 0; ; attempt++ {
 		out, err := f(ctx)
 		if err == nil {
 			return out, nil
 		}
-		if ctx.Err() != nil || !Retryable(err) || attempt+1 >= p.o.retry.MaxAttempts {
+		if ctx.Err() != nil || !retryable(err) || attempt+1 >= r.MaxAttempts {
 			return zero, &OpError{Function: p.fn, Op: op, Attempts: attempt + 1, Err: err}
 		}
-		d := p.backoff(attempt)
+		d := p.backoff(r, attempt)
 		p.o.log.LogAttrs(ctx, slog.LevelDebug, "retrying AWS call", slog.String("function", p.fn),
 			slog.String("op", op), slog.Int("attempt", attempt+1), slog.Duration("backoff", d), slog.String("error", err.Error()))
 		if serr := p.o.sleep(ctx, d); serr != nil {

@@ -171,7 +171,7 @@ func runOne(ctx context.Context, cfg Config, w Workload, p Profile, s Strategy, 
 		return Result{}, err
 	}
 	sim, err := lambdasim.New(lambdasim.Options{Start: series.Start, Interval: series.Step, Seed: seed},
-		lambdasim.Deployment{Function: p.Function, Config: p.Config, Arrivals: load})
+		lambdasim.Deployment{Function: p.Function, Config: p.Config, Arrivals: load, SLO: p.SLO})
 	if err != nil {
 		return Result{}, err
 	}
