@@ -407,17 +407,13 @@ type fnEvent struct {
 
 func (a fnEvent) before(b fnEvent) bool { return a.t < b.t || (a.t == b.t && a.i < b.i) }
 
-// nextArrival moves on from the arrival at t to the next: from the look-ahead, else from the stream.
-func (f *fnState) nextArrival(t int64) {
-	if f.aheadAt < len(f.ahead) {
-		f.nextArr = f.ahead[f.aheadAt]
-		f.aheadAt++
-		if f.aheadAt == len(f.ahead) {
-			f.ahead, f.aheadAt = f.ahead[:0], 0
-		}
-		return
+// popAhead moves on to the next arrival in the look-ahead.
+func (f *fnState) popAhead() {
+	f.nextArr = f.ahead[f.aheadAt]
+	f.aheadAt++
+	if f.aheadAt == len(f.ahead) {
+		f.ahead, f.aheadAt = f.ahead[:0], 0
 	}
-	f.nextArr = f.pull(t)
 }
 
 // pull returns the stream's arrival after one at t, MaxInt64 when there is none or the stream is
@@ -428,10 +424,15 @@ func (f *fnState) pull(t int64) int64 {
 		return math.MaxInt64
 	}
 	if int64(at) < t {
-		f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
-		return math.MaxInt64
+		return f.broken(at, t)
 	}
 	return int64(at)
+}
+
+// broken records an arrival at at after one at t as the stream's error and ends the arrivals.
+func (f *fnState) broken(at time.Duration, t int64) int64 {
+	f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
+	return math.MaxInt64
 }
 
 // arrivalsBefore returns the number of arrivals before t from nextArr on, pulling them from the
@@ -582,7 +583,13 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 		}
 		switch kind {
 		case 0:
-			f.nextArrival(t)
+			if f.aheadAt < len(f.ahead) {
+				f.popAhead()
+			} else if at, ok := f.arr.Next(); !ok { // pull, written out: the hot path of one function
+				f.nextArr = math.MaxInt64
+			} else if f.nextArr = int64(at); int64(at) < t {
+				f.nextArr = f.broken(at, t)
+			}
 			f.invoke(s, t, t, 1, 0, 0)
 		case 1:
 			f.complete(s, f.popBusy())
