@@ -26,11 +26,63 @@ type busyEntry struct {
 	id  int32
 }
 
+// request is one attempt to run an event: an arrival or an asynchronous retry.
+type request struct {
+	first    int64 // when the event first arrived, ns
+	backoff  int64 // the throttle backoff after this attempt, ns (0: the first, 1 s)
+	attempt  int32 // attempts made so far, this one included
+	errRetry int32 // error retries made so far
+}
+
+// retryEntry is an asynchronous retry due at time at.
 type retryEntry struct {
-	at, first int64
-	backoff   int64 // next throttle backoff, ns
-	attempt   int32 // attempts made so far
-	errRetry  int32 // error retries made so far
+	at int64
+	request
+}
+
+// eventKind is what happens next to a function (run).
+type eventKind uint8
+
+const (
+	evArrival     eventKind = iota // a request arrives
+	evCompletion                   // an invocation ends
+	evRetry                        // an asynchronous event is retried
+	evProvisioned                  // provisioned concurrency finishes allocating
+)
+
+// startKind is where an invocation runs.
+type startKind uint8
+
+const (
+	onDemandWarm startKind = iota // an idle on-demand environment
+	onDemandCold                  // a new on-demand environment, or one reset by a timeout: INIT first
+	provisioned                   // an idle provisioned environment
+)
+
+// outcome is how a request ended, as the request log names it.
+type outcome uint8
+
+const (
+	outOK outcome = iota
+	outError
+	outTimeout
+	outThrottled
+	outDropped
+)
+
+// String returns the outcome's name in the request log.
+func (o outcome) String() string {
+	switch o {
+	case outOK:
+		return "ok"
+	case outError:
+		return "error"
+	case outTimeout:
+		return "timeout"
+	case outThrottled:
+		return "throttled"
+	}
+	return "dropped"
 }
 
 // fnState is the simulator's state of one function.
@@ -562,16 +614,15 @@ func siftDown(q []fnEvent, i int) {
 func (f *fnState) run(s *Sim, limit, end int64) {
 	bound := min(limit, end-1)
 	for {
-		t := f.nextArr
-		kind := 0
+		t, kind := f.nextArr, evArrival
 		if len(f.busy) > 0 && f.busy[0].end <= t {
-			t, kind = f.busy[0].end, 1
+			t, kind = f.busy[0].end, evCompletion
 		}
 		if len(f.retries) > 0 && f.retries[0].at < t {
-			t, kind = f.retries[0].at, 2
+			t, kind = f.retries[0].at, evRetry
 		}
 		if f.provEventAt < t {
-			t, kind = f.provEventAt, 3
+			t, kind = f.provEventAt, evProvisioned
 		}
 		if t > bound {
 			return
@@ -582,7 +633,7 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 			f.lastT = t
 		}
 		switch kind {
-		case 0:
+		case evArrival:
 			if f.aheadAt < len(f.ahead) {
 				f.popAhead()
 			} else if at, ok := f.arr.Next(); !ok { // pull, written out: the hot path of one function
@@ -590,13 +641,14 @@ func (f *fnState) run(s *Sim, limit, end int64) {
 			} else if f.nextArr = int64(at); int64(at) < t {
 				f.nextArr = f.broken(at, t)
 			}
-			f.invoke(s, t, t, 1, 0, 0)
-		case 1:
+			f.invoke(s, t, request{first: t, attempt: 1})
+		case evCompletion:
 			f.complete(s, f.popBusy())
-		case 2:
-			r := f.popRetry()
-			f.invoke(s, t, r.first, r.attempt+1, r.errRetry, r.backoff)
-		case 3:
+		case evRetry:
+			r := f.popRetry().request
+			r.attempt++
+			f.invoke(s, t, r)
+		case evProvisioned:
 			f.provisionedDue(s, t)
 		}
 	}
@@ -636,9 +688,8 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 	f.pushIdle(b.id)
 }
 
-// invoke offers one request (an arrival or an asynchronous retry) at time t; first is when the
-// event first arrived.
-func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
+// invoke offers request r (an arrival or an asynchronous retry) at time t.
+func (f *fnState) invoke(s *Sim, t int64, r request) {
 	if f.idleTail >= 0 && f.envs[f.idleTail].expiry <= t {
 		f.sweep(t)
 	}
@@ -649,7 +700,7 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.rpsTokens = f.rpsBurst
 	}
 	if f.rpsTokens < 1 {
-		f.throttle(s, t, first, attempt, errRetry, backoff)
+		f.throttle(s, t, r)
 		return
 	}
 	// A ready provisioned environment first.
@@ -657,17 +708,17 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		id := f.provIdle[n-1]
 		f.provIdle = f.provIdle[:n-1]
 		f.rpsTokens--
-		f.start(s, id, t, first, attempt, errRetry, false, true)
+		f.start(s, id, t, r, provisioned)
 		return
 	}
 	// On demand: within the function's or the account's concurrency.
 	if f.reserved {
 		if f.busyOD+f.provLive >= f.cap {
-			f.throttle(s, t, first, attempt, errRetry, backoff)
+			f.throttle(s, t, r)
 			return
 		}
 	} else if s.unresHeld >= s.unresCap {
-		f.throttle(s, t, first, attempt, errRetry, backoff)
+		f.throttle(s, t, r)
 		return
 	}
 	// The newest idle environment. With a random keep-alive or a lifetime, an environment whose time
@@ -681,7 +732,11 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 			continue
 		}
 		f.rpsTokens--
-		f.start(s, id, t, first, attempt, errRetry, e.needsInit, false)
+		how := onDemandWarm
+		if e.needsInit {
+			how = onDemandCold
+		}
+		f.start(s, id, t, r, how)
 		return
 	}
 	// A new environment, within the scaling rate.
@@ -689,7 +744,7 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.scaleTokens = min(f.scaleBurst, f.scaleTokens+float64(t-f.scaleLast)*f.scaleRate)
 		f.scaleLast = t
 		if f.scaleTokens < 1 {
-			f.throttle(s, t, first, attempt, errRetry, backoff)
+			f.throttle(s, t, r)
 			return
 		}
 	} else {
@@ -699,35 +754,38 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 	f.scaleTokens--
 	f.rpsTokens--
 	id := f.newEnv(t)
-	f.start(s, id, t, first, attempt, errRetry, true, false)
+	f.start(s, id, t, r, onDemandCold)
 }
 
 // throttle rejects a request: synchronous requests fail, asynchronous events are retried with
 // exponential backoff (1 s doubling to 5 min) until their maximum age.
-func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
+func (f *fnState) throttle(s *Sim, t int64, r request) {
 	f.m.Throttles++
-	outcome := outThrottled
+	out := outThrottled
 	if f.async {
+		backoff := r.backoff
 		if backoff == 0 {
 			backoff = int64(asyncThrottleFirstRetry)
 		}
-		if at := t + backoff; at-first <= f.maxAge {
-			f.pushRetry(retryEntry{at: at, first: first, backoff: min(2*backoff, int64(asyncThrottleMaxBackoff)), attempt: attempt, errRetry: errRetry})
+		if at := t + backoff; at-r.first <= f.maxAge {
+			r.backoff = min(2*backoff, int64(asyncThrottleMaxBackoff))
+			f.pushRetry(retryEntry{at, r})
 		} else {
 			f.m.AsyncEventsDropped++
-			outcome = outDropped
+			out = outDropped
 		}
 	}
 	if s.log != nil {
-		s.log.record(s, f, t, first, t, 0, 0, attempt, outcome, false, false, -1)
+		s.log.record(f, logEntry{r: r, start: t, end: t, out: out, env: -1})
 	}
 }
 
-// start runs an invocation on environment id from time t.
-func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int32, cold, prov bool) {
+// start runs request r on environment id from time t.
+func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	e := &f.envs[id]
 	dur := f.svc.sample(f.rng)
 	var init int64
+	cold := how == onDemandCold
 	if cold {
 		e.needsInit = false
 		if f.coldD.kind != distNone {
@@ -740,15 +798,15 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 			}
 		}
 	}
-	outcome := outOK
+	out := outOK
 	if dur >= f.timeout {
 		dur = f.timeout
-		outcome = outTimeout
+		out = outTimeout
 		e.needsInit = true
 		f.m.Timeouts++
 		f.m.Errors++
 	} else if f.errRate > 0 && f.rng.Float64() < f.errRate {
-		outcome = outError
+		out = outError
 		f.m.Errors++
 	}
 	endT := t + init + dur
@@ -757,7 +815,7 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 	if cold {
 		f.m.ColdStarts++
 	}
-	if prov {
+	if how == provisioned {
 		e.prov = true
 		f.busyProv++
 		f.m.ProvisionedInvocations++
@@ -781,21 +839,21 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		f.maxConc = c
 	}
 	f.durH.Record(dur)
-	lat := endT - first
+	lat := endT - r.first
 	f.latH.Record(lat)
-	if lat > f.slo && outcome == outOK {
+	if lat > f.slo && out == outOK {
 		f.m.SLOMisses++
 	}
-	if outcome != outOK && f.async {
-		if int(errRetry) < f.maxRetries {
-			at := endT + int64(asyncErrorFirstRetry) + int64(errRetry)*int64(asyncErrorRetryIncrement)
-			f.pushRetry(retryEntry{at: at, first: first, attempt: attempt, errRetry: errRetry + 1})
+	if out != outOK && f.async {
+		if int(r.errRetry) < f.maxRetries {
+			at := endT + int64(asyncErrorFirstRetry) + int64(r.errRetry)*int64(asyncErrorRetryIncrement)
+			f.pushRetry(retryEntry{at, request{first: r.first, attempt: r.attempt, errRetry: r.errRetry + 1}})
 		} else {
 			f.m.AsyncEventsDropped++
 		}
 	}
 	if s.log != nil {
-		s.log.record(s, f, t, first, endT, init, dur, attempt, outcome, cold, prov, id)
+		s.log.record(f, logEntry{r: r, start: t, end: endT, init: init, dur: dur, out: out, how: how, env: id})
 	}
 }
 
@@ -852,26 +910,14 @@ func (s *Sim) closeInterval() error {
 // (-1 when it did not run; slots are reused after an environment is reclaimed).
 const LogHeader = "function,arrival_s,start_s,end_s,init_ms,duration_ms,latency_ms,attempt,outcome,cold,provisioned,env\n"
 
-const (
-	outOK = iota
-	outError
-	outTimeout
-	outThrottled
-	outDropped
-)
-
-func outcomeName(o int) string {
-	switch o {
-	case outOK:
-		return "ok"
-	case outError:
-		return "error"
-	case outTimeout:
-		return "timeout"
-	case outThrottled:
-		return "throttled"
-	}
-	return "dropped"
+// logEntry is one line of the request log: request r, started (or refused) at start, ended at
+// end, its INIT and duration, how it ended, where it ran (env, −1 when it did not).
+type logEntry struct {
+	r                     request
+	start, end, init, dur int64
+	out                   outcome
+	how                   startKind
+	env                   int32
 }
 
 type csvLog struct {
@@ -880,34 +926,34 @@ type csvLog struct {
 	err error
 }
 
-func (l *csvLog) record(s *Sim, f *fnState, t, first, end, init, dur int64, attempt int32, outcome int, cold, prov bool, id int32) {
+func (l *csvLog) record(f *fnState, e logEntry) {
 	if l.err != nil {
 		return
 	}
 	b := l.buf[:0]
 	b = append(b, f.name...)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(first)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.r.first)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(t)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.start)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(end)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.end)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(init)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.init)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(dur)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.dur)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(end-first)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.end-e.r.first)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(attempt), 10)
+	b = strconv.AppendInt(b, int64(e.r.attempt), 10)
 	b = append(b, ',')
-	b = append(b, outcomeName(outcome)...)
+	b = append(b, e.out.String()...)
 	b = append(b, ',')
-	b = append(b, "01"[boolInt(cold)])
+	b = append(b, "01"[boolInt(e.how == onDemandCold)])
 	b = append(b, ',')
-	b = append(b, "01"[boolInt(prov)])
+	b = append(b, "01"[boolInt(e.how == provisioned)])
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(id), 10)
+	b = strconv.AppendInt(b, int64(e.env), 10)
 	b = append(b, '\n')
 	l.buf = b
 	if _, err := l.w.Write(b); err != nil {
