@@ -15,6 +15,7 @@ import (
 // models accept and refuse the same Options.
 type account struct {
 	start       time.Time
+	now         int64 // virtual time, ns since start: the end of the last interval simulated
 	interval    int64 // ns
 	limits      lambdatune.Limits
 	prices      lambdatune.Prices
@@ -75,6 +76,9 @@ func newAccount(name string, opts Options, deployments []Deployment) (account, e
 	a.nextMonth = int64(a.monthStart.AddDate(0, 1, 0).Sub(a.start))
 	return a, nil
 }
+
+// clock returns the virtual clock: the end of the last interval simulated.
+func (a *account) clock() time.Time { return a.start.Add(time.Duration(a.now)) }
 
 // startInterval starts the duration tiers' count again when the interval beginning at offset t0
 // (ns) opens a new calendar month.

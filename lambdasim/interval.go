@@ -1,7 +1,6 @@
 package lambdasim
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -170,10 +169,9 @@ import (
 // window cost several times more.
 type IntervalSim struct {
 	account
+	platform
 	secs float64 // interval in seconds
-	now  int64
 	fns  []*ivFn
-	lockstep
 
 	scaleBurst, scaleRate float64 // environments, environments per second
 	unresCap              int
@@ -300,6 +298,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		return nil, err
 	}
 	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9, shapes: map[shapeParams]*ivShape{}, keeps: map[Dist][]float64{}}
+	s.platform.sim = s
 	s.scaleBurst, s.scaleRate = float64(a.scaleBurst), float64(a.scaleBurst)/a.scalePeriod.Seconds()
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
@@ -465,57 +464,10 @@ func (s *IntervalSim) limitsChanged(f *ivFn) {
 	f.rpsTok = min(f.rpsTok, f.rpsBurst(s))
 }
 
-// Now returns the virtual clock: the end of the last interval simulated.
-func (s *IntervalSim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
-
-// Len returns the number of functions.
-func (s *IntervalSim) Len() int { return len(s.fns) }
-
-// Config returns the configuration last applied to the first function. It implements
-// lambdatune.Platform.
-func (s *IntervalSim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.fns[0].cfg, nil
-}
-
-// Apply applies c to the first function from the current virtual time on. It implements
-// lambdatune.Platform; see FunctionPlatform.Apply.
-func (s *IntervalSim) Apply(ctx context.Context, c lambdatune.Config) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.apply(0, c)
-}
-
-// Next simulates the next interval of the whole account and returns the first function's metrics.
-// It implements lambdatune.Platform. Use Step for every function's metrics.
-func (s *IntervalSim) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	return s.fns[0].last, nil
-}
-
-// Step simulates the next interval of the whole account and appends each function's metrics, in
-// deployment order, to dst.
-func (s *IntervalSim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return dst, err
-	}
-	for _, f := range s.fns {
-		dst = append(dst, f.last)
-	}
-	return dst, nil
-}
-
-// Function returns a Platform for function i (0-based, in deployment order), with the same lockstep
-// rule as Sim.Function.
-func (s *IntervalSim) Function(i int) *FunctionPlatform { return functionPlatform(s, i) }
-
 func (s *IntervalSim) functionName(i int) string              { return s.fns[i].name }
 func (s *IntervalSim) functionConfig(i int) lambdatune.Config { return s.fns[i].cfg }
 func (s *IntervalSim) lastMetrics(i int) lambdatune.Metrics   { return s.fns[i].last }
 func (s *IntervalSim) numFunctions() int                      { return len(s.fns) }
-func (s *IntervalSim) lockstepState() *lockstep               { return &s.lockstep }
 
 // Stats returns function i's cumulative statistics up to the end of the last interval (BusyTime and
 // InstanceTime are the model's expected integrals).
@@ -524,9 +476,6 @@ func (s *IntervalSim) Stats(i int) Stats {
 	st.Elapsed = time.Duration(s.now)
 	return st
 }
-
-// Metrics returns function i's metrics of the last interval (zero before the first).
-func (s *IntervalSim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
 
 func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]

@@ -3,6 +3,7 @@ package lambdasim
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lambdatune/lambdatune"
 )
@@ -19,7 +20,116 @@ type simulation interface {
 	lastMetrics(i int) lambdatune.Metrics
 	numFunctions() int
 	lockstepState() *lockstep
+	clock() time.Time
 }
+
+// Simulator is what the event model (Sim, New) and the interval model (IntervalSim, NewInterval)
+// have in common: switch fidelity by calling one constructor or the other with the same Options
+// and Deployments. Sim also keeps whole-run histograms (Sim.Latency, Sim.Duration).
+type Simulator interface {
+	lambdatune.Platform
+	// Step simulates the next interval of the whole account and appends each function's metrics,
+	// in deployment order, to dst.
+	Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error)
+	// Run simulates n more intervals of the whole account.
+	Run(ctx context.Context, n int) error
+	// Function returns the Platform of function i.
+	Function(i int) *FunctionPlatform
+	// Len returns the number of functions.
+	Len() int
+	// Now returns the virtual clock: the end of the last interval simulated.
+	Now() time.Time
+	// Metrics returns function i's metrics of the last interval.
+	Metrics(i int) lambdatune.Metrics
+	// Stats returns function i's cumulative statistics.
+	Stats(i int) Stats
+	// RunLatency and RunDuration return function i's latency and Duration distributions over
+	// the whole run so far, in milliseconds.
+	RunLatency(i int) lambdatune.Distribution
+	RunDuration(i int) lambdatune.Distribution
+}
+
+var (
+	_ Simulator = (*Sim)(nil)
+	_ Simulator = (*IntervalSim)(nil)
+)
+
+// platform is the API both models expose the same way, over their simulation: the
+// lambdatune.Platform of the first function, whole-account steps and runs, and per-function
+// platforms in lockstep.
+type platform struct {
+	sim simulation
+	lockstep
+}
+
+func (s *platform) lockstepState() *lockstep { return &s.lockstep }
+
+// Now returns the virtual clock: the end of the last interval simulated.
+func (s *platform) Now() time.Time { return s.sim.clock() }
+
+// Len returns the number of functions.
+func (s *platform) Len() int { return s.sim.numFunctions() }
+
+// Config returns the configuration last applied to the first function (provisioned concurrency in
+// it may still be allocating; Metrics.Config shows what was ready). It implements
+// lambdatune.Platform.
+func (s *platform) Config(ctx context.Context) (lambdatune.Config, error) {
+	return s.sim.functionConfig(0), nil
+}
+
+// Apply applies c to the first function from the current virtual time on. It implements
+// lambdatune.Platform; see FunctionPlatform.Apply.
+func (s *platform) Apply(ctx context.Context, c lambdatune.Config) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.sim.apply(0, c)
+}
+
+// Next simulates the next interval of the whole account and returns the first function's metrics.
+// It implements lambdatune.Platform. Use Step for every function's metrics.
+func (s *platform) Next(ctx context.Context) (lambdatune.Metrics, error) {
+	if err := advance(ctx, s.sim); err != nil {
+		return lambdatune.Metrics{}, err
+	}
+	return s.sim.lastMetrics(0), nil
+}
+
+// Step simulates the next interval of the whole account and appends each function's metrics, in
+// deployment order, to dst.
+func (s *platform) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
+	if err := advance(ctx, s.sim); err != nil {
+		return dst, err
+	}
+	for i := range s.sim.numFunctions() {
+		dst = append(dst, s.sim.lastMetrics(i))
+	}
+	return dst, nil
+}
+
+// Run simulates n more intervals of the whole account under the configurations in force, stopping
+// at the first error or when ctx is done. Read the results with Stats, RunLatency, RunDuration
+// and Metrics (the last interval's).
+func (s *platform) Run(ctx context.Context, n int) error {
+	if n < 0 {
+		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
+	}
+	for range n {
+		if err := advance(ctx, s.sim); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Function returns a Platform for function i (0-based, in deployment order). Several function
+// platforms advance the shared account in lockstep: the account simulates a new interval when the
+// first of them asks for it, and each must read it (call Next once) before any asks for the
+// interval after.
+func (s *platform) Function(i int) *FunctionPlatform { return functionPlatform(s.sim, i) }
+
+// Metrics returns function i's metrics of the last interval (zero before the first).
+func (s *platform) Metrics(i int) lambdatune.Metrics { return s.sim.lastMetrics(i) }
 
 // lockstep counts a simulation's intervals and keeps the platforms of its functions, which read
 // each interval in lockstep.

@@ -2,7 +2,6 @@ package lambdasim
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -106,9 +105,8 @@ type Options struct {
 // functions and returns every function's metrics. A Sim is not safe for concurrent use.
 type Sim struct {
 	account
-	now int64 // virtual time, ns since start
+	platform
 	fns []*fnState
-	lockstep
 
 	unresCap  int       // account concurrency left for unreserved functions
 	unresHeld int       // concurrency held by unreserved functions, kept as a running total
@@ -127,6 +125,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{account: a, window: a.interval}
+	s.platform.sim = s
 	if opts.Log != nil {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
@@ -235,75 +234,10 @@ func (s *Sim) limitsChanged(f *fnState, held int) {
 	}
 }
 
-// Now returns the virtual clock: the end of the last interval simulated.
-func (s *Sim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
-
-// Len returns the number of functions.
-func (s *Sim) Len() int { return len(s.fns) }
-
-// Config returns the configuration last applied to the first function (provisioned concurrency in
-// it may still be allocating; Metrics.Config shows what was ready). It implements
-// lambdatune.Platform.
-func (s *Sim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.fns[0].cfg, nil
-}
-
-// Apply applies c to the first function from the current virtual time on. It implements
-// lambdatune.Platform; see FunctionPlatform.Apply.
-func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.apply(0, c)
-}
-
-// Next simulates the next interval of the whole account and returns the first function's metrics.
-// It implements lambdatune.Platform. Use Step for every function's metrics.
-func (s *Sim) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	return s.fns[0].last, nil
-}
-
-// Step simulates the next interval of the whole account and appends each function's metrics, in
-// deployment order, to dst.
-func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return dst, err
-	}
-	for _, f := range s.fns {
-		dst = append(dst, f.last)
-	}
-	return dst, nil
-}
-
-// Run simulates n more intervals of the whole account under the configurations in force, stopping
-// at the first error or when ctx is done. Read the results with Stats, Latency, Duration and
-// Metrics (the last interval's).
-func (s *Sim) Run(ctx context.Context, n int) error {
-	if n < 0 {
-		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
-	}
-	for range n {
-		if err := advance(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Function returns a Platform for function i (0-based, in deployment order). Several function
-// platforms advance the shared account in lockstep: the account simulates a new interval when the
-// first of them asks for it, and each must read it (call Next once) before any asks for the
-// interval after.
-func (s *Sim) Function(i int) *FunctionPlatform { return functionPlatform(s, i) }
-
 func (s *Sim) functionName(i int) string              { return s.fns[i].name }
 func (s *Sim) functionConfig(i int) lambdatune.Config { return s.fns[i].cfg }
 func (s *Sim) lastMetrics(i int) lambdatune.Metrics   { return s.fns[i].last }
 func (s *Sim) numFunctions() int                      { return len(s.fns) }
-func (s *Sim) lockstepState() *lockstep               { return &s.lockstep }
 
 func (s *Sim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]
@@ -413,5 +347,9 @@ func (s *Sim) Latency(i int) *Histogram { return &s.fns[i].runLat }
 // Duration returns function i's whole-run duration histogram; see Latency.
 func (s *Sim) Duration(i int) *Histogram { return &s.fns[i].runDur }
 
-// Metrics returns function i's metrics of the last interval (zero before the first).
-func (s *Sim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
+// RunLatency returns function i's latency distribution over the whole run so far, in
+// milliseconds: Latency(i).Distribution(), as IntervalSim.RunLatency gives it.
+func (s *Sim) RunLatency(i int) lambdatune.Distribution { return s.fns[i].runLat.Distribution() }
+
+// RunDuration returns function i's Duration distribution over the whole run so far; see RunLatency.
+func (s *Sim) RunDuration(i int) lambdatune.Distribution { return s.fns[i].runDur.Distribution() }
