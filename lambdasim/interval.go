@@ -3,7 +3,6 @@ package lambdasim
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/lambdatune/lambdatune"
@@ -237,25 +236,11 @@ type ivFn struct {
 	rpsTok   float64
 	scaleTok float64
 
-	pc       float64 // cold fraction of the last interval
-	lastA    float64 // load carried last interval (erlangs), the occupancy this one starts from; −1 at the start
-	lastPass float64 // share of asynchronous attempts that got through last interval
-	held     float64 // mean unreserved concurrency held (busy on demand + provisioned) last interval
-	async    bool
+	pc    float64 // cold fraction of the last interval
+	lastA float64 // load carried last interval (erlangs), the occupancy this one starts from; −1 at the start
+	held  float64 // mean unreserved concurrency held (busy on demand + provisioned) last interval
 
-	// asynchronous retries: pending[d] = events due in d intervals (throttled events by age in
-	// thrAge; error retries in errDue with their retry count)
-	thrAge  []float64 // thrAge[k] = events throttled k+1 intervals ago, still pending
-	errDue  [3][2]float64
-	maxAgeN int       // intervals an event may wait
-	attempt []float64 // attempt[d] = expected retry attempts d intervals after the first throttle
-	// attemptDelay[d] = their mean delay after the first throttle (ns)
-	attemptDelay []float64
-	// This interval's invocations of retried events: weights (invocations) and latencies beyond
-	// the run time (ns); runDelW sums the weights over the run per slot (slot d: cohort d, then
-	// the two error retries), at the delays of runDelX.
-	delW, delX       []float64
-	runDelW, runDelX []float64
+	backlog *asyncBacklog // an asynchronous function's waiting events; nil for a synchronous one
 
 	pricer lambdatune.Pricer // the prices of the configuration's architecture
 	acc    ivAcc
@@ -317,7 +302,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 			idx: i, name: name, spec: d.Function, traffic: tr, slo: float64(slo), sloD: d.SLO,
 			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
 			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
-			shapes: make(map[shapeKey]int), scaleTok: s.scaleBurst, lastPass: 1, lastA: -1, order: &s.order,
+			shapes: make(map[shapeKey]int), scaleTok: s.scaleBurst, lastA: -1, order: &s.order,
 		}
 		f.lifetime = math.Inf(1)
 		if d.SLO == 0 {
@@ -328,13 +313,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		}
 		f.pool = newWarmPool(s.keepWeights(d.Function.keepAlive()))
 		if a := d.Function.Async; a != nil {
-			f.async = true
-			f.maxAgeN = max(1, int(int64(a.MaxEventAge)/s.interval))
-			f.thrAge = make([]float64, f.maxAgeN)
-			f.attempt, f.attemptDelay = asyncAttempts(s.interval, f.maxAgeN, int64(a.MaxEventAge))
-			f.delW, f.delX = make([]float64, 0, f.maxAgeN+4), make([]float64, 0, f.maxAgeN+4)
-			f.runDelW = make([]float64, f.maxAgeN+3)
-			f.runDelX = append(slices.Clone(f.attemptDelay), float64(asyncErrorFirstRetry), float64(asyncErrorFirstRetry+2*asyncErrorRetryIncrement))
+			f.backlog = newAsyncBacklog(s.interval, a)
 		}
 		s.fns = append(s.fns, f)
 	}
@@ -357,36 +336,6 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		f.rpsTok = f.rpsBurst(s)
 	}
 	return s, nil
-}
-
-// asyncAttempts returns, for an event first throttled at a uniform instant of an interval, the
-// expected number of retry attempts it makes in that interval (k = 0) and in each of the n
-// following ones under AWS's backoff (1 s, doubling, at most 5 min between attempts, none beyond
-// maxAge after the first), and the mean
-// time from the first throttle to those attempts (ns), for the latency of events that get through.
-func asyncAttempts(interval int64, n int, maxAge int64) (att, delay []float64) {
-	att, delay = make([]float64, n+1), make([]float64, n+1)
-	const samples = 64
-	for j := range samples {
-		t0 := (float64(j) + 0.5) / samples * float64(interval)
-		t, b := t0, float64(asyncThrottleFirstRetry)
-		for {
-			t += b
-			k := int(t / float64(interval))
-			if k > n || t-t0 > float64(maxAge) { // no retry beyond the maximum age: dropped
-				break
-			}
-			att[k] += 1.0 / samples
-			delay[k] += (t - t0) / samples
-			b = min(2*b, float64(asyncThrottleMaxBackoff))
-		}
-	}
-	for k := range delay {
-		if att[k] > 0 {
-			delay[k] /= att[k]
-		}
-	}
-	return att, delay
 }
 
 // keepWeights returns the warm pool's weights of keep-alive keep, computed once per simulation.
@@ -526,342 +475,18 @@ func (s *IntervalSim) step() error {
 	return nil
 }
 
-// stepFn computes function f's metrics for the interval [t0, t1). When provisioned concurrency
-// finishes allocating during it, split is the share of the interval before (else −1): the
-// provisioned and spill-over invocations and the utilization take both parts into account, the
-// warm pool the part that holds for longer.
-func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float64) error {
-	T := s.secs
-	sh := f.shape
-	arrivals := f.traffic.count(t0, t1)
-
-	// Asynchronous retries due now: error retries, and throttled events' attempts.
-	var errRetries, errRetries2 float64
-	if f.async {
-		errRetries, errRetries2 = f.errDue[0][0], f.errDue[0][1]
-		f.errDue[0], f.errDue[1], f.errDue[2] = f.errDue[1], f.errDue[2], [2]float64{}
-	}
-	fresh := arrivals + errRetries + errRetries2
-	var dropped float64
-
-	// Concurrency limit.
-	c := f.cap
-	if !f.reserved { // the pool less what the other unreserved functions hold
-		c = max(s.unresCap-(s.heldSum-f.unreservedHeld()), 0)
-	}
-	pb, pa, fb := min(f.provAlloc, c), min(f.provAlloc, c), 1.0 // provisioned before/after, share before
-	if split >= 0 {
-		pa, fb = min(f.dueBy(t1, false, false), c), split
-	}
-	P := pb
-	if fb < 0.5 {
-		P = pa
-	}
-
-	// Request-rate limit (fluid token bucket).
-	rpsRate := float64(RequestsPerConcurrency * f.limit(s))
-	avail := f.rpsTok + rpsRate*T
-
-	// Asynchronous events throttled earlier (and fresh ones throttled now, within this interval)
-	// make their retry attempts; each is throttled with this interval's blocking probability q,
-	// which depends on the attempts: a short fixed-point iteration from last interval's q.
-	asyncLoad := func(q float64) (served, failed, same float64) {
-		if q <= 0 {
-			return 0, 0, 0
-		}
-		geo := func(n, att float64) (srv, fail float64) { // n events, att attempts each at most
-			if q >= 1 {
-				return 0, n * att
-			}
-			left := n * math.Pow(q, att)
-			return n - left, n * q * (1 - math.Pow(q, att)) / (1 - q)
-		}
-		for k, n := range f.thrAge {
-			if n > 0 {
-				s, fl := geo(n, f.attempt[k+1])
-				served += s
-				failed += fl
-			}
-		}
-		if q < 1 {
-			same = fresh * q * (1 - math.Pow(q, f.attempt[0])) / (1 - q)
-		} else {
-			same = fresh * f.attempt[0]
-		}
-		return served, failed, same
-	}
-	q := 0.0 // P(an attempt is throttled)
-	var backlogServed, backlogFailed, sameAttempts float64
-	if f.async {
-		f.delW, f.delX = f.delW[:0], f.delX[:0]
-		q = 1 - f.lastPass
-		backlogServed, backlogFailed, sameAttempts = asyncLoad(q)
-	}
-
-	// The load: first with last interval's cold fraction (and asynchronous blocking), then again
-	// with this one's while that moves the offered load by more than 1 %.
-	offered := fresh + backlogServed + backlogFailed + sameAttempts
-	var lambda, a, blockC, colds, pool, rpsThr float64
-	pc := f.pc
-	for iter := 0; iter < 4; iter++ {
-		rpsThr = max(0, offered-avail)
-		lambda = (offered - rpsThr) / T
-		busy := (1-pc)*sh.meanRun + pc*sh.meanColdRun
-		a = lambda * busy / 1e9
-		f.cur.compute(lambda, a, T, c, f.lastA)
-		if f.traffic.exact && offered-rpsThr >= 1 && c > 0 {
-			f.cur.atLeastOne() // a counted request surely ran (the model's Poisson law may say e^−n it did not)
-		}
-		blockC = 0
-		if c == 0 {
-			blockC = 1
-		} else if a > 0 && float64(c) < a+12*math.Sqrt(a)+40 { // beyond, B < 1e-25
-			blockC = lossB(c, a)
-		}
-		colds, pool = f.pool.coldStarts(&f.cur, P)
-		acc := (offered - rpsThr) * (1 - blockC)
-		pc1 := 0.0
-		if acc > 0 {
-			pc1 = min(colds/acc, 1)
-		}
-		stable := math.Abs(pc1-pc)*(sh.meanColdRun-sh.meanRun) <= 0.01*busy
-		pc = pc1
-		if f.async && offered > 0 {
-			q1 := 1 - acc/offered
-			if math.Abs(q1-q) > 0.01 {
-				stable = false
-				q = (q + q1) / 2 // damped: the attempts grow with q
-				backlogServed, backlogFailed, sameAttempts = asyncLoad(q)
-				offered = fresh + backlogServed + backlogFailed + sameAttempts
-			}
-		}
-		if stable {
-			break
-		}
-	}
-	if f.async {
-		// Age the waiting events with the q the attempts were computed with.
-		for k := len(f.thrAge) - 1; k >= 0; k-- {
-			n := f.thrAge[k]
-			if n == 0 {
-				continue
-			}
-			f.thrAge[k] = 0
-			left := n
-			if q < 1 {
-				left = n * math.Pow(q, f.attempt[k+1])
-			}
-			if n-left > 0 {
-				f.delW = append(f.delW, n-left)
-				f.delX = append(f.delX, f.attemptDelay[k+1])
-				f.runDelW[k+1] += n - left
-			}
-			if k+1 < len(f.thrAge) {
-				f.thrAge[k+1] += left
-			} else {
-				dropped += left
-			}
-		}
-	}
-	req := offered - rpsThr
-	accepted := req * (1 - blockC)
-	thr := rpsThr + req*blockC
-
-	// Provisioned first: of the requests, 1 − B(P, a) find a provisioned environment free; spill-over
-	// counts the rest while any are allocated.
-	var provInv, spill float64
-	if accepted > 0 {
-		for _, part := range [2]struct {
-			p    int
-			frac float64
-		}{{pb, fb}, {pa, 1 - fb}} {
-			if part.p == 0 || part.frac == 0 {
-				continue
-			}
-			pi := min(req*(1-lossB(part.p, a)), accepted)
-			provInv += part.frac * pi
-			spill += part.frac * (accepted - pi)
-		}
-	}
-	od := accepted - provInv
-
-	// Scaling rate: new environments beyond the bucket are throttled requests.
-	scaleAvail := f.scaleTok + s.scaleRate*T
-	if colds > scaleAvail && colds > 0 {
-		excess := colds - scaleAvail
-		extra := min(od, lambda*(excess/s.scaleRate)*(excess/max(f.cur.mean()-float64(P), 1)))
-		thr += extra
-		od -= extra
-		accepted -= extra
-		colds = scaleAvail
-	}
-	f.scaleTok = min(s.scaleBurst, scaleAvail-colds)
-	f.rpsTok = min(f.rpsBurst(s), avail-(offered-rpsThr))
-
-	// Timeouts (a reset environment costs one more cold start), errors, lifetime recycling.
-	timeouts := od*((1-pc)*sh.pTimeout+pc*sh.pTimeoutCold) + provInv*sh.pTimeout
-	colds += od*sh.pTimeout + f.pool.recycle(&f.cur, P, T, f.lifetime)
-	colds = min(colds, od)
-	errs := timeouts + (accepted-timeouts)*f.errRate
-	f.pc = 0
-	if accepted > 0 {
-		f.pc = colds / accepted
-	}
-	pcAll := f.pc
-
-	// Asynchronous bookkeeping: fresh events throttled now start waiting; failed invocations are
-	// retried 1 and 2 minutes later, up to MaxRetryAttempts, then dropped.
-	if f.async {
-		pass := 1.0
-		if offered > 0 {
-			pass = accepted / offered
-		}
-		f.lastPass = pass
-		left := fresh * q * math.Pow(q, f.attempt[0]) // throttled at every attempt this interval
-		f.thrAge[0] += left
-		if same := fresh*q - left; same > 0 {
-			f.delW = append(f.delW, same)
-			f.delX = append(f.delX, f.attemptDelay[0])
-			f.runDelW[0] += same
-		}
-		// Error retries run 1 minute after the failed invocation ended, the second 2 minutes after
-		// the first retry's: latencies of about 1 and 3 minutes plus the runs before.
-		if w := errRetries * pass; w > 0 {
-			f.delW = append(f.delW, w)
-			f.delX = append(f.delX, f.runDelX[f.maxAgeN+1])
-			f.runDelW[f.maxAgeN+1] += w
-		}
-		if w := errRetries2 * pass; w > 0 {
-			f.delW = append(f.delW, w)
-			f.delX = append(f.delX, f.runDelX[f.maxAgeN+2])
-			f.runDelW[f.maxAgeN+2] += w
-		}
-		failRate := 0.0
-		if accepted > 0 {
-			failRate = errs / accepted
-		}
-		first := (arrivals + backlogServed) * pass * failRate
-		second := errRetries * pass * failRate
-		if f.spec.Async.MaxRetryAttempts >= 1 {
-			f.errDue[0][0] += first
-		} else {
-			dropped += first
-		}
-		if f.spec.Async.MaxRetryAttempts >= 2 {
-			f.errDue[1][1] += second
-		} else {
-			dropped += second
-		}
-		dropped += errRetries2 * pass * failRate
-	}
-
-	// Metrics, rounded by error diffusion.
-	m := &f.last // written in place: the struct is large
-	*m = lambdatune.Metrics{Start: start, Period: time.Duration(s.interval), Config: f.cfg}
-	m.Config.Provisioned = f.provAlloc // in force at the end of the interval
-	if split >= 0 {
-		m.Config.Provisioned = f.dueBy(t1, false, false)
-	}
-	ac := &f.acc
-	reqN := ac.req.take(offered)
-	m.Invocations = ac.inv.take(accepted)
-	m.Throttles = ac.thr.take(thr)
-	m.ColdStarts = min(ac.cold.take(colds), m.Invocations)
-	m.Timeouts = min(ac.to.take(timeouts), m.Invocations)
-	m.Errors = min(max(ac.err.take(errs), m.Timeouts), m.Invocations)
-	m.SLO = f.sloD
-	if !math.IsInf(f.slo, 1) {
-		m.SLOMisses = min(ac.slo.take(f.sloMisses(accepted, pcAll)), m.Invocations-m.Errors)
-	}
-	m.AsyncEventsDropped = ac.drop.take(dropped)
-	if pb > 0 || pa > 0 {
-		m.ProvisionedInvocations = min(ac.provInv.take(provInv), m.Invocations)
-		m.SpilloverInvocations = ac.spill.take(spill)
-	}
-	if accepted > 0 {
-		var fixed *[4]float64
-		if sh.durFixed {
-			fixed = &sh.durQ
-		}
-		m.Duration = f.distribution(sh.fWarm, sh.fColdDur, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdDur, accepted, fixed)
-		m.Latency = f.distribution(sh.fWarm, sh.fColdLat, pcAll, (1-pcAll)*sh.meanRun+pcAll*sh.meanColdRun, accepted, nil)
-		if f.async && len(f.delW) > 0 {
-			m.Latency = f.delayedLatency(m.Latency, pcAll, accepted)
-		}
-	}
-	delayed := 0.0
-	for _, w := range f.delW {
-		delayed += w
-	}
-	delayed = min(delayed, accepted-colds)
-	u := &f.uses[f.inUse]
-	u.runWarm += accepted - colds - delayed
-	u.runCold += colds
-	m.MaxConcurrency = int(ac.maxConc.take(f.cur.mean()))
-	// Utilization: the largest share of provisioned environments busy at once, in either part.
-	for _, part := range [2]struct {
-		p    int
-		frac float64
-	}{{pb, fb}, {pa, 1 - fb}} {
-		if part.p > 0 && part.frac > 0 {
-			// The same interval capped at the provisioned environments, derived from the uncapped
-			// one where that is exact enough.
-			if part.frac != 1 || !f.prov.capAt(&f.cur, part.p) {
-				f.prov.compute(lambda, a, part.frac*T, part.p, f.lastA)
-			}
-			m.ProvisionedUtilization = max(m.ProvisionedUtilization, min(f.prov.mean()/float64(part.p), 1))
-		}
-	}
-
-	// Usage: the event model's billing in expectation.
-	mem := float64(f.cfg.MemoryMB)
-	odWarm := od - colds
-	m.Usage.Requests = m.Invocations
-	m.Usage.ComputeMBms = ac.compute.take(mem * (odWarm*sh.billWarm + colds*sh.billColdDur))
-	m.Usage.InitMBms = ac.init.take(mem * colds * (sh.billColdAll - sh.billColdDur))
-	m.Usage.ProvisionedComputeMBms = ac.provCompute.take(mem * provInv * sh.billWarm)
-	if x := extraStorage(f.cfg.Storage()); x > 0 {
-		m.Usage.StorageMBms = ac.storage.take(float64(x) * (odWarm*sh.billWarm + colds*sh.billColdAll + provInv*sh.billWarm))
-	}
-	m.Usage.ProvisionedMBms = f.meter.Advance(time.Duration(t1))
-	cost, err := s.bill(&f.pricer, m.Usage)
-	if err != nil {
-		*m = lambdatune.Metrics{} // no half-written metrics
-		return err
-	}
-	m.Cost = cost
-
-	// Remember this interval's occupancy for the warm pool, and what the function holds.
-	f.pool.push(&f.cur, P)
-	// Unreserved concurrency held: busy on-demand environments, a·(B(P) − B(c)), plus every
-	// provisioned one.
-	bp := 1.0
-	if P > 0 && a > 0 {
-		bp = lossB(P, a)
-	}
-	held := f.unreservedHeld()
-	f.held = max(a*(bp-blockC), 0) + float64(P)
-	s.heldSum += f.unreservedHeld() - held
-	f.lastA = a * (1 - blockC)
-
-	st := &f.stats
-	st.addInterval(m, reqN)
-	st.Environments += m.ColdStarts
-	st.BusyTime += time.Duration(a * (1 - blockC) * float64(s.interval))
-	st.InstanceTime += time.Duration((pool + float64(f.provAlloc)) * float64(s.interval))
-	return nil
-}
-
 // sloMisses returns the expected number of the interval's n invocations that ran without error but
 // took longer than the SLO: those that did not wait for a retry from the warm/cold mixture with
-// cold fraction pc, the retried ones (f.delW, waits f.delX, as in delayedLatency) as warm
-// invocations that started after their wait.
+// cold fraction pc, the retried asynchronous ones (as in delayedLatency) as warm invocations that
+// started after their wait.
 func (f *ivFn) sloMisses(n, pc float64) float64 {
 	sh := f.shape
 	var wd, miss float64
-	for i, w := range f.delW {
-		wd += w
-		miss += w * sh.missAfter(f.delX[i])
+	if b := f.backlog; b != nil {
+		for i, w := range b.delW {
+			wd += w
+			miss += w * sh.missAfter(b.delX[i])
+		}
 	}
 	if wd > n {
 		miss, wd = miss*n/wd, n
@@ -1049,11 +674,12 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 	if f.shape != nil {
 		meanRun = f.shape.meanRun
 	}
-	if latency {
-		for i, w := range f.runDelW {
+	b := f.backlog
+	if latency && b != nil {
+		for i, w := range b.runDelW {
 			n += w
-			mean += w * (f.runDelX[i] + meanRun)
-			hi = max(hi, f.runDelX[i]+meanRun)
+			mean += w * (b.runDelX[i] + meanRun)
+			hi = max(hi, b.runDelX[i]+meanRun)
 		}
 	}
 	if n <= 0 {
@@ -1072,9 +698,9 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 			}
 			c += u.runWarm*sh.cdfAt(sh.fWarm, x) + u.runCold*sh.cdfAt(fc, x)
 		}
-		if latency {
-			for i, w := range f.runDelW {
-				if x >= f.runDelX[i]+meanRun {
+		if latency && b != nil {
+			for i, w := range b.runDelW {
+				if x >= b.runDelX[i]+meanRun {
 					c += w
 				}
 			}
@@ -1087,15 +713,15 @@ func (f *ivFn) runDist(latency bool) lambdatune.Distribution {
 }
 
 // delayedLatency returns the latency distribution of an asynchronous function's interval in which
-// some invocations ran events that had waited for retries (f.delW at extra latencies f.delX): the
+// some invocations ran events that had waited for retries (backlog.delW at extra latencies delX): the
 // mixture of the undelayed invocations (base, with cold fraction pc) and the delayed ones, whose
 // latency is their delay plus a run time (taken at its mean). n is the interval's invocations.
 func (f *ivFn) delayedLatency(base lambdatune.Distribution, pc, n float64) lambdatune.Distribution {
-	sh := f.shape
+	sh, b := f.shape, f.backlog
 	var wd, meanD float64
-	for i, w := range f.delW {
+	for i, w := range b.delW {
 		wd += w
-		meanD += w * (f.delX[i] + sh.meanRun)
+		meanD += w * (b.delX[i] + sh.meanRun)
 	}
 	wd = min(wd, n)
 	if wd <= 0 {
@@ -1104,15 +730,15 @@ func (f *ivFn) delayedLatency(base lambdatune.Distribution, pc, n float64) lambd
 	w0 := (n - wd) / n // undelayed share
 	cdf := func(x float64) float64 {
 		c := w0 * ((1-pc)*sh.cdfAt(sh.fWarm, x) + pc*sh.cdfAt(sh.fColdLat, x))
-		for i, w := range f.delW {
-			if x >= f.delX[i]+sh.meanRun {
+		for i, w := range b.delW {
+			if x >= b.delX[i]+sh.meanRun {
 				c += w / n
 			}
 		}
 		return c
 	}
 	hi := sh.x[len(sh.x)-1]
-	for _, x := range f.delX {
+	for _, x := range b.delX {
 		hi = max(hi, x+sh.meanRun)
 	}
 	q := func(p float64) float64 { return bisectLog(cdf, sh.x[0], hi*1.001, p) }

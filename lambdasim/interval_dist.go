@@ -104,8 +104,24 @@ type ivShape struct {
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
 // timeout and SLO in ns (+Inf for none). It reuses s's slices.
 func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
+	s.buildMoments(d, init, cold, timeout)
+	s.buildGrid(d, init, cold, timeout)
+	s.buildTables(d, init, cold, timeout)
+	s.durFixed = cold.IsZero()
+	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
+		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
+	}
+	s.buildSLO(d, init, cold, slo)
+}
+
+// runQuantile returns the u-quantile of min(d, timeout).
+func runQuantile(d *Dist, u, timeout float64) float64 { return math.Min(distQuantile(d, u), timeout) }
+
+// buildMoments sets the timeout probabilities, the mean busy times and the expected billed
+// milliseconds, by quadrature over the quantile functions.
+func (s *ivShape) buildMoments(d, init, cold Dist, timeout float64) {
 	simfaas := !cold.IsZero()
-	runQ := func(dd *Dist, u float64) float64 { return math.Min(distQuantile(dd, u), timeout) }
+	runQ := func(dd *Dist, u float64) float64 { return runQuantile(dd, u, timeout) }
 	s.pTimeout = 1 - distCDF(&d, timeout) // an invocation times out when it would run longer than the timeout
 	var mR, bR float64
 	for i := range shapeQuad {
@@ -152,7 +168,13 @@ func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
 		}
 	}
 
-	// The grid: log-spaced over the support of every variable, plus each atom and its left limit.
+}
+
+// buildGrid lays the CDF tables' grid: log-spaced over the support of every variable, plus each
+// atom and its left limit.
+func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
+	simfaas := !cold.IsZero()
+	runQ := func(dd *Dist, u float64) float64 { return runQuantile(dd, u, timeout) }
 	lo, hi := runQ(&d, 1e-7), runQ(&d, 1-1e-9)
 	if simfaas {
 		lo, hi = math.Min(lo, runQ(&cold, 1e-7)), math.Max(hi, runQ(&cold, 1-1e-9))
@@ -190,7 +212,12 @@ func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
 	}
 	slices.Sort(s.x)
 	s.x = slices.Compact(s.x)
+}
 
+// buildTables fills the CDF tables on the grid: warm duration and latency, a cold invocation's
+// Duration metric and latency (INIT convolved over shapeConv of its quantiles).
+func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
+	simfaas := !cold.IsZero()
 	cdfR := func(dd *Dist, x float64) float64 {
 		if x >= timeout {
 			return 1
@@ -225,11 +252,6 @@ func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
 		}
 		s.fColdLat[i] = f / shapeConv
 	}
-	s.durFixed = !simfaas
-	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
-		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
-	}
-	s.buildSLO(d, init, cold, slo)
 }
 
 // buildSLO computes the chances that a warm and a cold invocation (service time d, INIT init or
