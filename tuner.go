@@ -198,7 +198,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 		return fmt.Errorf("lambdatune: step %d: decide: %w", idx, err)
 	}
 	applied := false
-	if d.Config != cur {
+	if !d.Config.Equal(cur) {
 		err := t.cfg.Platform.Apply(ctx, d.Config)
 		if err != nil && t.cfg.OnApplyError != nil {
 			err = t.cfg.OnApplyError(idx, d, err)
