@@ -52,7 +52,7 @@ var StandardNames = []string{"static", "power-tuned", "target-tracking", "predic
 //   - static: the profile's starting configuration;
 //   - power-tuned: the sweep's memory size, statically;
 //   - target-tracking: DefaultTargetTracking at the sweep's memory size;
-//   - predictive: DefaultPredictive at the sweep's memory size, forecasting with forecast.NewDefault
+//   - predictive: DefaultPredictive at the sweep's memory size, forecasting with forecast.NewAuto
 //     (refit every hour on the last day, after an hour of warm-up) three intervals ahead, which
 //     covers the 1–2 minute allocation delay;
 //   - original-rule: the original project's rule on the same forecaster, one interval ahead;
@@ -90,14 +90,14 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 	},
 	"predictive": func(_ context.Context, e Env) (Setup, error) {
 		p, err := policy.NewPredictive(predictiveFor(e))
-		return Setup{Policy: p, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, err
+		return Setup{Policy: p, Forecaster: forecast.NewAuto(), Horizon: 3, Refit: 60, WarmUp: 60}, err
 	},
 	"oracle": func(_ context.Context, e Env) (Setup, error) {
 		p, err := policy.NewPredictive(predictiveFor(e))
 		return Setup{Policy: p, Forecaster: policy.Oracle(e.Series), Horizon: 3}, err
 	},
 	"original-rule": func(_ context.Context, e Env) (Setup, error) {
-		return Setup{Policy: policy.OriginalRule(), Forecaster: forecast.NewDefault(), Horizon: 1, Refit: 60, WarmUp: 60}, nil
+		return Setup{Policy: policy.OriginalRule(), Forecaster: forecast.NewAuto(), Horizon: 1, Refit: 60, WarmUp: 60}, nil
 	},
 	"random": func(_ context.Context, e Env) (Setup, error) {
 		choices := make([]lambdatune.Config, policy.OriginalActions)
@@ -116,7 +116,7 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 // Agent returns a trained agent's strategy: a policy.Agent over the Headroom action set (on top of
 // policy.DefaultPredictive) with the Encoder of the tuning environment (env/lambdaenv), its SLO and
 // base memory the run's profile's and sweep's. With withForecast it is "hybrid" (forecast features,
-// forecast.NewDefault refit hourly as for predictive, three intervals ahead), without it "rl-only".
+// forecast.NewAuto refit hourly as for predictive, three intervals ahead), without it "rl-only".
 // newPredictor is called once per run (runs go in parallel; a model is not safe for concurrent
 // use): see A2C.
 func Agent(name string, newPredictor func() (policy.Predictor, error), withForecast bool) Strategy {
@@ -137,7 +137,7 @@ func Agent(name string, newPredictor func() (policy.Predictor, error), withForec
 		if !withForecast {
 			return Setup{Policy: a}, nil
 		}
-		return Setup{Policy: a, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, nil
+		return Setup{Policy: a, Forecaster: forecast.NewAuto(), Horizon: 3, Refit: 60, WarmUp: 60}, nil
 	}}
 }
 
