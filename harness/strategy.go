@@ -2,7 +2,11 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -178,4 +182,27 @@ func sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerR
 		return policy.PowerResult{}, fmt.Errorf("harness: profile %s: %w", p.Name, err)
 	}
 	return r, nil
+}
+
+// ModelFiles are the file names AgentsFromDir looks for, and the strategy each becomes.
+var ModelFiles = []struct{ File, Strategy string }{{"rl-only.json", "rl-only"}, {"hybrid.json", "hybrid"}}
+
+// AgentsFromDir returns the agent strategies whose trained models (rl/a2c's format) are in dir:
+// "rl-only" from rl-only.json (no forecast features) and "hybrid" from hybrid.json. A missing file
+// is skipped; one that does not load is an error. The models shipped with lambdatune are in
+// testdata/models (see its README for the commands that trained them).
+func AgentsFromDir(dir string) ([]Strategy, error) {
+	var out []Strategy
+	for _, f := range ModelFiles {
+		path := filepath.Join(dir, f.File)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		m, err := a2c.LoadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+		out = append(out, Agent(f.Strategy, A2C(m), f.Strategy == "hybrid"))
+	}
+	return out, nil
 }
