@@ -3,8 +3,8 @@ package harness
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/csv"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
