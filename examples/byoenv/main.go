@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"log"
@@ -24,6 +23,7 @@ import (
 	"strconv"
 
 	"github.com/lambdatune/lambdatune/env"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -154,7 +154,7 @@ func main() {
 		fmt.Printf("%-22s %12.1f %8.1f\n", p.name, mean, std)
 		rows = append(rows, []string{p.name, strconv.FormatFloat(mean, 'f', 3, 64), strconv.FormatFloat(std, 'f', 3, 64)})
 	}
-	if err := writeCSV(filepath.Join(*out, "policies.csv"), rows); err != nil {
+	if err := harness.WriteCSV(filepath.Join(*out, "policies.csv"), rows); err != nil {
 		log.Fatal(err)
 	}
 	lc := [][]string{{"timestep", "mean_return_last_100"}}
@@ -163,7 +163,7 @@ func main() {
 		lc = append(lc, []string{strconv.FormatFloat(c[0], 'f', 0, 64), strconv.FormatFloat(c[1], 'g', -1, 64)})
 		xy[i].X, xy[i].Y = c[0], c[1]
 	}
-	if err := writeCSV(filepath.Join(*out, "learning_curve.csv"), lc); err != nil {
+	if err := harness.WriteCSV(filepath.Join(*out, "learning_curve.csv"), lc); err != nil {
 		log.Fatal(err)
 	}
 	pl := plot.New()
@@ -205,17 +205,4 @@ func evaluate(e env.Env, act func([]float64) float64, episodes int) (mean, std f
 		std += (r - mean) * (r - mean) / float64(episodes)
 	}
 	return mean, math.Sqrt(std), nil
-}
-
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
 }

@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"image/color"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/env/cartpole"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -191,18 +191,7 @@ func median(x []float64) float64 {
 }
 
 func writeCSVs(dir string, results []result) error {
-	write := func(name string, rows [][]string) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		w := csv.NewWriter(f)
-		if err := w.WriteAll(rows); err != nil {
-			f.Close()
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		return f.Close()
-	}
+	write := func(name string, rows [][]string) error { return harness.WriteCSV(filepath.Join(dir, name), rows) }
 	curve := [][]string{{"seed", "timestep", "episode_return", "mean_return_last_100"}}
 	summary := [][]string{{"seed", "first_step_mean100_ge_475", "final_mean100", "eval_mean_deterministic", "seconds", "steps_per_second"}}
 	ff := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
