@@ -279,9 +279,10 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 func plotComparison(path string, test []float64, rows []row, n int) error {
 	n = min(n, len(test))
 	p := plot.New()
-	p.Title.Text = "Invocations per 5 minutes: actual vs predicted (test period)"
-	p.X.Label.Text = "test interval"
-	p.Y.Label.Text = "invocations"
+	p.Title.Text = fmt.Sprintf("Invocations per 5 minutes, actual and one step ahead: the first %d of the %d test intervals", n, len(test))
+	p.X.Label.Text = "test interval (5 minutes each)"
+	p.Y.Label.Text = "invocations per 5 minutes"
+	p.X.Tick.Marker, p.Y.Tick.Marker = harness.Ticks{}, harness.Ticks{}
 	line := func(vals []float64, c color.Color, width vg.Length, name string) error {
 		pts := make(plotter.XYs, n)
 		for i := range n {
@@ -299,7 +300,7 @@ func plotComparison(path string, test []float64, rows []row, n int) error {
 	if err := line(test, color.Black, vg.Points(1.5), "actual"); err != nil {
 		return err
 	}
-	colors := []color.Color{color.RGBA{R: 220, G: 80, B: 60, A: 255}, color.RGBA{R: 40, G: 110, B: 220, A: 255}}
+	colors := []color.Color{harness.Color(1), harness.Color(0)}
 	k := 0
 	for _, r := range rows {
 		if (r.features == "original (leaky)" || r.model == "GBDT default") && k < len(colors) {
