@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -91,25 +92,44 @@ type Tuner struct {
 	steps   int
 }
 
+// MaxHorizon bounds TunerConfig.Horizon: 2^20 intervals (MaxHistoryLen bounds HistoryLen).
+const MaxHorizon = 1 << 20
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map, slice, func or
+// channel (a typed nil, which a plain == nil test misses and whose methods would panic).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
+}
+
 // NewTuner checks cfg and returns a tuner.
 func NewTuner(cfg TunerConfig) (*Tuner, error) {
-	if cfg.Platform == nil {
+	if isNil(cfg.Platform) {
 		return nil, errors.New("lambdatune: TunerConfig.Platform is nil")
 	}
-	if cfg.Policy == nil {
+	if isNil(cfg.Policy) {
 		return nil, errors.New("lambdatune: TunerConfig.Policy is nil")
+	}
+	if cfg.Forecaster != nil && isNil(cfg.Forecaster) {
+		return nil, errors.New("lambdatune: TunerConfig.Forecaster holds a nil value; leave it nil for no forecaster")
 	}
 	if cfg.Horizon == 0 {
 		cfg.Horizon = 1
 	}
-	if cfg.Horizon < 0 {
-		return nil, fmt.Errorf("lambdatune: TunerConfig.Horizon = %d, want >= 1 (0 means 1)", cfg.Horizon)
+	if cfg.Horizon < 0 || cfg.Horizon > MaxHorizon {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.Horizon = %d, want in [1, %d] (0 means 1)", cfg.Horizon, MaxHorizon)
 	}
 	if cfg.HistoryLen == 0 {
 		cfg.HistoryLen = 1440
 	}
-	if cfg.HistoryLen < 0 {
-		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want >= 1 (0 means 1440)", cfg.HistoryLen)
+	if cfg.HistoryLen < 0 || cfg.HistoryLen > MaxHistoryLen {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want in [1, %d] (0 means 1440)", cfg.HistoryLen, MaxHistoryLen)
 	}
 	if cfg.Refit < 0 {
 		return nil, fmt.Errorf("lambdatune: TunerConfig.Refit = %d, want >= 0 (0 means never)", cfg.Refit)
@@ -138,6 +158,9 @@ func (t *Tuner) History() []Metrics { return t.history.Metrics() }
 // Run performs n steps, or runs until ctx is done when n <= 0. It stops at the first error, which it
 // returns wrapped with the step it happened in.
 func (t *Tuner) Run(ctx context.Context, n int) error {
+	if ctx == nil {
+		return errors.New("lambdatune: Tuner.Run: the context is nil")
+	}
 	for i := 0; n <= 0 || i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -152,6 +175,9 @@ func (t *Tuner) Run(ctx context.Context, n int) error {
 // Step performs one turn of the loop: the platform completes an interval, the forecaster predicts
 // the next ones, the policy decides, and a changed configuration is applied.
 func (t *Tuner) Step(ctx context.Context) error {
+	if t.cfg.Platform == nil {
+		return errors.New("lambdatune: the Tuner is a zero value, want one from NewTuner")
+	}
 	idx := t.steps
 	m, err := t.cfg.Platform.Next(ctx)
 	if err != nil {
@@ -172,7 +198,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 		return fmt.Errorf("lambdatune: step %d: decide: %w", idx, err)
 	}
 	applied := false
-	if d.Config != cur {
+	if !d.Config.Equal(cur) {
 		err := t.cfg.Platform.Apply(ctx, d.Config)
 		if err != nil && t.cfg.OnApplyError != nil {
 			err = t.cfg.OnApplyError(idx, d, err)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/workload"
 )
 
 // short returns a quick evaluation: two hours of two workloads, every standard strategy but the
@@ -85,7 +89,7 @@ func TestRunStrategiesBehave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := sweep(context.Background(), DefaultSweep(), CPUBound())
+	sw, err := Sweep(context.Background(), DefaultSweep(), CPUBound())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,5 +247,80 @@ func TestConfigErrors(t *testing.T) {
 	}})
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "broken") {
 		t.Errorf("a strategy applying an invalid config: err = %v", err)
+	}
+}
+
+// TestAgentStrategy runs an agent strategy (a fixed action: the 0.1 % headroom at the sweep's
+// memory) in the harness: it asks for one predictor per run and provisions like the predictive
+// strategy it sits on.
+func TestAgentStrategy(t *testing.T) {
+	var made atomic.Int32
+	newPred := func() (policy.Predictor, error) {
+		made.Add(1)
+		return policy.PredictorFunc(func([]float64) ([]float64, error) { return []float64{4, 1}, nil }), nil
+	}
+	cfg := short(t, "static")
+	cfg.Strategies = append(cfg.Strategies, Agent("fixed-agent", newPred, false), Agent("fixed-hybrid", newPred, true))
+	cfg.KeepIntervals = true
+	rs, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int32(2 * 2 * 2 * 2); made.Load() != want {
+		t.Errorf("%d predictors made, want one per agent run (%d)", made.Load(), want)
+	}
+	for _, r := range rs {
+		if r.Strategy == "static" {
+			continue
+		}
+		prov := 0
+		for _, m := range r.Intervals {
+			prov = max(prov, m.Config.Provisioned)
+		}
+		if prov == 0 {
+			t.Errorf("%s %s/%s: never provisioned", r.Strategy, r.Workload, r.Profile)
+		}
+	}
+}
+
+func TestSpreadByRate(t *testing.T) {
+	var ws []Workload
+	for _, rate := range []float64{50, 1, 0, 7, 1000, 3, 200} {
+		s, err := workload.NewSeries(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Minute, []float64{rate, rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, Workload{Name: fmt.Sprint(rate), Series: func(uint64) (workload.Series, error) { return s, nil }})
+	}
+	got, err := SpreadByRate(ws, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, w := range got {
+		names = append(names, w.Name)
+	}
+	// log rates 0 … 6.9: targets 0, 3.45 (≈ 31.6/s: 50 is nearer than 7), 6.9
+	if diff := cmp.Diff([]string{"1", "50", "1000"}, names); diff != "" {
+		t.Errorf("picked (-want +got):\n%s", diff)
+	}
+	if all, _ := SpreadByRate(ws, 10, 0); len(all) != 6 {
+		t.Errorf("n beyond the workloads: %d, want the 6 that are not idle", len(all))
+	}
+	if some, _ := SpreadByRate(ws, 10, 5); len(some) != 4 {
+		t.Errorf("at least 5 per interval: %d workloads, want 4", len(some))
+	}
+}
+
+func TestAgentsFromDir(t *testing.T) {
+	dir := t.TempDir()
+	if ss, err := AgentsFromDir(dir); err != nil || len(ss) != 0 {
+		t.Errorf("empty dir: %v, %v", ss, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hybrid.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AgentsFromDir(dir); err == nil {
+		t.Error("a broken model loaded")
 	}
 }

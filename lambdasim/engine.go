@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -433,13 +434,16 @@ func (f *fnState) nextEvent() int64 {
 	return t
 }
 
-// step simulates one interval of the account.
-func (s *Sim) step() error {
+// step simulates one interval of the account. Within it, run checks ctx every ctxEvery events,
+// so that a load of millions of requests per second can still be stopped.
+func (s *Sim) step(ctx context.Context) error {
 	end := s.now + s.interval
 	if len(s.fns) == 1 {
-		s.fns[0].run(s, math.MaxInt64, end)
+		s.fns[0].run(ctx, s, math.MaxInt64, end)
 	} else {
-		s.runFunctions(end)
+		if err := s.runFunctions(ctx, end); err != nil {
+			return err
+		}
 	}
 	s.now = end
 	for _, f := range s.fns {
@@ -515,28 +519,36 @@ func (f *fnState) arrivalsBefore(t int64) int {
 // through a window of time (with its state in the cache), the result being the same as in time
 // order. The window halves while the pool might fill within it (down to 1/64 of the interval,
 // then the window runs in time order) and doubles again after a window without (up to the
-// interval). A request log needs the time order throughout.
-func (s *Sim) runFunctions(end int64) {
+// interval). A request log needs the time order throughout. It stops at the first function
+// error (a broken arrival stream) or when ctx is done, checked every window.
+func (s *Sim) runFunctions(ctx context.Context, end int64) error {
 	if s.log != nil {
-		s.runInOrder(end)
-		return
+		return s.runInOrder(ctx, end)
 	}
 	for t := s.now; t < end; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
+		}
 		we := min(t+s.window, end)
 		switch {
 		case s.independent(we):
 			for _, f := range s.fns {
-				f.run(s, math.MaxInt64, we)
+				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
+					return f.err
+				}
 			}
 			t = we
 			s.window = min(2*s.window, s.interval)
 		case s.window > s.interval/64:
 			s.window /= 2
 		default:
-			s.runInOrder(we)
+			if err := s.runInOrder(ctx, we); err != nil {
+				return err
+			}
 			t = we
 		}
 	}
+	return nil
 }
 
 // independent reports whether, until t, no function can find the unreserved pool full: whether
@@ -568,8 +580,9 @@ func (s *Sim) independent(t int64) bool {
 // earliest next event runs until the next function's first event, then takes its new place in a
 // binary heap over the functions, so choosing costs O(log N) for N functions. Only the function
 // that runs changes its own next event; configuration changes come between intervals, when the
-// heap is built anew.
-func (s *Sim) runInOrder(end int64) {
+// heap is built anew. It stops at the first function error or when ctx is done, checked every
+// ctxEvery choices.
+func (s *Sim) runInOrder(ctx context.Context, end int64) error {
 	q := s.queue[:0]
 	for i, f := range s.fns {
 		q = append(q, fnEvent{f.nextEvent(), int32(i)})
@@ -578,16 +591,24 @@ func (s *Sim) runInOrder(end int64) {
 		siftDown(q, i)
 	}
 	s.queue = q
-	for q[0].t < end {
+	for n := 1; q[0].t < end; n++ {
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(q[0].t), err)
+			}
+		}
 		second := q[1].t // the earliest event of any other function: a child of the root
 		if len(q) > 2 && q[2].before(q[1]) {
 			second = q[2].t
 		}
 		f := s.fns[q[0].i]
-		f.run(s, second, end)
+		if f.run(ctx, s, second, end); f.err != nil {
+			return f.err
+		}
 		q[0].t = f.nextEvent()
 		siftDown(q, 0)
 	}
+	return nil
 }
 
 // siftDown restores the heap order of q below i.
@@ -610,10 +631,20 @@ func siftDown(q []fnEvent, i int) {
 	q[i] = x
 }
 
-// run processes the function's events at times t < end and t <= limit, at least one.
-func (f *fnState) run(s *Sim, limit, end int64) {
+// ctxEvery is how many events run processes between two checks of the context.
+const ctxEvery = 1 << 14
+
+// run processes the function's events at times t < end and t <= limit, at least one. When ctx
+// is done it stops with f.err set.
+func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 	bound := min(limit, end-1)
-	for {
+	for n := 1; ; n++ {
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				f.err = fmt.Errorf("lambdasim: %s: interval stopped at %v: %w", f.name, time.Duration(f.lastT), err)
+				return
+			}
+		}
 		t, kind := f.nextArr, evArrival
 		if len(f.busy) > 0 && f.busy[0].end <= t {
 			t, kind = f.busy[0].end, evCompletion

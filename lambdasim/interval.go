@@ -1,6 +1,7 @@
 package lambdasim
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -451,7 +452,7 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 }
 
 // step simulates one interval of the account.
-func (s *IntervalSim) step() error {
+func (s *IntervalSim) step(ctx context.Context) error {
 	t0, t1 := s.now, s.now+s.interval
 	start := s.start.Add(time.Duration(t0))
 	s.startInterval(t0)
@@ -461,7 +462,7 @@ func (s *IntervalSim) step() error {
 		if f.provEventAt < t1 {
 			split = float64(max(f.provEventAt-t0, 0)) / float64(s.interval)
 		}
-		if err := s.stepFn(f, t0, t1, start, split); err != nil {
+		if err := s.stepFn(ctx, f, t0, t1, start, split); err != nil {
 			return err
 		}
 		if f.provEventAt < t1 {

@@ -1,6 +1,8 @@
 package lambdasim
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"time"
 
@@ -42,9 +44,12 @@ type ivStep struct {
 // provisioned concurrency finishes allocating during it, split is the share of the interval
 // before (else −1): the provisioned and spill-over invocations and the utilization take both
 // parts into account, the warm pool the part that holds for longer.
-func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float64) error {
+func (s *IntervalSim) stepFn(ctx context.Context, f *ivFn, t0, t1 int64, start time.Time, split float64) error {
 	st := ivStep{t0: t0, t1: t1, start: start, split: split}
-	st.arrivals = f.traffic.count(t0, t1)
+	var err error
+	if st.arrivals, err = f.traffic.count(ctx, t0, t1); err != nil {
+		return fmt.Errorf("lambdasim: %s: %w", f.name, err)
+	}
 	if b := f.backlog; b != nil {
 		st.errRetries, st.errRetries2 = b.due()
 	}

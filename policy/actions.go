@@ -15,8 +15,9 @@ type ActionSet interface {
 	NVec() []int
 	// Config returns the configuration action asks for, given what the policy sees.
 	Config(action []float64, obs lambdatune.Observation) (lambdatune.Config, error)
-	// Reset forgets any state kept between decisions (a new episode or deployment).
-	Reset()
+	// Reset forgets any state kept between decisions (a new episode or deployment) and sets the
+	// function's base memory size (its Power Tuning choice), which actions may be relative to.
+	Reset(baseMemoryMB int)
 }
 
 // OriginalTable is the original project's Discrete(36) action table (OriginalConfig), for parity
@@ -35,8 +36,8 @@ func (OriginalTable) Config(action []float64, obs lambdatune.Observation) (lambd
 	return OriginalConfig(a, obs.Current)
 }
 
-// Reset does nothing: the table keeps no state.
-func (OriginalTable) Reset() {}
+// Reset does nothing: the table keeps no state and its memory sizes are absolute.
+func (OriginalTable) Reset(int) {}
 
 // HeadroomTargets are the cold-start targets a Headroom action chooses from, after "hold" and
 // "none": the ladder the agent climbs to buy more provisioned headroom.
@@ -55,10 +56,13 @@ var MemoryLadder = []int{128, 256, 512, 1024, 1536, 2048, 3008, 4096, 6144, 8192
 //
 // so the agent picks how much risk to buy each interval while the predictive strategy's sizing
 // (forecast, warm pool, billing increments, base load) turns it into a count for any function.
-// Dimension 1 steps the memory size down, keeps it, or steps it up along MemoryLadder (a change
-// sends requests to new environments, as on AWS). Timeout and reservations follow Predictive.
+// Dimension 1 picks the memory size: the rung of MemoryLadder below the base memory (set by Reset:
+// the function's Power Tuning choice), the base, or the rung above; relative to the base, so that
+// it means the same for every function and cannot drift (a change sends requests to new
+// environments, as on AWS). Timeout and reservations follow Predictive.
 type Headroom struct {
-	p *predictive
+	p    *predictive
+	base int
 }
 
 // NewHeadroom returns the action set over the predictive strategy p (its ColdStartTarget and
@@ -89,7 +93,9 @@ func (h *Headroom) Config(action []float64, obs lambdatune.Observation) (lambdat
 		return lambdatune.Config{}, err
 	}
 	c := obs.Current
-	c.MemoryMB = StepMemory(c.MemoryMB, step-1)
+	if h.base > 0 {
+		c.MemoryMB = StepMemory(h.base, step-1)
+	}
 	switch head {
 	case 0:
 		if c.MemoryMB == obs.Current.MemoryMB {
@@ -109,8 +115,12 @@ func (h *Headroom) Config(action []float64, obs lambdatune.Observation) (lambdat
 	return c, err
 }
 
-// Reset forgets the billing state of the provisioned environments.
-func (h *Headroom) Reset() { h.p.units = h.p.units[:0] }
+// Reset forgets the billing state of the provisioned environments and sets the base memory size
+// (0 keeps the memory size as it is whatever dimension 1 asks).
+func (h *Headroom) Reset(baseMemoryMB int) {
+	h.p.units = h.p.units[:0]
+	h.base = baseMemoryMB
+}
 
 // StepMemory moves mem by step (−1, 0, +1) along MemoryLadder, from the nearest rung at or above
 // it (a size between rungs steps down to the rung below it, up to the rung above).

@@ -40,7 +40,7 @@ func NewAgent(p Predictor, enc Encoder, actions ActionSet) (*Agent, error) {
 	if err := enc.Validate(); err != nil {
 		return nil, err
 	}
-	actions.Reset()
+	actions.Reset(enc.BaseMemoryMB)
 	return &Agent{predictor: p, encoder: enc, actions: actions, buf: make([]float64, enc.Dim())}, nil
 }
 

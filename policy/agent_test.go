@@ -102,7 +102,7 @@ func TestHeadroomActions(t *testing.T) {
 		{[]float64{5, 0}, ProvisionFor(10, 1e-4), 512},
 	}
 	for _, tt := range tests {
-		hr.Reset()
+		hr.Reset(1024)
 		c, err := hr.Config(tt.action, obs)
 		if err != nil {
 			t.Fatal(err)
@@ -146,7 +146,7 @@ func TestAgentDecides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seen != enc.Dim() || d.Config.MemoryMB != 256 || d.Config.Provisioned != 0 {
+	if seen != enc.Dim() || d.Config.MemoryMB != 1536 || d.Config.Provisioned != 0 { // a rung above the base (1,024)
 		t.Errorf("predictor saw %d features; decision %v", seen, d.Config)
 	}
 	if _, err := NewAgent(nil, enc, hr); err == nil {

@@ -99,7 +99,7 @@ func New(cfg Config) (*Env, error) {
 	}
 	e := &Env{cfg: cfg, rng: rand.New(rand.NewPCG(0, 0)), info: env.Info{InfoCost: 0, InfoRequests: 0, InfoViolations: 0}}
 	for _, p := range cfg.Profiles {
-		sw, err := cfg.Sweep.Run(context.Background(), lambdasim.Invoker{Function: p.Function, Config: p.Config, Seed: 1})
+		sw, err := harness.Sweep(context.Background(), cfg.Sweep, p)
 		if err != nil {
 			return nil, fmt.Errorf("lambdaenv: profile %s: %w", p.Name, err)
 		}
@@ -196,3 +196,12 @@ func (e *Env) Episode() Episode { return e.episode }
 
 // Observation returns what a policy sees now, as lambdatune.Observation (valid until the next step).
 func (e *Env) Observation() lambdatune.Observation { return e.last }
+
+// NoisyForecaster returns a Config.Forecaster that gives each episode a policy.NoisyOracle of its
+// load with forecast error cv (the coefficient of variation of the multiplicative noise), seeded
+// from the episode's generator: fast enough to train with, and as wrong as a real forecaster.
+func NoisyForecaster(cv float64) func(workload.Series, *rand.Rand) (lambdatune.Forecaster, error) {
+	return func(s workload.Series, rng *rand.Rand) (lambdatune.Forecaster, error) {
+		return policy.NoisyOracle(s, cv, rng.Uint64())
+	}
+}

@@ -20,9 +20,7 @@ func oracle(s workload.Series, _ *rand.Rand) (lambdatune.Forecaster, error) {
 	return policy.Oracle(s), nil
 }
 
-func noisy(s workload.Series, rng *rand.Rand) (lambdatune.Forecaster, error) {
-	return policy.NoisyOracle(s, 0.1, rng.Uint64())
-}
+var noisy = NoisyForecaster(0.1)
 
 func TestCheck(t *testing.T) {
 	for _, fc := range []func(workload.Series, *rand.Rand) (lambdatune.Forecaster, error){nil, noisy} {

@@ -48,7 +48,7 @@ func (e *Env) Reset(seed env.Seed) ([]float64, env.Info, error) {
 		return nil, nil, err
 	}
 	e.enc.SLO, e.enc.BaseMemoryMB = e.prof.SLO, e.prof.memoryMB
-	e.actions.Reset()
+	e.actions.Reset(e.prof.memoryMB)
 	e.current, e.steps = start, 0
 	if err := e.advance(); err != nil {
 		return nil, nil, err
@@ -90,7 +90,7 @@ func (e *Env) Step(action []float64) (env.StepResult, error) {
 	if err != nil {
 		return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: %w", e.steps, err)
 	}
-	if c != e.current {
+	if !c.Equal(e.current) {
 		if err := e.platform.Apply(context.Background(), c); err != nil {
 			return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: apply %v: %w", e.steps, c, err)
 		}

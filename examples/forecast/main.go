@@ -6,17 +6,25 @@
 // R², training time), writes it as CSV with every test prediction, and draws
 // actual vs predicted load as a PNG, like the original project's chart.
 //
+// Then it runs the automatic forecaster (forecast.Auto) on every function of
+// the Azure Functions 2019 full-day traces in testdata/traces (each day
+// split 70/30, one minute ahead): it prints the model chosen for each
+// function with its test error beside the last value, the seasonal naive
+// forecast and the default GBDT, and the calibration of the quantile
+// forecasts (coverage per level, pooled and per function), writes them as
+// CSV and draws two charts (traces_calibration.png, traces_choice.png).
+// -traces "" skips this part.
+//
 // With -grid it also repeats the original's hyperparameter search: 96
 // candidates × 3 expanding-window folds on the training part, in parallel
 // on all cores, and writes grid.csv.
 //
-//	go run ./examples/forecast [-data file.csv] [-out dir] [-grid]
+//	go run ./examples/forecast [-data file.csv] [-traces dir] [-out dir] [-grid]
 package main
 
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"image/color"
@@ -37,6 +45,7 @@ import (
 
 	"github.com/lambdatune/lambdatune/forecast"
 	"github.com/lambdatune/lambdatune/forecast/gbdt"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -57,6 +66,7 @@ func main() {
 	data := flag.String("data", filepath.Join("testdata", "seed", "synthetic_invocations.csv"), "workload CSV with timestamp and invocations columns")
 	out := flag.String("out", filepath.Join("out", "forecast"), "output directory")
 	grid := flag.Bool("grid", false, "also run the 96-candidate × 3-fold grid search (slow)")
+	traces := flag.String("traces", filepath.Join("testdata", "traces"), "directory of the Azure 2019 full-day trace files; empty to skip")
 	flag.Parse()
 	ctx := context.Background()
 	s, err := workload.ReadFile(ctx, *data, workload.ReadSeedCSV)
@@ -69,6 +79,11 @@ func main() {
 	}
 	if err := run(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {
 		log.Fatal(err)
+	}
+	if *traces != "" {
+		if err := runTraces(ctx, *traces, *out, os.Stdout, os.Stderr); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if *grid {
 		if err := runGrid(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {
@@ -136,7 +151,7 @@ func runGrid(ctx context.Context, values []float64, times []time.Time, outDir st
 		return err
 	}
 	fmt.Fprintf(stdout, "best: candidate %d\n", best)
-	return writeCSV(filepath.Join(outDir, "grid.csv"), recs)
+	return harness.WriteCSV(filepath.Join(outDir, "grid.csv"), recs)
 }
 
 // failed is 1 for a candidate GridSearch could not score, else 0.
@@ -234,17 +249,6 @@ func run(ctx context.Context, values []float64, times []time.Time, outDir string
 }
 
 // writeCSV writes recs to the file at path.
-func writeCSV(path string, recs [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := csv.NewWriter(f).WriteAll(recs); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
 
 func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error {
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
@@ -252,7 +256,7 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 	for _, r := range rows {
 		comparison = append(comparison, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
 	}
-	if err := writeCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
+	if err := harness.WriteCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
 		return err
 	}
 	head := []string{"timestamp", "actual"}
@@ -267,7 +271,7 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 		}
 		preds = append(preds, rec)
 	}
-	return writeCSV(filepath.Join(dir, "predictions.csv"), preds)
+	return harness.WriteCSV(filepath.Join(dir, "predictions.csv"), preds)
 }
 
 // plotComparison draws the first n test intervals: actual load, the leaky
@@ -275,9 +279,10 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 func plotComparison(path string, test []float64, rows []row, n int) error {
 	n = min(n, len(test))
 	p := plot.New()
-	p.Title.Text = "Invocations per 5 minutes: actual vs predicted (test period)"
-	p.X.Label.Text = "test interval"
-	p.Y.Label.Text = "invocations"
+	p.Title.Text = fmt.Sprintf("Invocations per 5 minutes, actual and one step ahead: the first %d of the %d test intervals", n, len(test))
+	p.X.Label.Text = "test interval (5 minutes each)"
+	p.Y.Label.Text = "invocations per 5 minutes"
+	p.X.Tick.Marker, p.Y.Tick.Marker = harness.Ticks{}, harness.Ticks{}
 	line := func(vals []float64, c color.Color, width vg.Length, name string) error {
 		pts := make(plotter.XYs, n)
 		for i := range n {
@@ -295,7 +300,7 @@ func plotComparison(path string, test []float64, rows []row, n int) error {
 	if err := line(test, color.Black, vg.Points(1.5), "actual"); err != nil {
 		return err
 	}
-	colors := []color.Color{color.RGBA{R: 220, G: 80, B: 60, A: 255}, color.RGBA{R: 40, G: 110, B: 220, A: 255}}
+	colors := []color.Color{harness.Color(1), harness.Color(0)}
 	k := 0
 	for _, r := range rows {
 		if (r.features == "original (leaky)" || r.model == "GBDT default") && k < len(colors) {
