@@ -86,7 +86,7 @@ func TestFleetSharedPoolUnchanged(t *testing.T) {
 		want string
 	}{
 		{"event", func(o Options, d ...Deployment) (simulation, error) { return New(o, d...) }, "1e744767913a49a57926dd90b3368d8e8c553f25113320d046c3a48764b509ff"},
-		{"interval", func(o Options, d ...Deployment) (simulation, error) { return NewInterval(o, d...) }, "5e3cbe0f4fca99e3e47db794f24d90da68fcb40ccd6c1d7d4a3d4dee6a053b84"},
+		{"interval", func(o Options, d ...Deployment) (simulation, error) { return NewInterval(o, d...) }, "8f3e05bc9f3426cefeb96c00458aa6a51d921f7e8936e53835684bfe91af73b8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts, deps, change := fleetAccount(t)

@@ -176,32 +176,12 @@ func TestKeepWeights(t *testing.T) {
 	}
 }
 
-func TestExpNeg(t *testing.T) {
-	for x := 0.0; x > -745; x -= 0.0137 {
-		want := math.Exp(x)
-		if got := expNeg(x); math.Abs(got-want) > 1e-10*want && !(x < -700 && got == 0) {
-			t.Fatalf("expNeg(%g) = %g, want %g", x, got, want)
-		}
-	}
-}
-
 func TestExpSmall(t *testing.T) {
 	for z := 0.0; z <= 11.6; z += 0.000731 {
 		want := math.Exp(-z)
 		if got := expSmall(z); math.Abs(got-want) > 1e-11*want {
 			t.Fatalf("expSmall(%g) = %g, want %g", z, got, want)
 		}
-	}
-}
-
-func TestLog1mSmall(t *testing.T) {
-	for r := 0.0; r < 1; r += 0.0000917 {
-		if got, want := log1mSmall(r), math.Log1p(-r); math.Abs(got-want) > 1e-10 {
-			t.Fatalf("log1mSmall(%g) = %g, want %g", r, got, want)
-		}
-	}
-	if got := log1mSmall(1); !math.IsInf(got, -1) {
-		t.Errorf("log1mSmall(1) = %g, want -Inf", got)
 	}
 }
 
