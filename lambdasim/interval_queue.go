@@ -67,10 +67,10 @@ func erlangBRecursion(c int, a float64) float64 {
 // 1e-6 and saves a few levels of work a step (1e-4 moves cold starts by one in a thousand).
 const maxEps = 1e-5
 
-// levelMax describes the largest number of environments busy at once during one interval:
-// P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its slice is reused
-// from interval to interval so that steady state allocates nothing.
-type levelMax struct {
+// peakDist is the distribution of an interval's peak occupancy, the largest number of environments
+// busy at once: P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its
+// slice is reused from interval to interval so that steady state allocates nothing.
+type peakDist struct {
 	lo int
 	p  []float64
 
@@ -81,7 +81,7 @@ type levelMax struct {
 }
 
 // at returns P(max ≥ k).
-func (m *levelMax) at(k int) float64 {
+func (m *peakDist) at(k int) float64 {
 	switch j := k - m.lo - 1; {
 	case j < 0:
 		return 1
@@ -92,10 +92,10 @@ func (m *levelMax) at(k int) float64 {
 }
 
 // hi returns the highest level with a non-zero probability.
-func (m *levelMax) hi() int { return m.lo + len(m.p) }
+func (m *peakDist) hi() int { return m.lo + len(m.p) }
 
 // mean returns E[max] = Σ_k P(max ≥ k).
-func (m *levelMax) mean() float64 {
+func (m *peakDist) mean() float64 {
 	s := float64(m.lo)
 	for _, p := range m.p {
 		s += p
@@ -104,7 +104,7 @@ func (m *levelMax) mean() float64 {
 }
 
 // atLeastOne makes level 1 certain (an interval known to have run a request).
-func (m *levelMax) atLeastOne() {
+func (m *peakDist) atLeastOne() {
 	if m.lo == 0 && len(m.p) > 0 {
 		m.lo = 1
 		m.p = m.p[:copy(m.p, m.p[1:])]
@@ -114,7 +114,7 @@ func (m *levelMax) atLeastOne() {
 }
 
 // reset makes m the distribution of an interval in which nothing runs.
-func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
+func (m *peakDist) reset() { m.lo, m.p = 0, m.p[:0] }
 
 // compute sets m to the distribution of the maximum occupancy, over an interval of length t (in the
 // unit of 1/lambda), of an M/G/c/c system with arrival rate lambda and offered load a (c = capacity;
@@ -131,7 +131,7 @@ func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
 // exact for exponential service times. Hence P(max < k) = P(N₀ < k) exp(−t/E[τ_k]), N₀ ~ Poisson(a0)
 // truncated at c being what the interval starts with. Every quantity is carried as a ratio
 // (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing underflows at large loads.
-func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
+func (m *peakDist) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.reset()
 	m.a0, m.norm, m.idle = 0, 0, true
 	if lambda <= 0 || a <= 0 || t <= 0 || capacity == 0 {
@@ -184,7 +184,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.walk(w, m0, kEnd)
 }
 
-// levelWalk is what levelMax.walk carries from level to level: the occupancy's law as ratios
+// levelWalk is what peakDist.walk carries from level to level: the occupancy's law as ratios
 // (π_{k−1}, r_{k−1} = F(k−1)/π_{k−1}, F(k−1) and S = Σ_{m<k} F(m)²/π_m) at load a, the start's law
 // when it differs (two: π₀, r₀, F₀(k−1) at load a0), t·λ, and 1/F₀(c) (−1 for an idle start).
 type levelWalk struct {
@@ -200,7 +200,7 @@ type levelWalk struct {
 // start's law, or the cap, and from an idle start within the first few service times of an
 // interval that is long against them); above, P(max ≥ k) = 1 − P(N₀ < k)·exp(−t/E[τ_k]) until it
 // falls below maxEps.
-func (m *levelMax) walk(w levelWalk, m0, kEnd int) {
+func (m *peakDist) walk(w levelWalk, m0, kEnd int) {
 	pi, r, f, s := w.pi, w.r, w.f, w.s
 	pi0, r0, f0 := w.pi0, w.r0, w.f0
 	a, a0, invA, invA0, tl, invNorm, two := w.a, w.a0, w.invA, w.invA0, w.tl, w.invNorm, w.two
@@ -283,7 +283,7 @@ var expSmallTab = func() (t [373]float64) {
 // carry an error below maxEps, which ρ multiplies; capAt therefore declines (returns false, m
 // unchanged) when ρ > 4, that is when the cap is below the start's lower quartile, and otherwise
 // equals compute with capacity c within 4·maxEps per level, at the cost of one normalisation.
-func (m *levelMax) capAt(cur *levelMax, c int) bool {
+func (m *peakDist) capAt(cur *peakDist, c int) bool {
 	rho := 1.0
 	if c > 0 && !cur.idle && cur.norm > 0 {
 		n := poissonNorm(c, cur.a0)
@@ -362,7 +362,7 @@ func poissonPMF(k int, a float64) float64 {
 // needed again (keep[d−1]). Levels are treated as independent across intervals, which holds when
 // invocations are short against the interval.
 type warmPool struct {
-	hist []levelMax // ring buffer, hist[(head−d) mod len] is interval d back
+	hist []peakDist // ring buffer, hist[(head−d) mod len] is interval d back
 	head int        // index of the next slot to write
 	n    int        // number of valid entries
 	keep []float64  // keep[d−1] = P(environment last used d intervals back is still warm)
@@ -427,7 +427,7 @@ func (p *prodVec) at(k int) float64 {
 }
 
 // setMax sets p to the factors of one interval's maximum distribution m.
-func (p *prodVec) setMax(m *levelMax) {
+func (p *prodVec) setMax(m *peakDist) {
 	p.lo = m.lo
 	p.v = p.v[:0]
 	for _, x := range m.p {
@@ -436,7 +436,7 @@ func (p *prodVec) setMax(m *levelMax) {
 }
 
 // mulMax multiplies p by the factors of m in place.
-func (p *prodVec) mulMax(m *levelMax) {
+func (p *prodVec) mulMax(m *peakDist) {
 	lo, hi := max(p.lo, m.lo), max(p.hi(), m.hi())
 	if d := lo - p.lo; d > 0 { // levels up to m.lo now surely reached
 		p.v = p.v[:copy(p.v, p.v[min(d, len(p.v)):])]
@@ -514,7 +514,7 @@ func newWarmPool(keep []float64) *warmPool {
 			n, w.tailQ = d-1, q // the ring keeps intervals 1 … d−1; the tail the rest
 		}
 	}
-	w.hist = make([]levelMax, n)
+	w.hist = make([]peakDist, n)
 	return w
 }
 
@@ -533,7 +533,7 @@ func (w *warmPool) clear() {
 
 // foldTail moves entry h, which is about to become len(hist)+1 intervals old, into the geometric
 // tail, after ageing the tail by one interval.
-func (w *warmPool) foldTail(h *levelMax) {
+func (w *warmPool) foldTail(h *peakDist) {
 	wd := w.keep[len(w.hist)] // the weight of interval len(hist)+1
 	if hi := h.hi(); len(w.tail[0]) < hi {
 		for m := range w.tail {
@@ -613,7 +613,7 @@ func renewal(x float64) (phi, psi float64) {
 // on-demand levels: with floor provisioned environments serving first, on-demand environment j is
 // busy when the occupancy reaches floor + j, so the entry keeps P(max ≥ floor + j) at level j. A
 // later change of provisioned concurrency then finds the on-demand environments where they are.
-func (w *warmPool) push(m *levelMax, floor int) {
+func (w *warmPool) push(m *peakDist, floor int) {
 	if len(w.hist) == 0 {
 		return
 	}
@@ -656,7 +656,7 @@ func (w *warmPool) push(m *levelMax, floor int) {
 }
 
 // entry returns the history entry d intervals back (1 ≤ d ≤ n).
-func (w *warmPool) entry(d int) *levelMax {
+func (w *warmPool) entry(d int) *peakDist {
 	i := w.head - d
 	if i < 0 {
 		i += len(w.hist)
@@ -669,7 +669,7 @@ func (w *warmPool) entry(d int) *levelMax {
 // Σ_{j ≥ 1} P(max ≥ floor + j) P(no warm on-demand environment j). It also returns the expected
 // number of on-demand environments alive at the end of the interval (the warm pool). It changes
 // nothing but scratch space (w.g keeps the on-demand levels' P(no warm environment) for recycle).
-func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
+func (w *warmPool) coldStarts(cur *peakDist, floor int) (cold, pool float64) {
 	// The window's product is front[fPtr] ⊙ back (back alone when the front has run out).
 	bk, fr := &w.back, &w.back
 	if w.fPtr < w.fCnt {
@@ -747,7 +747,7 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 // pool's top level, Σ_k P(top = k) P(max ≥ k), smoothed over the last span/2 intervals (span/2
 // being the top environment's mean remaining keep-alive in intervals), that happens with
 // probability 1 − (1 − p)^(span/2).
-func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64 {
+func (w *warmPool) recycle(cur *peakDist, floor int, step, life float64) float64 {
 	if math.IsInf(life, 1) {
 		return 0
 	}
