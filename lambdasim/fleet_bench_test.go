@@ -19,6 +19,19 @@ func fleetOptions(n int) Options {
 	return Options{Seed: 1, Limits: lambdatune.Limits{AccountConcurrency: 1000 + 10*n, MinUnreserved: 100}}
 }
 
+// fleetDeployments returns n deployments of function fn(i) under series, each with its own seed.
+func fleetDeployments(b *testing.B, n int, series workload.Series, fn func(i int) Function) []Deployment {
+	deps := make([]Deployment, n)
+	for i := range deps {
+		l, err := NewLoad(series, uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		deps[i] = Deployment{Function: fn(i), Config: ivBenchConfig(), Arrivals: l}
+	}
+	return deps
+}
+
 // heapInUse returns the bytes of live heap after a collection.
 func heapInUse() uint64 {
 	runtime.GC()
@@ -42,14 +55,7 @@ func BenchmarkEventSimFleet(b *testing.B) {
 			}
 			series := workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: counts}
 			heap0 := heapInUse()
-			deps := make([]Deployment, n)
-			for i := range deps {
-				l, err := NewLoad(series, uint64(i+1))
-				if err != nil {
-					b.Fatal(err)
-				}
-				deps[i] = Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l}
-			}
+			deps := fleetDeployments(b, n, series, func(int) Function { return ivBenchFunction() })
 			s, err := New(fleetOptions(n), deps...)
 			if err != nil {
 				b.Fatal(err)
@@ -109,18 +115,13 @@ func benchIntervalFleet(b *testing.B, kind string, n int) {
 		b.Fatal(err)
 	}
 	heap0 := heapInUse()
-	deps := make([]Deployment, n)
-	for i := range deps {
-		l, err := NewLoad(series, uint64(i+1))
-		if err != nil {
-			b.Fatal(err)
-		}
+	deps := fleetDeployments(b, n, series, func(i int) Function {
 		fn := ivBenchFunction()
 		if kind == "distinct" {
 			fn.Duration = CPUModel{CPUTime: 120*time.Millisecond + time.Duration(i)*time.Microsecond, IOTime: 40 * time.Millisecond, Spread: 0.4}
 		}
-		deps[i] = Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l}
-	}
+		return fn
+	})
 	s, err := NewInterval(fleetOptions(n), deps...)
 	if err != nil {
 		b.Fatal(err)
