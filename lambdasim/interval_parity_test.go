@@ -284,6 +284,9 @@ func ivCheckSLO(t *testing.T, sc ivScenario, ev, iv ivRun) {
 // same requests. TestIntervalParity and TestIntervalParityLoad check a bound in the tail
 // (ivTailSLO).
 func TestIntervalParitySLOBody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a day of each parity scenario in both models (TestIntervalParity checks a tail SLO)")
+	}
 	for _, sc := range ivParityScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			svc, err := sc.fn.Duration.ServiceTime(sc.cfg.MemoryMB, sc.cfg.Arch())
