@@ -338,3 +338,77 @@ func TestTunerBadForecast(t *testing.T) {
 		t.Error("warm-up longer than the history accepted")
 	}
 }
+
+// TestTunerWarm: history recorded before the first step is what the policy and the forecaster see
+// from the first step; the forecaster is fitted on it at once when it covers the warm-up.
+func TestTunerWarm(t *testing.T) {
+	t0 := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	past := func(n int) []Metrics {
+		ms := make([]Metrics, n)
+		for i := range ms {
+			ms[i] = Metrics{Start: t0.Add(time.Duration(i) * time.Minute), Period: time.Minute, Invocations: int64(100 + i), Throttles: 1}
+		}
+		return ms
+	}
+	tests := []struct {
+		name          string
+		past          int
+		refit, warmUp int
+		wantFits      []int // history length at each fit, Warm's included
+		wantFirst     bool  // the first step has a forecast
+		wantHistory   int   // history the first decision saw
+	}{
+		{"full warm-up fits at once", 5, 3, 3, []int{4, 4, 4, 4}, true, 4},
+		{"short history waits for the warm-up", 1, 3, 3, []int{3, 4, 4}, false, 2},
+		{"no refit: nothing fitted", 5, 0, 2, nil, true, 4},
+		{"no history", 0, 3, 3, []int{3, 4}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &countingForecaster{}
+			var first *Step
+			var seen int
+			pol := PolicyFunc(func(_ context.Context, obs Observation) (Decision, error) {
+				if seen == 0 {
+					seen = len(obs.History)
+				}
+				return Decision{Config: obs.Current}, nil
+			})
+			tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: make([]int64, 8), failAt: -1},
+				Policy: pol, Forecaster: cf, Refit: tt.refit, WarmUp: tt.warmUp, HistoryLen: 4,
+				OnStep: func(s Step) {
+					if first == nil {
+						first = &s
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Warm(context.Background(), past(tt.past)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Run(context.Background(), 8); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantFits, cf.fits); diff != "" {
+				t.Errorf("fits (-want +got):\n%s", diff)
+			}
+			if (first.Forecast != nil) != tt.wantFirst || seen != tt.wantHistory {
+				t.Errorf("first step: forecast %v, history %d; want forecast %v, history %d", first.Forecast, seen, tt.wantFirst, tt.wantHistory)
+			}
+		})
+	}
+	tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{1}, failAt: -1}, Policy: Fixed(DefaultConfig())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Warm(context.Background(), []Metrics{{Start: t0.Add(time.Minute)}, {Start: t0}}); err == nil || !strings.Contains(err.Error(), "oldest first") {
+		t.Errorf("Warm out of order: %v, want an error", err)
+	}
+	if err := tu.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Warm(context.Background(), past(1)); err == nil {
+		t.Error("Warm after a step succeeded, want an error")
+	}
+}
