@@ -15,25 +15,27 @@ import (
 // PlotChange draws how each strategy changes cost and SLO violations against the baseline of the
 // comparisons (one workload and profile): two panels of bars, the change in cost (%) and in requests
 // violating the SLO (percentage points), each bar the mean paired difference over seeds with a bar of
-// one standard deviation each way, one colour per strategy (Palette) named in each panel's legend.
+// one standard deviation each way, one colour per strategy (its place in cs, as PlotCostSLO colours it) named in each panel's legend.
 // The title names the workload, the profile and the baseline. It writes a PNG to path.
 func PlotChange(path, title string, cs []Comparison) error {
 	var others []Comparison
-	for _, c := range cs {
+	var colors []int // each strategy's colour is its place in cs, as in PlotCostSLO
+	for i, c := range cs {
 		if c.Strategy != c.Baseline {
 			others = append(others, c)
+			colors = append(colors, i)
 		}
 	}
 	if len(others) == 0 {
 		return fmt.Errorf("harness: PlotChange: no strategy other than the baseline")
 	}
 	base := others[0].Baseline
-	cost, err := changePanel(others, fmt.Sprintf("%s: cost against %s", title, base), "change in cost (%, mean ± sd over seeds)",
+	cost, err := changePanel(others, colors, fmt.Sprintf("%s: cost against %s", title, base), "change in cost (%, mean ± sd over seeds)",
 		func(c Comparison) Stat { return c.DeltaCostPct })
 	if err != nil {
 		return err
 	}
-	slo, err := changePanel(others, fmt.Sprintf("%s: SLO violations against %s", title, base), "change in requests violating the SLO (percentage points)",
+	slo, err := changePanel(others, colors, fmt.Sprintf("%s: SLO violations against %s", title, base), "change in requests violating the SLO (percentage points)",
 		func(c Comparison) Stat { return c.DeltaViolationPP })
 	if err != nil {
 		return err
@@ -60,8 +62,9 @@ func PlotChange(path, title string, cs []Comparison) error {
 	return f.Close()
 }
 
-// changePanel draws one bar per strategy at x = its index, with error bars and a zero line.
-func changePanel(cs []Comparison, title, ylabel string, y func(Comparison) Stat) (*plot.Plot, error) {
+// changePanel draws one bar per strategy at x = its index, in colour colors[i], with error bars and
+// a zero line, leaving room above the bars for the legend.
+func changePanel(cs []Comparison, colors []int, title, ylabel string, y func(Comparison) Stat) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
@@ -78,7 +81,7 @@ func changePanel(cs []Comparison, title, ylabel string, y func(Comparison) Stat)
 			return nil, fmt.Errorf("harness: PlotChange %s: %w", c.Strategy, err)
 		}
 		bar.XMin = float64(i)
-		bar.Color = Color(i)
+		bar.Color = Color(colors[i])
 		bar.LineStyle.Width = 0
 		eb, err := plotter.NewYErrorBars(errPoints{{x: float64(i), y: s.Mean, ylo: s.SD, yhi: s.SD}})
 		if err != nil {
@@ -92,8 +95,8 @@ func changePanel(cs []Comparison, title, ylabel string, y func(Comparison) Stat)
 	zero.Color = Palette[6]
 	p.Add(zero)
 	p.NominalX(names...)
-	pad := 0.1 * max(hi-lo, 1e-9)
-	p.Y.Min, p.Y.Max = lo-pad, hi+pad
+	r := max(hi-lo, 1e-9)
+	p.Y.Min, p.Y.Max = lo-0.05*r, hi+(0.1+0.12*float64(len(cs)))*r
 	p.X.Min, p.X.Max = -0.6, float64(len(cs))-0.4
 	return p, nil
 }
