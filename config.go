@@ -3,6 +3,7 @@ package lambdatune
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -93,6 +94,19 @@ func (c Config) Storage() int {
 	return c.EphemeralStorageMB
 }
 
+// Normalize returns c with its defaults spelled out: the architecture x86_64 when empty and the
+// ephemeral storage 512 MB when 0. Two configurations that Lambda treats alike normalize to the
+// same value.
+func (c Config) Normalize() Config {
+	c.Architecture = c.Arch()
+	c.EphemeralStorageMB = c.Storage()
+	return c
+}
+
+// Equal reports whether c and d are the same configuration to Lambda (compared normalized), so
+// that spelling out a default is not a change.
+func (c Config) Equal(d Config) bool { return c.Normalize() == d.Normalize() }
+
 // String formats the configuration compactly, e.g. "512MB/10s/reserved=unreserved/provisioned=0/x86_64".
 func (c Config) String() string {
 	return fmt.Sprintf("%dMB/%s/reserved=%s/provisioned=%d/%s", c.MemoryMB, c.Timeout, c.Reserved, c.Provisioned, c.Arch())
@@ -126,14 +140,14 @@ func (c Config) Validate() error {
 	if c.Timeout < MinTimeout || c.Timeout > MaxTimeout || c.Timeout%time.Second != 0 {
 		bad("Timeout", c.Timeout, "a whole number of seconds in [1s, 900s]")
 	}
-	if c.Reserved.Set && c.Reserved.N < 0 {
-		bad("Reserved.N", c.Reserved.N, "an integer >= 0 when Reserved.Set")
+	if c.Reserved.Set && (c.Reserved.N < 0 || c.Reserved.N > MaxConcurrency) {
+		bad("Reserved.N", c.Reserved.N, fmt.Sprintf("an integer in [0, %d] when Reserved.Set", MaxConcurrency))
 	}
 	if !c.Reserved.Set && c.Reserved.N != 0 {
 		bad("Reserved.N", c.Reserved.N, "0 when Reserved.Set is false (use Reserve(n) to set a reservation)")
 	}
-	if c.Provisioned < 0 {
-		bad("Provisioned", c.Provisioned, "an integer >= 0")
+	if c.Provisioned < 0 || c.Provisioned > MaxConcurrency {
+		bad("Provisioned", c.Provisioned, fmt.Sprintf("an integer in [0, %d]", MaxConcurrency))
 	}
 	if c.Reserved.Set && c.Reserved.N >= 0 && c.Provisioned > c.Reserved.N {
 		bad("Provisioned", c.Provisioned, fmt.Sprintf("at most the reserved concurrency (%d)", c.Reserved.N))
@@ -165,8 +179,19 @@ func DefaultLimits() Limits {
 	return Limits{AccountConcurrency: DefaultAccountConcurrency, MinUnreserved: MinUnreservedConcurrency}
 }
 
-// MaxReservable is the largest reserved concurrency one function may be given.
+// MaxConcurrency bounds every concurrency number: Lambda's API carries them as 32-bit integers,
+// so a larger value would reach AWS as a different number from the one validated.
+const MaxConcurrency = math.MaxInt32
+
+// MaxReservable is the largest reserved concurrency one function may be given. It is negative
+// when the limits are invalid (a field outside [0, MaxConcurrency], or more kept unreserved and
+// reserved elsewhere than the account has), never the result of an overflow.
 func (l Limits) MaxReservable() int {
+	for _, v := range []int{l.AccountConcurrency, l.MinUnreserved, l.ReservedElsewhere} {
+		if v < 0 || v > MaxConcurrency {
+			return -1
+		}
+	}
 	return l.AccountConcurrency - l.MinUnreserved - l.ReservedElsewhere
 }
 
@@ -175,12 +200,12 @@ func (l Limits) MaxReservable() int {
 // exceed what the unreserved pool can hold.
 func (l Limits) Validate(c Config) error {
 	var errs []error
-	if l.AccountConcurrency <= 0 {
-		errs = append(errs, fmt.Errorf("lambdatune: invalid limits: AccountConcurrency = %d, want > 0", l.AccountConcurrency))
+	if l.AccountConcurrency <= 0 || l.AccountConcurrency > MaxConcurrency {
+		errs = append(errs, fmt.Errorf("lambdatune: invalid limits: AccountConcurrency = %d, want in [1, %d]", l.AccountConcurrency, MaxConcurrency))
 	}
 	if l.MinUnreserved < 0 || l.ReservedElsewhere < 0 || l.MaxReservable() < 0 {
-		errs = append(errs, fmt.Errorf("lambdatune: invalid limits: MinUnreserved = %d, ReservedElsewhere = %d, want both >= 0 and their sum <= AccountConcurrency (%d)",
-			l.MinUnreserved, l.ReservedElsewhere, l.AccountConcurrency))
+		errs = append(errs, fmt.Errorf("lambdatune: invalid limits: MinUnreserved = %d, ReservedElsewhere = %d, want both in [0, %d] and their sum <= AccountConcurrency (%d)",
+			l.MinUnreserved, l.ReservedElsewhere, MaxConcurrency, l.AccountConcurrency))
 	}
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)

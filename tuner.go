@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
+	"reflect"
 	"time"
 )
 
@@ -87,32 +87,49 @@ type TunerConfig struct {
 // Tuner runs the closed loop: observe an interval, forecast, decide, apply.
 type Tuner struct {
 	cfg     TunerConfig
-	history window[Metrics]
-	counts  window[float64]
-	times   window[time.Time]
+	history *History
+	fc      Forecasting
 	steps   int
-	seen    int // intervals recorded, including those the window has dropped
+}
+
+// MaxHorizon bounds TunerConfig.Horizon: 2^20 intervals (MaxHistoryLen bounds HistoryLen).
+const MaxHorizon = 1 << 20
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map, slice, func or
+// channel (a typed nil, which a plain == nil test misses and whose methods would panic).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
 }
 
 // NewTuner checks cfg and returns a tuner.
 func NewTuner(cfg TunerConfig) (*Tuner, error) {
-	if cfg.Platform == nil {
+	if isNil(cfg.Platform) {
 		return nil, errors.New("lambdatune: TunerConfig.Platform is nil")
 	}
-	if cfg.Policy == nil {
+	if isNil(cfg.Policy) {
 		return nil, errors.New("lambdatune: TunerConfig.Policy is nil")
+	}
+	if cfg.Forecaster != nil && isNil(cfg.Forecaster) {
+		return nil, errors.New("lambdatune: TunerConfig.Forecaster holds a nil value; leave it nil for no forecaster")
 	}
 	if cfg.Horizon == 0 {
 		cfg.Horizon = 1
 	}
-	if cfg.Horizon < 0 {
-		return nil, fmt.Errorf("lambdatune: TunerConfig.Horizon = %d, want >= 1 (0 means 1)", cfg.Horizon)
+	if cfg.Horizon < 0 || cfg.Horizon > MaxHorizon {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.Horizon = %d, want in [1, %d] (0 means 1)", cfg.Horizon, MaxHorizon)
 	}
 	if cfg.HistoryLen == 0 {
 		cfg.HistoryLen = 1440
 	}
-	if cfg.HistoryLen < 0 {
-		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want >= 1 (0 means 1440)", cfg.HistoryLen)
+	if cfg.HistoryLen < 0 || cfg.HistoryLen > MaxHistoryLen {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen = %d, want in [1, %d] (0 means 1440)", cfg.HistoryLen, MaxHistoryLen)
 	}
 	if cfg.Refit < 0 {
 		return nil, fmt.Errorf("lambdatune: TunerConfig.Refit = %d, want >= 0 (0 means never)", cfg.Refit)
@@ -126,13 +143,17 @@ func NewTuner(cfg TunerConfig) (*Tuner, error) {
 	if cfg.WarmUp > cfg.HistoryLen {
 		return nil, fmt.Errorf("lambdatune: TunerConfig.WarmUp = %d, want at most HistoryLen (%d)", cfg.WarmUp, cfg.HistoryLen)
 	}
-	n := cfg.HistoryLen
-	return &Tuner{cfg: cfg, history: window[Metrics]{n: n}, counts: window[float64]{n: n}, times: window[time.Time]{n: n}}, nil
+	h, err := NewHistory(cfg.HistoryLen)
+	if err != nil {
+		return nil, fmt.Errorf("lambdatune: TunerConfig.HistoryLen: %w", err)
+	}
+	fc := Forecasting{Forecaster: cfg.Forecaster, Horizon: cfg.Horizon, Refit: cfg.Refit, WarmUp: cfg.WarmUp}
+	return &Tuner{cfg: cfg, history: h, fc: fc}, nil
 }
 
 // History returns the metrics of the intervals kept so far, oldest first. The slice is the tuner's own
 // and changes with the next step.
-func (t *Tuner) History() []Metrics { return t.history.values() }
+func (t *Tuner) History() []Metrics { return t.history.Metrics() }
 
 // Warm records intervals that happened before the tuner started — a function's CloudWatch history on
 // AWS, oldest first — as if the tuner had observed them, without deciding or applying anything, so
@@ -164,6 +185,9 @@ func (t *Tuner) Warm(ctx context.Context, history []Metrics) error {
 // Run performs n steps, or runs until ctx is done when n <= 0. It stops at the first error, which it
 // returns wrapped with the step it happened in.
 func (t *Tuner) Run(ctx context.Context, n int) error {
+	if ctx == nil {
+		return errors.New("lambdatune: Tuner.Run: the context is nil")
+	}
 	for i := 0; n <= 0 || i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -178,13 +202,16 @@ func (t *Tuner) Run(ctx context.Context, n int) error {
 // Step performs one turn of the loop: the platform completes an interval, the forecaster predicts
 // the next ones, the policy decides, and a changed configuration is applied.
 func (t *Tuner) Step(ctx context.Context) error {
+	if t.cfg.Platform == nil {
+		return errors.New("lambdatune: the Tuner is a zero value, want one from NewTuner")
+	}
 	idx := t.steps
 	m, err := t.cfg.Platform.Next(ctx)
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: observe: %w", idx, err)
 	}
-	t.record(m)
-	fc, err := t.forecast(ctx)
+	t.history.Record(m)
+	fc, err := t.fc.Forecast(ctx, t.history)
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: %w", idx, err)
 	}
@@ -192,13 +219,13 @@ func (t *Tuner) Step(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: read config: %w", idx, err)
 	}
-	obs := Observation{Time: m.Start.Add(m.Period), Current: cur, History: t.history.values(), Forecast: fc}
+	obs := t.history.Observation(cur, fc)
 	d, err := t.cfg.Policy.Decide(ctx, obs)
 	if err != nil {
 		return fmt.Errorf("lambdatune: step %d: decide: %w", idx, err)
 	}
 	applied := false
-	if d.Config != cur {
+	if !d.Config.Equal(cur) {
 		err := t.cfg.Platform.Apply(ctx, d.Config)
 		if err != nil && t.cfg.OnApplyError != nil {
 			err = t.cfg.OnApplyError(idx, d, err)
@@ -215,60 +242,3 @@ func (t *Tuner) Step(ctx context.Context) error {
 	}
 	return nil
 }
-
-// forecast fits the forecaster when it is due and predicts the next Horizon intervals; nil before
-// the warm-up ends or without a forecaster.
-func (t *Tuner) forecast(ctx context.Context) ([]float64, error) {
-	f := t.cfg.Forecaster
-	if f == nil || t.seen < t.cfg.WarmUp {
-		return nil, nil
-	}
-	counts, times := t.counts.values(), t.times.values()
-	if r := t.cfg.Refit; r > 0 && (t.seen-t.cfg.WarmUp)%r == 0 {
-		if err := f.Fit(ctx, counts, times); err != nil {
-			return nil, fmt.Errorf("fit forecaster on %d intervals: %w", len(counts), err)
-		}
-	}
-	fc, err := f.Predict(counts, times, t.cfg.Horizon)
-	if err != nil {
-		return nil, fmt.Errorf("forecast: %w", err)
-	}
-	if len(fc) != t.cfg.Horizon {
-		return nil, fmt.Errorf("forecast: %d values for a horizon of %d", len(fc), t.cfg.Horizon)
-	}
-	for i, v := range fc {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("forecast: value %d is %v, want a finite number", i, v)
-		}
-	}
-	return fc, nil
-}
-
-// record appends m to the bounded history.
-func (t *Tuner) record(m Metrics) {
-	t.history.push(m)
-	t.counts.push(float64(m.Invocations + m.Throttles))
-	t.times.push(m.Start)
-	t.seen++
-}
-
-// window keeps the last n values pushed, contiguous and oldest first, in a backing array of 2n
-// that is copied back to its start once every n+1 pushes: a push moves O(1) values on average
-// rather than the whole window.
-type window[T any] struct {
-	buf []T
-	n   int
-}
-
-func (w *window[T]) push(x T) {
-	if w.buf == nil {
-		w.buf = make([]T, 0, 2*w.n)
-	}
-	if len(w.buf) == cap(w.buf) {
-		w.buf = w.buf[:copy(w.buf, w.buf[len(w.buf)-(w.n-1):])]
-	}
-	w.buf = append(w.buf, x)
-}
-
-// values returns the window, which the next push may overwrite.
-func (w *window[T]) values() []T { return w.buf[max(0, len(w.buf)-w.n):] }

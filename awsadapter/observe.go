@@ -238,8 +238,47 @@ func (p *Platform) read(ctx context.Context, start, end time.Time) (reading, err
 	}
 }
 
-// metrics turns a reading into lambdatune.Metrics with the estimated bill.
+// maxCount bounds a CloudWatch count or sum the adapter believes: 2^53, where float64 stops
+// holding whole numbers exactly (a function would need 10^8 invocations a second for a minute).
+const maxCount = 1 << 53
+
+// checkReading refuses CloudWatch values that cannot be true and would steer decisions or hide a
+// failure from automatic rollback: negative or non-finite values, counts past maxCount, more
+// errors than invocations, a utilization outside [0, 1], a concurrency past what Lambda allows,
+// percentiles out of order.
+func checkReading(r reading) error {
+	names := [nSlots]string{"Invocations", "Errors", "Throttles", "Duration Sum", "Duration Average", "Duration Maximum",
+		"Duration p50", "Duration p90", "Duration p95", "Duration p99", "ConcurrentExecutions", "ProvisionedConcurrencyUtilization",
+		"ProvisionedConcurrencyInvocations", "ProvisionedConcurrencySpilloverInvocations", "Duration PR(:SLO)", "Duration PR(:SLO) present"}
+	for i, v := range r {
+		if !(v >= 0) || v > maxCount {
+			return fmt.Errorf("awsadapter: CloudWatch %s = %v, want a finite value in [0, %d]", names[i], v, int64(maxCount))
+		}
+	}
+	switch {
+	case r[sErrors] > r[sInvocations]:
+		return fmt.Errorf("awsadapter: CloudWatch Errors = %v > Invocations = %v", r[sErrors], r[sInvocations])
+	case r[sProvInv]+r[sSpill] > r[sInvocations]+0.5:
+		return fmt.Errorf("awsadapter: CloudWatch ProvisionedConcurrencyInvocations + SpilloverInvocations = %v > Invocations = %v", r[sProvInv]+r[sSpill], r[sInvocations])
+	case r[sProvUtil] > 1:
+		return fmt.Errorf("awsadapter: CloudWatch ProvisionedConcurrencyUtilization = %v, want in [0, 1]", r[sProvUtil])
+	case r[sConcurrency] > lambdatune.MaxConcurrency:
+		return fmt.Errorf("awsadapter: CloudWatch ConcurrentExecutions = %v, want at most %d", r[sConcurrency], lambdatune.MaxConcurrency)
+	}
+	for k := sP90; k <= sP99; k++ {
+		if r[k] < r[k-1] {
+			return fmt.Errorf("awsadapter: CloudWatch %s = %v < %s = %v, want percentiles non-decreasing", names[k], r[k], names[k-1], r[k-1])
+		}
+	}
+	return nil
+}
+
+// metrics turns a reading into lambdatune.Metrics with the estimated bill. It refuses a reading
+// checkReading finds impossible.
 func (p *Platform) metrics(start time.Time, r reading, s State) (lambdatune.Metrics, error) {
+	if err := checkReading(r); err != nil {
+		return lambdatune.Metrics{}, err
+	}
 	c := s.Config
 	inv := int64(math.Round(r[sInvocations]))
 	m := lambdatune.Metrics{

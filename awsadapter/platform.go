@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -575,12 +576,24 @@ func (p *Platform) applyFunctionConfig(ctx context.Context, c lambdatune.Config)
 				Err: fmt.Errorf("$LATEST differs from the version of alias %q in %s: publishing would deploy that change too; publish or revert it first", p.o.alias, d)}
 		}
 	}
-	_, err := call(ctx, p, "UpdateFunctionConfiguration", func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	mem, err := toInt32("MemoryMB", int64(c.MemoryMB))
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := toInt32("Timeout (s)", int64(c.Timeout/time.Second))
+	if err != nil {
+		return nil, err
+	}
+	storage, err := toInt32("EphemeralStorageMB", int64(c.Storage()))
+	if err != nil {
+		return nil, err
+	}
+	_, err = call(ctx, p, "UpdateFunctionConfiguration", func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
 		return p.lam.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
 			FunctionName:     &p.fn,
-			MemorySize:       aws.Int32(int32(c.MemoryMB)),
-			Timeout:          aws.Int32(int32(c.Timeout / time.Second)),
-			EphemeralStorage: &types.EphemeralStorage{Size: aws.Int32(int32(c.Storage()))},
+			MemorySize:       aws.Int32(mem),
+			Timeout:          aws.Int32(timeout),
+			EphemeralStorage: &types.EphemeralStorage{Size: aws.Int32(storage)},
 		})
 	})
 	if err != nil {
@@ -700,8 +713,12 @@ func (p *Platform) applyReserved(ctx context.Context, r lambdatune.Reservation) 
 		})
 		return err
 	}
-	_, err := call(ctx, p, "PutFunctionConcurrency", func(ctx context.Context) (*lambda.PutFunctionConcurrencyOutput, error) {
-		return p.lam.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: &p.fn, ReservedConcurrentExecutions: aws.Int32(int32(r.N))})
+	n, err := toInt32("Reserved.N", int64(r.N))
+	if err != nil {
+		return err
+	}
+	_, err = call(ctx, p, "PutFunctionConcurrency", func(ctx context.Context) (*lambda.PutFunctionConcurrencyOutput, error) {
+		return p.lam.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: &p.fn, ReservedConcurrentExecutions: aws.Int32(n)})
 	})
 	return err
 }
@@ -717,9 +734,13 @@ func (p *Platform) applyProvisioned(ctx context.Context, n int) error {
 		}
 		return err
 	}
-	_, err := call(ctx, p, "PutProvisionedConcurrencyConfig", func(ctx context.Context) (*lambda.PutProvisionedConcurrencyConfigOutput, error) {
+	n32, err := toInt32("Provisioned", int64(n))
+	if err != nil {
+		return err
+	}
+	_, err = call(ctx, p, "PutProvisionedConcurrencyConfig", func(ctx context.Context) (*lambda.PutProvisionedConcurrencyConfigOutput, error) {
 		return p.lam.PutProvisionedConcurrencyConfig(ctx, &lambda.PutProvisionedConcurrencyConfigInput{FunctionName: &p.fn, Qualifier: p.qualifier(),
-			ProvisionedConcurrentExecutions: aws.Int32(int32(n))})
+			ProvisionedConcurrentExecutions: aws.Int32(n32)})
 	})
 	if err != nil {
 		return err
@@ -801,4 +822,13 @@ func (p *Platform) AuditPolicy(pol lambdatune.Policy) lambdatune.Policy {
 		p.audit(ctx, slog.LevelInfo, "decision", obs.Current, d.Config, d.Config, d.Reason, slog.Time("for", obs.Time))
 		return d, nil
 	})
+}
+
+// toInt32 converts a validated number to the int32 Lambda's API carries, refusing one that
+// would not survive the conversion: the number sent must be the one validated and audited.
+func toInt32(field string, v int64) (int32, error) {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, fmt.Errorf("awsadapter: %s = %d does not fit the API's 32-bit integer", field, v)
+	}
+	return int32(v), nil
 }

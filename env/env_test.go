@@ -391,8 +391,11 @@ func TestFlattenMultiDiscrete(t *testing.T) {
 	if _, err := f.Step([]float64{36}); err == nil {
 		t.Error("action 36 accepted")
 	}
-	// 5 × 2⁶² actions do not fit an int: an error, not the wrapped-around 2⁶².
-	huge, _ := env.NewMultiDiscrete([]int{5, 1 << 62})
+	// (2²⁰)⁴ = 2⁸⁰ actions do not fit an int: an error, not a wrapped-around count.
+	huge, err := env.NewMultiDiscrete([]int{1 << 20, 1 << 20, 1 << 20, 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f, err := env.NewFlattenMultiDiscrete(&recordEnv{sp: huge}); err == nil {
 		t.Errorf("flattened %v into %v", huge, f.ActionSpace())
 	}
@@ -531,5 +534,46 @@ func TestObsNormalizer(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSpacesRefuseOverflow checks that sizes whose sum or product overflows an int are refused.
+func TestSpacesRefuseOverflow(t *testing.T) {
+	if _, err := env.NewMultiDiscrete([]int{math.MaxInt, math.MaxInt, 2}); err == nil {
+		t.Error("MultiDiscrete whose nvec sum overflows: no error")
+	}
+	if _, err := env.NewBox([]float64{0}, []float64{1}, 1<<32, 1<<32, 1<<32); err == nil {
+		t.Error("Box whose shape product overflows to a small number: no error")
+	}
+	if _, err := env.NewBox([]float64{0, 0}, []float64{1, 1}, 2, 1<<62, 4); err == nil {
+		t.Error("Box shape 2×2⁶²×4 (wraps to 0): no error")
+	}
+}
+
+// TestObsNormalizerValidate checks the statistics a loaded model may carry.
+func TestObsNormalizerValidate(t *testing.T) {
+	ok := func() env.ObsNormalizer {
+		return env.ObsNormalizer{Stats: &env.RunningMeanStd{Mean: []float64{0}, Var: []float64{1}, Count: 1}, Clip: 10, Epsilon: 1e-8}
+	}
+	tests := []struct {
+		name string
+		edit func(o *env.ObsNormalizer)
+	}{
+		{"negative variance", func(o *env.ObsNormalizer) { o.Stats.Var[0] = -1 }},
+		{"NaN mean", func(o *env.ObsNormalizer) { o.Stats.Mean[0] = math.NaN() }},
+		{"negative clip", func(o *env.ObsNormalizer) { o.Clip = -1 }},
+		{"zero variance and epsilon", func(o *env.ObsNormalizer) { o.Stats.Var[0], o.Epsilon = 0, 0 }},
+		{"nil stats", func(o *env.ObsNormalizer) { o.Stats = nil }},
+	}
+	o := ok()
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		o := ok()
+		tc.edit(&o)
+		if err := o.Validate(); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
 	}
 }

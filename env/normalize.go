@@ -206,6 +206,15 @@ func (v *VecNormalize) SetStats(s NormStats) error {
 	if len(s.Obs.Mean) != len(v.obsRMS.Mean) || len(s.Obs.Var) != len(s.Obs.Mean) || len(s.Return.Mean) != 1 || len(s.Return.Var) != 1 {
 		return fmt.Errorf("env: VecNormalize.SetStats: statistics have dimension %d, env has %d", len(s.Obs.Mean), len(v.obsRMS.Mean))
 	}
+	for _, st := range []*RunningMeanStd{s.Obs, s.Return} {
+		o := ObsNormalizer{Stats: st, Clip: v.cfg.ClipObs, Epsilon: v.cfg.Epsilon}
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("env: VecNormalize.SetStats: %w", err)
+		}
+		if !(st.Count > 0) || math.IsInf(st.Count, 0) {
+			return fmt.Errorf("env: VecNormalize.SetStats: Count = %v, want a finite value > 0", st.Count)
+		}
+	}
 	v.obsRMS, v.retRMS = s.Obs.Clone(), s.Return.Clone()
 	return nil
 }

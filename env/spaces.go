@@ -71,16 +71,25 @@ type MultiDiscrete struct {
 	nvec []int
 }
 
-// NewMultiDiscrete returns MultiDiscrete(nvec). nvec must be non-empty and every entry
-// at least 1. The slice is copied.
+// MaxCategories bounds the total number of categories of a MultiDiscrete space (the sum of
+// nvec), which is the width of a policy's output layer: 2^31 − 1.
+const MaxCategories = math.MaxInt32
+
+// NewMultiDiscrete returns MultiDiscrete(nvec). nvec must be non-empty, every entry at least 1
+// and their sum at most MaxCategories. The slice is copied.
 func NewMultiDiscrete(nvec []int) (MultiDiscrete, error) {
 	if len(nvec) == 0 {
 		return MultiDiscrete{}, fmt.Errorf("env: MultiDiscrete nvec is empty, need at least one dimension")
 	}
+	sum := 0
 	for i, n := range nvec {
 		if n < 1 {
 			return MultiDiscrete{}, fmt.Errorf("env: MultiDiscrete nvec[%d] = %d, must be ≥ 1", i, n)
 		}
+		if n > MaxCategories-sum {
+			return MultiDiscrete{}, fmt.Errorf("env: MultiDiscrete nvec %v sums to more than %d (MaxCategories)", nvec, MaxCategories)
+		}
+		sum += n
 	}
 	return MultiDiscrete{nvec: append([]int(nil), nvec...)}, nil
 }
@@ -149,6 +158,11 @@ func NewBox(low, high []float64, shape ...int) (*Box, error) {
 	for i, s := range shape {
 		if s < 1 {
 			return nil, fmt.Errorf("env: Box shape[%d] = %d, must be ≥ 1", i, s)
+		}
+		// Every factor is >= 1, so a partial product above len(low) already fails; stopping
+		// there keeps the product from overflowing.
+		if s > len(low) || p > len(low)/s {
+			return nil, fmt.Errorf("env: Box shape %v has more elements than the bounds' %d", shape, len(low))
 		}
 		p *= s
 	}

@@ -304,6 +304,32 @@ type ObsNormalizer struct {
 	Epsilon float64 `json:"epsilon"`
 }
 
+// Validate reports normalization statistics that cannot come from a VecNormalize and would
+// turn observations into NaN or silently wrong values: missing or mismatched Mean and Var, a
+// non-finite mean, a negative or non-finite variance, a Clip that is not positive (+Inf means no
+// clipping), a negative or non-finite Epsilon, or a zero Var + Epsilon.
+func (o *ObsNormalizer) Validate() error {
+	if o.Stats == nil || len(o.Stats.Mean) == 0 || len(o.Stats.Var) != len(o.Stats.Mean) {
+		return fmt.Errorf("env: ObsNormalizer.Stats is missing or has Mean and Var of different lengths")
+	}
+	if !(o.Clip > 0) {
+		return fmt.Errorf("env: ObsNormalizer.Clip = %v, want > 0", o.Clip)
+	}
+	if !(o.Epsilon >= 0) || math.IsInf(o.Epsilon, 0) {
+		return fmt.Errorf("env: ObsNormalizer.Epsilon = %v, want a finite value >= 0", o.Epsilon)
+	}
+	for j, m := range o.Stats.Mean {
+		v := o.Stats.Var[j]
+		if math.IsNaN(m) || math.IsInf(m, 0) {
+			return fmt.Errorf("env: ObsNormalizer.Stats.Mean[%d] = %v, want a finite value", j, m)
+		}
+		if !(v >= 0) || math.IsInf(v, 0) || !(v+o.Epsilon > 0) {
+			return fmt.Errorf("env: ObsNormalizer.Stats.Var[%d] = %v (Epsilon %v), want a finite variance >= 0 with Var + Epsilon > 0", j, v, o.Epsilon)
+		}
+	}
+	return nil
+}
+
 // Normalize writes the normalized rows of src (n×dim) into dst (same length).
 func (o *ObsNormalizer) Normalize(dst, src []float64) error {
 	if o.Stats == nil {

@@ -8,10 +8,41 @@
 //
 // Forecasters: [GBDT] (gradient-boosted trees on lag, rolling, calendar and
 // seasonal features, see [FeatureSpec]; [NewDefault] detects seasonal
-// periods by autocorrelation) and the baselines [LastValue],
-// [SeasonalNaive], [MovingAverage], [EWMA] and [HoltWinters]. Models trained
-// elsewhere are loaded with the gbdt subpackage (XGBoost JSON, LightGBM
-// text) and used through [NewGBDTFromModel].
+// periods by autocorrelation), the baselines [LastValue],
+// [SeasonalNaive], [MovingAverage], [EWMA] and [HoltWinters], and [TSB] for
+// intermittent load. Models trained elsewhere are loaded with the gbdt
+// subpackage (XGBoost JSON, LightGBM text) and used through
+// [NewGBDTFromModel].
+//
+// No one model suits every function: trees do well on busy, irregular load,
+// but a timer-triggered function repeats exactly (seasonal naive is
+// perfect, see [DetectExactPeriod]) and a near-constant or sparse one is
+// best forecast by its last value. [Auto] chooses per function, at every
+// Fit, by backtesting the candidates on the function's recent history, and
+// reports its choice and why ([Auto.Selection]).
+//
+// # Quantiles and provisioning headroom
+//
+// [Auto] and [Conformal] (which wraps any forecaster) also forecast
+// quantiles with PredictQuantile, the method set of the root package's
+// lambdatune.QuantileForecaster: the value the load stays at or below with
+// probability q, from the model's own backtest errors (split conformal
+// prediction, scaled by how fast the load is changing now). A provisioning
+// policy sizes provisioned concurrency from a high quantile of the load
+// when the capacity will be ready, not from the point forecast, which is
+// exceeded about half the time:
+//
+//	q, err := f.PredictQuantile(history, times, lead, 0.9) // lead: intervals until capacity is ready
+//	rate := q[lead-1] / interval.Seconds()                  // invocations per second
+//	pc := math.Ceil(rate * duration.Seconds() / targetUtilization)
+//
+// The headroom is the quantile minus the point forecast. The level q sets
+// the trade-off: the capacity suffices in about a share q of the intervals,
+// so a higher q buys fewer cold starts with more idle capacity. Where the
+// load is exactly predictable (a timer, an idle function) the quantile is
+// the forecast itself: no headroom is needed, and the quantile covers more
+// than q of the intervals. [Coverage], [PinballLoss] and
+// [OneStepAheadQuantile] measure calibration.
 //
 // Multi-step forecasts are recursive: the value predicted for step k is
 // appended to the history and the features for step k+1 are computed from
@@ -58,9 +89,14 @@ func nextTimes(times []time.Time, h int) ([]time.Time, error) {
 	return out, nil
 }
 
+// MaxHorizon bounds the horizon a forecaster predicts in one call: 2^20 intervals (two
+// years of minutes). Predictions are allocated up front, so an unbounded h from a caller or a
+// configuration file could exhaust memory.
+const MaxHorizon = 1 << 20
+
 func checkH(h int) error {
-	if h < 1 {
-		return fmt.Errorf("forecast: horizon h = %d, want >= 1", h)
+	if h < 1 || h > MaxHorizon {
+		return fmt.Errorf("forecast: horizon h = %d, want in [1, %d] (MaxHorizon)", h, MaxHorizon)
 	}
 	return nil
 }

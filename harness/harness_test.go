@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/policy"
 )
 
 // short returns a quick evaluation: two hours of two workloads, every standard strategy but the
@@ -243,5 +245,38 @@ func TestConfigErrors(t *testing.T) {
 	}})
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "broken") {
 		t.Errorf("a strategy applying an invalid config: err = %v", err)
+	}
+}
+
+// TestAgentStrategy runs an agent strategy (a fixed action: the 0.1 % headroom at the sweep's
+// memory) in the harness: it asks for one predictor per run and provisions like the predictive
+// strategy it sits on.
+func TestAgentStrategy(t *testing.T) {
+	var made atomic.Int32
+	newPred := func() (policy.Predictor, error) {
+		made.Add(1)
+		return policy.PredictorFunc(func([]float64) ([]float64, error) { return []float64{4, 1}, nil }), nil
+	}
+	cfg := short(t, "static")
+	cfg.Strategies = append(cfg.Strategies, Agent("fixed-agent", newPred, false), Agent("fixed-hybrid", newPred, true))
+	cfg.KeepIntervals = true
+	rs, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int32(2 * 2 * 2 * 2); made.Load() != want {
+		t.Errorf("%d predictors made, want one per agent run (%d)", made.Load(), want)
+	}
+	for _, r := range rs {
+		if r.Strategy == "static" {
+			continue
+		}
+		prov := 0
+		for _, m := range r.Intervals {
+			prov = max(prov, m.Config.Provisioned)
+		}
+		if prov == 0 {
+			t.Errorf("%s %s/%s: never provisioned", r.Strategy, r.Workload, r.Profile)
+		}
 	}
 }

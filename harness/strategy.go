@@ -10,6 +10,7 @@ import (
 	"github.com/lambdatune/lambdatune/forecast"
 	"github.com/lambdatune/lambdatune/lambdasim"
 	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/rl/a2c"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -110,6 +111,45 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 		p, err := policy.Random(choices, e.Seed)
 		return Setup{Policy: p}, err
 	},
+}
+
+// Agent returns a trained agent's strategy: a policy.Agent over the Headroom action set (on top of
+// policy.DefaultPredictive) with the Encoder of the tuning environment (env/lambdaenv), its SLO and
+// base memory the run's profile's and sweep's. With withForecast it is "hybrid" (forecast features,
+// forecast.NewDefault refit hourly as for predictive, three intervals ahead), without it "rl-only".
+// newPredictor is called once per run (runs go in parallel; a model is not safe for concurrent
+// use): see A2C.
+func Agent(name string, newPredictor func() (policy.Predictor, error), withForecast bool) Strategy {
+	return Strategy{Name: name, New: func(_ context.Context, e Env) (Setup, error) {
+		pred, err := newPredictor()
+		if err != nil {
+			return Setup{}, err
+		}
+		hr, err := policy.NewHeadroom(policy.DefaultPredictive())
+		if err != nil {
+			return Setup{}, err
+		}
+		enc := policy.Encoder{SLO: e.Profile.SLO, BaseMemoryMB: e.Sweep.Best.MemoryMB, Forecast: withForecast, Horizon: 3, KeepAlive: lambdasim.DefaultKeepAlive}
+		a, err := policy.NewAgent(pred, enc, hr)
+		if err != nil {
+			return Setup{}, err
+		}
+		if !withForecast {
+			return Setup{Policy: a}, nil
+		}
+		return Setup{Policy: a, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, nil
+	}}
+}
+
+// A2C returns a predictor factory for Agent: a clone of m per run, acting deterministically.
+func A2C(m *a2c.Model) func() (policy.Predictor, error) {
+	return func() (policy.Predictor, error) {
+		c, err := m.Clone()
+		if err != nil {
+			return nil, err
+		}
+		return policy.PredictorFunc(func(obs []float64) ([]float64, error) { return c.Predict(obs, true) }), nil
+	}
 }
 
 // predictiveFor is DefaultPredictive at the sweep's memory size and mean duration.

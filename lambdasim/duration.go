@@ -108,12 +108,32 @@ func (m CPUModel) ServiceTime(memoryMB int, arch lambdatune.Architecture) (Dist,
 		return Dist{}, fmt.Errorf("lambdasim: CPUModel.Parallelism = %g, want >= 0 (0 means 1)", m.Parallelism)
 	case m.Spread < 0 || m.Spread > 3 || math.IsNaN(m.Spread):
 		return Dist{}, fmt.Errorf("lambdasim: CPUModel.Spread = %g, want a log-sigma in [0, 3]", m.Spread)
-	case m.ARM64Factor < 0 || math.IsNaN(m.ARM64Factor):
-		return Dist{}, fmt.Errorf("lambdasim: CPUModel.ARM64Factor = %g, want > 0 (0 means 1)", m.ARM64Factor)
+	case !(m.ARM64Factor >= 0 && m.ARM64Factor <= maxFactor):
+		return Dist{}, fmt.Errorf("lambdasim: CPUModel.ARM64Factor = %g, want in (0, %g] (0 means 1)", m.ARM64Factor, float64(maxFactor))
 	case memoryMB <= 0:
 		return Dist{}, fmt.Errorf("lambdasim: memory %d MB, want > 0", memoryMB)
 	}
-	return LogNormalMean(m.Mean(memoryMB, arch), m.Spread), nil
+	mean := m.Mean(memoryMB, arch)
+	if err := checkMean("CPUModel", mean); err != nil {
+		return Dist{}, err
+	}
+	return LogNormalMean(mean, m.Spread), nil
+}
+
+// maxFactor bounds ARM64Factor, and maxMean the mean duration a model may give (a day: far past
+// Lambda's 15-minute timeout, far below where time.Duration overflows).
+const (
+	maxFactor = 100
+	maxMean   = 24 * time.Hour
+)
+
+// checkMean refuses a mean duration the model computed out of range (a huge CPUTime divided by
+// a tiny share, a factor that overflows).
+func checkMean(model string, mean time.Duration) error {
+	if mean <= 0 || mean > maxMean {
+		return fmt.Errorf("lambdasim: %s gives a mean duration of %v, want in (0, %v]", model, mean, maxMean)
+	}
+	return nil
 }
 
 // MemoryDuration is one measurement: the mean duration of a function at a memory size, as AWS Lambda
@@ -178,11 +198,14 @@ func (m Measured) ServiceTime(memoryMB int, arch lambdatune.Architecture) (Dist,
 	if m.Spread < 0 || m.Spread > 3 || math.IsNaN(m.Spread) {
 		return Dist{}, fmt.Errorf("lambdasim: Measured.Spread = %g, want a log-sigma in [0, 3]", m.Spread)
 	}
-	if m.ARM64Factor < 0 || math.IsNaN(m.ARM64Factor) {
-		return Dist{}, fmt.Errorf("lambdasim: Measured.ARM64Factor = %g, want > 0 (0 means 1)", m.ARM64Factor)
+	if !(m.ARM64Factor >= 0 && m.ARM64Factor <= maxFactor) {
+		return Dist{}, fmt.Errorf("lambdasim: Measured.ARM64Factor = %g, want in (0, %g] (0 means 1)", m.ARM64Factor, float64(maxFactor))
 	}
 	mean, err := m.Mean(memoryMB, arch)
 	if err != nil {
+		return Dist{}, err
+	}
+	if err := checkMean("Measured", mean); err != nil {
 		return Dist{}, err
 	}
 	return LogNormalMean(mean, m.Spread), nil

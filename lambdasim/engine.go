@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -368,11 +369,12 @@ func (f *fnState) nextEvent() int64 {
 	return t
 }
 
-// step simulates one interval of the account.
-func (s *Sim) step() error {
+// step simulates one interval of the account. Within it, run checks ctx every ctxEvery events,
+// so that a load of millions of requests per second can still be stopped.
+func (s *Sim) step(ctx context.Context) error {
 	end := s.now + s.interval
 	if len(s.fns) == 1 {
-		s.fns[0].run(s, math.MaxInt64, end)
+		s.fns[0].run(ctx, s, math.MaxInt64, end)
 	} else {
 		for {
 			var best *fnState
@@ -391,7 +393,7 @@ func (s *Sim) step() error {
 			if best == nil {
 				break
 			}
-			best.run(s, second, end)
+			best.run(ctx, s, second, end)
 		}
 	}
 	s.now = end
@@ -403,10 +405,20 @@ func (s *Sim) step() error {
 	return s.closeInterval()
 }
 
-// run processes the function's events at times t < end and t <= limit, at least one.
-func (f *fnState) run(s *Sim, limit, end int64) {
+// ctxEvery is how many events run processes between two checks of the context.
+const ctxEvery = 1 << 14
+
+// run processes the function's events at times t < end and t <= limit, at least one. When ctx
+// is done it stops with f.err set.
+func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 	bound := min(limit, end-1)
-	for {
+	for n := 1; ; n++ {
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				f.err = fmt.Errorf("lambdasim: %s: interval stopped at %v: %w", f.name, time.Duration(f.lastT), err)
+				return
+			}
+		}
 		t := f.nextArr
 		kind := 0
 		if len(f.busy) > 0 && f.busy[0].end <= t {

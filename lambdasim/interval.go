@@ -510,7 +510,7 @@ func (s *IntervalSim) apply(i int, c lambdatune.Config) error {
 }
 
 // step simulates one interval of the account.
-func (s *IntervalSim) step() error {
+func (s *IntervalSim) step(ctx context.Context) error {
 	t0, t1 := s.now, s.now+s.interval
 	start := s.start.Add(time.Duration(t0))
 	s.startInterval(t0)
@@ -520,7 +520,7 @@ func (s *IntervalSim) step() error {
 		if f.provEventAt < t1 {
 			split = float64(max(f.provEventAt-t0, 0)) / float64(s.interval)
 		}
-		if err := s.stepFn(f, t0, t1, start, split); err != nil {
+		if err := s.stepFn(ctx, f, t0, t1, start, split); err != nil {
 			return err
 		}
 		if f.provEventAt < t1 {
@@ -538,10 +538,13 @@ func (s *IntervalSim) step() error {
 // finishes allocating during it, split is the share of the interval before (else −1): the
 // provisioned and spill-over invocations and the utilization take both parts into account, the
 // warm pool the part that holds for longer.
-func (s *IntervalSim) stepFn(f *ivFn, t0, t1 int64, start time.Time, split float64) error {
+func (s *IntervalSim) stepFn(ctx context.Context, f *ivFn, t0, t1 int64, start time.Time, split float64) error {
 	T := s.secs
 	sh := f.shape
-	arrivals := f.traffic.count(t0, t1)
+	arrivals, err := f.traffic.count(ctx, t0, t1)
+	if err != nil {
+		return fmt.Errorf("lambdasim: %s: %w", f.name, err)
+	}
 
 	// Asynchronous retries due now: error retries, and throttled events' attempts.
 	var errRetries, errRetries2 float64

@@ -1,6 +1,7 @@
 package lambdasim
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -21,11 +22,24 @@ type Load struct {
 	stream workload.Arrivals
 }
 
+// MaxRequestRate is the highest request rate, per second, a Load may ask for: 10 million, ten
+// times what the largest Lambda account limits allow (10 requests/s per unit of concurrency). The
+// interval model counts requests exactly up to it; the event model simulates each one, so a load
+// near it takes minutes per simulated minute (the context stops it).
+const MaxRequestRate = 1e7
+
 // NewLoad returns the traffic of series s, with the Poisson arrival instants drawn from seed.
-// It returns an error naming the bad field when s is invalid.
+// It returns an error naming the bad field when s is invalid or asks for more than
+// MaxRequestRate requests per second.
 func NewLoad(s workload.Series, seed uint64) (*Load, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("lambdasim: NewLoad: %w", err)
+	}
+	perSec := float64(time.Second) / float64(s.Step)
+	for i, c := range s.Counts {
+		if c*perSec > MaxRequestRate {
+			return nil, fmt.Errorf("lambdasim: NewLoad: Series.Counts[%d] = %g in %v is %g requests/s, want at most %g (MaxRequestRate)", i, c, s.Step, c*perSec, float64(MaxRequestRate))
+		}
 	}
 	return &Load{series: s, stream: workload.PoissonArrivals(s, rand.New(rand.NewPCG(seed, 0x4c6f6164)))}, nil
 }
@@ -65,15 +79,16 @@ func newIvTraffic(a Arrivals) (ivTraffic, error) {
 	return t, nil
 }
 
-// count returns the expected (series) or actual (stream) number of requests in [t0, t1) ns.
-func (t *ivTraffic) count(t0, t1 int64) float64 {
+// count returns the expected (series) or actual (stream) number of requests in [t0, t1) ns. It
+// fails when a stream's instants decrease or when ctx is done while it counts.
+func (t *ivTraffic) count(ctx context.Context, t0, t1 int64) (float64, error) {
 	if t.step > 0 {
 		i0, i1 := t0/t.step, (t1-1)/t.step
 		if i0 >= int64(len(t.counts)) {
-			return 0
+			return 0, nil
 		}
 		if i0 == i1 && t0%t.step == 0 && t1-t0 == t.step {
-			return t.counts[i0]
+			return t.counts[i0], nil
 		}
 		// Piecewise-constant rate within each series interval: sum the overlaps.
 		var n float64
@@ -81,16 +96,24 @@ func (t *ivTraffic) count(t0, t1 int64) float64 {
 			lo, hi := max(t0, i*t.step), min(t1, (i+1)*t.step)
 			n += t.counts[i] * float64(hi-lo) / float64(t.step)
 		}
-		return n
+		return n, nil
 	}
 	n := 0
 	for t.next < t1 {
 		n++
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, fmt.Errorf("counting arrivals stopped after %d: %w", n, err)
+			}
+		}
 		if at, ok := t.arr.Next(); ok {
-			t.next = max(int64(at), t.next)
+			if int64(at) < t.next {
+				return 0, fmt.Errorf("arrival at %v after one at %v, want non-decreasing offsets", at, time.Duration(t.next))
+			}
+			t.next = int64(at)
 		} else {
 			t.next = math.MaxInt64
 		}
 	}
-	return float64(n)
+	return float64(n), nil
 }

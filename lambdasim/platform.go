@@ -11,7 +11,7 @@ import (
 // per-function platforms they hand out.
 type simulation interface {
 	// step simulates the next interval of the whole account.
-	step() error
+	step(ctx context.Context) error
 	// apply validates c against the account and applies it to function i.
 	apply(i int, c lambdatune.Config) error
 	functionName(i int) string
@@ -34,7 +34,7 @@ func advance(ctx context.Context, s simulation) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.step(); err != nil {
+	if err := s.step(ctx); err != nil {
 		return err
 	}
 	l := s.lockstepState()
@@ -119,7 +119,7 @@ func (v *FunctionPlatform) Next(ctx context.Context) (lambdatune.Metrics, error)
 			}
 		}
 		// Only this platform has read the new interval; the others read it with their own Next.
-		if err := v.s.step(); err != nil {
+		if err := v.s.step(ctx); err != nil {
 			return lambdatune.Metrics{}, err
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/mathext"
-
 	"github.com/lambdatune/lambdatune"
 )
 
@@ -138,10 +136,11 @@ func NewPredictive(p Predictive) (lambdatune.Policy, error) {
 
 type predictive struct {
 	Predictive
-	prices lambdatune.Prices
-	counts []float64
-	times  []time.Time
-	units  []time.Time // when each provisioned environment asked for was enabled, oldest first
+	prices   lambdatune.Prices
+	lastLoad [1]float64
+	counts   []float64
+	times    []time.Time
+	units    []time.Time // when each provisioned environment asked for was enabled, oldest first
 }
 
 // Decide sizes provisioned concurrency for the forecast and keeps the timeout above the tail.
@@ -150,32 +149,52 @@ func (p *predictive) Decide(_ context.Context, obs lambdatune.Observation) (lamb
 	if p.MemoryMB != 0 {
 		c.MemoryMB = p.MemoryMB
 	}
+	need, peak, mean, err := p.provision(obs, &c, p.ColdStartTarget)
+	if err != nil {
+		return lambdatune.Decision{}, err
+	}
+	reason := "predictive: no duration measured yet"
+	if mean > 0 {
+		reason = fmt.Sprintf("predictive: peak forecast %.1f/interval × %v: %d needed, %d provisioned", peak, mean.Round(time.Millisecond), need, c.Provisioned)
+	}
+	return lambdatune.Decision{Config: c, Reason: reason}, nil
+}
+
+// provision sets c's timeout, reserved cap and provisioned concurrency for cold-start target eps
+// (0: none for cold starts, and no base load) at c's memory size. It returns the count needed, the
+// peak load sized for and the mean duration used (0 before any was measured).
+func (p *predictive) provision(obs lambdatune.Observation, c *lambdatune.Config, eps float64) (need int, peak float64, mean time.Duration, err error) {
 	if p.ReservedCap > 0 {
 		c.Reserved = lambdatune.Reserve(p.ReservedCap)
 	}
-	c.Timeout = p.timeout(c, obs.History)
+	c.Timeout = p.timeout(*c, obs.History)
 	load, err := p.load(obs)
 	if err != nil {
-		return lambdatune.Decision{}, err
+		return 0, 0, 0, err
 	}
-	mean := p.meanDuration(c.MemoryMB, obs.History)
+	mean = p.meanDuration(c.MemoryMB, obs.History)
 	if mean <= 0 || len(obs.History) == 0 {
-		return lambdatune.Decision{Config: c, Reason: "predictive: no duration measured yet"}, nil
+		c.Provisioned = p.hold(obs, *c, 0, time.Minute)
+		return 0, 0, 0, nil
 	}
+	last := &obs.History[len(obs.History)-1]
 	if load == nil { // no forecast yet (the forecaster's warm-up): size for the last interval's load
-		last := &obs.History[len(obs.History)-1]
-		load = []float64{float64(last.Invocations + last.Throttles)}
+		p.lastLoad[0] = float64(last.Invocations + last.Throttles)
+		load = p.lastLoad[:]
 	}
-	period := obs.History[len(obs.History)-1].Period
+	period := last.Period
 	breakEven, err := p.breakEven(c.Arch())
 	if err != nil {
-		return lambdatune.Decision{}, err
+		return 0, 0, 0, err
 	}
-	need := 0
 	for k, n := range load {
+		peak = max(peak, n)
+		if eps <= 0 {
+			break
+		}
 		a := max(n, 0) / period.Seconds() * mean.Seconds()
 		warm := p.warmPool(obs.History, obs.Time.Add(time.Duration(k+1)*period))
-		need = max(need, ProvisionFor(a, p.ColdStartTarget)-warm)
+		need = max(need, ProvisionFor(a, eps)-warm)
 		if breakEven < 1 {
 			need = max(need, ProvisionFor(a, breakEven)-1)
 		}
@@ -184,8 +203,8 @@ func (p *predictive) Decide(_ context.Context, obs lambdatune.Observation) (lamb
 	if c.Reserved.Set {
 		need = min(need, c.Reserved.N)
 	}
-	c.Provisioned = p.hold(obs, c, need, period)
-	return lambdatune.Decision{Config: c, Reason: fmt.Sprintf("predictive: peak forecast %.1f/interval × %v: %d needed, %d provisioned", maxOf(load), mean.Round(time.Millisecond), need, c.Provisioned)}, nil
+	c.Provisioned = p.hold(obs, *c, need, period)
+	return need, peak, mean, nil
 }
 
 // breakEven returns the utilization above which a provisioned environment costs less than on-demand
@@ -290,23 +309,33 @@ func (p *predictive) load(obs lambdatune.Observation) ([]float64, error) {
 	return q, nil
 }
 
-// meanDuration is the invocation-weighted mean duration of the last hour at memory mem, or
-// MeanDuration when the history has none.
+// meanDuration is the invocation-weighted mean duration of the last hour at memory mem; without
+// invocations at mem, MeanDuration, and without that the last hour's mean at any memory size (a
+// memory size just changed to: the duration before the change is the best guess there is).
 func (p *predictive) meanDuration(mem int, h []lambdatune.Metrics) time.Duration {
-	var n, sum float64
+	var n, sum, nAll, sumAll float64
 	var span time.Duration
 	for i := len(h) - 1; i >= 0 && span < time.Hour; i-- {
 		m := &h[i]
 		span += m.Period
-		if m.Config.MemoryMB == mem && m.Invocations > 0 {
-			n += float64(m.Invocations)
-			sum += float64(m.Invocations) * m.Duration.Mean
+		if m.Invocations == 0 {
+			continue
+		}
+		w := float64(m.Invocations)
+		nAll += w
+		sumAll += w * m.Duration.Mean
+		if m.Config.MemoryMB == mem {
+			n += w
+			sum += w * m.Duration.Mean
 		}
 	}
-	if n == 0 {
+	switch {
+	case n > 0:
+		return time.Duration(sum / n * float64(time.Millisecond))
+	case p.MeanDuration > 0 || nAll == 0:
 		return p.MeanDuration
 	}
-	return time.Duration(sum / n * float64(time.Millisecond))
+	return time.Duration(sumAll / nAll * float64(time.Millisecond))
 }
 
 // timeout raises c's timeout to TimeoutMargin × the longest duration seen at c's memory, in whole
@@ -325,30 +354,41 @@ func (p *predictive) timeout(c lambdatune.Config, h []lambdatune.Metrics) time.D
 // ProvisionFor returns the smallest number of provisioned environments P such that a Poisson(a)
 // number of busy environments reaches P with probability at most eps: the provisioned concurrency
 // that leaves a request without a provisioned environment with probability ≤ eps under a load of
-// a erlangs. It returns 0 for a ≤ 0 and math.MaxInt32 for a load it cannot size (not finite).
+// a erlangs. It returns 0 for a ≤ 0 (or NaN) and math.MaxInt32 for a load it cannot size (above
+// 1e9 erlangs). It allocates nothing and costs O(√a) operations.
 func ProvisionFor(a, eps float64) int {
 	switch {
 	case !(a > 0):
 		return 0
-	case math.IsInf(a, 1) || a > 1e9:
+	case a > 1e9:
 		return math.MaxInt32
 	}
-	// P(N ≥ P) = 1 − F(P−1) and F(k) = Q(k+1, a), the regularized upper incomplete gamma function.
-	tail := func(P int) float64 { return 1 - mathext.GammaIncRegComp(float64(P), a) }
-	P := max(1, int(a+4*math.Sqrt(a))) // well above the mode; walk down, then up
-	for P > 1 && tail(P-1) <= eps {
+	// Start well above the mode, where the tail P(N ≥ P) = Σ_{j≥P} π_j is a fast-converging sum,
+	// then walk down (tail(P−1) = tail(P) + π_{P−1}, π_{P−1} = π_P·P/a) or up.
+	P := int(a+4*math.Sqrt(a)) + 2
+	lg, _ := math.Lgamma(float64(P) + 1)
+	pi := math.Exp(float64(P)*math.Log(a) - a - lg) // π_P
+	tail, term := 0.0, pi
+	for j := P; term > 1e-18*tail || tail == 0; j++ {
+		tail += term
+		term *= a / float64(j+1)
+		if term == 0 {
+			break
+		}
+	}
+	for P > 1 {
+		prev := pi * float64(P) / a // π_{P−1}
+		if tail+prev > eps {
+			break
+		}
+		tail += prev
+		pi = prev
 		P--
 	}
-	for tail(P) > eps {
+	for tail > eps { // only when the start was too low for a tiny eps
+		tail -= pi
+		pi *= a / float64(P+1)
 		P++
 	}
 	return P
-}
-
-func maxOf(v []float64) float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }

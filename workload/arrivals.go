@@ -292,8 +292,8 @@ func Bin(a Arrivals, start time.Time, step time.Duration, n int) (s Series, outs
 	if step <= 0 {
 		return Series{}, 0, fmt.Errorf("workload: Bin step = %v, want > 0", step)
 	}
-	if n < 0 {
-		return Series{}, 0, fmt.Errorf("workload: Bin n = %d, want >= 0", n)
+	if n < 0 || n > MaxIntervals {
+		return Series{}, 0, fmt.Errorf("workload: Bin n = %d, want in [0, %d] (MaxIntervals)", n, MaxIntervals)
 	}
 	counts := make([]float64, n)
 	for {

@@ -225,6 +225,9 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 		if err := t.percentileValues(idx[3:], &d.Count, d.floats()); err != nil {
 			return err
 		}
+		if err := d.check(); err != nil {
+			return &ParseError{Line: t.line, Err: err}
+		}
 		out = append(out, d)
 		return nil
 	})
@@ -232,6 +235,27 @@ func ReadAzure2019Durations(ctx context.Context, r io.Reader) ([]DurationPercent
 		return nil, err
 	}
 	return out, nil
+}
+
+// check reports a row whose values contradict each other: Minimum above Maximum, or percentiles
+// that decrease.
+func (d *DurationPercentiles) check() error {
+	if d.Minimum > d.Maximum {
+		return fmt.Errorf("Minimum = %v > Maximum = %v, want Minimum <= Maximum", d.Minimum, d.Maximum)
+	}
+	return nonDecreasing("percentile_Average_", []string{"0", "1", "25", "50", "75", "99", "100"},
+		[]float64{d.P0, d.P1, d.P25, d.P50, d.P75, d.P99, d.P100})
+}
+
+// nonDecreasing reports the first of the percentile values vs (named prefix+names[k]) that is
+// below the one before it.
+func nonDecreasing(prefix string, names []string, vs []float64) error {
+	for k := 1; k < len(vs); k++ {
+		if vs[k] < vs[k-1] {
+			return fmt.Errorf("%s%s = %v < %s%s = %v, want percentiles non-decreasing", prefix, names[k], vs[k], prefix, names[k-1], vs[k-1])
+		}
+	}
+	return nil
 }
 
 // WriteAzure2019Durations writes ds in the original column order
@@ -310,6 +334,10 @@ func ReadAzure2019Memory(ctx context.Context, r io.Reader) ([]MemoryPercentiles,
 		}
 		if err := t.percentileValues(idx, &m.SampleCount, m.floats()); err != nil {
 			return err
+		}
+		if err := nonDecreasing("AverageAllocatedMb_pct", []string{"1", "5", "25", "50", "75", "95", "99", "100"},
+			[]float64{m.P1, m.P5, m.P25, m.P50, m.P75, m.P95, m.P99, m.P100}); err != nil {
+			return &ParseError{Line: t.line, Err: err}
 		}
 		out = append(out, m)
 		return nil
@@ -519,7 +547,11 @@ func (f FunctionTrace) Series(start time.Time, step time.Duration, n int) (Serie
 		return Series{}, fmt.Errorf("workload: n = %d, want >= 0 (0 = up to the last arrival)", n)
 	}
 	if n == 0 && len(f.Starts) > 0 {
-		n = int(f.Starts[len(f.Starts)-1]/step) + 1
+		last := f.Starts[len(f.Starts)-1] / step
+		if last >= MaxIntervals {
+			return Series{}, fmt.Errorf("workload: the last arrival of %s/%s, at %v, needs %d intervals of %v, want at most %d (MaxIntervals)", f.App, f.Function, f.Starts[len(f.Starts)-1], int64(last)+1, step, MaxIntervals)
+		}
+		n = int(last) + 1
 	}
 	a, err := f.Arrivals()
 	if err != nil {

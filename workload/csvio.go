@@ -86,8 +86,46 @@ type table struct {
 	rows   int // records read
 }
 
+// MaxHeaderBytes bounds the header line of the CSV readers (1 MiB, about 10,000 columns of
+// Azure's 64-character hashes or 100,000 minute columns): a longer one is refused before it is
+// read whole.
+const MaxHeaderBytes = 1 << 20
+
+// errHeaderTooLong is returned by headerLimit once the header has used up MaxHeaderBytes.
+var errHeaderTooLong = fmt.Errorf("header line longer than %d bytes (MaxHeaderBytes)", MaxHeaderBytes)
+
+// headerLimit passes reads through to r, at most left bytes while on (while the header is read).
+type headerLimit struct {
+	r    io.Reader
+	left int
+	on   bool
+}
+
+func (h *headerLimit) Read(p []byte) (int, error) {
+	if !h.on {
+		return h.r.Read(p)
+	}
+	if h.left <= 0 {
+		return 0, errHeaderTooLong
+	}
+	n, err := h.r.Read(p[:min(len(p), h.left)])
+	h.left -= n
+	return n, err
+}
+
+// utf8BOM is the byte-order mark some tools (Excel, PowerShell) write before a CSV header.
+const utf8BOM = "\ufeff"
+
 func newTable(ctx context.Context, r io.Reader) (*table, error) {
-	cr := csv.NewReader(r)
+	if r == nil {
+		return nil, errors.New("workload: the reader is nil")
+	}
+	if ctx == nil {
+		return nil, errors.New("workload: the context is nil")
+	}
+	// encoding/csv buffers 4 KiB ahead: allow that past the header's limit.
+	lim := &headerLimit{r: r, left: MaxHeaderBytes + 4096, on: true}
+	cr := csv.NewReader(lim)
 	cr.FieldsPerRecord = -1 // checked here, with a better message
 	cr.ReuseRecord = true
 	t := &table{ctx: ctx, r: cr, col: map[string]int{}}
@@ -98,10 +136,15 @@ func newTable(ctx context.Context, r io.Reader) (*table, error) {
 	if err == io.EOF {
 		return nil, &ParseError{Line: 1, Err: errors.New("empty input, want a header line")}
 	}
+	if errors.Is(err, errHeaderTooLong) {
+		return nil, &ParseError{Line: 1, Err: errHeaderTooLong}
+	}
 	if err != nil {
 		return nil, csvErr(err)
 	}
+	lim.on = false
 	t.header = append([]string(nil), rec...)
+	t.header[0] = strings.TrimPrefix(t.header[0], utf8BOM)
 	for i, h := range t.header {
 		if _, dup := t.col[h]; dup {
 			return nil, &ParseError{Line: 1, Column: i + 1, Err: fmt.Errorf("duplicate header %q", h)}

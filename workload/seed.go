@@ -21,8 +21,8 @@ func (g Grid) Validate() error {
 	if g.Step <= 0 {
 		return fmt.Errorf("workload: Grid.Step = %v, want > 0", g.Step)
 	}
-	if g.Len < 0 {
-		return fmt.Errorf("workload: Grid.Len = %d, want >= 0", g.Len)
+	if g.Len < 0 || g.Len > MaxIntervals {
+		return fmt.Errorf("workload: Grid.Len = %d, want in [0, %d] (MaxIntervals)", g.Len, MaxIntervals)
 	}
 	return nil
 }

@@ -92,6 +92,11 @@ func (s Series) Slice(i, j int) (Series, error) {
 	return Series{Start: s.Time(i), Step: s.Step, Counts: append([]float64(nil), s.Counts[i:j]...)}, nil
 }
 
+// MaxIntervals is the longest series this package builds: 2^26 intervals (about 128 years of
+// minutes, 512 MiB of counts). Readers, Bin, Resample and the generators refuse to allocate more,
+// so a small hostile input (a timestamp far in the future, a huge Grid.Len) cannot exhaust memory.
+const MaxIntervals = 1 << 26
+
 // ErrResample is wrapped by the errors Resample returns when the new step is
 // not an integer multiple or divisor of the old one, or the length is not a
 // multiple of the aggregation factor.
@@ -136,6 +141,9 @@ func (s Series) Resample(step time.Duration) (Series, error) {
 			return Series{}, fmt.Errorf("%w: step = %v does not divide %v", ErrResample, step, s.Step)
 		}
 		k := int(s.Step / step)
+		if k > MaxIntervals || len(s.Counts) > MaxIntervals/k {
+			return Series{}, fmt.Errorf("%w: %d intervals of %v split into %d each exceed %d intervals (MaxIntervals)", ErrResample, len(s.Counts), s.Step, k, MaxIntervals)
+		}
 		out := make([]float64, len(s.Counts)*k)
 		for i, c := range s.Counts {
 			v := c / float64(k)

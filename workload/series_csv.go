@@ -162,12 +162,17 @@ func readTimeCounts(ctx context.Context, r io.Reader, timeCol, countCol string, 
 		}
 	}
 	start := rows[0].at
-	n := int(rows[len(rows)-1].at.Sub(start)/step) + 1
-	if !opts.FillGaps {
-		n = len(rows)
+	// The span is at most about 292 years (checked above) and step >= 1 ns, so span/step fits an
+	// int64; compare it with the bound before adding the first interval, which could overflow.
+	n := len(rows)
+	if span := rows[len(rows)-1].at.Sub(start) / step; opts.FillGaps {
+		if span >= MaxIntervals {
+			return Series{}, &ParseError{Line: rows[len(rows)-1].line, Err: fmt.Errorf("the data spans %d intervals of %v, want at most %d (MaxIntervals)", int64(span)+1, step, MaxIntervals)}
+		}
+		n = int(span) + 1
 	}
-	if n > 1<<26 {
-		return Series{}, &ParseError{Line: rows[len(rows)-1].line, Err: fmt.Errorf("the data spans %d intervals of %v, want at most %d", n, step, 1<<26)}
+	if n > MaxIntervals {
+		return Series{}, &ParseError{Line: rows[len(rows)-1].line, Err: fmt.Errorf("the data spans %d intervals of %v, want at most %d (MaxIntervals)", n, step, MaxIntervals)}
 	}
 	counts := make([]float64, n)
 	for k, rw := range rows {

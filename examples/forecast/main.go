@@ -6,11 +6,20 @@
 // R², training time), writes it as CSV with every test prediction, and draws
 // actual vs predicted load as a PNG, like the original project's chart.
 //
+// Then it runs the automatic forecaster (forecast.Auto) on every function of
+// the Azure Functions 2019 full-day traces in testdata/traces (each day
+// split 70/30, one minute ahead): it prints the model chosen for each
+// function with its test error beside the last value, the seasonal naive
+// forecast and the default GBDT, and the calibration of the quantile
+// forecasts (coverage per level, pooled and per function), writes them as
+// CSV and draws two charts (traces_calibration.png, traces_choice.png).
+// -traces "" skips this part.
+//
 // With -grid it also repeats the original's hyperparameter search: 96
 // candidates × 3 expanding-window folds on the training part, in parallel
 // on all cores, and writes grid.csv.
 //
-//	go run ./examples/forecast [-data file.csv] [-out dir] [-grid]
+//	go run ./examples/forecast [-data file.csv] [-traces dir] [-out dir] [-grid]
 package main
 
 import (
@@ -57,6 +66,7 @@ func main() {
 	data := flag.String("data", filepath.Join("testdata", "seed", "synthetic_invocations.csv"), "workload CSV with timestamp and invocations columns")
 	out := flag.String("out", filepath.Join("out", "forecast"), "output directory")
 	grid := flag.Bool("grid", false, "also run the 96-candidate × 3-fold grid search (slow)")
+	traces := flag.String("traces", filepath.Join("testdata", "traces"), "directory of the Azure 2019 full-day trace files; empty to skip")
 	flag.Parse()
 	ctx := context.Background()
 	s, err := workload.ReadFile(ctx, *data, workload.ReadSeedCSV)
@@ -69,6 +79,11 @@ func main() {
 	}
 	if err := run(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {
 		log.Fatal(err)
+	}
+	if *traces != "" {
+		if err := runTraces(ctx, *traces, *out, os.Stdout, os.Stderr); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if *grid {
 		if err := runGrid(ctx, values, times, *out, os.Stdout, os.Stderr); err != nil {

@@ -3,6 +3,7 @@ package gbdt
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,9 @@ type LightGBMModel struct {
 // gamma, sigmoid for binary); with false they are raw scores. Multi-class
 // models are refused. A malformed file gives an error wrapping [ErrMalformed].
 func ReadLightGBM(r io.Reader, transform bool, opts ...ReadOption) (m *LightGBMModel, err error) {
+	if r == nil {
+		return nil, errors.New("gbdt: ReadLightGBM: the reader is nil")
+	}
 	data, err := readLimited(r, opts)
 	if err != nil {
 		return nil, err
@@ -97,6 +101,22 @@ func checkLightGBMSizes(data []byte) (maxSplit int, err error) {
 					return 0, fmt.Errorf("%w: LightGBM model: %s node %d -> leaf %d, want < num_leaves %d", ErrMalformed, key, i, ^c, numLeaves)
 				}
 				i++
+			}
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("max_feature_idx=")); ok {
+			// The header lists a name and an info per feature, so their count is bounded by the
+			// file's length; leaves allocates rows of max_feature_idx+1 values.
+			n, err := strconv.Atoi(string(v))
+			if err != nil || n < 0 || n > len(data) {
+				return 0, fmt.Errorf("%w: LightGBM model: max_feature_idx=%s out of range [0, %d]", ErrMalformed, v, len(data))
+			}
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("leaf_value=")); ok {
+			for f := range bytes.FieldsSeq(v) {
+				x, err := strconv.ParseFloat(string(f), 64)
+				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+					return 0, fmt.Errorf("%w: LightGBM model: leaf_value %q, want a finite number", ErrMalformed, f)
+				}
 			}
 		}
 		if v, ok := bytes.CutPrefix(line, []byte("split_feature=")); ok {

@@ -13,8 +13,9 @@ import (
 )
 
 // DefaultMaxModelBytes is the largest model file the readers accept unless
-// [WithMaxBytes] says otherwise (1 GiB).
-const DefaultMaxModelBytes = 1 << 30
+// [WithMaxBytes] says otherwise (256 MiB). Reading takes memory up to about 12 times the
+// file's size (an array of short tokens, such as feature names, is the worst case).
+const DefaultMaxModelBytes = 1 << 28
 
 // ErrUnsupported is wrapped by every error about a model that is well formed
 // but uses a feature this package does not implement (categorical splits,
@@ -56,26 +57,108 @@ func readLimited(r io.Reader, opts []ReadOption) ([]byte, error) {
 	return data, nil
 }
 
+// arrayTokens calls fn with each element of a JSON array of scalars (numbers, true, false,
+// null), in order, without building an intermediate value per element: the readers' memory
+// stays proportional to the model rather than to the number of tokens times a slice header.
+func arrayTokens(data []byte, fn func(i int, tok []byte) error) error {
+	data = bytes.TrimSpace(data)
+	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
+		return fmt.Errorf("want an array of numbers, got %.20q", data)
+	}
+	body := bytes.TrimSpace(data[1 : len(data)-1])
+	if len(body) == 0 {
+		return nil
+	}
+	i := 0
+	for tok := range bytes.SplitSeq(body, []byte(",")) {
+		tok = bytes.TrimSpace(tok)
+		if len(tok) == 0 || tok[0] == '"' || tok[0] == '[' || tok[0] == '{' {
+			return fmt.Errorf("element %d = %.20q, want a number", i, tok)
+		}
+		if err := fn(i, tok); err != nil {
+			return err
+		}
+		i++
+	}
+	return nil
+}
+
+// stringArray decodes a JSON array of strings (feature names or types) of at most n elements,
+// stopping at the first element past n: a long array of empty strings costs a string header
+// per three bytes, so the count is checked against num_feature while reading.
+func stringArray(field string, raw json.RawMessage, n int) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, fmt.Errorf("%w: %s is not an array of strings", ErrMalformed, field)
+	}
+	out := make([]string, 0, min(n, len(raw)/3+1))
+	for dec.More() {
+		if len(out) == n {
+			return nil, fmt.Errorf("%w: %s has more than num_feature = %d entries", ErrMalformed, field, n)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%w: %s[%d]: %w", ErrMalformed, field, len(out), err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // flexBools decodes an array of booleans written as true/false or 0/1.
 type flexBools []bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (b *flexBools) UnmarshalJSON(data []byte) error {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	out := make([]bool, len(raw))
-	for i, v := range raw {
+	out := make([]bool, 0, bytes.Count(data, []byte(","))+1)
+	err := arrayTokens(data, func(i int, v []byte) error {
 		switch string(v) {
 		case "true", "1":
-			out[i] = true
+			out = append(out, true)
 		case "false", "0":
+			out = append(out, false)
 		default:
 			return fmt.Errorf("default_left[%d] = %s, want 0, 1, true or false", i, v)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	*b = out
+	return nil
+}
+
+// float32s decodes an array of numbers into float32, each rounded once from its decimal text
+// (as XGBoost reads it); null (a NaN or infinity in XGBoost's output) and values outside
+// float32's range become NaN, which the model checks refuse where they matter.
+type float32s []float32
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *float32s) UnmarshalJSON(data []byte) error {
+	out := make([]float32, 0, bytes.Count(data, []byte(","))+1)
+	err := arrayTokens(data, func(i int, v []byte) error {
+		if string(v) == "null" {
+			out = append(out, float32(math.NaN()))
+			return nil
+		}
+		x, err := strconv.ParseFloat(string(v), 32)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("split_conditions[%d] = %.20q, want a number", i, v)
+		}
+		if err != nil {
+			x = math.NaN()
+		}
+		out = append(out, float32(x))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*f = out
 	return nil
 }
 
@@ -101,14 +184,14 @@ func (s *flexString) UnmarshalJSON(data []byte) error {
 }
 
 type xgbTree struct {
-	LeftChildren    []int32       `json:"left_children"`
-	RightChildren   []int32       `json:"right_children"`
-	SplitIndices    []int64       `json:"split_indices"`
-	SplitConditions []json.Number `json:"split_conditions"`
-	DefaultLeft     flexBools     `json:"default_left"`
-	SplitType       []int         `json:"split_type"`
-	Categories      []int64       `json:"categories"`
-	CategoriesNodes []int64       `json:"categories_nodes"`
+	LeftChildren    []int32   `json:"left_children"`
+	RightChildren   []int32   `json:"right_children"`
+	SplitIndices    []int64   `json:"split_indices"`
+	SplitConditions float32s  `json:"split_conditions"`
+	DefaultLeft     flexBools `json:"default_left"`
+	SplitType       []int     `json:"split_type"`
+	Categories      []int64   `json:"categories"`
+	CategoriesNodes []int64   `json:"categories_nodes"`
 	TreeParam       struct {
 		NumNodes       flexString `json:"num_nodes"`
 		SizeLeafVector flexString `json:"size_leaf_vector"`
@@ -117,8 +200,8 @@ type xgbTree struct {
 
 type xgbFile struct {
 	Learner *struct {
-		FeatureNames      []string `json:"feature_names"`
-		FeatureTypes      []string `json:"feature_types"`
+		FeatureNames      json.RawMessage `json:"feature_names"`
+		FeatureTypes      json.RawMessage `json:"feature_types"`
 		LearnerModelParam struct {
 			BaseScore  flexString `json:"base_score"`
 			NumClass   flexString `json:"num_class"`
@@ -181,6 +264,9 @@ func parseBaseScore(s flexString) (float32, error) {
 // is supported; anything else is refused with an error wrapping
 // [ErrUnsupported] or [ErrMalformed].
 func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
+	if r == nil {
+		return nil, errors.New("gbdt: ReadXGBoostJSON: the reader is nil")
+	}
 	data, err := readLimited(r, opts)
 	if err != nil {
 		return nil, err
@@ -189,8 +275,7 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	// conditions of categorical splits), which is not JSON.
 	data = replaceNonFinite(data)
 	var f xgbFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&f); err != nil {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: %w", ErrMalformed, err)
 	}
 	if f.Learner == nil {
@@ -235,7 +320,15 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if numFeature > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
 	}
-	for i, t := range l.FeatureTypes {
+	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
+	if err != nil {
+		return nil, err
+	}
+	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range featureTypes {
 		if t == "c" {
 			return nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
 		}
@@ -288,11 +381,11 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 		numFeature:    numFeature,
 		bestIteration: -1,
 	}
-	if len(l.FeatureNames) > 0 {
-		if len(l.FeatureNames) != numFeature {
-			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(l.FeatureNames), numFeature)
+	if len(featureNames) > 0 {
+		if len(featureNames) != numFeature {
+			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
 		}
-		m.featureNames = l.FeatureNames
+		m.featureNames = featureNames
 	}
 	var stack []int32
 	for ti := range gm.Trees {
@@ -345,9 +438,9 @@ func (m *Model) addXGBTree(ti int, t *xgbTree, stack []int32) ([]int32, error) {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		local[i] = int32(len(m.nodes))
-		c, err := strconv.ParseFloat(string(t.SplitConditions[i]), 32)
-		if err != nil || math.IsInf(c, 0) || math.IsNaN(c) {
-			return stack, fmt.Errorf("%w: tree %d node %d: split_conditions value %q is not a finite float32", ErrMalformed, ti, i, string(t.SplitConditions[i]))
+		c := float64(t.SplitConditions[i])
+		if math.IsInf(c, 0) || math.IsNaN(c) {
+			return stack, fmt.Errorf("%w: tree %d node %d: split_conditions value %v is not a finite float32", ErrMalformed, ti, i, c)
 		}
 		nd := node{cond: float32(c), left: -1, right: -1}
 		l, r := t.LeftChildren[i], t.RightChildren[i]

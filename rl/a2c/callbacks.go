@@ -188,6 +188,9 @@ func (q *period) due(timesteps, every int64) bool {
 // with seed once, at the first reset. Stochastic evaluation uses the model's random
 // generator.
 func Evaluate(ctx context.Context, m *Model, e env.Env, episodes int, deterministic bool, seed uint64) (returns, lengths []float64, err error) {
+	if m == nil || m.pi == nil || e == nil {
+		return nil, nil, fmt.Errorf("a2c: Evaluate needs a model from New, Load or ImportSB3 and an env")
+	}
 	if episodes < 1 {
 		return nil, nil, fmt.Errorf("a2c: Evaluate episodes = %d, must be ≥ 1", episodes)
 	}

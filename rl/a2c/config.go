@@ -117,6 +117,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("a2c: LogStdInit = %v, must be finite", c.LogStdInit)
 	}
 	for name, net := range map[string][]int{"PolicyNet": c.PolicyNet, "ValueNet": c.ValueNet} {
+		if len(net) > maxHidden {
+			return fmt.Errorf("a2c: %s has %d hidden layers, must have at most %d", name, len(net), maxHidden)
+		}
 		for i, s := range net {
 			if s < 1 || s > maxLayer {
 				return fmt.Errorf("a2c: %s[%d] = %d, must be in [1, %d]", name, i, s, maxLayer)
@@ -130,6 +133,7 @@ func (c Config) Validate() error {
 // cannot make New allocate unbounded memory.
 const (
 	maxLayer  = 1 << 16
+	maxHidden = 1 << 10 // hidden layers per network
 	maxParams = 1 << 27
 )
 

@@ -1,6 +1,7 @@
 package a2c
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -63,11 +64,21 @@ type Model struct {
 // weights with gain √2 in hidden layers, 0.01 on the policy head and 1 on the value
 // head, zero biases and log σ = LogStdInit.
 func New(obs, act env.Space, cfg Config) (*Model, error) {
+	return newModelLimit(obs, act, cfg, maxParams)
+}
+
+// newModelLimit is New with a bound on the number of parameters: maxParams for New, the number of
+// values a loader has actually read for Load and ImportSB3, so that a small file cannot declare
+// networks that take gigabytes to allocate.
+func newModelLimit(obs, act env.Space, cfg Config, limit int) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if act == nil || act == env.Space((*env.Box)(nil)) {
+		return nil, errors.New("a2c: the action space is nil")
+	}
 	box, ok := obs.(*env.Box)
-	if !ok {
+	if !ok || box == nil {
 		return nil, fmt.Errorf("a2c: observation space %v is not supported, need a Box", obs)
 	}
 	m := &Model{cfg: cfg, obsSpace: box, actSpace: act}
@@ -79,6 +90,9 @@ func New(obs, act env.Space, cfg Config) (*Model, error) {
 	case env.MultiDiscrete:
 		m.kind, m.nvec, m.actDim = multiCategorical, a.Nvec(), a.Dim()
 		for _, n := range m.nvec {
+			if n > maxLayer-m.nOut {
+				return nil, fmt.Errorf("a2c: action space %v has more than %d categories", act, maxLayer)
+			}
 			m.nOut += n
 		}
 	case *env.Box:
@@ -95,13 +109,18 @@ func New(obs, act env.Space, cfg Config) (*Model, error) {
 			return nil, fmt.Errorf("a2c: a layer of %d units (observation or action size) exceeds %d", s, maxLayer)
 		}
 	}
+	// Every layer is at most maxLayer (2^16) units and there are at most a few thousand
+	// layers, so these sums cannot overflow.
 	np, nv := nn.NumParams(piSizes), nn.NumParams(vfSizes)
-	if np+nv > maxParams {
-		return nil, fmt.Errorf("a2c: the networks would have %d parameters, more than %d", np+nv, maxParams)
-	}
 	total := np + nv
 	if m.kind == gaussian {
 		total += m.actDim
+	}
+	if total > min(limit, maxParams) {
+		if limit < maxParams {
+			return nil, fmt.Errorf("a2c: the networks would have %d parameters, the file holds %d values", total, limit)
+		}
+		return nil, fmt.Errorf("a2c: the networks would have %d parameters, more than %d", total, maxParams)
 	}
 	m.params, m.grads = make([]float64, total), make([]float64, total)
 	var err error
@@ -170,8 +189,16 @@ func (m *Model) ObsNormalizer() *env.ObsNormalizer { return m.obsNorm }
 // observations in Predict, Value and ActionProbs. Learn sets it automatically from an
 // env.VecNormalize.
 func (m *Model) SetObsNormalizer(o *env.ObsNormalizer) error {
+	if m.pi == nil {
+		return errZero
+	}
 	if o != nil && (o.Stats == nil || len(o.Stats.Mean) != m.obsSpace.Dim() || len(o.Stats.Var) != m.obsSpace.Dim()) {
 		return fmt.Errorf("a2c: observation normalizer does not match observation dimension %d", m.obsSpace.Dim())
+	}
+	if o != nil {
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("a2c: %w", err)
+		}
 	}
 	m.obsNorm = o
 	return nil
@@ -180,9 +207,28 @@ func (m *Model) SetObsNormalizer(o *env.ObsNormalizer) error {
 // SetSeed reseeds the random number generator used for stochastic actions.
 func (m *Model) SetSeed(seed uint64) { m.rng = rand.New(rand.NewPCG(seed, 0x5eed)) }
 
+// errZero is returned by the methods of a Model that New, Load or ImportSB3 did not make.
+var errZero = errors.New("a2c: the Model is a zero value, want one from New, Load or ImportSB3")
+
+// checkFinite returns an error naming the first NaN or infinite value of x.
+func checkFinite(what string, x []float64) error {
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("a2c: %s[%d] = %v, want a finite value", what, i, v)
+		}
+	}
+	return nil
+}
+
 func (m *Model) prepObs(obs []float64) ([]float64, error) {
+	if m.pi == nil {
+		return nil, errZero
+	}
 	if len(obs) != m.obsSpace.Dim() {
 		return nil, fmt.Errorf("a2c: observation has %d values, observation space %v has %d", len(obs), m.obsSpace, m.obsSpace.Dim())
+	}
+	if err := checkFinite("observation", obs); err != nil {
+		return nil, err
 	}
 	if m.obsNorm == nil {
 		return obs, nil
@@ -206,6 +252,9 @@ func (m *Model) Predict(obs []float64, deterministic bool) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFinite("policy output", out); err != nil {
+		return nil, err
+	}
 	if deterministic {
 		m.mode(out, m.act1)
 	} else {
@@ -221,6 +270,12 @@ func (m *Model) Predict(obs []float64, deterministic bool) ([]float64, error) {
 // in obs (n×ObsDim, row-major), like Predict on each row but in one batched pass. It
 // allocates only when n exceeds every earlier batch size.
 func (m *Model) PredictBatch(dst, obs []float64, deterministic bool) error {
+	if m.pi == nil {
+		return errZero
+	}
+	if err := checkFinite("observations", obs); err != nil {
+		return err
+	}
 	d := m.obsSpace.Dim()
 	if len(obs)%d != 0 || len(obs) == 0 {
 		return fmt.Errorf("a2c: PredictBatch got %d observation values, need a non-zero multiple of %d", len(obs), d)
@@ -242,6 +297,9 @@ func (m *Model) PredictBatch(dst, obs []float64, deterministic bool) error {
 	}
 	out, err := m.pi.Forward(m.piTapeN, x, 0, n)
 	if err != nil {
+		return err
+	}
+	if err := checkFinite("policy outputs", out[:n*m.nOut]); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
@@ -275,6 +333,9 @@ func (m *Model) Value(obs []float64) (float64, error) {
 // Discrete(n) the n probabilities, for MultiDiscrete the per-dimension probabilities
 // concatenated. It fails for Gaussian policies.
 func (m *Model) ActionProbs(obs, dst []float64) error {
+	if m.pi == nil {
+		return errZero
+	}
 	if m.kind == gaussian {
 		return fmt.Errorf("a2c: ActionProbs needs a discrete action space, the model has %v", m.actSpace)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -163,6 +164,9 @@ type Tensor struct {
 // StateDict returns the model's parameters as SB3 MlpPolicy state-dict tensors, in
 // the order of the flat parameter vector. Data slices alias the model's parameters.
 func (m *Model) StateDict() []Tensor {
+	if m.pi == nil {
+		return nil
+	}
 	var out []Tensor
 	add := func(prefix, head string, net *nn.MLP) {
 		ls := net.Layers()
@@ -184,8 +188,14 @@ func (m *Model) StateDict() []Tensor {
 
 // LoadStateDict copies tensors, matched by name and shape, into the model's
 // parameters. Every parameter tensor must be present.
+// Every value must be finite: a NaN or infinite weight is refused and the model is left
+// unchanged.
 func (m *Model) LoadStateDict(tensors map[string]Tensor) error {
-	for _, t := range m.StateDict() {
+	if m.pi == nil {
+		return errZero
+	}
+	dst := m.StateDict()
+	for _, t := range dst {
 		src, ok := tensors[t.Name]
 		if !ok {
 			return fmt.Errorf("a2c: state dict has no tensor %q", t.Name)
@@ -193,13 +203,21 @@ func (m *Model) LoadStateDict(tensors map[string]Tensor) error {
 		if !slices.Equal(src.Shape, t.Shape) || len(src.Data) != len(t.Data) {
 			return fmt.Errorf("a2c: tensor %q has shape %v (%d values), the model needs %v", t.Name, src.Shape, len(src.Data), t.Shape)
 		}
-		copy(t.Data, src.Data)
+		if err := checkFinite(t.Name, src.Data); err != nil {
+			return err
+		}
+	}
+	for _, t := range dst {
+		copy(t.Data, tensors[t.Name].Data)
 	}
 	return nil
 }
 
 // Save writes the model in the versioned JSON format described at FormatName.
 func (m *Model) Save(w io.Writer) error {
+	if m.pi == nil {
+		return errZero
+	}
 	f := fileJSON{Format: FormatName, Version: FormatVersion, Config: m.cfg, NumTimesteps: m.numTimesteps, NumUpdates: m.nUpdates, ObsNormalizer: m.obsNorm}
 	var err error
 	if f.ObsSpace, err = encodeSpace(m.obsSpace); err != nil {
@@ -254,6 +272,9 @@ func (m *Model) SaveFile(path string) error {
 // Load reads a model written by Save. The learning-rate schedule is not saved: set one
 // with SetLRSchedule before training further if you need it.
 func Load(r io.Reader) (*Model, error) {
+	if r == nil {
+		return nil, errors.New("a2c: loading model: the reader is nil")
+	}
 	var f fileJSON
 	dec := json.NewDecoder(bufio.NewReader(r))
 	if err := dec.Decode(&f); err != nil {
@@ -273,7 +294,11 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("a2c: loading action space: %w", err)
 	}
-	m, err := New(obs, act, f.Config)
+	read := 0
+	for _, t := range f.StateDict {
+		read += len(t.Data)
+	}
+	m, err := newModelLimit(obs, act, f.Config, read)
 	if err != nil {
 		return nil, fmt.Errorf("a2c: loading model: %w", err)
 	}
@@ -283,6 +308,12 @@ func Load(r io.Reader) (*Model, error) {
 	}
 	if err := m.LoadStateDict(tensors); err != nil {
 		return nil, err
+	}
+	if err := checkOptimizerState(f.Optimizer); err != nil {
+		return nil, err
+	}
+	if f.NumTimesteps < 0 || f.NumUpdates < 0 {
+		return nil, fmt.Errorf("a2c: loading model: num_timesteps = %d, num_updates = %d, want both >= 0", f.NumTimesteps, f.NumUpdates)
 	}
 	if o := f.Optimizer; o != nil {
 		switch opt := m.opt.(type) {
@@ -307,6 +338,30 @@ func Load(r io.Reader) (*Model, error) {
 	}
 	m.numTimesteps, m.nUpdates = f.NumTimesteps, f.NumUpdates
 	return m, nil
+}
+
+// checkOptimizerState refuses saved optimizer moments that would make the next update NaN:
+// non-finite values, negative second moments or a negative step count.
+func checkOptimizerState(o *optimJSON) error {
+	if o == nil {
+		return nil
+	}
+	for _, st := range []struct {
+		name   string
+		v      []jfloat
+		nonNeg bool
+	}{{"square_avg", o.SquareAvg, true}, {"exp_avg", o.ExpAvg, false}, {"exp_avg_sq", o.ExpAvgSq, true}} {
+		for i, x := range st.v {
+			v := float64(x)
+			if math.IsNaN(v) || math.IsInf(v, 0) || (st.nonNeg && v < 0) {
+				return fmt.Errorf("a2c: loading model: optimizer %s[%d] = %v, want a finite value%s", st.name, i, v, map[bool]string{true: " >= 0"}[st.nonNeg])
+			}
+		}
+	}
+	if o.Step < 0 {
+		return fmt.Errorf("a2c: loading model: optimizer step = %d, want >= 0", o.Step)
+	}
+	return nil
 }
 
 // LoadFile reads a model saved with SaveFile.

@@ -3,10 +3,10 @@ package a2c
 import (
 	"archive/zip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,7 +14,6 @@ import (
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/rl/nn"
 	"github.com/nlpodyssey/gopickle/pytorch"
-	"github.com/nlpodyssey/gopickle/types"
 )
 
 // ImportSB3 reads an A2C (or other ActorCriticPolicy, e.g. PPO) model saved by
@@ -40,6 +39,9 @@ func ImportSB3(path string) (*Model, error) {
 
 // ImportSB3Reader is ImportSB3 for a zip held in r (size bytes).
 func ImportSB3Reader(r io.ReaderAt, size int64) (*Model, error) {
+	if r == nil {
+		return nil, errors.New("a2c: ImportSB3: the reader is nil")
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
@@ -47,21 +49,22 @@ func ImportSB3Reader(r io.ReaderAt, size int64) (*Model, error) {
 	return importSB3(zr)
 }
 
-func readZipEntry(zr *zip.Reader, name string) ([]byte, error) {
-	f, err := zr.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("a2c: ImportSB3: %q: %w", name, err)
+func readZipEntry(zr *zip.Reader, name string, bud *budget) ([]byte, error) {
+	for _, f := range zr.File {
+		if f.Name == name {
+			b, err := bud.read(f)
+			if err != nil {
+				return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
+			}
+			return b, nil
+		}
 	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("a2c: ImportSB3: reading %q: %w", name, err)
-	}
-	return b, nil
+	return nil, fmt.Errorf("a2c: ImportSB3: the archive has no %q", name)
 }
 
 func importSB3(zr *zip.Reader) (*Model, error) {
-	raw, err := readZipEntry(zr, "data")
+	bud := &budget{left: MaxImportBytes}
+	raw, err := readZipEntry(zr, "data", bud)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +80,11 @@ func importSB3(zr *zip.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("a2c: ImportSB3: action_space: %w", err)
 	}
-	pth, err := readZipEntry(zr, "policy.pth")
+	pth, err := readZipEntry(zr, "policy.pth", bud)
 	if err != nil {
 		return nil, err
 	}
-	tensors, err := loadPTH(pth)
+	tensors, err := loadPTH(pth, bud)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +103,11 @@ func importSB3(zr *zip.Reader) (*Model, error) {
 	if err := sb3Hyperparameters(data, &cfg); err != nil {
 		return nil, err
 	}
-	m, err := New(obs, act, cfg)
+	read := 0
+	for _, t := range tensors {
+		read += len(t.Data)
+	}
+	m, err := newModelLimit(obs, act, cfg, read)
 	if err != nil {
 		return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
 	}
@@ -114,52 +121,23 @@ func importSB3(zr *zip.Reader) (*Model, error) {
 	return m, nil
 }
 
-// loadPTH reads a PyTorch state dict. gopickle reads from a path, so the bytes go
-// through a temporary file.
-func loadPTH(b []byte) (map[string]Tensor, error) {
-	f, err := os.CreateTemp("", "sb3-policy-*.pth")
-	if err != nil {
-		return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("a2c: ImportSB3: %w", err)
-	}
-	obj, err := pytorch.Load(f.Name())
-	if err != nil {
-		return nil, fmt.Errorf("a2c: ImportSB3: reading policy.pth: %w", err)
-	}
-	od, ok := obj.(*types.OrderedDict)
-	if !ok {
-		return nil, fmt.Errorf("a2c: ImportSB3: policy.pth holds %T, want an OrderedDict state dict", obj)
-	}
-	out := map[string]Tensor{}
-	for e := od.List.Front(); e != nil; e = e.Next() {
-		entry := e.Value.(*types.OrderedDictEntry)
-		name, ok := entry.Key.(string)
-		if !ok {
-			return nil, fmt.Errorf("a2c: ImportSB3: state dict key %v is not a string", entry.Key)
-		}
-		t, ok := entry.Value.(*pytorch.Tensor)
-		if !ok {
-			return nil, fmt.Errorf("a2c: ImportSB3: %s is %T, want a tensor", name, entry.Value)
-		}
-		data, err := tensorData(t)
-		if err != nil {
-			return nil, fmt.Errorf("a2c: ImportSB3: %s: %w", name, err)
-		}
-		out[name] = Tensor{Name: name, Shape: append([]int(nil), t.Size...), Data: data}
-	}
-	return out, nil
-}
-
 func tensorData(t *pytorch.Tensor) ([]float64, error) {
+	var avail int
+	switch s := t.Source.(type) {
+	case *pytorch.FloatStorage:
+		avail = len(s.Data)
+	case *pytorch.DoubleStorage:
+		avail = len(s.Data)
+	default:
+		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
+	}
+	// The element count may not exceed the storage: checking each partial product against it
+	// keeps the product from overflowing.
 	n := 1
 	for _, s := range t.Size {
+		if s < 0 || (s > 0 && n > avail/s) {
+			return nil, fmt.Errorf("tensor of size %v does not fit its storage of %d values", t.Size, avail)
+		}
 		n *= s
 	}
 	// Only contiguous row-major tensors (what state dicts of Linear layers hold).
@@ -172,15 +150,6 @@ func tensorData(t *pytorch.Tensor) ([]float64, error) {
 			return nil, fmt.Errorf("non-contiguous tensor (size %v, stride %v)", t.Size, t.Stride)
 		}
 		stride *= t.Size[i]
-	}
-	var avail int
-	switch s := t.Source.(type) {
-	case *pytorch.FloatStorage:
-		avail = len(s.Data)
-	case *pytorch.DoubleStorage:
-		avail = len(s.Data)
-	default:
-		return nil, fmt.Errorf("storage %T is not supported, need float32 or float64", t.Source)
 	}
 	if t.StorageOffset < 0 || n < 0 || n > avail-t.StorageOffset {
 		return nil, fmt.Errorf("storage of %d values is too short for offset %d + %d", avail, t.StorageOffset, n)

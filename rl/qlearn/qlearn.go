@@ -11,6 +11,7 @@ package qlearn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -43,8 +44,15 @@ func DefaultConfig() Config {
 	return Config{Bins: 10, Alpha: 0.1, Gamma: 0.99, EpsilonStart: 1, EpsilonDecay: 0.995, EpsilonMin: 0.05}
 }
 
-// maxStates bounds the table size (Bins^dim).
-const maxStates = 1 << 24
+// maxStates bounds the number of states (Bins^dim), and maxTable the Q-table's values
+// (states × actions): 2^24 float64s, 128 MiB.
+const (
+	maxStates = 1 << 24
+	maxTable  = 1 << 24
+)
+
+// errZero is returned by the methods of an Agent that New or Load did not make.
+var errZero = errors.New("qlearn: the Agent is a zero value, want one from New or Load")
 
 // Agent is a tabular Q-learning agent.
 type Agent struct {
@@ -104,6 +112,9 @@ func New(obs, act env.Space, cfg Config) (*Agent, error) {
 			return nil, fmt.Errorf("qlearn: %d bins over %d features exceed %d states; use fewer bins or features", cfg.Bins, dim, maxStates)
 		}
 	}
+	if d.N() > maxTable/states {
+		return nil, fmt.Errorf("qlearn: %d states × %d actions exceed %d Q-values; use fewer bins, features or actions", states, d.N(), maxTable)
+	}
 	return &Agent{
 		cfg: cfg, dim: dim, nActions: d.N(), low: low, high: high,
 		q: make([]float64, states*d.N()), eps: cfg.EpsilonStart,
@@ -111,8 +122,13 @@ func New(obs, act env.Space, cfg Config) (*Agent, error) {
 	}, nil
 }
 
-// NumStates is the number of discrete states, Bins^dim.
-func (a *Agent) NumStates() int { return len(a.q) / a.nActions }
+// NumStates is the number of discrete states, Bins^dim (0 for a zero Agent).
+func (a *Agent) NumStates() int {
+	if a.nActions == 0 {
+		return 0
+	}
+	return len(a.q) / a.nActions
+}
 
 // Epsilon is the current exploration rate.
 func (a *Agent) Epsilon() float64 { return a.eps }
@@ -120,6 +136,9 @@ func (a *Agent) Epsilon() float64 { return a.eps }
 // Q returns the Q-values of state s (a view into the table); s must be in
 // [0, NumStates).
 func (a *Agent) Q(s int) ([]float64, error) {
+	if a.q == nil {
+		return nil, errZero
+	}
 	if s < 0 || s >= a.NumStates() {
 		return nil, fmt.Errorf("qlearn: state %d outside [0, %d)", s, a.NumStates())
 	}
@@ -129,10 +148,19 @@ func (a *Agent) Q(s int) ([]float64, error) {
 func (a *Agent) row(s int) []float64 { return a.q[s*a.nActions : (s+1)*a.nActions] }
 
 // State returns the discrete state, in [0, NumStates), of an observation of the
-// agent's dimension.
+// agent's dimension. A NaN or infinite value is an error: it has no bin (values outside
+// the binning range but finite go to the first or last bin).
 func (a *Agent) State(obs []float64) (int, error) {
+	if a.q == nil {
+		return 0, errZero
+	}
 	if len(obs) != a.dim {
 		return 0, fmt.Errorf("qlearn: observation has %d values, need %d", len(obs), a.dim)
+	}
+	for i, x := range obs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("qlearn: observation[%d] = %v, want a finite value", i, x)
+		}
 	}
 	return a.state(obs), nil
 }
@@ -188,6 +216,12 @@ type Episode struct {
 // env without a time limit cannot keep it running after ctx is done. onEpisode, if not nil, is called after every episode; returning an
 // error stops training and Learn returns it.
 func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode func(Episode) error) error {
+	if a.q == nil {
+		return errZero
+	}
+	if e == nil {
+		return errors.New("qlearn: Learn: the env is nil")
+	}
 	if episodes < 1 {
 		return fmt.Errorf("qlearn: episodes = %d, must be ≥ 1", episodes)
 	}
@@ -211,7 +245,7 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 		}
 		s, err := a.State(obs)
 		if err != nil {
-			return fmt.Errorf("qlearn: reset: %w", err)
+			return fmt.Errorf("qlearn: episode %d reset: %w", a.episodes, err)
 		}
 		var ret float64
 		n := 0
@@ -232,14 +266,21 @@ func (a *Agent) Learn(ctx context.Context, e env.Env, episodes int, onEpisode fu
 			}
 			s2, err := a.State(r.Obs)
 			if err != nil {
-				return fmt.Errorf("qlearn: step: %w", err)
+				return fmt.Errorf("qlearn: episode %d step %d: %w", a.episodes, n, err)
+			}
+			if math.IsNaN(r.Reward) || math.IsInf(r.Reward, 0) {
+				return fmt.Errorf("qlearn: episode %d step %d: reward = %v, want a finite value", a.episodes, n, r.Reward)
 			}
 			target := r.Reward
 			if !r.Terminated {
 				target += a.cfg.Gamma * a.q[s2*a.nActions+a.greedy(s2)] // max_a' Q(s', a')
 			}
 			q := &a.q[s*a.nActions+act]
-			*q += a.cfg.Alpha * (target - *q)
+			nq := *q + a.cfg.Alpha*(target-*q)
+			if math.IsNaN(nq) || math.IsInf(nq, 0) {
+				return fmt.Errorf("qlearn: episode %d step %d: Q-value overflows to %v (reward %v); scale the rewards down", a.episodes, n, nq, r.Reward)
+			}
+			*q = nq
 			ret += r.Reward
 			n++
 			s = s2

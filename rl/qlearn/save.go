@@ -3,6 +3,7 @@ package qlearn
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -35,6 +36,9 @@ type fileJSON struct {
 
 // Save writes the agent (configuration, binning, ε, episode count and Q-table).
 func (a *Agent) Save(w io.Writer) error {
+	if a.q == nil {
+		return errZero
+	}
 	f := fileJSON{Format: FormatName, Version: FormatVersion, Config: a.cfg, Actions: a.nActions,
 		Low: a.low, High: a.high, Epsilon: a.eps, Episodes: a.episodes, Q: a.q}
 	bw := bufio.NewWriter(w)
@@ -50,6 +54,9 @@ func (a *Agent) Save(w io.Writer) error {
 // Load reads an agent written by Save. Exploration continues with a generator seeded
 // from Config.Seed and the episode count.
 func Load(r io.Reader) (*Agent, error) {
+	if r == nil {
+		return nil, errors.New("qlearn: loading: the reader is nil")
+	}
 	var f fileJSON
 	if err := json.NewDecoder(bufio.NewReader(r)).Decode(&f); err != nil {
 		return nil, fmt.Errorf("qlearn: loading: %w", err)
@@ -59,6 +66,11 @@ func Load(r io.Reader) (*Agent, error) {
 	}
 	if len(f.Low) == 0 || len(f.Low) != len(f.High) {
 		return nil, fmt.Errorf("qlearn: loading: %d low and %d high bounds", len(f.Low), len(f.High))
+	}
+	// The table's size follows from the declared actions and bins: check it against the values
+	// actually read before New allocates it.
+	if f.Actions < 1 || f.Actions > len(f.Q) || len(f.Q)%f.Actions != 0 {
+		return nil, fmt.Errorf("qlearn: loading: %d actions for a Q-table of %d values, want a divisor >= 1 of the table size", f.Actions, len(f.Q))
 	}
 	obs, err := env.NewBox(f.Low, f.High)
 	if err != nil {
