@@ -171,10 +171,10 @@ func (t *Tuner) Warm(ctx context.Context, history []Metrics) error {
 		}
 	}
 	for _, m := range history {
-		t.record(m)
+		t.history.Record(m)
 	}
-	if f := t.cfg.Forecaster; f != nil && t.cfg.Refit > 0 && t.seen >= t.cfg.WarmUp && len(history) > 0 {
-		counts, times := t.counts.values(), t.times.values()
+	if f := t.cfg.Forecaster; f != nil && t.cfg.Refit > 0 && t.history.Seen() >= t.cfg.WarmUp && len(history) > 0 {
+		counts, times := t.history.Counts(), t.history.Times()
 		if err := f.Fit(ctx, counts, times); err != nil {
 			return fmt.Errorf("lambdatune: Tuner.Warm: fit forecaster on %d intervals: %w", len(counts), err)
 		}
