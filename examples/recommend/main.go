@@ -43,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambdatune/lambdatune/examples/internal/fromaws"
 	"github.com/lambdatune/lambdatune/harness"
 )
 
@@ -60,6 +61,7 @@ type options struct {
 	slo         time.Duration
 	seeds       int
 	strategies  string
+	models      string
 	cpuFraction float64
 	out         string
 }
@@ -72,12 +74,6 @@ const (
 	demoTrace    = "az2019_top10_fullday_invocations.csv"
 	demoFunction = "47658c9c"
 )
-
-// defaultStrategies are the strategies a recommendation chooses among: those of harness.Standard a
-// team can deploy (not the research baselines original-rule and random, nor the oracle, which needs
-// the future), with the current configuration (static) as the baseline. A strategy added to
-// harness.Standard (hybrid, when the RL agent ships) joins the report by being named here.
-var defaultStrategies = []string{"power-tuned", "target-tracking", "predictive"}
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -98,7 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "trace: the function's timeout (the trace has none)")
 	fs.DurationVar(&o.slo, "slo", 500*time.Millisecond, "the latency SLO each request is held to (INIT included)")
 	fs.IntVar(&o.seeds, "seeds", 3, "simulation seeds per strategy (the spread of the estimates)")
-	fs.StringVar(&o.strategies, "strategies", strings.Join(defaultStrategies, ","), "strategies to compare with the current configuration, comma-separated")
+	fs.StringVar(&o.strategies, "strategies", "", "strategies to compare with the current configuration, comma-separated, some of "+strings.Join(fromaws.StrategyNames(), ", ")+
+		" (default: all of them whose model, if they need one, is in -models)")
+	fs.StringVar(&o.models, "models", fromaws.DefaultModels, "directory of the trained agents' models (hybrid.json, rl-only.json): those there join the replay")
 	fs.Float64Var(&o.cpuFraction, "cpu-fraction", harness.DefaultCPUFraction, "share of the measured duration that is CPU-bound (0: pure I/O, 1: pure computation)")
 	fs.StringVar(&o.out, "out", filepath.Join("out", "recommend"), "output directory")
 	if err := fs.Parse(args); err != nil {
@@ -155,9 +153,12 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// strategyNames returns the strategies to compare, refusing names harness.Standard does not know
-// and the baseline's own.
+// strategyNames returns the strategies named with -strategies (nil: all that Deployable finds),
+// refusing names fromaws.StrategyNames does not know and the baseline's own.
 func (o *options) strategyNames() ([]string, error) {
+	if strings.TrimSpace(o.strategies) == "" {
+		return nil, nil
+	}
 	var out []string
 	for _, n := range strings.Split(o.strategies, ",") {
 		n = strings.TrimSpace(n)
@@ -166,15 +167,27 @@ func (o *options) strategyNames() ([]string, error) {
 			continue
 		case n == "static" || n == baseline:
 			return nil, fmt.Errorf("-strategies: %q is the baseline, always replayed", n)
-		case !slices.Contains(harness.StandardNames, n):
-			return nil, fmt.Errorf("-strategies: unknown strategy %q, want some of %s", n, strings.Join(harness.StandardNames, ", "))
+		case !slices.Contains(fromaws.StrategyNames(), n):
+			return nil, fmt.Errorf("-strategies: unknown strategy %q, want some of %s", n, strings.Join(fromaws.StrategyNames(), ", "))
 		}
 		out = append(out, n)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("-strategies is empty: name at least one strategy to compare with the current configuration")
+		return nil, errors.New("-strategies names no strategy: name at least one to compare with the current configuration, or leave it empty for all")
 	}
 	return out, nil
+}
+
+// selected returns the strategies to compare with the current configuration.
+func (o *options) selected() ([]harness.Strategy, error) {
+	names, err := o.strategyNames()
+	if err != nil {
+		return nil, err
+	}
+	if names == nil {
+		return fromaws.Deployable(o.models)
+	}
+	return fromaws.Select(o.models, names)
 }
 
 func main() {

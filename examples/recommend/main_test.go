@@ -17,7 +17,7 @@ import (
 // demoArgs point the demo at the shipped trace from the package's directory.
 func demoArgs(dir string, extra ...string) []string {
 	root := filepath.Join("..", "..", demoDir)
-	return append([]string{"-trace", filepath.Join(root, demoTrace), "-trace-durations", filepath.Join(root, "az2019_top10_fullday_durations.csv"),
+	return append([]string{"-models", filepath.Join("..", "..", "testdata", "models"), "-trace", filepath.Join(root, demoTrace), "-trace-durations", filepath.Join(root, "az2019_top10_fullday_durations.csv"),
 		"-trace-memory", filepath.Join(root, "az2019_top10_fullday_memory.csv"), "-trace-function", demoFunction, "-out", dir}, extra...)
 }
 
@@ -46,7 +46,7 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-timeout", "1500ms"}, "-timeout"},
 		{[]string{"-strategies", "static"}, "baseline"},
 		{[]string{"-strategies", "magic"}, "unknown strategy"},
-		{[]string{"-strategies", ","}, "empty"},
+		{[]string{"-strategies", ","}, "names no strategy"},
 		{[]string{"extra"}, "unexpected"},
 	}
 	for _, tt := range tests {

@@ -31,15 +31,16 @@ func replay(ctx context.Context, o options, in input, stderr io.Writer) (*replay
 	if err != nil {
 		return nil, err
 	}
-	names, err := o.strategyNames()
+	others, err := o.selected()
 	if err != nil {
 		return nil, err
 	}
-	strategies, err := harness.Standard(append([]string{"static"}, names...)...)
+	strategies, err := harness.Standard("static")
 	if err != nil {
 		return nil, err
 	}
 	strategies[0].Name = baseline
+	strategies = append(strategies, others...)
 	load := in.load
 	cfg := harness.Config{
 		Workloads:  []harness.Workload{{Name: in.name, Series: func(uint64) (workload.Series, error) { return load, nil }}},

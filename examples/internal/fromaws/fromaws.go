@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,4 +118,72 @@ func Measure(h awsadapter.History, slo time.Duration, cpuFraction float64) (harn
 		notes = append(notes, note)
 	}
 	return m, notes, nil
+}
+
+// researchOnly are the strategies of harness.Standard no team deploys: the original project's
+// baselines and the oracle, which needs the future.
+var researchOnly = map[string]bool{"original-rule": true, "random": true, "oracle": true}
+
+// DefaultModels is where the trained agents' models ship (harness.AgentsFromDir), relative to the
+// module's root.
+const DefaultModels = "testdata/models"
+
+// StrategyNames returns the names Deployable may return, for checking flags before the models are
+// read: harness.Standard's deployable strategies (not static, which is the current configuration,
+// nor the research-only ones) and the trained agents of harness.ModelFiles.
+func StrategyNames() []string {
+	var out []string
+	for _, n := range harness.StandardNames {
+		if n != "static" && !researchOnly[n] {
+			out = append(out, n)
+		}
+	}
+	for _, f := range harness.ModelFiles {
+		out = append(out, f.Strategy)
+	}
+	return out
+}
+
+// Deployable returns the strategies a team can deploy besides its current configuration, in report
+// order: harness.Standard's power-tuned, target-tracking and predictive, then the trained agents
+// whose models are in modelsDir (hybrid, rl-only; harness.AgentsFromDir), so that an agent joins
+// the replay and the closed loop as soon as its model ships. A missing directory has no agents.
+func Deployable(modelsDir string) ([]harness.Strategy, error) {
+	var names []string
+	for _, n := range harness.StandardNames {
+		if n != "static" && !researchOnly[n] {
+			names = append(names, n)
+		}
+	}
+	out, err := harness.Standard(names...)
+	if err != nil {
+		return nil, err
+	}
+	if modelsDir == "" {
+		return out, nil
+	}
+	agents, err := harness.AgentsFromDir(modelsDir)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, agents...), nil
+}
+
+// Select returns the named strategies of Deployable(modelsDir), in the order named; a name that
+// StrategyNames knows but whose model is not in modelsDir is an error saying so.
+func Select(modelsDir string, names []string) ([]harness.Strategy, error) {
+	all, err := Deployable(modelsDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []harness.Strategy
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(s harness.Strategy) bool { return s.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("strategy %q: no trained model for it in %s (harness.ModelFiles), or not a strategy a team deploys (want some of %s)",
+				n, modelsDir, strings.Join(StrategyNames(), ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
 }

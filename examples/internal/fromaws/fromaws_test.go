@@ -2,6 +2,7 @@ package fromaws
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,38 @@ func TestMeasure(t *testing.T) {
 	empty.Intervals = nil
 	if _, _, err := Measure(empty, time.Second, 0.5); err == nil || !strings.Contains(err.Error(), "nothing to replay") {
 		t.Errorf("Measure without invocations: %v, want an error", err)
+	}
+}
+
+// TestDeployable: without models, the deployable strategies are harness.Standard's power-tuned,
+// target-tracking and predictive; an agent named without its model is refused, naming where it was
+// looked for.
+func TestDeployable(t *testing.T) {
+	dir := t.TempDir()
+	ss, err := Deployable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range ss {
+		names = append(names, s.Name)
+	}
+	if diff := cmp.Diff([]string{"power-tuned", "target-tracking", "predictive"}, names); diff != "" {
+		t.Errorf("Deployable (-want +got):\n%s", diff)
+	}
+	for _, n := range []string{"hybrid", "rl-only", "power-tuned"} {
+		if !slices.Contains(StrategyNames(), n) {
+			t.Errorf("StrategyNames lacks %q", n)
+		}
+	}
+	if slices.Contains(StrategyNames(), "oracle") || slices.Contains(StrategyNames(), "random") {
+		t.Errorf("StrategyNames %v holds a research-only strategy", StrategyNames())
+	}
+	if _, err := Select(dir, []string{"predictive", "hybrid"}); err == nil || !strings.Contains(err.Error(), "no trained model") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Select(hybrid) without its model: %v", err)
+	}
+	got, err := Select(dir, []string{"predictive"})
+	if err != nil || len(got) != 1 || got[0].Name != "predictive" {
+		t.Errorf("Select(predictive) = %v, %v", got, err)
 	}
 }
