@@ -3,8 +3,8 @@ package harness
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/csv"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -89,7 +89,7 @@ func TestRunStrategiesBehave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := sweep(context.Background(), DefaultSweep(), CPUBound())
+	sw, err := Sweep(context.Background(), DefaultSweep(), CPUBound())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestSpreadByRate(t *testing.T) {
 		}
 		ws = append(ws, Workload{Name: fmt.Sprint(rate), Series: func(uint64) (workload.Series, error) { return s, nil }})
 	}
-	got, err := SpreadByRate(ws, 3)
+	got, err := SpreadByRate(ws, 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,8 +304,11 @@ func TestSpreadByRate(t *testing.T) {
 	if diff := cmp.Diff([]string{"1", "50", "1000"}, names); diff != "" {
 		t.Errorf("picked (-want +got):\n%s", diff)
 	}
-	if all, _ := SpreadByRate(ws, 10); len(all) != 6 {
+	if all, _ := SpreadByRate(ws, 10, 0); len(all) != 6 {
 		t.Errorf("n beyond the workloads: %d, want the 6 that are not idle", len(all))
+	}
+	if some, _ := SpreadByRate(ws, 10, 5); len(some) != 4 {
+		t.Errorf("at least 5 per interval: %d workloads, want 4", len(some))
 	}
 }
 

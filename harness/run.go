@@ -188,7 +188,7 @@ func runOne(ctx context.Context, cfg Config, w Workload, p Profile, s Strategy, 
 			return Result{}, err
 		}
 	}
-	sw, err := sweep(ctx, cfg.PowerTuning, p)
+	sw, err := Sweep(ctx, cfg.PowerTuning, p)
 	if err != nil {
 		return Result{}, err
 	}

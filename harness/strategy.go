@@ -173,10 +173,13 @@ func DefaultSweep() policy.PowerTuning {
 	return p
 }
 
-// sweep runs the sweep for a profile on the simulator, with a fixed seed: every run of the profile
-// gets the same memory size, as a team runs Power Tuning once.
-func sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerResult, error) {
-	inv := lambdasim.Invoker{Function: p.Function, Config: p.Config, Seed: 1}
+// Sweep runs the Power Tuning sweep for a profile on the simulator, with a fixed seed: every run of the profile
+// gets the same memory size, as a team runs Power Tuning once. The sweep runs with Lambda's longest
+// timeout, as a team sweeping a slow function sets it, so that the smallest sizes do not time out.
+func Sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerResult, error) {
+	cfg := p.Config
+	cfg.Timeout = lambdatune.MaxTimeout
+	inv := lambdasim.Invoker{Function: p.Function, Config: cfg, Seed: 1}
 	r, err := pt.Run(ctx, inv)
 	if err != nil {
 		return policy.PowerResult{}, fmt.Errorf("harness: profile %s: %w", p.Name, err)

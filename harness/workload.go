@@ -134,8 +134,9 @@ func prefix(s string, n int) string { return s[:min(n, len(s))] }
 
 // SpreadByRate returns n of ws spread evenly over their mean request rate on a log scale (the
 // slowest, the fastest and those between), in order of rate, so that a few functions stand for
-// the whole range. Workloads whose series is idle are left out.
-func SpreadByRate(ws []Workload, n int) ([]Workload, error) {
+// the whole range. Workloads whose mean count per interval is below minMean are left out (a
+// function called a few times a day has no load to tune).
+func SpreadByRate(ws []Workload, n int, minMean float64) ([]Workload, error) {
 	type rated struct {
 		w    Workload
 		rate float64
@@ -146,7 +147,7 @@ func SpreadByRate(ws []Workload, n int) ([]Workload, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r := s.Total() / float64(max(s.Len(), 1)); r > 0 {
+		if r := s.Total() / float64(max(s.Len(), 1)); r > 0 && r >= minMean {
 			rs = append(rs, rated{w, r})
 		}
 	}

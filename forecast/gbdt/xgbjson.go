@@ -199,31 +199,35 @@ type xgbTree struct {
 }
 
 type xgbFile struct {
-	Learner *struct {
-		FeatureNames      json.RawMessage `json:"feature_names"`
-		FeatureTypes      json.RawMessage `json:"feature_types"`
-		LearnerModelParam struct {
-			BaseScore  flexString `json:"base_score"`
-			NumClass   flexString `json:"num_class"`
-			NumFeature flexString `json:"num_feature"`
-			NumTarget  flexString `json:"num_target"`
-		} `json:"learner_model_param"`
-		Objective struct {
-			Name string `json:"name"`
-		} `json:"objective"`
-		GradientBooster *struct {
-			Name  string `json:"name"`
-			Model *struct {
-				Param struct {
-					NumTrees       flexString `json:"num_trees"`
-					SizeLeafVector flexString `json:"size_leaf_vector"`
-				} `json:"gbtree_model_param"`
-				TreeInfo []int64   `json:"tree_info"`
-				Trees    []xgbTree `json:"trees"`
-			} `json:"model"`
-		} `json:"gradient_booster"`
-	} `json:"learner"`
-	Version []int `json:"version"`
+	Learner *xgbLearner `json:"learner"`
+	Version []int       `json:"version"`
+}
+
+type xgbLearner struct {
+	FeatureNames      json.RawMessage `json:"feature_names"`
+	FeatureTypes      json.RawMessage `json:"feature_types"`
+	LearnerModelParam struct {
+		BaseScore  flexString `json:"base_score"`
+		NumClass   flexString `json:"num_class"`
+		NumFeature flexString `json:"num_feature"`
+		NumTarget  flexString `json:"num_target"`
+	} `json:"learner_model_param"`
+	Objective struct {
+		Name string `json:"name"`
+	} `json:"objective"`
+	GradientBooster *struct {
+		Name  string      `json:"name"`
+		Model *xgbGBModel `json:"model"`
+	} `json:"gradient_booster"`
+}
+
+type xgbGBModel struct {
+	Param struct {
+		NumTrees       flexString `json:"num_trees"`
+		SizeLeafVector flexString `json:"size_leaf_vector"`
+	} `json:"gbtree_model_param"`
+	TreeInfo []int64   `json:"tree_info"`
+	Trees    []xgbTree `json:"trees"`
 }
 
 func parseIntField(name string, s flexString, def int) (int, error) {
@@ -278,10 +282,38 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: %w", ErrMalformed, err)
 	}
-	if f.Learner == nil {
+	gm, err := checkBooster(f.Learner)
+	if err != nil {
+		return nil, err
+	}
+	m, err := learnerModel(f.Learner)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTrees(gm); err != nil {
+		return nil, err
+	}
+	total := 0
+	for i := range gm.Trees {
+		total += len(gm.Trees[i].LeftChildren)
+	}
+	m.nodes, m.roots = make([]node, 0, total), make([]int32, 0, len(gm.Trees))
+	var stack []int32
+	for ti := range gm.Trees {
+		var err error
+		if stack, err = m.addXGBTree(ti, &gm.Trees[ti], stack); err != nil {
+			return nil, err
+		}
+		gm.Trees[ti] = xgbTree{} // release memory early
+	}
+	return m, nil
+}
+
+// checkBooster refuses a file without a gbtree booster and returns its model.
+func checkBooster(l *xgbLearner) (*xgbGBModel, error) {
+	if l == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no \"learner\" object", ErrMalformed)
 	}
-	l := f.Learner
 	gb := l.GradientBooster
 	if gb == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no learner.gradient_booster", ErrMalformed)
@@ -298,6 +330,12 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if gb.Model == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no gradient_booster.model", ErrMalformed)
 	}
+	return gb.Model, nil
+}
+
+// learnerModel reads the learner's parameters (outputs, features, objective, base score) into an
+// empty model, refusing what is not supported.
+func learnerModel(l *xgbLearner) (*Model, error) {
 	mp := l.LearnerModelParam
 	numClass, err := parseIntField("num_class", mp.NumClass, 0)
 	if err != nil {
@@ -313,25 +351,9 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if numTarget > 1 {
 		return nil, fmt.Errorf("%w: num_target = %d (multi-target models are not supported; want 1)", ErrUnsupported, numTarget)
 	}
-	numFeature, err := parseIntField("num_feature", mp.NumFeature, 0)
+	numFeature, featureNames, err := features(l)
 	if err != nil {
 		return nil, err
-	}
-	if numFeature > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
-	}
-	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
-	if err != nil {
-		return nil, err
-	}
-	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
-	if err != nil {
-		return nil, err
-	}
-	for i, t := range featureTypes {
-		if t == "c" {
-			return nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
-		}
 	}
 	obj := Objective(l.Objective.Name)
 	link, ok := objectiveLink(obj)
@@ -346,56 +368,64 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	gm := gb.Model
+	return &Model{base: base, baseScore: baseScore, objective: obj, link: link, numFeature: numFeature,
+		featureNames: featureNames, bestIteration: -1}, nil
+}
+
+// features reads the number of features and their names, refusing categorical features.
+func features(l *xgbLearner) (int, []string, error) {
+	numFeature, err := parseIntField("num_feature", l.LearnerModelParam.NumFeature, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	if numFeature > math.MaxInt32 {
+		return 0, nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
+	}
+	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
+	if err != nil {
+		return 0, nil, err
+	}
+	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
+	if err != nil {
+		return 0, nil, err
+	}
+	for i, t := range featureTypes {
+		if t == "c" {
+			return 0, nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
+		}
+	}
+	if len(featureNames) > 0 && len(featureNames) != numFeature {
+		return 0, nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
+	}
+	if len(featureNames) == 0 {
+		featureNames = nil
+	}
+	return numFeature, featureNames, nil
+}
+
+// checkTrees checks the booster's tree-level parameters: one output, one tree count.
+func checkTrees(gm *xgbGBModel) error {
 	if slv, err := parseIntField("size_leaf_vector", gm.Param.SizeLeafVector, 0); err != nil {
-		return nil, err
+		return err
 	} else if slv > 1 {
-		return nil, fmt.Errorf("%w: size_leaf_vector = %d (vector-leaf multi-target trees)", ErrUnsupported, slv)
+		return fmt.Errorf("%w: size_leaf_vector = %d (vector-leaf multi-target trees)", ErrUnsupported, slv)
 	}
 	numTrees, err := parseIntField("num_trees", gm.Param.NumTrees, len(gm.Trees))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if numTrees != len(gm.Trees) {
-		return nil, fmt.Errorf("%w: num_trees = %d but %d trees are stored", ErrMalformed, numTrees, len(gm.Trees))
+		return fmt.Errorf("%w: num_trees = %d but %d trees are stored", ErrMalformed, numTrees, len(gm.Trees))
 	}
 	if len(gm.TreeInfo) != 0 && len(gm.TreeInfo) != len(gm.Trees) {
-		return nil, fmt.Errorf("%w: tree_info has %d entries for %d trees", ErrMalformed, len(gm.TreeInfo), len(gm.Trees))
+		return fmt.Errorf("%w: tree_info has %d entries for %d trees", ErrMalformed, len(gm.TreeInfo), len(gm.Trees))
 	}
 	for i, g := range gm.TreeInfo {
 		if g != 0 {
-			return nil, fmt.Errorf("%w: tree %d belongs to output group %d (multi-output models are not supported)", ErrUnsupported, i, g)
+			return fmt.Errorf("%w: tree %d belongs to output group %d (multi-output models are not supported)", ErrUnsupported, i, g)
 		}
 	}
-	total := 0
-	for i := range gm.Trees {
-		total += len(gm.Trees[i].LeftChildren)
-	}
-	m := &Model{
-		nodes:         make([]node, 0, total),
-		roots:         make([]int32, 0, len(gm.Trees)),
-		base:          base,
-		baseScore:     baseScore,
-		objective:     obj,
-		link:          link,
-		numFeature:    numFeature,
-		bestIteration: -1,
-	}
-	if len(featureNames) > 0 {
-		if len(featureNames) != numFeature {
-			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
-		}
-		m.featureNames = featureNames
-	}
-	var stack []int32
-	for ti := range gm.Trees {
-		var err error
-		if stack, err = m.addXGBTree(ti, &gm.Trees[ti], stack); err != nil {
-			return nil, err
-		}
-		gm.Trees[ti] = xgbTree{} // release memory early
-	}
-	return m, nil
+	return nil
 }
 
 // addXGBTree validates one tree and appends it to m in depth-first order.
