@@ -177,6 +177,30 @@ func ExampleTuner() {
 	// interval 2: 30 invocations under 512 MB, next 512 MB (applied false)
 }
 
+// A tuner started on a function with a past (its CloudWatch history on AWS) forecasts from the
+// first step instead of waiting out the warm-up.
+func ExampleTuner_Warm() {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(-3 * time.Minute)
+	past := []Metrics{{Start: t0, Period: time.Minute, Invocations: 40}, {Start: t0.Add(time.Minute), Period: time.Minute, Invocations: 60},
+		{Start: t0.Add(2 * time.Minute), Period: time.Minute, Invocations: 80}}
+	mean := &countingForecaster{}
+	tu, err := NewTuner(TunerConfig{
+		Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{100}, failAt: -1},
+		Policy:   Fixed(DefaultConfig()), Forecaster: mean, Refit: 60, WarmUp: 3,
+		OnStep: func(s Step) { fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0]) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := tu.Warm(context.Background(), past); err != nil {
+		panic(err)
+	}
+	if err := tu.Run(context.Background(), 1); err != nil {
+		panic(err)
+	}
+	// Output: first step: forecast 60 (fitted by Warm on the past)
+}
+
 func ExamplePrices_Cost() {
 	// One million invocations of 100 ms at 512 MB on x86_64.
 	u := Usage{Requests: 1_000_000, ComputeMBms: 1_000_000 * 512 * 100}
