@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.region, "region", "", "AWS Region; empty: from the environment (us-east-1 with -emulator)")
 	fs.BoolVar(&o.emulator, "emulator", false, "the endpoint is moto: create the function and write a shipped trace day as its metrics first")
 	fs.BoolVar(&o.logs, "logs", true, "read INIT durations from the function's REPORT log lines (CloudWatch Logs Insights)")
-	fs.Float64Var(&o.days, "days", 14, "days of history to read from CloudWatch (at most 15, its one-minute retention)")
+	fs.Float64Var(&o.days, "days", 14, "days of history to read from CloudWatch (at most 15, its one-minute retention: 15 reads all it keeps)")
 	fs.StringVar(&o.trace, "trace", "", "an Azure Functions 2019 invocations file to replay instead of AWS (default with no -function: the shipped demo)")
 	fs.StringVar(&o.durations, "trace-durations", "", "the trace's function_durations_percentiles file")
 	fs.StringVar(&o.memory, "trace-memory", "", "the trace's app_memory_percentiles file (memory size; 128 MB without)")

@@ -165,3 +165,32 @@ func TestRunAgainstMoto(t *testing.T) {
 		t.Errorf("history.csv: %d rows, header %q; want 6 hours of CloudWatch minutes", len(history), history[0])
 	}
 }
+
+// TestHistorySpan: -days of minutes ending at the last complete minute, cut (and said) at CloudWatch's
+// 15 days of one-minute data.
+func TestHistorySpan(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC)
+	tests := []struct {
+		days     float64
+		emulator bool
+		span     time.Duration
+		trimmed  bool
+	}{
+		{14, false, 14 * 24 * time.Hour, false},
+		{1, true, 24 * time.Hour, false},
+		{15, false, 15*24*time.Hour - 3*time.Minute, true},
+	}
+	for _, tt := range tests {
+		span, end, trimmed := historySpan(options{days: tt.days, emulator: tt.emulator}, now)
+		wantEnd := now.Add(-2 * time.Minute).Truncate(time.Minute)
+		if tt.emulator {
+			wantEnd = now.Truncate(time.Minute)
+		}
+		if span != tt.span || trimmed != tt.trimmed || !end.Equal(wantEnd) {
+			t.Errorf("days %v: span %v, end %v, trimmed %v; want %v, %v, %v", tt.days, span, end, trimmed, tt.span, wantEnd, tt.trimmed)
+		}
+		if start := end.Add(-span); start.Before(now.Add(-15 * 24 * time.Hour)) {
+			t.Errorf("days %v: the stretch starts at %v, before CloudWatch's retention", tt.days, start)
+		}
+	}
+}

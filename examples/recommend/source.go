@@ -116,7 +116,7 @@ func fromAWS(ctx context.Context, o options, stderr io.Writer) (input, error) {
 		opts = append(opts, awsadapter.WithLogs(awsadapter.NewLogsClient(cfg, copts), lo))
 	}
 	if o.emulator {
-		opts = append(opts, awsadapter.WithMetricsDelay(0))
+		opts = append(opts, awsadapter.WithMetricsDelay(0)) // and historySpan ends the stretch now
 		if err := seedEmulator(ctx, o, lam, cw, cfg, stderr); err != nil {
 			return input{}, err
 		}
@@ -125,8 +125,8 @@ func fromAWS(ctx context.Context, o options, stderr io.Writer) (input, error) {
 	if err != nil {
 		return input{}, err
 	}
-	span := time.Duration(math.Round(o.days*24*60)) * time.Minute
-	h, err := p.History(ctx, awsadapter.HistoryOptions{Span: span, Progress: progress(stderr, "reading CloudWatch, minutes")})
+	span, end, trimmed := historySpan(o, time.Now())
+	h, err := p.History(ctx, awsadapter.HistoryOptions{Span: span, End: end, Progress: progress(stderr, "reading CloudWatch, minutes")})
 	if err != nil {
 		return input{}, err
 	}
@@ -150,7 +150,27 @@ func fromAWS(ctx context.Context, o options, stderr io.Writer) (input, error) {
 	in.notes = append(in.notes, fmt.Sprintf("current configuration: %v, read from the function", h.State.Config))
 	in.notes = append(in.notes, notes...)
 	in.notes = append(in.notes, historyNotes(h)...)
+	if trimmed {
+		in.notes = append(in.notes, fmt.Sprintf("-days %v reaches past CloudWatch's 15 days of one-minute data: the %s it keeps were read", o.days, span))
+	}
 	return in, nil
+}
+
+// historySpan returns the stretch to read at now: -days of minutes ending at the last minute whose
+// metrics are complete (the metrics delay, 2 minutes, before now; none in an emulator), cut to what
+// CloudWatch keeps of one-minute data, and whether it was cut.
+func historySpan(o options, now time.Time) (span time.Duration, end time.Time, trimmed bool) {
+	delay := 2 * time.Minute
+	if o.emulator {
+		delay = 0
+	}
+	end = now.Add(-delay).Truncate(time.Minute)
+	span = time.Duration(math.Round(o.days*24*60)) * time.Minute
+	oldest := now.Add(-awsadapter.Retention(time.Minute)).Truncate(time.Minute).Add(time.Minute)
+	if avail := end.Sub(oldest); span > avail {
+		return avail, end, true
+	}
+	return span, end, false
 }
 
 // historyNotes says what of the history needs saying: where its data start, partial data.
