@@ -22,6 +22,7 @@ import (
 type fakeAAS struct {
 	srv    *httptest.Server
 	mu     sync.Mutex
+	hang   bool // every call waits until the client gives up
 	fail   func(op string, n int) (int, string)
 	count  map[string]int
 	calls  []string
@@ -33,6 +34,13 @@ func newFakeAAS(t *testing.T) *fakeAAS {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AnyScaleFrontendService.")
 		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		hang := f.hang
+		f.mu.Unlock()
+		if hang {
+			<-r.Context().Done()
+			return
+		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.count[op]++
@@ -155,5 +163,17 @@ func TestFakeTargetTracking(t *testing.T) {
 	}
 	if err := DeregisterTargetTracking(ctx, f.client(), reg, opts...); err != nil {
 		t.Errorf("deregistering what is gone: %v", err)
+	}
+}
+
+// TestFakeTargetTrackingNeverCompletes: a call that never completes ends with the caller's context.
+func TestFakeTargetTrackingNeverCompletes(t *testing.T) {
+	f := newFakeAAS(t)
+	f.hang = true
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := RegisterTargetTracking(ctx, f.client(), "fn", "live", AutoScalingTarget{MinCapacity: 1, MaxCapacity: 5, TargetUtilization: 0.7}, WithLogger(discard()))
+	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Errorf("RegisterTargetTracking on a hung endpoint: %v, want the context's deadline", err)
 	}
 }
