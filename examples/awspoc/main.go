@@ -77,9 +77,9 @@ type options struct {
 	aas, keepAAS bool
 }
 
-// legacyPolicies are the policies that need no history: the proof of concept's rule and a fixed
-// configuration.
-var legacyPolicies = []string{"rule", "fixed"}
+// legacyPolicies returns the policies that need no history: the proof of concept's rule and a
+// fixed configuration.
+func legacyPolicies() []string { return []string{"rule", "fixed"} }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -124,11 +124,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 // policyNames are the -policy values.
 func policyNames() []string {
-	return append(append(append([]string(nil), legacyPolicies...), "static"), fromaws.StrategyNames()...)
+	return append(append(legacyPolicies(), "static"), fromaws.StrategyNames()...)
 }
 
 // strategy reports whether the policy is one of the strategies (which read the history at start).
-func (o *options) strategy() bool { return !slices.Contains(legacyPolicies, o.policy) }
+func (o *options) strategy() bool { return !slices.Contains(legacyPolicies(), o.policy) }
 
 // check validates the flags together and fills the emulator's defaults.
 func (o *options) check(fs *flag.FlagSet) error {
@@ -178,7 +178,7 @@ func (o *options) check(fs *flag.FlagSet) error {
 
 // provisions reports whether a policy sets provisioned concurrency.
 func provisions(policy string) bool {
-	return policy != "static" && policy != "power-tuned" && !slices.Contains(legacyPolicies, policy)
+	return policy != "static" && policy != "power-tuned" && !slices.Contains(legacyPolicies(), policy)
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

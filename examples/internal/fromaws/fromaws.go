@@ -120,9 +120,11 @@ func Measure(h awsadapter.History, slo time.Duration, cpuFraction float64) (harn
 	return m, notes, nil
 }
 
-// researchOnly are the strategies of harness.Standard no team deploys: the original project's
+// researchOnly reports the strategies of harness.Standard no team deploys: the original project's
 // baselines and the oracle, which needs the future.
-var researchOnly = map[string]bool{"original-rule": true, "random": true, "oracle": true}
+func researchOnly(name string) bool {
+	return name == "original-rule" || name == "random" || name == "oracle"
+}
 
 // DefaultModels is where the trained agents' models ship (harness.AgentsFromDir), relative to the
 // module's root.
@@ -134,7 +136,7 @@ const DefaultModels = "testdata/models"
 func StrategyNames() []string {
 	var out []string
 	for _, n := range harness.StandardNames {
-		if n != "static" && !researchOnly[n] {
+		if n != "static" && !researchOnly(n) {
 			out = append(out, n)
 		}
 	}
@@ -151,7 +153,7 @@ func StrategyNames() []string {
 func Deployable(modelsDir string) ([]harness.Strategy, error) {
 	var names []string
 	for _, n := range harness.StandardNames {
-		if n != "static" && !researchOnly[n] {
+		if n != "static" && !researchOnly(n) {
 			names = append(names, n)
 		}
 	}
