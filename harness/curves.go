@@ -36,6 +36,7 @@ func PlotCurves(path string, ch Chart, curves []Curve) error {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = ch.Title, ch.XLabel, ch.YLabel
 	p.Legend.Top, p.Legend.Left = false, false
+	p.X.Tick.Marker, p.Y.Tick.Marker = Ticks{}, Ticks{}
 	p.Add(plotter.NewGrid())
 	xmin, xmax := 0.0, 1.0
 	for _, c := range curves {
@@ -126,6 +127,24 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
 			}
 			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// Ticks is gonum's default tick placement with labels in the fewest digits that show the value
+// ("-250", "0.5", not "-250.00" or "0.50").
+type Ticks struct{}
+
+// Ticks implements plot.Ticker.
+func (Ticks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+			if len(ticks[i].Label) > 8 {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 4, 64)
+			}
 		}
 	}
 	return ticks

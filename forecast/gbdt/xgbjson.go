@@ -516,146 +516,136 @@ func (m *Model) addXGBTree(ti int, t *xgbTree, stack []int32) ([]int32, error) {
 // written by XGBoost 1.7), which XGBoost's Booster.load_model and
 // [ReadXGBoostJSON] read.
 func (m *Model) WriteXGBoostJSON(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	p := func(s string) { bw.WriteString(s) }
-	f32 := func(v float32) string {
-		if v == 0 {
-			if math.Signbit(float64(v)) {
-				return "-0E0"
-			}
-			return "0E0"
-		}
-		return strconv.FormatFloat(float64(v), 'E', -1, 32)
-	}
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	p(`{"learner":{"attributes":{`)
+	jw := xgbWriter{bufio.NewWriter(w)}
+	jw.p(`{"learner":{"attributes":{`)
 	if m.bestIteration >= 0 {
-		p(`"best_iteration":"` + strconv.Itoa(m.bestIteration) + `","best_ntree_limit":"` + strconv.Itoa(m.bestIteration+1) + `"`)
+		jw.p(`"best_iteration":"` + strconv.Itoa(m.bestIteration) + `","best_ntree_limit":"` + strconv.Itoa(m.bestIteration+1) + `"`)
 	}
-	p(`},"feature_names":[`)
-	for i, n := range m.featureNames {
-		if i > 0 {
-			p(",")
-		}
-		p(q(n))
-	}
-	p(`],"feature_types":[`)
-	for i := range m.featureNames {
-		if i > 0 {
-			p(",")
-		}
-		p(`"float"`)
-	}
-	nt := strconv.Itoa(len(m.roots))
-	p(`],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"` + nt + `","size_leaf_vector":"0"},"tree_info":[`)
-	for i := range m.roots {
-		if i > 0 {
-			p(",")
-		}
-		p("0")
-	}
-	p(`],"trees":[`)
+	jw.p(`},`)
+	jw.list("feature_names", len(m.featureNames), func(i int) string { return quote(m.featureNames[i]) })
+	jw.list("feature_types", len(m.featureNames), func(int) string { return `"float"` })
+	jw.p(`"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"` + strconv.Itoa(len(m.roots)) + `","size_leaf_vector":"0"},`)
+	jw.list("tree_info", len(m.roots), func(int) string { return "0" })
+	jw.p(`"trees":[`)
 	for ti, root := range m.roots {
 		end := int32(len(m.nodes))
 		if ti+1 < len(m.roots) {
 			end = m.roots[ti+1]
 		}
-		// XGBoost's predictor assumes a node's right child is stored right
-		// after its left child (it computes left + !(x < cond)), so lay the
-		// tree out breadth-first with siblings adjacent.
-		nodes, st := m.xgbLayout(root, end)
-		parents := make([]int32, len(nodes))
-		parents[0] = math.MaxInt32
-		for i, nd := range nodes {
-			if nd.left >= 0 {
-				parents[nd.left] = int32(i)
-				parents[nd.right] = int32(i)
-			}
-		}
 		if ti > 0 {
-			p(",")
+			jw.p(",")
 		}
-		arr := func(name string, fn func(i int) string) {
-			p(`"` + name + `":[`)
-			for i := range nodes {
-				if i > 0 {
-					p(",")
-				}
-				p(fn(i))
-			}
-			p("],")
-		}
-		p("{")
-		arr("base_weights", func(i int) string {
-			if st != nil {
-				return f32(st[i].weight)
-			}
-			if nodes[i].left < 0 {
-				return f32(nodes[i].cond)
-			}
-			return "0E0"
-		})
-		p(`"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],`)
-		arr("default_left", func(i int) string {
-			if nodes[i].left >= 0 && nodes[i].feat&defaultLeftBit != 0 {
-				return "1"
-			}
-			return "0"
-		})
-		p(`"id":` + strconv.Itoa(ti) + `,`)
-		arr("left_children", func(i int) string {
-			if nodes[i].left < 0 {
-				return "-1"
-			}
-			return strconv.Itoa(int(nodes[i].left))
-		})
-		arr("loss_changes", func(i int) string {
-			if st != nil {
-				return f32(st[i].gain)
-			}
-			return "0E0"
-		})
-		arr("parents", func(i int) string { return strconv.Itoa(int(parents[i])) })
-		arr("right_children", func(i int) string {
-			if nodes[i].left < 0 {
-				return "-1"
-			}
-			return strconv.Itoa(int(nodes[i].right))
-		})
-		arr("split_conditions", func(i int) string { return f32(nodes[i].cond) })
-		arr("split_indices", func(i int) string {
-			if nodes[i].left < 0 {
-				return "0"
-			}
-			return strconv.Itoa(int(nodes[i].feat &^ defaultLeftBit))
-		})
-		arr("split_type", func(int) string { return "0" })
-		arr("sum_hessian", func(i int) string {
-			if st != nil {
-				return f32(st[i].hess)
-			}
-			return "0E0"
-		})
-		p(`"tree_param":{"num_deleted":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
-			`","num_nodes":"` + strconv.Itoa(len(nodes)) + `","size_leaf_vector":"0"}}`)
+		m.writeXGBTree(jw, ti, root, end)
 	}
-	p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32(m.baseScore) +
+	jw.p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32String(m.baseScore) +
 		`","boost_from_average":"1","num_class":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
-		`","num_target":"1"},"objective":{"name":` + q(string(m.objective)) + `,`)
+		`","num_target":"1"},"objective":{"name":` + quote(string(m.objective)) + `,`)
 	switch m.objective {
 	case Poisson:
-		p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
+		jw.p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
 	case Tweedie:
-		p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
+		jw.p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
 	default:
-		p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
+		jw.p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
 	}
-	p(`}},"version":[1,7,4]}`)
-	if err := bw.Flush(); err != nil {
+	jw.p(`}},"version":[1,7,4]}`)
+	if err := jw.Flush(); err != nil {
 		return fmt.Errorf("gbdt: writing XGBoost JSON: %w", err)
 	}
 	return nil
 }
+
+// writeXGBTree writes tree ti (m.nodes[root:end]) as one element of XGBoost's "trees" array.
+// XGBoost's predictor assumes a node's right child is stored right after its left child (it
+// computes left + !(x < cond)), so the tree is laid out breadth-first with siblings adjacent.
+func (m *Model) writeXGBTree(jw xgbWriter, ti int, root, end int32) {
+	nodes, st := m.xgbLayout(root, end)
+	parents := make([]int32, len(nodes))
+	parents[0] = math.MaxInt32
+	for i, nd := range nodes {
+		if nd.left >= 0 {
+			parents[nd.left] = int32(i)
+			parents[nd.right] = int32(i)
+		}
+	}
+	stat := func(get func(nodeStats) float32) func(int) string {
+		return func(i int) string {
+			if st != nil {
+				return f32String(get(st[i]))
+			}
+			return "0E0"
+		}
+	}
+	child := func(get func(node) int32) func(int) string {
+		return func(i int) string {
+			if nodes[i].left < 0 {
+				return "-1"
+			}
+			return strconv.Itoa(int(get(nodes[i])))
+		}
+	}
+	n := len(nodes)
+	jw.p("{")
+	jw.list("base_weights", n, func(i int) string {
+		if st == nil && nodes[i].left < 0 {
+			return f32String(nodes[i].cond)
+		}
+		return stat(func(s nodeStats) float32 { return s.weight })(i)
+	})
+	jw.p(`"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],`)
+	jw.list("default_left", n, func(i int) string {
+		if nodes[i].left >= 0 && nodes[i].feat&defaultLeftBit != 0 {
+			return "1"
+		}
+		return "0"
+	})
+	jw.p(`"id":` + strconv.Itoa(ti) + `,`)
+	jw.list("left_children", n, child(func(nd node) int32 { return nd.left }))
+	jw.list("loss_changes", n, stat(func(s nodeStats) float32 { return s.gain }))
+	jw.list("parents", n, func(i int) string { return strconv.Itoa(int(parents[i])) })
+	jw.list("right_children", n, child(func(nd node) int32 { return nd.right }))
+	jw.list("split_conditions", n, func(i int) string { return f32String(nodes[i].cond) })
+	jw.list("split_indices", n, func(i int) string {
+		if nodes[i].left < 0 {
+			return "0"
+		}
+		return strconv.Itoa(int(nodes[i].feat &^ defaultLeftBit))
+	})
+	jw.list("split_type", n, func(int) string { return "0" })
+	jw.list("sum_hessian", n, stat(func(s nodeStats) float32 { return s.hess }))
+	jw.p(`"tree_param":{"num_deleted":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
+		`","num_nodes":"` + strconv.Itoa(n) + `","size_leaf_vector":"0"}}`)
+}
+
+// xgbWriter writes XGBoost's JSON by hand, to control number formats exactly.
+type xgbWriter struct{ *bufio.Writer }
+
+func (w xgbWriter) p(s string) { w.WriteString(s) }
+
+// list writes "name":[v(0),…,v(n−1)], with a trailing comma.
+func (w xgbWriter) list(name string, n int, v func(i int) string) {
+	w.p(`"` + name + `":[`)
+	for i := range n {
+		if i > 0 {
+			w.p(",")
+		}
+		w.p(v(i))
+	}
+	w.p("],")
+}
+
+// f32String formats v as XGBoost writes a float32 ("0E0" for zero, keeping its sign).
+func f32String(v float32) string {
+	if v == 0 {
+		if math.Signbit(float64(v)) {
+			return "-0E0"
+		}
+		return "0E0"
+	}
+	return strconv.FormatFloat(float64(v), 'E', -1, 32)
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // xgbLayout returns the nodes of the tree stored in m.nodes[root:end] in
 // breadth-first order with tree-local child indices and each right child
