@@ -94,6 +94,19 @@ func (c Config) Storage() int {
 	return c.EphemeralStorageMB
 }
 
+// Normalize returns c with its defaults spelled out: the architecture x86_64 when empty and the
+// ephemeral storage 512 MB when 0. Two configurations that Lambda treats alike normalize to the
+// same value.
+func (c Config) Normalize() Config {
+	c.Architecture = c.Arch()
+	c.EphemeralStorageMB = c.Storage()
+	return c
+}
+
+// Equal reports whether c and d are the same configuration to Lambda (compared normalized), so
+// that spelling out a default is not a change.
+func (c Config) Equal(d Config) bool { return c.Normalize() == d.Normalize() }
+
 // String formats the configuration compactly, e.g. "512MB/10s/reserved=unreserved/provisioned=0/x86_64".
 func (c Config) String() string {
 	return fmt.Sprintf("%dMB/%s/reserved=%s/provisioned=%d/%s", c.MemoryMB, c.Timeout, c.Reserved, c.Provisioned, c.Arch())

@@ -1,6 +1,7 @@
 package lambdatune
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -124,4 +125,40 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestConfigEqualNormalized(t *testing.T) {
+	spelled := DefaultConfig()
+	bare := spelled
+	bare.Architecture, bare.EphemeralStorageMB = "", 0
+	if !bare.Equal(spelled) || bare.Normalize() != spelled {
+		t.Errorf("%v and %v differ only in spelled-out defaults", bare, spelled)
+	}
+	arm := spelled
+	arm.Architecture = ARM64
+	more := spelled
+	more.EphemeralStorageMB = 1024
+	for _, d := range []Config{arm, more} {
+		if bare.Equal(d) {
+			t.Errorf("%v equal to %v", bare, d)
+		}
+	}
+}
+
+// TestTunerIgnoresSpelledDefaults: a policy that spells out the default architecture and storage
+// of the configuration in force does not make the tuner apply anything.
+func TestTunerIgnoresSpelledDefaults(t *testing.T) {
+	start := DefaultConfig()
+	start.Architecture, start.EphemeralStorageMB = "", 0
+	p := &fakePlatform{cfg: start, load: []int64{1, 2, 3}, failAt: -1}
+	tu, err := NewTuner(TunerConfig{Platform: p, Policy: Fixed(DefaultConfig())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Run(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.applied) != 0 {
+		t.Errorf("applied %v, want nothing", p.applied)
+	}
 }

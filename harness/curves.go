@@ -3,8 +3,10 @@ package harness
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -34,6 +36,7 @@ func PlotCurves(path string, ch Chart, curves []Curve) error {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = ch.Title, ch.XLabel, ch.YLabel
 	p.Legend.Top, p.Legend.Left = false, false
+	p.X.Tick.Marker, p.Y.Tick.Marker = Ticks{}, Ticks{}
 	p.Add(plotter.NewGrid())
 	xmin, xmax := 0.0, 1.0
 	for _, c := range curves {
@@ -99,4 +102,50 @@ func PlotCurves(path string, ch Chart, curves []Curve) error {
 		return err
 	}
 	return p.Save(9*vg.Inch, 5.5*vg.Inch, path)
+}
+
+// LogTicks labels a log-scale axis at 1, 2 and 5 times each power of ten (gonum's plot.LogTicks
+// labels powers of ten only, which leaves one or two labels on a short range), with minor ticks
+// in between.
+type LogTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (LogTicks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0) || !(max > min) {
+		return nil
+	}
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); math.Pow(10, e) <= max; e++ {
+		base := math.Pow(10, e)
+		for m := 1; m < 10; m++ {
+			v := float64(m) * base
+			if v < min || v > max {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// Ticks is gonum's default tick placement with labels in the fewest digits that show the value
+// ("-250", "0.5", not "-250.00" or "0.50").
+type Ticks struct{}
+
+// Ticks implements plot.Ticker.
+func (Ticks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+			if len(ticks[i].Label) > 8 {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 4, 64)
+			}
+		}
+	}
+	return ticks
 }

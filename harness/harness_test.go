@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/workload"
 )
 
 // short returns a quick evaluation: two hours of two workloads, every standard strategy but the
@@ -87,7 +89,7 @@ func TestRunStrategiesBehave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := sweep(context.Background(), DefaultSweep(), CPUBound())
+	sw, err := Sweep(context.Background(), DefaultSweep(), CPUBound())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,5 +280,47 @@ func TestAgentStrategy(t *testing.T) {
 		if prov == 0 {
 			t.Errorf("%s %s/%s: never provisioned", r.Strategy, r.Workload, r.Profile)
 		}
+	}
+}
+
+func TestSpreadByRate(t *testing.T) {
+	var ws []Workload
+	for _, rate := range []float64{50, 1, 0, 7, 1000, 3, 200} {
+		s, err := workload.NewSeries(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Minute, []float64{rate, rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, Workload{Name: fmt.Sprint(rate), Series: func(uint64) (workload.Series, error) { return s, nil }})
+	}
+	got, err := SpreadByRate(ws, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, w := range got {
+		names = append(names, w.Name)
+	}
+	// log rates 0 … 6.9: targets 0, 3.45 (≈ 31.6/s: 50 is nearer than 7), 6.9
+	if diff := cmp.Diff([]string{"1", "50", "1000"}, names); diff != "" {
+		t.Errorf("picked (-want +got):\n%s", diff)
+	}
+	if all, _ := SpreadByRate(ws, 10, 0); len(all) != 6 {
+		t.Errorf("n beyond the workloads: %d, want the 6 that are not idle", len(all))
+	}
+	if some, _ := SpreadByRate(ws, 10, 5); len(some) != 4 {
+		t.Errorf("at least 5 per interval: %d workloads, want 4", len(some))
+	}
+}
+
+func TestAgentsFromDir(t *testing.T) {
+	dir := t.TempDir()
+	if ss, err := AgentsFromDir(dir); err != nil || len(ss) != 0 {
+		t.Errorf("empty dir: %v, %v", ss, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hybrid.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AgentsFromDir(dir); err == nil {
+		t.Error("a broken model loaded")
 	}
 }

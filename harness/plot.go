@@ -113,7 +113,8 @@ func costSLOPanel(rows []Row, workload, profile string, strategies []string) (*p
 	p.X.Label.Text = "cost of the run (USD, mean ± sd over seeds)"
 	p.Y.Label.Text = "requests violating the SLO (%, log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = LogTicks{}
+	p.X.Tick.Marker = Ticks{}
 	p.Legend.Top = true
 	p.Legend.Left = false
 	p.Add(plotter.NewGrid())

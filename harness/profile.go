@@ -100,7 +100,9 @@ func ProfileByName(name string) (Profile, error) {
 
 // WithMeanDuration returns p with its duration model scaled so that the mean at memoryMB is mean
 // (a trace's measured average at its memory size); how duration changes with memory stays the
-// profile's. Only CPUModel profiles can be scaled.
+// profile's. The SLO scales by the same factor (it was set relative to the duration), and the
+// starting timeout covers four mean durations at the starting memory size (at least 10 s, at
+// most Lambda's 900 s). Only CPUModel profiles can be scaled.
 func (p Profile) WithMeanDuration(mean time.Duration, memoryMB int) (Profile, error) {
 	m, ok := p.Function.Duration.(lambdasim.CPUModel)
 	if !ok {
@@ -116,5 +118,8 @@ func (p Profile) WithMeanDuration(mean time.Duration, memoryMB int) (Profile, er
 	m.CPUTime = time.Duration(float64(m.CPUTime) * k)
 	m.IOTime = time.Duration(float64(m.IOTime) * k)
 	p.Function.Duration = m
+	p.SLO = time.Duration(float64(p.SLO) * k).Round(time.Millisecond)
+	timeout := (4*m.Mean(p.Config.MemoryMB, p.Config.Arch()) + time.Second - 1).Truncate(time.Second)
+	p.Config.Timeout = min(max(timeout, 10*time.Second), lambdatune.MaxTimeout)
 	return p, nil
 }

@@ -2,7 +2,11 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,7 +56,7 @@ var StandardNames = []string{"static", "power-tuned", "target-tracking", "predic
 //   - static: the profile's starting configuration;
 //   - power-tuned: the sweep's memory size, statically;
 //   - target-tracking: DefaultTargetTracking at the sweep's memory size;
-//   - predictive: DefaultPredictive at the sweep's memory size, forecasting with forecast.NewDefault
+//   - predictive: DefaultPredictive at the sweep's memory size, forecasting with forecast.NewAuto
 //     (refit every hour on the last day, after an hour of warm-up) three intervals ahead, which
 //     covers the 1–2 minute allocation delay;
 //   - original-rule: the original project's rule on the same forecaster, one interval ahead;
@@ -90,14 +94,14 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 	},
 	"predictive": func(_ context.Context, e Env) (Setup, error) {
 		p, err := policy.NewPredictive(predictiveFor(e))
-		return Setup{Policy: p, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, err
+		return Setup{Policy: p, Forecaster: forecast.NewAuto(), Horizon: 3, Refit: 60, WarmUp: 60}, err
 	},
 	"oracle": func(_ context.Context, e Env) (Setup, error) {
 		p, err := policy.NewPredictive(predictiveFor(e))
 		return Setup{Policy: p, Forecaster: policy.Oracle(e.Series), Horizon: 3}, err
 	},
 	"original-rule": func(_ context.Context, e Env) (Setup, error) {
-		return Setup{Policy: policy.OriginalRule(), Forecaster: forecast.NewDefault(), Horizon: 1, Refit: 60, WarmUp: 60}, nil
+		return Setup{Policy: policy.OriginalRule(), Forecaster: forecast.NewAuto(), Horizon: 1, Refit: 60, WarmUp: 60}, nil
 	},
 	"random": func(_ context.Context, e Env) (Setup, error) {
 		choices := make([]lambdatune.Config, policy.OriginalActions)
@@ -116,8 +120,9 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 // Agent returns a trained agent's strategy: a policy.Agent over the Headroom action set (on top of
 // policy.DefaultPredictive) with the Encoder of the tuning environment (env/lambdaenv), its SLO and
 // base memory the run's profile's and sweep's, choosing a new action every policy.DefaultEvery
-// intervals as lambdaenv.AgentConfig trains it to. With withForecast it is "hybrid" (forecast features,
-// forecast.NewDefault refit hourly as for predictive, three intervals ahead), without it "rl-only".
+// intervals as lambdaenv.AgentConfig trains it to. With withForecast it is "hybrid" (forecast
+// features, forecast.NewAuto refit hourly as for predictive, three intervals ahead), without it
+// "rl-only".
 // newPredictor is called once per run (runs go in parallel; a model is not safe for concurrent
 // use): see A2C.
 func Agent(name string, newPredictor func() (policy.Predictor, error), withForecast bool) Strategy {
@@ -141,7 +146,7 @@ func Agent(name string, newPredictor func() (policy.Predictor, error), withForec
 		if !withForecast {
 			return Setup{Policy: a}, nil
 		}
-		return Setup{Policy: a, Forecaster: forecast.NewDefault(), Horizon: 3, Refit: 60, WarmUp: 60}, nil
+		return Setup{Policy: a, Forecaster: forecast.NewAuto(), Horizon: 3, Refit: 60, WarmUp: 60}, nil
 	}}
 }
 
@@ -173,13 +178,39 @@ func DefaultSweep() policy.PowerTuning {
 	return p
 }
 
-// sweep runs the sweep for a profile on the simulator, with a fixed seed: every run of the profile
-// gets the same memory size, as a team runs Power Tuning once.
-func sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerResult, error) {
-	inv := lambdasim.Invoker{Function: p.Function, Config: p.Config, Seed: 1}
+// Sweep runs the Power Tuning sweep for a profile on the simulator, with a fixed seed: every run of the profile
+// gets the same memory size, as a team runs Power Tuning once. The sweep runs with Lambda's longest
+// timeout, as a team sweeping a slow function sets it, so that the smallest sizes do not time out.
+func Sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerResult, error) {
+	cfg := p.Config
+	cfg.Timeout = lambdatune.MaxTimeout
+	inv := lambdasim.Invoker{Function: p.Function, Config: cfg, Seed: 1}
 	r, err := pt.Run(ctx, inv)
 	if err != nil {
 		return policy.PowerResult{}, fmt.Errorf("harness: profile %s: %w", p.Name, err)
 	}
 	return r, nil
+}
+
+// ModelFiles are the file names AgentsFromDir looks for, and the strategy each becomes.
+var ModelFiles = []struct{ File, Strategy string }{{"rl-only.json", "rl-only"}, {"hybrid.json", "hybrid"}}
+
+// AgentsFromDir returns the agent strategies whose trained models (rl/a2c's format) are in dir:
+// "rl-only" from rl-only.json (no forecast features) and "hybrid" from hybrid.json. A missing file
+// is skipped; one that does not load is an error. The models shipped with lambdatune are in
+// testdata/models (see its README for the commands that trained them).
+func AgentsFromDir(dir string) ([]Strategy, error) {
+	var out []Strategy
+	for _, f := range ModelFiles {
+		path := filepath.Join(dir, f.File)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		m, err := a2c.LoadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+		out = append(out, Agent(f.Strategy, A2C(m), f.Strategy == "hybrid"))
+	}
+	return out, nil
 }

@@ -1,9 +1,12 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,3 +131,50 @@ func AzureTrace(ctx context.Context, f AzureFiles, match string, limit int) ([]W
 }
 
 func prefix(s string, n int) string { return s[:min(n, len(s))] }
+
+// SpreadByRate returns n of ws spread evenly over their mean request rate on a log scale (the
+// slowest, the fastest and those between), in order of rate, so that a few functions stand for
+// the whole range. Workloads whose mean count per interval is below minMean are left out (a
+// function called a few times a day has no load to tune).
+func SpreadByRate(ws []Workload, n int, minMean float64) ([]Workload, error) {
+	type rated struct {
+		w    Workload
+		rate float64
+	}
+	var rs []rated
+	for _, w := range ws {
+		s, err := w.Series(1)
+		if err != nil {
+			return nil, err
+		}
+		if r := s.Total() / float64(max(s.Len(), 1)); r > 0 && r >= minMean {
+			rs = append(rs, rated{w, r})
+		}
+	}
+	slices.SortFunc(rs, func(a, b rated) int { return cmp.Compare(a.rate, b.rate) })
+	if n >= len(rs) || n < 1 {
+		out := make([]Workload, len(rs))
+		for i, r := range rs {
+			out[i] = r.w
+		}
+		return out, nil
+	}
+	lo, hi := math.Log(rs[0].rate), math.Log(rs[len(rs)-1].rate)
+	var picked []int
+	for k := range n {
+		target := lo + (hi-lo)*float64(k)/float64(max(n-1, 1))
+		best := -1
+		for i, r := range rs {
+			if !slices.Contains(picked, i) && (best < 0 || math.Abs(math.Log(r.rate)-target) < math.Abs(math.Log(rs[best].rate)-target)) {
+				best = i
+			}
+		}
+		picked = append(picked, best)
+	}
+	slices.Sort(picked)
+	out := make([]Workload, len(picked))
+	for k, i := range picked {
+		out[k] = rs[i].w
+	}
+	return out, nil
+}

@@ -109,7 +109,7 @@ func New(cfg Config) (*Env, error) {
 	}
 	e := &Env{cfg: cfg, rng: rand.New(rand.NewPCG(0, 0)), info: env.Info{InfoCost: 0, InfoRequests: 0, InfoViolations: 0}}
 	for _, p := range cfg.Profiles {
-		sw, err := cfg.Sweep.Run(context.Background(), lambdasim.Invoker{Function: p.Function, Config: p.Config, Seed: 1})
+		sw, err := harness.Sweep(context.Background(), cfg.Sweep, p)
 		if err != nil {
 			return nil, fmt.Errorf("lambdaenv: profile %s: %w", p.Name, err)
 		}

@@ -93,7 +93,7 @@ func (e *Env) Step(action []float64) (env.StepResult, error) {
 		if err != nil {
 			return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: %w", e.steps, err)
 		}
-		if c != e.current {
+		if !c.Equal(e.current) {
 			if err := e.platform.Apply(context.Background(), c); err != nil {
 				return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: apply %v: %w", e.steps, c, err)
 			}

@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"image/color"
@@ -35,6 +34,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/lambdasim"
 	"github.com/lambdatune/lambdatune/workload"
 )
@@ -214,19 +214,6 @@ func printTable(w io.Writer, results []result) {
 	tw.Flush()
 }
 
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
 func itoa(x int64) string   { return strconv.FormatInt(x, 10) }
 
@@ -240,7 +227,7 @@ func writeSummary(out string, results []result) error {
 			itoa(r.stats.Invocations), ftoa(cost.Total()), ftoa(cost.Requests), ftoa(cost.Duration), ftoa(cost.Init), ftoa(cost.Provisioned),
 			ftoa(l.Mean), ftoa(l.P50), ftoa(l.P95), ftoa(l.P99), itoa(r.stats.ColdStarts), itoa(r.stats.Throttles), itoa(r.stats.Timeouts), ftoa(r.stats.MeanInstances())})
 	}
-	return writeCSV(filepath.Join(out, "summary.csv"), rows)
+	return harness.WriteCSV(filepath.Join(out, "summary.csv"), rows)
 }
 
 func writeIntervals(out string, results []result) error {
@@ -251,23 +238,24 @@ func writeIntervals(out string, results []result) error {
 				ftoa(m.Latency.P50), ftoa(m.Latency.P95), ftoa(m.Latency.P99), strconv.Itoa(m.MaxConcurrency), ftoa(m.Cost.Total())})
 		}
 	}
-	return writeCSV(filepath.Join(out, "intervals.csv"), rows)
+	return harness.WriteCSV(filepath.Join(out, "intervals.csv"), rows)
 }
 
 // plotLatency draws, for each hour, the worst one-minute p95 latency of every x86_64 configuration.
 func plotLatency(out string, results []result) error {
 	p := plot.New()
-	p.Title.Text = "worst one-minute p95 latency in each hour (seed's bursty load)"
-	p.X.Label.Text = "hour of day"
+	p.Title.Text = "worst one-minute p95 latency in each hour (the original's bursty load; arm64 runs as fast as 1024 MB x86_64)"
+	p.X.Label.Text = "hour of day (UTC)"
 	p.Y.Label.Text = "p95 latency (ms, log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = harness.LogTicks{}
 	p.Y.Min, p.Y.Max = 200, 20000
 	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.Left = false
+	p.Add(plotter.NewGrid())
 	for i, r := range results {
 		if r.cfg.Architecture == lambdatune.ARM64 {
-			continue // same durations as its x86_64 twin in this model: only the price differs
+			continue // same durations as its x86_64 twin in this model: only the price differs (title)
 		}
 		pts := make(plotter.XYs, 0, 24)
 		for h := 0; h*60 < len(r.intervals); h++ {
@@ -283,9 +271,9 @@ func plotLatency(out string, results []result) error {
 		if err != nil {
 			return err
 		}
-		l.Color = plotutil.Color(i)
+		l.Color = harness.Color(i)
 		l.Width = vg.Points(1.5)
-		l.Dashes = plotutil.Dashes(i % 3)
+		l.Dashes = plotutil.Dashes(i / len(harness.Palette))
 		p.Add(l)
 		p.Legend.Add(r.name, l)
 	}
@@ -295,8 +283,10 @@ func plotLatency(out string, results []result) error {
 // plotCost draws each configuration's cost for the day as stacked bars.
 func plotCost(out string, results []result) error {
 	p := plot.New()
-	p.Title.Text = "cost of the day by configuration (memory MB)"
-	p.Y.Label.Text = "USD"
+	p.Title.Text = "cost of the day by configuration, split as AWS bills it"
+	p.X.Label.Text = "configuration (memory MB, architecture, concurrency, timeout)"
+	p.Y.Label.Text = "cost of the day (USD)"
+	p.Add(plotter.NewGrid())
 	parts := []struct {
 		name string
 		get  func(lambdatune.Cost) float64
@@ -316,7 +306,7 @@ func plotCost(out string, results []result) error {
 		if err != nil {
 			return err
 		}
-		b.Color = plotutil.Color(i)
+		b.Color = harness.Color(i)
 		b.LineStyle.Color = color.Black
 		if below != nil {
 			b.StackOn(below)
@@ -331,7 +321,8 @@ func plotCost(out string, results []result) error {
 	}
 	p.NominalX(names...)
 	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(40)
+	p.Legend.Left = false
+	p.Y.Max *= 1.15 // room for the legend above the tallest bar
+	p.Y.Tick.Marker = plot.DefaultTicks{}
 	return p.Save(12*vg.Inch, 7*vg.Inch, filepath.Join(out, "cost.png"))
 }

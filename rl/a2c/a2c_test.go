@@ -155,7 +155,9 @@ func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
 				t.Fatal(err)
 			}
 			var p Progress
-			m.computeGrads(&p)
+			if err := m.computeGrads(&p); err != nil {
+				t.Fatal(err)
+			}
 			if got, want := p.PolicyLoss+cfg.EntCoef*p.EntropyLoss+cfg.VFCoef*p.ValueLoss, lossAt(m); math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
 				t.Fatalf("reported loss %v, recomputed %v", got, want)
 			}

@@ -345,7 +345,9 @@ func (m *Model) collect() error {
 // It leaves the parameters unchanged and returns an error naming the update and timestep
 // if the gradient or the learning rate is not finite.
 func (m *Model) train(progressRemaining float64, p *Progress) error {
-	m.computeGrads(p)
+	if err := m.computeGrads(p); err != nil {
+		return err
+	}
 	p.GradNorm = nn.ClipGradNorm(m.grads, m.cfg.MaxGradNorm)
 	p.LearningRate = m.cfg.lr(progressRemaining)
 	if math.IsNaN(p.GradNorm) || math.IsInf(p.GradNorm, 0) {
@@ -354,7 +356,9 @@ func (m *Model) train(progressRemaining float64, p *Progress) error {
 	if !(p.LearningRate >= 0) || math.IsInf(p.LearningRate, 0) {
 		return fmt.Errorf("a2c: update %d (timestep %d): the learning rate schedule gave %v, want a finite value >= 0", m.nUpdates, m.numTimesteps, p.LearningRate)
 	}
-	_ = m.opt.Step(m.params, m.grads, p.LearningRate)
+	if err := m.opt.Step(m.params, m.grads, p.LearningRate); err != nil {
+		return fmt.Errorf("a2c: update %d (timestep %d): optimizer step: %w", m.nUpdates, m.numTimesteps, err)
+	}
 	m.nUpdates++
 	return nil
 }
@@ -381,94 +385,145 @@ func (m *Model) checkStep(s env.VecStep, n, obsDim int) error {
 	return nil
 }
 
-// computeGrads sets m.grads to the gradient of SB3's A2C loss
-// policy_loss + EntCoef·entropy_loss + VFCoef·value_loss on the rollout and fills the
-// loss fields of p.
-func (m *Model) computeGrads(p *Progress) {
+// computeGrads sets m.grads to the gradient of SB3's A2C loss over the rollout's B rows,
+//
+//	L = −(1/B) Σ_r A_r log π(a_r|s_r)         policy loss (the advantage A_r a constant)
+//	    − EntCoef (1/B) Σ_r H(π(·|s_r))       entropy loss: minus the mean entropy
+//	    + VFCoef (1/B) Σ_r (R_r − V(s_r))²     value loss
+//
+// with advantages A and returns R from GAE, and fills the loss fields of p. The gradient of each
+// term is written next to the code that computes it.
+func (m *Model) computeGrads(p *Progress) error {
 	ro := m.ro
 	B := ro.B
 	fb := float64(B)
-	adv := ro.adv
-	if m.cfg.NormalizeAdvantage && B > 1 {
-		var mean, v float64
-		for _, a := range adv {
-			mean += a
-		}
-		mean /= fb
-		for _, a := range adv {
-			v += (a - mean) * (a - mean)
-		}
-		sd := math.Sqrt(v / (fb - 1)) // torch.std is unbiased
-		for i, a := range adv {
-			adv[i] = (a - mean) / (sd + 1e-8)
-		}
-	}
+	m.normalizeAdvantages()
 	clear(m.grads)
-	out, _ := ro.piTape.Output(0, B) // B is the tape's capacity
-	var policyLoss, entropySum float64
-	nOut, actDim := m.nOut, m.actDim
-	entCoef := m.cfg.EntCoef
-	halfLog2Pi := 0.5 * math.Log(2*math.Pi)
+	out, err := ro.piTape.Output(0, B) // B is the tape's capacity
+	if err != nil {
+		return fmt.Errorf("a2c: update %d: reading the policy's outputs: %w", m.nUpdates, err)
+	}
 	if m.kind == gaussian {
 		for j, ls := range m.logStd {
 			m.std[j] = math.Exp(ls)
 		}
 	}
+	var policyLoss, entropySum float64
 	for r := 0; r < B; r++ {
-		z := out[r*nOut : (r+1)*nOut]
-		d := ro.dOut[r*nOut : (r+1)*nOut]
-		a := ro.actions[r*actDim : (r+1)*actDim]
-		scale := -adv[r] / fb
+		scale := -ro.adv[r] / fb // ∂(policy loss)/∂log π(a_r|s_r)
+		z := out[r*m.nOut : (r+1)*m.nOut]
+		d := ro.dOut[r*m.nOut : (r+1)*m.nOut]
+		a := ro.actions[r*m.actDim : (r+1)*m.actDim]
 		var logp, ent float64
 		if m.kind == gaussian {
-			for j, mu := range z {
-				sd := m.std[j]
-				diff := a[j] - mu
-				zz := diff / sd
-				logp += -0.5*zz*zz - m.logStd[j] - halfLog2Pi
-				ent += 0.5 + halfLog2Pi + m.logStd[j]
-				d[j] = scale * diff / (sd * sd)
-				m.gLogStd[j] += scale*(zz*zz-1) - entCoef/fb
-			}
+			logp, ent = m.gaussianGrad(z, d, a, scale)
 		} else {
-			off := 0
-			for dim, nc := range m.nvec {
-				zs := z[off : off+nc]
-				ds := d[off : off+nc]
-				mx, s := expShifted(ds, zs) // ds temporarily holds exp(z - max)
-				lse := mx + math.Log(s)
-				inv := 1 / s
-				var h float64
-				for j, v := range zs {
-					pj := ds[j] * inv
-					ds[j] = pj // temporarily the probability
-					h -= pj * (v - lse)
-				}
-				ai := int(a[dim])
-				logp += zs[ai] - lse
-				ent += h
-				for j, pj := range ds {
-					g := scale * (-pj)
-					if j == ai {
-						g += scale
-					}
-					if entCoef != 0 {
-						g += entCoef / fb * pj * (zs[j] - lse + h)
-					}
-					ds[j] = g
-				}
-				off += nc
-			}
+			logp, ent = m.categoricalGrad(z, d, a, scale)
 		}
 		policyLoss += scale * logp
 		entropySum += ent
-		// Value loss: MSE between returns and values.
+		// ∂(value loss)/∂V_r = −2·VFCoef·(R_r − V_r)/B
 		ro.dV[r] = m.cfg.VFCoef * 2 * (ro.values[r] - ro.ret[r]) / fb
 	}
-	_ = m.pi.Backward(ro.piTape, ro.dOut, B, nil)
-	_ = m.vf.Backward(ro.vfTape, ro.dV, B, nil)
+	if err := m.pi.Backward(ro.piTape, ro.dOut, B, nil); err != nil {
+		return fmt.Errorf("a2c: update %d: policy network backward pass: %w", m.nUpdates, err)
+	}
+	if err := m.vf.Backward(ro.vfTape, ro.dV, B, nil); err != nil {
+		return fmt.Errorf("a2c: update %d: value network backward pass: %w", m.nUpdates, err)
+	}
+	m.lossStats(p, policyLoss, entropySum)
+	return nil
+}
+
+// normalizeAdvantages standardizes the rollout's advantages when the configuration asks for it
+// (torch.std is unbiased, as SB3 uses it).
+func (m *Model) normalizeAdvantages() {
+	adv := m.ro.adv
+	fb := float64(len(adv))
+	if !m.cfg.NormalizeAdvantage || len(adv) < 2 {
+		return
+	}
+	var mean, v float64
+	for _, a := range adv {
+		mean += a
+	}
+	mean /= fb
+	for _, a := range adv {
+		v += (a - mean) * (a - mean)
+	}
+	sd := math.Sqrt(v / (fb - 1))
+	for i, a := range adv {
+		adv[i] = (a - mean) / (sd + 1e-8)
+	}
+}
+
+// gaussianGrad writes into d the gradient of the loss with respect to the means z of a diagonal
+// Gaussian policy at action a (and adds to m.gLogStd the log-σ gradient), and returns log π(a)
+// and the entropy:
+//
+//	log π(a) = Σ_j −½((a_j−μ_j)/σ_j)² − log σ_j − ½ log 2π      H = Σ_j ½ + ½ log 2π + log σ_j
+//	∂L/∂μ_j = scale·(a_j−μ_j)/σ_j²                             with scale = −A/B
+//	∂L/∂log σ_j = scale·(z_j² − 1) − EntCoef/B                  with z_j = (a_j−μ_j)/σ_j
+func (m *Model) gaussianGrad(z, d, a []float64, scale float64) (logp, ent float64) {
+	halfLog2Pi := 0.5 * math.Log(2*math.Pi)
+	entPerRow := m.cfg.EntCoef / float64(m.ro.B)
+	for j, mu := range z {
+		sd := m.std[j]
+		diff := a[j] - mu
+		zz := diff / sd
+		logp += -0.5*zz*zz - m.logStd[j] - halfLog2Pi
+		ent += 0.5 + halfLog2Pi + m.logStd[j]
+		d[j] = scale * diff / (sd * sd)
+		m.gLogStd[j] += scale*(zz*zz-1) - entPerRow
+	}
+	return logp, ent
+}
+
+// categoricalGrad writes into d the gradient of the loss with respect to the logits z of a
+// (multi-)categorical policy at action a and returns log π(a) and the entropy. For each
+// categorical, with p = softmax(z) and lse = log Σ exp z:
+//
+//	log π(a) = z_a − lse                  H = −Σ_j p_j (z_j − lse)
+//	∂L/∂z_j = scale·(1[j = a] − p_j) + (EntCoef/B)·p_j·(z_j − lse + H)     with scale = −A/B
+func (m *Model) categoricalGrad(z, d, a []float64, scale float64) (logp, ent float64) {
+	entPerRow := m.cfg.EntCoef / float64(m.ro.B)
+	off := 0
+	for dim, nc := range m.nvec {
+		zs := z[off : off+nc]
+		ds := d[off : off+nc]
+		mx, s := expShifted(ds, zs) // ds temporarily holds exp(z − max)
+		lse := mx + math.Log(s)
+		inv := 1 / s
+		var h float64
+		for j, v := range zs {
+			pj := ds[j] * inv
+			ds[j] = pj // temporarily the probability
+			h -= pj * (v - lse)
+		}
+		ai := int(a[dim])
+		logp += zs[ai] - lse
+		ent += h
+		for j, pj := range ds {
+			g := scale * (-pj)
+			if j == ai {
+				g += scale
+			}
+			if entPerRow != 0 {
+				g += entPerRow * pj * (zs[j] - lse + h)
+			}
+			ds[j] = g
+		}
+		off += nc
+	}
+	return logp, ent
+}
+
+// lossStats fills p's losses and the explained variance of the rollout's values.
+func (m *Model) lossStats(p *Progress, policyLoss, entropySum float64) {
+	ro := m.ro
+	fb := float64(ro.B)
 	var valueLoss, mr, mv float64
-	for r := 0; r < B; r++ {
+	for r := 0; r < ro.B; r++ {
 		e := ro.ret[r] - ro.values[r]
 		valueLoss += e * e
 		mr += ro.ret[r]
@@ -478,7 +533,7 @@ func (m *Model) computeGrads(p *Progress) {
 	mr /= fb
 	mv /= fb
 	var vr, ve float64
-	for r := 0; r < B; r++ {
+	for r := 0; r < ro.B; r++ {
 		vr += (ro.ret[r] - mr) * (ro.ret[r] - mr)
 		e := ro.ret[r] - ro.values[r] - mv
 		ve += e * e
