@@ -16,19 +16,25 @@ import (
 // heldOutSeed seeds the learning curve's held-out days (training never resets to it).
 const heldOutSeed = 1_000_000
 
-// bestConstant is the best constant Headroom action on the training distribution (10 % cold-start
-// target at the Power Tuning memory size): the learning curve is drawn relative to it.
-var bestConstant = []float64{2, 1}
-
-// references are the fixed policies the learning curve is drawn beside, as Headroom actions.
-var references = []struct {
+// reference is a fixed policy the learning curve is drawn beside, as a Headroom action.
+type reference struct {
 	name   string
 	action []float64 // nil: random
-}{
-	{"random", nil},
-	{"hold (no provisioning)", []float64{0, 1}},
-	{"10 % cold-start target (best constant)", bestConstant},
-	{"predictive at 0.1 % (constant)", []float64{4, 1}},
+}
+
+// bestRef indexes, in references, the best constant Headroom action on the training distribution
+// (10 % cold-start target at the Power Tuning memory size): the learning curve is drawn relative
+// to it.
+const bestRef = 2
+
+// references returns the fixed policies the learning curve is drawn beside.
+func references() []reference {
+	return []reference{
+		{"random", nil},
+		{"hold (no provisioning)", []float64{0, 1}},
+		{"10 % cold-start target (best constant)", []float64{2, 1}},
+		{"predictive at 0.1 % (constant)", []float64{4, 1}},
+	}
 }
 
 // heldOut returns each held-out day's return under act.
@@ -91,7 +97,7 @@ func newCurve(o options) (*curve, error) {
 	c := &curve{env: e, days: o.evalEpisodes, every: max(o.steps/20, 1), refs: map[string][]float64{}}
 	c.next = c.every
 	rng := rand.New(rand.NewPCG(o.seed, 2))
-	for _, ref := range references {
+	for _, ref := range references() {
 		act := func([]float64) ([]float64, error) { return ref.action, nil }
 		if ref.action == nil {
 			act = func([]float64) ([]float64, error) { a := make([]float64, 2); return a, e.ActionSpace().Sample(rng, a) }
@@ -113,7 +119,7 @@ func (c *curve) OnUpdate(p *a2c.Progress) error {
 	if err != nil {
 		return err
 	}
-	diff, se := pairedDiff(rs, c.refs[references[2].name])
+	diff, se := pairedDiff(rs, c.refs[references()[bestRef].name])
 	c.points = append(c.points, point{p.Timesteps, mean(rs), diff, se})
 	return nil
 }
@@ -142,9 +148,10 @@ func (c *curve) write(o options) error {
 		agent.SD = append(agent.SD, p.se)
 	}
 	curves := []harness.Curve{agent}
-	for _, r := range references {
+	best := c.refs[references()[bestRef].name]
+	for _, r := range references() {
 		rs := c.refs[r.name]
-		diff, se := pairedDiff(rs, c.refs[references[2].name])
+		diff, se := pairedDiff(rs, best)
 		rows = append(rows, []string{r.name, "", f(mean(rs)), f(diff), f(se)})
 		if r.action != nil && r.action[0] < 4 { // the others are off the chart
 			curves = append(curves, harness.Curve{Name: r.name, X: []float64{0}, Mean: []float64{diff}, Flat: true})
