@@ -3,9 +3,10 @@ package harness
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/csv"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/policy"
 	"github.com/lambdatune/lambdatune/workload"
 )
@@ -141,7 +143,7 @@ func TestSummaryFileAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,p95_ms,p99_ms"
+	want := "workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,mean_ms,p95_ms,p99_ms"
 	if got := strings.Join(recs[0], ","); got != want {
 		t.Errorf("header %q, want %q", got, want)
 	}
@@ -322,5 +324,75 @@ func TestAgentsFromDir(t *testing.T) {
 	}
 	if _, err := AgentsFromDir(dir); err == nil {
 		t.Error("a broken model loaded")
+	}
+}
+
+// countEnv is a deterministic env for Play: episodes of three steps, reward 1 and Info x = 2 a step.
+type countEnv struct {
+	steps, resets int
+	seeds         []env.Seed
+}
+
+func (c *countEnv) ObservationSpace() env.Space { b, _ := env.NewUniformBox(0, 10, 1); return b }
+func (c *countEnv) ActionSpace() env.Space      { d, _ := env.NewDiscrete(2); return d }
+func (c *countEnv) Reset(s env.Seed) ([]float64, env.Info, error) {
+	c.steps, c.seeds = 0, append(c.seeds, s)
+	return []float64{0}, nil, nil
+}
+func (c *countEnv) Step([]float64) (env.StepResult, error) {
+	c.steps++
+	return env.StepResult{Obs: []float64{float64(c.steps)}, Reward: 1, Truncated: c.steps == 3, Info: env.Info{"x": 2}}, nil
+}
+
+func TestPlay(t *testing.T) {
+	e := &countEnv{}
+	var seen []float64
+	rets, sums, err := Play(e, func(obs []float64) ([]float64, error) { seen = append(seen, obs[0]); return []float64{0}, nil }, 2, 7, "x", "missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{3, 3}, rets); diff != "" {
+		t.Errorf("returns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]float64{{6, 0}, {6, 0}}, sums); diff != "" {
+		t.Errorf("sums (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{0, 1, 2, 0, 1, 2}, seen); diff != "" {
+		t.Errorf("observations acted on (-want +got):\n%s", diff)
+	}
+	if v, ok := e.seeds[0].Value(); !ok || v != 7 || len(e.seeds) != 2 {
+		t.Errorf("resets with %v, want seed 7 then the stream", e.seeds)
+	} else if _, ok := e.seeds[1].Value(); ok {
+		t.Errorf("second reset reseeded: %v", e.seeds[1])
+	}
+	if _, _, err := Play(e, nil, 0, 1); err == nil {
+		t.Error("0 episodes accepted")
+	}
+}
+
+func TestAgentsPicksPredictorBySeed(t *testing.T) {
+	calls := make([]int, 2)
+	factory := func(i int) func() (policy.Predictor, error) {
+		return func() (policy.Predictor, error) {
+			calls[i]++
+			return policy.PredictorFunc(func([]float64) ([]float64, error) { return []float64{0, 1}, nil }), nil
+		}
+	}
+	s := Agents("a", false, factory(0), factory(1))
+	e := Env{Profile: IOBound(), Sweep: policy.PowerResult{Best: policy.PowerStats{MemoryMB: 512, AverageDuration: 200}}}
+	for _, seed := range []uint64{1, 2, 3} {
+		e.Seed = seed
+		if _, err := s.New(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls[0] != 1 || calls[1] != 2 {
+		t.Errorf("predictor calls %v, want [1 2] (seed s uses s mod 2)", calls)
+	}
+	if _, err := Agents("none", false).New(context.Background(), e); err == nil {
+		t.Error("no predictors accepted")
+	}
+	if got := StatOf([]float64{1, 3}); got.Mean != 2 || math.Abs(got.SD-math.Sqrt2) > 1e-12 {
+		t.Errorf("StatOf(1, 3) = %+v, want 2 ± √2", got)
 	}
 }

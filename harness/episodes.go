@@ -1,0 +1,67 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lambdatune/lambdatune/env"
+	"github.com/lambdatune/lambdatune/policy"
+)
+
+// Play runs act on e for the given number of episodes, the first Reset seeded with seed and the
+// next ones continuing its stream, so that every policy played with the same seed meets the same
+// episodes (held-out episodes, when seed is not one training used). It returns each episode's
+// undiscounted return and, for each of keys, the sum of that Info value over the episode's steps
+// (sums[i][k] for episode i and keys[k]): the tuning environment's (env/lambdaenv) InfoCost,
+// InfoRequests and InfoViolations give an episode's lambdatune.Score.
+func Play(e env.Env, act func(obs []float64) ([]float64, error), episodes int, seed uint64, keys ...string) (returns []float64, sums [][]float64, err error) {
+	if episodes < 1 {
+		return nil, nil, fmt.Errorf("harness: Play: %d episodes, want >= 1", episodes)
+	}
+	s := env.NewSeed(seed)
+	for range episodes {
+		obs, _, err := e.Reset(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("harness: Play: %w", err)
+		}
+		s = env.Seed{}
+		ret, sum := 0.0, make([]float64, len(keys))
+		for {
+			a, err := act(obs)
+			if err != nil {
+				return nil, nil, fmt.Errorf("harness: Play: %w", err)
+			}
+			r, err := e.Step(a)
+			if err != nil {
+				return nil, nil, fmt.Errorf("harness: Play: %w", err)
+			}
+			ret += r.Reward
+			for k, key := range keys {
+				sum[k] += r.Info[key]
+			}
+			if r.Done() {
+				break
+			}
+			obs = r.Obs
+		}
+		returns, sums = append(returns, ret), append(sums, sum)
+	}
+	return returns, sums, nil
+}
+
+// Agents returns a strategy that runs one trained agent per training seed (see Agent): the run
+// with seed s uses newPredictors[s mod n], so that the spread over seeds holds the spread over
+// training seeds as well as over simulated loads.
+func Agents(name string, withForecast bool, newPredictors ...func() (policy.Predictor, error)) Strategy {
+	return Strategy{Name: name, New: func(ctx context.Context, e Env) (Setup, error) {
+		if len(newPredictors) == 0 {
+			return Setup{}, errors.New("harness: Agents: no predictors")
+		}
+		f := newPredictors[e.Seed%uint64(len(newPredictors))]
+		return Agent(name, f, withForecast).New(ctx, e)
+	}}
+}
+
+// StatOf returns the mean and sample standard deviation of xs (0 for fewer than two).
+func StatOf(xs []float64) Stat { return stat(xs) }
