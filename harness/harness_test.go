@@ -396,3 +396,29 @@ func TestAgentsPicksPredictorBySeed(t *testing.T) {
 		t.Errorf("StatOf(1, 3) = %+v, want 2 ± √2", got)
 	}
 }
+
+func TestParallel(t *testing.T) {
+	var sum atomic.Int64
+	if err := Parallel(context.Background(), 3, 100, func(_ context.Context, i int) error { sum.Add(int64(i)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Load() != 4950 {
+		t.Errorf("sum %d, want 4950", sum.Load())
+	}
+	boom := fmt.Errorf("boom")
+	var ran atomic.Int64
+	err := Parallel(context.Background(), 2, 1000, func(ctx context.Context, i int) error {
+		ran.Add(1)
+		if i == 3 {
+			return boom
+		}
+		<-time.After(time.Millisecond)
+		return ctx.Err()
+	})
+	if err != boom {
+		t.Errorf("error %v, want boom", err)
+	}
+	if ran.Load() > 100 {
+		t.Errorf("%d calls ran after the failure", ran.Load())
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/policy"
@@ -65,3 +67,39 @@ func Agents(name string, withForecast bool, newPredictors ...func() (policy.Pred
 
 // StatOf returns the mean and sample standard deviation of xs (0 for fewer than two).
 func StatOf(xs []float64) Stat { return stat(xs) }
+
+// Parallel calls f(ctx, i) for every i in [0, n) on workers goroutines (0 means GOMAXPROCS), in order
+// of i, and returns the first error; the ctx f gets is cancelled once one call has failed, and calls
+// not yet started are skipped.
+func Parallel(ctx context.Context, workers, n int, f func(ctx context.Context, i int) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(ctx, i); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+feed:
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
+		return err
+	}
+	return nil
+}
