@@ -20,6 +20,7 @@ import (
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/rl/a2c"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -420,5 +421,22 @@ func TestParallel(t *testing.T) {
 	}
 	if ran.Load() > 100 {
 		t.Errorf("%d calls ran after the failure", ran.Load())
+	}
+}
+
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf, "training", 100)
+	p.Add(40)
+	cb := p.A2C()
+	if err := cb.OnUpdate(&a2c.Progress{Timesteps: 20}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.OnUpdate(&a2c.Progress{Timesteps: 60}); err != nil {
+		t.Fatal(err)
+	}
+	p.Done()
+	if !strings.Contains(buf.String(), "training: 40/100 steps") || !strings.Contains(buf.String(), "training: 100 steps in") {
+		t.Errorf("progress wrote %q", buf.String())
 	}
 }

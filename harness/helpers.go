@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/rl/a2c"
 )
 
 // Play runs act on e for the given number of episodes, the first Reset seeded with seed and the
@@ -102,4 +105,50 @@ feed:
 		return err
 	}
 	return nil
+}
+
+// Progress prints on one line how many of a known total of training steps parallel runs have
+// taken, at most twice a second: the progress line the training programs share.
+type Progress struct {
+	w     io.Writer
+	label string
+	total int64
+
+	mu          sync.Mutex
+	done        int64
+	start, last time.Time
+}
+
+// NewProgress returns a progress line for total steps, written to w (io.Discard for none).
+func NewProgress(w io.Writer, label string, total int64) *Progress {
+	return &Progress{w: w, label: label, total: total, start: time.Now()}
+}
+
+// Add counts n more steps; it is safe for concurrent use.
+func (p *Progress) Add(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done += n
+	if time.Since(p.last) > 500*time.Millisecond {
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "\r%s: %d/%d steps, %.0f steps/s   ", p.label, p.done, p.total, float64(p.done)/time.Since(p.start).Seconds())
+	}
+}
+
+// A2C returns a callback that counts one A2C run's steps: one callback per run.
+func (p *Progress) A2C() a2c.Callback {
+	var prev int64
+	return a2c.CallbackFunc(func(pr *a2c.Progress) error {
+		p.Add(pr.Timesteps - prev)
+		prev = pr.Timesteps
+		return nil
+	})
+}
+
+// Done ends the line with the steps taken and the time it took.
+func (p *Progress) Done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r%s: %d steps in %v, %.0f steps/s%30s\n", p.label, p.done, time.Since(p.start).Round(time.Second),
+		float64(p.done)/time.Since(p.start).Seconds(), "")
 }

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"strconv"
-	"sync"
-	"time"
 
 	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
@@ -52,45 +48,6 @@ func curveRows(envName, learner string, runs [][]point) [][]string {
 
 func writeCurvesCSV(path string, rows [][]string) error {
 	return harness.WriteCSV(path, append([][]string{{"env", "learner", "seed", "steps", "heldout_value"}}, rows...))
-}
-
-// progress prints the steps trained so far across parallel runs, twice a second at most.
-type progress struct {
-	w     io.Writer
-	label string
-	total int64
-
-	mu          sync.Mutex
-	done        int64
-	start, last time.Time
-}
-
-func newProgress(w io.Writer, label string, total int64) *progress {
-	return &progress{w: w, label: label, total: total, start: time.Now()}
-}
-
-func (p *progress) add(n int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done += n
-	if time.Since(p.last) > 500*time.Millisecond {
-		p.last = time.Now()
-		fmt.Fprintf(p.w, "\r%s: %d/%d steps, %.0f steps/s   ", p.label, p.done, p.total, float64(p.done)/time.Since(p.start).Seconds())
-	}
-}
-
-// a2cCallback reports an A2C run's steps to p.
-func (p *progress) a2cCallback() a2c.Callback {
-	var prev int64
-	return a2c.CallbackFunc(func(pr *a2c.Progress) error {
-		p.add(pr.Timesteps - prev)
-		prev = pr.Timesteps
-		return nil
-	})
-}
-
-func (p *progress) finish() {
-	fmt.Fprintf(p.w, "\r%s: %d steps in %v%30s\n", p.label, p.done, time.Since(p.start).Round(time.Second), "")
 }
 
 func evalPoints(ev *a2c.Eval, perStep float64) []point {

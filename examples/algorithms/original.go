@@ -52,11 +52,11 @@ func originalScenario(ctx context.Context, w io.Writer, o options) ([][]string, 
 	fmt.Fprintf(w, "\n== the original project's environment (env/original): trained on steps 0–%d of its forecast series, held out %d–%d; %d steps per learner and seed\n",
 		split-1, split, len(fc)-1, o.originalSteps)
 	learnersOrig := []origPolicy{{name: "Q-learning (its defaults, 10 bins)"}, {name: "A2C (its settings: n_steps 64, ent_coef 0.01)"}}
-	trainers := []func(context.Context, options, uint64, []float64, []float64, *progress) (original.Policy, []point, error){trainOrigQ, trainOrigA2C}
+	trainers := []func(context.Context, options, uint64, []float64, []float64, *harness.Progress) (original.Policy, []point, error){trainOrigQ, trainOrigA2C}
 	for i := range learnersOrig {
 		learnersOrig[i].seeds, learnersOrig[i].curve = make([]original.Policy, o.seeds), make([][]point, o.seeds)
 	}
-	prog := newProgress(o.progressWriter, "training on the original env", int64(2*o.seeds)*o.originalSteps)
+	prog := harness.NewProgress(o.progressWriter, "training on the original env", int64(2*o.seeds)*o.originalSteps)
 	err = harness.Parallel(ctx, 0, 2*o.seeds, func(ctx context.Context, i int) error {
 		l, s := i/o.seeds, i%o.seeds
 		p, c, err := trainers[l](ctx, o, uint64(s+1), train, held, prog)
@@ -66,7 +66,7 @@ func originalScenario(ctx context.Context, w io.Writer, o options) ([][]string, 
 	if err != nil {
 		return nil, err
 	}
-	prog.finish()
+	prog.Done()
 	refs, err := origReferences(o)
 	if err != nil {
 		return nil, err
@@ -190,7 +190,7 @@ func origTable(w io.Writer, held, whole []float64, ps []origPolicy) error {
 // trainOrigQ trains the original's Q-learning (its defaults: 10 bins, α 0.1, γ 0.99) on train,
 // with ε's decay set so that it reaches its floor after 70 % of the budget's episodes, and scores
 // the greedy policy on held as it learns.
-func trainOrigQ(ctx context.Context, o options, seed uint64, train, held []float64, p *progress) (original.Policy, []point, error) {
+func trainOrigQ(ctx context.Context, o options, seed uint64, train, held []float64, p *harness.Progress) (original.Policy, []point, error) {
 	e, err := original.New(original.Config{Forecast: train})
 	if err != nil {
 		return nil, nil, err
@@ -215,7 +215,7 @@ func trainOrigQ(ctx context.Context, o options, seed uint64, train, held []float
 	var curve []point
 	err = q.Learn(ctx, e, episodes, func(ep qlearn.Episode) error {
 		done += int64(ep.Length)
-		p.add(int64(ep.Length))
+		p.Add(int64(ep.Length))
 		if done < every*int64(len(curve)+1) && ep.Index < episodes-1 {
 			return nil
 		}
@@ -228,7 +228,7 @@ func trainOrigQ(ctx context.Context, o options, seed uint64, train, held []float
 
 // trainOrigA2C trains A2C with the original's settings (Stable-Baselines3's defaults with n_steps
 // 64 and ent_coef 0.01, one environment, no normalization) on train, scoring it on held.
-func trainOrigA2C(ctx context.Context, o options, seed uint64, train, held []float64, p *progress) (original.Policy, []point, error) {
+func trainOrigA2C(ctx context.Context, o options, seed uint64, train, held []float64, p *harness.Progress) (original.Policy, []point, error) {
 	venv, err := env.NewVec(1, func(int) (env.Env, error) { return original.New(original.Config{Forecast: train}) })
 	if err != nil {
 		return nil, nil, err
@@ -245,7 +245,7 @@ func trainOrigA2C(ctx context.Context, o options, seed uint64, train, held []flo
 		return nil, nil, err
 	}
 	ev := &a2c.Eval{Env: heldEnv, EveryTimesteps: max(o.originalSteps/int64(o.points), 1), Episodes: 1, Seed: 1}
-	if err := m.Learn(ctx, venv, o.originalSteps, ev, p.a2cCallback()); err != nil {
+	if err := m.Learn(ctx, venv, o.originalSteps, ev, p.A2C()); err != nil {
 		return nil, nil, err
 	}
 	return a2cPolicy(m), evalPoints(ev, 1/float64(len(held))), nil

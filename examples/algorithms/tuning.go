@@ -38,7 +38,7 @@ func environment() lambdaenv.Config {
 // learner is one way to train an agent on the tuning environment.
 type learner struct {
 	name, strategy, obs string
-	train               func(ctx context.Context, o options, seed uint64, p *progress) (trained, error)
+	train               func(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error)
 }
 
 var learners = []learner{
@@ -65,7 +65,7 @@ func tuning(ctx context.Context, w io.Writer, o options) ([][]string, error) {
 	for i := range agents {
 		agents[i] = make([]trained, o.seeds)
 	}
-	prog := newProgress(o.progressWriter, "training on the tuning env", int64(len(learners)*o.seeds)*o.steps)
+	prog := harness.NewProgress(o.progressWriter, "training on the tuning env", int64(len(learners)*o.seeds)*o.steps)
 	err := harness.Parallel(ctx, 0, len(learners)*o.seeds, func(ctx context.Context, i int) error {
 		l, s := i/o.seeds, i%o.seeds
 		start := time.Now()
@@ -80,7 +80,7 @@ func tuning(ctx context.Context, w io.Writer, o options) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog.finish()
+	prog.Done()
 	refs, err := scoreTuning(w, o, agents)
 	if err != nil {
 		return nil, err
@@ -277,13 +277,13 @@ func simulate(ctx context.Context, w io.Writer, o options, agents [][]trained) e
 }
 
 // trainA2C trains A2C on the full observation with the tuning env's recipe (lambdaenv.Train).
-func trainA2C(ctx context.Context, o options, seed uint64, p *progress) (trained, error) {
+func trainA2C(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error) {
 	evalEnv, err := lambdaenv.New(environment())
 	if err != nil {
 		return trained{}, err
 	}
 	ev := &a2c.Eval{Env: evalEnv, EveryTimesteps: max(o.steps/int64(o.points), 1), Episodes: curveEpisodes(o), Seed: heldOutSeed}
-	m, err := lambdaenv.Train(ctx, environment(), lambdaenv.A2CConfig(seed), o.trainingEnvs, 1, o.steps, ev, p.a2cCallback())
+	m, err := lambdaenv.Train(ctx, environment(), lambdaenv.A2CConfig(seed), o.trainingEnvs, 1, o.steps, ev, p.A2C())
 	if err != nil {
 		return trained{}, err
 	}
@@ -292,7 +292,7 @@ func trainA2C(ctx context.Context, o options, seed uint64, p *progress) (trained
 
 // trainA2CCompact trains A2C on the compact observation, as lambdaenv.Train does on the full one
 // (the same configuration, rewards normalized by their running return's scale).
-func trainA2CCompact(ctx context.Context, o options, seed uint64, p *progress) (trained, error) {
+func trainA2CCompact(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error) {
 	evalEnv, err := newCompactEnv()
 	if err != nil {
 		return trained{}, err
@@ -312,7 +312,7 @@ func trainA2CCompact(ctx context.Context, o options, seed uint64, p *progress) (
 		return trained{}, err
 	}
 	ev := &a2c.Eval{Env: evalEnv, EveryTimesteps: max(o.steps/int64(o.points), 1), Episodes: curveEpisodes(o), Seed: heldOutSeed}
-	if err := m.Learn(ctx, norm, o.steps, ev, p.a2cCallback()); err != nil {
+	if err := m.Learn(ctx, norm, o.steps, ev, p.A2C()); err != nil {
 		return trained{}, err
 	}
 	newPredictor := func() (policy.Predictor, error) {
@@ -329,7 +329,7 @@ func trainA2CCompact(ctx context.Context, o options, seed uint64, p *progress) (
 // Discrete(18), with the original's settings except ε's decay, set so that ε reaches its floor
 // after 70 % of the budget's episodes (the original's 0.995 per episode would still explore at
 // ε ≈ 0.4 after the 208 days of the quick budget).
-func trainQ(ctx context.Context, o options, seed uint64, p *progress) (trained, error) {
+func trainQ(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error) {
 	ce, err := newCompactEnv()
 	if err != nil {
 		return trained{}, err
@@ -351,7 +351,7 @@ func trainQ(ctx context.Context, o options, seed uint64, p *progress) (trained, 
 	var curve []point
 	err = q.Learn(ctx, flat, episodes, func(ep qlearn.Episode) error {
 		done += int64(ep.Length)
-		p.add(int64(ep.Length))
+		p.Add(int64(ep.Length))
 		if done < every*int64(len(curve)+1) && ep.Index < episodes-1 {
 			return nil
 		}
