@@ -36,7 +36,7 @@ type Chart struct {
 func PlotCurves(path string, ch Chart, curves []Curve) error {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = ch.Title, ch.XLabel, ch.YLabel
-	p.X.Tick.Marker, p.Y.Tick.Marker = ShortTicks{}, ShortTicks{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = Ticks{}, Ticks{}
 	legend := plot.NewLegend()
 	p.Add(plotter.NewGrid())
 	xmin, xmax := 0.0, 1.0
@@ -131,21 +131,6 @@ func SavePNG(path string, p *plot.Plot, legend plot.Legend, w, h vg.Length) erro
 	return f.Close()
 }
 
-// ShortTicks are gonum's default ticks labelled with the fewest digits that tell them apart
-// (5000, not 5000.00; 0.004, not 4e-03).
-type ShortTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (ShortTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 10, 64)
-		}
-	}
-	return ts
-}
-
 // LogTicks labels a log-scale axis at 1, 2 and 5 times each power of ten (gonum's plot.LogTicks
 // labels powers of ten only, which leaves one or two labels on a short range), with minor ticks
 // in between.
@@ -169,6 +154,24 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
 			}
 			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// Ticks is gonum's default tick placement with labels in the fewest digits that show the value
+// ("-250", "0.5", not "-250.00" or "0.50").
+type Ticks struct{}
+
+// Ticks implements plot.Ticker.
+func (Ticks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+			if len(ticks[i].Label) > 8 {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 4, 64)
+			}
 		}
 	}
 	return ticks

@@ -114,6 +114,7 @@ func costSLOPanel(rows []Row, workload, profile string, strategies []string) (*p
 	p.Y.Label.Text = "requests violating the SLO (%, log scale)"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = LogTicks{}
+	p.X.Tick.Marker = Ticks{}
 	p.Legend.Top = true
 	p.Legend.Left = false
 	p.Add(plotter.NewGrid())

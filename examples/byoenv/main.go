@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"log"
@@ -24,10 +23,8 @@ import (
 	"strconv"
 
 	"github.com/lambdatune/lambdatune/env"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 // Thermostat is the whole environment: spaces, Reset and Step.
@@ -146,6 +143,7 @@ func main() {
 	}
 	rows := [][]string{{"policy", "mean_return", "std"}}
 	fmt.Printf("\n%-22s %12s %8s\n", "policy", "mean return", "std")
+	var baselines []harness.Curve
 	for _, p := range policies {
 		mean, std, err := evaluate(e, p.act, 50)
 		if err != nil {
@@ -153,29 +151,28 @@ func main() {
 		}
 		fmt.Printf("%-22s %12.1f %8.1f\n", p.name, mean, std)
 		rows = append(rows, []string{p.name, strconv.FormatFloat(mean, 'f', 3, 64), strconv.FormatFloat(std, 'f', 3, 64)})
+		if p.name != "A2C (deterministic)" {
+			baselines = append(baselines, harness.Curve{Name: p.name + " (50 days)", X: []float64{0}, Mean: []float64{mean}, Flat: true})
+		}
 	}
-	if err := writeCSV(filepath.Join(*out, "policies.csv"), rows); err != nil {
+	if err := harness.WriteCSV(filepath.Join(*out, "policies.csv"), rows); err != nil {
 		log.Fatal(err)
 	}
 	lc := [][]string{{"timestep", "mean_return_last_100"}}
-	xy := make(plotter.XYs, len(curve))
-	for i, c := range curve {
+	learning := harness.Curve{Name: "A2C while training (mean of the last 100 days)"}
+	for _, c := range curve {
 		lc = append(lc, []string{strconv.FormatFloat(c[0], 'f', 0, 64), strconv.FormatFloat(c[1], 'g', -1, 64)})
-		xy[i].X, xy[i].Y = c[0], c[1]
+		learning.X, learning.Mean = append(learning.X, c[0]/1000), append(learning.Mean, c[1])
 	}
-	if err := writeCSV(filepath.Join(*out, "learning_curve.csv"), lc); err != nil {
+	if err := harness.WriteCSV(filepath.Join(*out, "learning_curve.csv"), lc); err != nil {
 		log.Fatal(err)
 	}
-	pl := plot.New()
-	pl.Title.Text = "A2C on a bring-your-own thermostat env"
-	pl.X.Label.Text = "environment steps"
-	pl.Y.Label.Text = "mean episode return (last 100)"
-	line, err := plotter.NewLine(xy)
+	err = harness.PlotCurves(filepath.Join(*out, "byoenv.png"), harness.Chart{
+		Title:  "A2C on a bring-your-own thermostat env, against fixed rules",
+		XLabel: "environment steps (thousands of 15-minute steps)",
+		YLabel: "return per day (comfort and energy)",
+	}, append([]harness.Curve{learning}, baselines...))
 	if err != nil {
-		log.Fatal(err)
-	}
-	pl.Add(line)
-	if err := pl.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(*out, "byoenv.png")); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %s/{policies.csv,learning_curve.csv,byoenv.png}\n", *out)
@@ -205,17 +202,4 @@ func evaluate(e env.Env, act func([]float64) float64, episodes int) (mean, std f
 		std += (r - mean) * (r - mean) / float64(episodes)
 	}
 	return mean, math.Sqrt(std), nil
-}
-
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
 }

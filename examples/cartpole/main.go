@@ -14,10 +14,8 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"image/color"
 	"log"
 	"math"
 	"os"
@@ -25,16 +23,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/env/cartpole"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 type point struct {
@@ -191,18 +188,7 @@ func median(x []float64) float64 {
 }
 
 func writeCSVs(dir string, results []result) error {
-	write := func(name string, rows [][]string) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		w := csv.NewWriter(f)
-		if err := w.WriteAll(rows); err != nil {
-			f.Close()
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		return f.Close()
-	}
+	write := func(name string, rows [][]string) error { return harness.WriteCSV(filepath.Join(dir, name), rows) }
 	curve := [][]string{{"seed", "timestep", "episode_return", "mean_return_last_100"}}
 	summary := [][]string{{"seed", "first_step_mean100_ge_475", "final_mean100", "eval_mean_deterministic", "seconds", "steps_per_second"}}
 	ff := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
@@ -218,41 +204,48 @@ func writeCSVs(dir string, results []result) error {
 	return write("summary.csv", summary)
 }
 
+// plotCurves draws the mean over seeds of each seed's 100-episode mean return, with a band of one
+// standard deviation, read at 100 steps of the run (each seed's last value at or before it).
 func plotCurves(path string, results []result) error {
-	p := plot.New()
-	p.Title.Text = "A2C on CartPole-v1 (8 envs, SB3 defaults)"
-	p.X.Label.Text = "environment steps"
-	p.Y.Label.Text = "mean return, last 100 episodes"
-	palette := []color.Color{
-		color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
-		color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
-	}
-	var maxX float64
-	for i, r := range results {
-		xy := make(plotter.XYs, len(r.curve))
-		for j, pt := range r.curve {
-			xy[j].X, xy[j].Y = float64(pt.step), pt.mean100
-			maxX = max(maxX, float64(pt.step))
+	var maxX int64
+	for _, r := range results {
+		if n := len(r.curve); n > 0 {
+			maxX = max(maxX, r.curve[n-1].step)
 		}
-		if len(xy) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return err
-		}
-		l.Color = palette[i%len(palette)]
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("seed %d", r.seed), l)
 	}
-	goal, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 475}, {X: maxX, Y: 475}})
-	if err != nil {
-		return err
+	mean := harness.Curve{Name: fmt.Sprintf("A2C, mean ± sd over %d seeds", len(results))}
+	for k := int64(1); k <= 100; k++ {
+		x := maxX * k / 100
+		var vals []float64
+		for _, r := range results {
+			i := sort.Search(len(r.curve), func(i int) bool { return r.curve[i].step > x }) - 1
+			if i >= 0 {
+				vals = append(vals, r.curve[i].mean100)
+			}
+		}
+		if len(vals) < len(results) {
+			continue // not every seed has finished 100 episodes yet
+		}
+		m, sd := meanSD(vals)
+		mean.X, mean.Mean, mean.SD = append(mean.X, float64(x)/1000), append(mean.Mean, m), append(mean.SD, sd)
 	}
-	goal.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
-	p.Add(goal)
-	p.Legend.Add("475", goal)
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.YOffs = vg.Points(40)
-	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+	if len(mean.X) == 0 {
+		return fmt.Errorf("no learning curve to draw: no seed finished an episode")
+	}
+	goal := harness.Curve{Name: "solved: 475", Mean: []float64{475}, X: []float64{0}, Flat: true}
+	return harness.PlotCurves(path, harness.Chart{
+		Title:  "A2C on CartPole-v1 (8 envs, Stable-Baselines3's defaults)",
+		XLabel: "environment steps (thousands)",
+		YLabel: "mean return of the last 100 episodes",
+	}, []harness.Curve{mean, goal})
+}
+
+func meanSD(xs []float64) (mean, sd float64) {
+	for _, x := range xs {
+		mean += x / float64(len(xs))
+	}
+	for _, x := range xs {
+		sd += (x - mean) * (x - mean) / float64(len(xs))
+	}
+	return mean, math.Sqrt(sd)
 }

@@ -25,7 +25,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"image/color"
@@ -46,6 +45,7 @@ import (
 
 	"github.com/lambdatune/lambdatune/forecast"
 	"github.com/lambdatune/lambdatune/forecast/gbdt"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -151,7 +151,7 @@ func runGrid(ctx context.Context, values []float64, times []time.Time, outDir st
 		return err
 	}
 	fmt.Fprintf(stdout, "best: candidate %d\n", best)
-	return writeCSV(filepath.Join(outDir, "grid.csv"), recs)
+	return harness.WriteCSV(filepath.Join(outDir, "grid.csv"), recs)
 }
 
 // failed is 1 for a candidate GridSearch could not score, else 0.
@@ -249,17 +249,6 @@ func run(ctx context.Context, values []float64, times []time.Time, outDir string
 }
 
 // writeCSV writes recs to the file at path.
-func writeCSV(path string, recs [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := csv.NewWriter(f).WriteAll(recs); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
 
 func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error {
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
@@ -267,7 +256,7 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 	for _, r := range rows {
 		comparison = append(comparison, []string{r.model, r.features, ff(r.scores.MAE), ff(r.scores.RMSE), ff(r.scores.R2), ff(r.scores.SMAPE), ff(r.mase), ff(r.train.Seconds())})
 	}
-	if err := writeCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
+	if err := harness.WriteCSV(filepath.Join(dir, "comparison.csv"), comparison); err != nil {
 		return err
 	}
 	head := []string{"timestamp", "actual"}
@@ -282,7 +271,7 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 		}
 		preds = append(preds, rec)
 	}
-	return writeCSV(filepath.Join(dir, "predictions.csv"), preds)
+	return harness.WriteCSV(filepath.Join(dir, "predictions.csv"), preds)
 }
 
 // plotComparison draws the first n test intervals: actual load, the leaky
@@ -290,9 +279,10 @@ func writeCSVs(dir string, rows []row, times []time.Time, test []float64) error 
 func plotComparison(path string, test []float64, rows []row, n int) error {
 	n = min(n, len(test))
 	p := plot.New()
-	p.Title.Text = "Invocations per 5 minutes: actual vs predicted (test period)"
-	p.X.Label.Text = "test interval"
-	p.Y.Label.Text = "invocations"
+	p.Title.Text = fmt.Sprintf("Invocations per 5 minutes, actual and one step ahead: the first %d of the %d test intervals", n, len(test))
+	p.X.Label.Text = "test interval (5 minutes each)"
+	p.Y.Label.Text = "invocations per 5 minutes"
+	p.X.Tick.Marker, p.Y.Tick.Marker = harness.Ticks{}, harness.Ticks{}
 	line := func(vals []float64, c color.Color, width vg.Length, name string) error {
 		pts := make(plotter.XYs, n)
 		for i := range n {
@@ -310,7 +300,7 @@ func plotComparison(path string, test []float64, rows []row, n int) error {
 	if err := line(test, color.Black, vg.Points(1.5), "actual"); err != nil {
 		return err
 	}
-	colors := []color.Color{color.RGBA{R: 220, G: 80, B: 60, A: 255}, color.RGBA{R: 40, G: 110, B: 220, A: 255}}
+	colors := []color.Color{harness.Color(1), harness.Color(0)}
 	k := 0
 	for _, r := range rows {
 		if (r.features == "original (leaky)" || r.model == "GBDT default") && k < len(colors) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lambdatune/lambdatune/forecast"
+	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -302,7 +303,7 @@ func writeTraceCSVs(dir string, scores []traceScore) error {
 		}
 		recs = append(recs, append(rec, ff(s.hourly)))
 	}
-	if err := writeCSV(filepath.Join(dir, "traces_functions.csv"), recs); err != nil {
+	if err := harness.WriteCSV(filepath.Join(dir, "traces_functions.csv"), recs); err != nil {
 		return err
 	}
 	cal := [][]string{{"level", "coverage_pooled_all", "coverage_min", "coverage_q1", "coverage_median", "coverage_q3", "coverage_max", "coverage_pooled_not_deterministic", "mean_pinball_loss"}}
@@ -312,5 +313,5 @@ func writeTraceCSVs(dir string, scores []traceScore) error {
 		cal = append(cal, []string{ff(q), ff(mean(all)), ff(sp[0]), ff(sp[1]), ff(sp[2]), ff(sp[3]), ff(sp[4]),
 			ff(mean(column(scores, func(s traceScore) float64 { return s.coverage[i] }, true))), ff(mean(column(scores, func(s traceScore) float64 { return s.pinball[i] }, false)))})
 	}
-	return writeCSV(filepath.Join(dir, "traces_calibration.csv"), cal)
+	return harness.WriteCSV(filepath.Join(dir, "traces_calibration.csv"), cal)
 }

@@ -96,7 +96,7 @@ func plotHeatmap(path string, o options, rows []row) error {
 	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 	bar.HideX()
 	bar.Y.Label.Text = "mean final held-out return per day"
-	bar.Y.Tick.Marker = harness.ShortTicks{}
+	bar.Y.Tick.Marker = harness.Ticks{}
 	bar.Title.Text = " "
 	return compose(path, fmt.Sprintf("A2C on the tuning env: mean return on %d held-out days after %d steps (%d seeds each; grey: every seed failed)",
 		o.episodes, o.steps, o.seeds), panels, bar)

@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"image/color"
@@ -215,19 +214,6 @@ func printTable(w io.Writer, results []result) {
 	tw.Flush()
 }
 
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
 func itoa(x int64) string   { return strconv.FormatInt(x, 10) }
 
@@ -241,7 +227,7 @@ func writeSummary(out string, results []result) error {
 			itoa(r.stats.Invocations), ftoa(cost.Total()), ftoa(cost.Requests), ftoa(cost.Duration), ftoa(cost.Init), ftoa(cost.Provisioned),
 			ftoa(l.Mean), ftoa(l.P50), ftoa(l.P95), ftoa(l.P99), itoa(r.stats.ColdStarts), itoa(r.stats.Throttles), itoa(r.stats.Timeouts), ftoa(r.stats.MeanInstances())})
 	}
-	return writeCSV(filepath.Join(out, "summary.csv"), rows)
+	return harness.WriteCSV(filepath.Join(out, "summary.csv"), rows)
 }
 
 func writeIntervals(out string, results []result) error {
@@ -252,7 +238,7 @@ func writeIntervals(out string, results []result) error {
 				ftoa(m.Latency.P50), ftoa(m.Latency.P95), ftoa(m.Latency.P99), strconv.Itoa(m.MaxConcurrency), ftoa(m.Cost.Total())})
 		}
 	}
-	return writeCSV(filepath.Join(out, "intervals.csv"), rows)
+	return harness.WriteCSV(filepath.Join(out, "intervals.csv"), rows)
 }
 
 // plotLatency draws, for each hour, the worst one-minute p95 latency of every x86_64 configuration.

@@ -2,10 +2,12 @@
 // simulator: a static configuration, AWS Lambda Power Tuning, Power Tuning with Application Auto
 // Scaling target tracking on provisioned concurrency (what a careful AWS user runs today), the
 // forecast-driven predictive strategy, the original project's rule, a random policy and the
-// oracle (predictive fed the true future load). It is the original project's first scenario.
+// oracle (predictive fed the true future load), and the trained agents rl-only and hybrid when
+// their models are in -models (testdata/models by default). It is the original project's first
+// scenario.
 //
 //	go run ./examples/strategies                      # quick: 4 workloads × 3 profiles × 2 seeds, a day each
-//	go run ./examples/strategies -seeds 5 -days 2     # more seeds, longer runs
+//	go run ./examples/strategies -full                # the paper-grade run: 5 seeds, two days each
 //	go run ./examples/strategies -trace invocations.csv -trace-durations durations.csv -function 9f3a
 //
 // Every strategy runs on the same arrivals from the same starting configuration; lambdatune's
@@ -23,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +33,12 @@ import (
 	"github.com/lambdatune/lambdatune/harness"
 )
 
+// defaultStrategies are the standard ones; the agents join them when their models are found.
+var defaultStrategies = strings.Join(harness.StandardNames, ",")
+
 type options struct {
+	full                            bool
+	models                          string
 	workloads, profiles, strategies string
 	trace, durations, memory, fn    string
 	functions                       int
@@ -41,9 +49,11 @@ type options struct {
 
 func main() {
 	var o options
+	flag.BoolVar(&o.full, "full", false, "the paper-grade run: 5 seeds and two simulated days per run (overrides -seeds and -days)")
+	flag.StringVar(&o.models, "models", filepath.Join("testdata", "models"), "directory of trained agents (rl-only.json, hybrid.json); missing files are skipped")
 	flag.StringVar(&o.workloads, "workload", strings.Join(harness.SyntheticNames, ","), "synthetic workloads, comma-separated: "+strings.Join(harness.SyntheticNames, ", "))
 	flag.StringVar(&o.profiles, "profile", "cpu,io,java", "function profiles, comma-separated: cpu, io, java")
-	flag.StringVar(&o.strategies, "strategy", strings.Join(harness.StandardNames, ","), "strategies, comma-separated")
+	flag.StringVar(&o.strategies, "strategy", defaultStrategies, "strategies, comma-separated (rl-only and hybrid need their models in -models)")
 	flag.StringVar(&o.trace, "trace", "", "an Azure Functions 2019 invocations file (per minute): run its functions instead of the synthetic workloads")
 	flag.StringVar(&o.durations, "trace-durations", "", "the trace's function_durations_percentiles file (optional)")
 	flag.StringVar(&o.memory, "trace-memory", "", "the trace's app_memory_percentiles file (optional)")
@@ -97,6 +107,9 @@ func run(ctx context.Context, o options) error {
 // config turns the flags into the harness's evaluation.
 func config(ctx context.Context, o options) (harness.Config, error) {
 	var cfg harness.Config
+	if o.full {
+		o.seeds, o.days = 5, 2
+	}
 	if o.seeds < 1 {
 		return cfg, fmt.Errorf("-seeds %d, want >= 1", o.seeds)
 	}
@@ -111,7 +124,7 @@ func config(ctx context.Context, o options) (harness.Config, error) {
 		cfg.Profiles = append(cfg.Profiles, p)
 	}
 	var err error
-	if cfg.Strategies, err = harness.Standard(split(o.strategies)...); err != nil {
+	if cfg.Strategies, err = strategies(o); err != nil {
 		return cfg, err
 	}
 	if o.trace != "" {
@@ -136,4 +149,33 @@ func split(s string) []string {
 		}
 	}
 	return out
+}
+
+// strategies returns the named standard strategies and, when the list names them or is the
+// default, the trained agents found in o.models.
+func strategies(o options) ([]harness.Strategy, error) {
+	agents, err := harness.AgentsFromDir(o.models)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	var out []harness.Strategy
+	for _, n := range split(o.strategies) {
+		if i := slices.IndexFunc(agents, func(s harness.Strategy) bool { return s.Name == n }); i >= 0 {
+			out = append(out, agents[i])
+			continue
+		}
+		if n == "rl-only" || n == "hybrid" {
+			return nil, fmt.Errorf("strategy %s: no model %s.json in %s", n, n, o.models)
+		}
+		names = append(names, n)
+	}
+	std, err := harness.Standard(names...)
+	if err != nil {
+		return nil, err
+	}
+	if o.strategies == defaultStrategies {
+		return append(std, agents...), nil
+	}
+	return append(std, out...), nil
 }

@@ -45,6 +45,7 @@ func TestConfigRejectsBadFlags(t *testing.T) {
 		{workloads: "nope", profiles: "io", strategies: "static", seeds: 1, days: 1},
 		{workloads: "bursty", profiles: "go", strategies: "static", seeds: 1, days: 1},
 		{workloads: "bursty", profiles: "io", strategies: "magic", seeds: 1, days: 1},
+		{workloads: "bursty", profiles: "io", strategies: "hybrid", seeds: 1, days: 1, models: "no-such-dir"},
 	} {
 		if _, err := config(context.Background(), o); err == nil {
 			t.Errorf("%+v accepted", o)

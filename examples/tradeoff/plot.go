@@ -97,7 +97,7 @@ func frontPanel(rows []harness.Row, wl, pr string, fams []family, legend *plot.L
 	p.X.Label.Text = "cost of the run (USD, mean ± sd over seeds)"
 	// The y axis is labelled by plotFront: gonum centres a vertical label at the arithmetic mean of
 	// the axis range, which on a log scale is near its top, and pads the plot to make room.
-	p.Y.Scale, p.Y.Tick.Marker, p.X.Tick.Marker = plot.LogScale{}, harness.LogTicks{}, harness.ShortTicks{}
+	p.Y.Scale, p.Y.Tick.Marker, p.X.Tick.Marker = plot.LogScale{}, harness.LogTicks{}, harness.Ticks{}
 	p.Add(plotter.NewGrid())
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for i, f := range fams {

@@ -519,10 +519,46 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 	if err := train.validate("train"); err != nil {
 		return nil, err
 	}
-	n, k := train.Rows(), train.NumFeature
+	n := train.Rows()
 	if n < 2 {
 		return nil, fmt.Errorf("gbdt: %d training rows, want at least 2", n)
 	}
+	t, m := newTrainer(train, p)
+	var vpred []float32
+	if valid != nil && p.EarlyStoppingRounds > 0 {
+		vpred = make([]float32, valid.Rows())
+		for i := range vpred {
+			vpred[i] = m.base
+		}
+	}
+	bestRMSE, bestIter := math.Inf(1), -1
+	for iter := 0; iter < p.NEstimators; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("gbdt: training stopped at round %d: %w", iter, err)
+		}
+		t.round(m, iter)
+		if vpred == nil {
+			continue
+		}
+		rmse := validRMSE(m, valid, vpred)
+		if rmse < bestRMSE {
+			bestRMSE, bestIter = rmse, iter
+		} else if iter-bestIter >= p.EarlyStoppingRounds {
+			break
+		}
+	}
+	if vpred != nil && bestIter >= 0 {
+		m.keepRounds(bestIter + 1)
+		m.bestIteration = bestIter
+	}
+	m.nodes = slices.Clip(m.nodes)
+	return m, nil
+}
+
+// newTrainer returns the trainer of a dataset and the empty model it grows, every margin at the
+// base score (the mean target unless Params.BaseScore is set).
+func newTrainer(train Dataset, p Params) (*trainer, *Model) {
+	n, k := train.Rows(), train.NumFeature
 	base := p.BaseScore
 	if math.IsNaN(base) {
 		var s float64
@@ -531,9 +567,8 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		}
 		base = s / float64(n)
 	}
-	b := buildBins(train, p.MaxBin)
 	t := &trainer{
-		p: p, b: b, y: train.Y,
+		p: p, b: buildBins(train, p.MaxBin), y: train.Y,
 		pred:    make([]float32, n),
 		grad:    make([]float64, n),
 		rows:    make([]int32, 0, n),
@@ -561,101 +596,94 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 	for i := range t.pred {
 		t.pred[i] = m.base
 	}
-	var vpred []float32
-	if valid != nil && p.EarlyStoppingRounds > 0 {
-		vpred = make([]float32, valid.Rows())
-		for i := range vpred {
-			vpred[i] = m.base
+	return t, m
+}
+
+// round grows boosting round iter: the gradients, the sampled rows and features, the tree, and
+// the training margins updated with it.
+func (t *trainer) round(m *Model, iter int) {
+	n, k := len(t.pred), len(t.allF)
+	for i := range t.grad {
+		t.grad[i] = float64(t.pred[i]) - t.y[i]
+	}
+	t.rows = t.rows[:0]
+	for i := range n {
+		if t.p.Subsample >= 1 || t.rng.Float64() < t.p.Subsample {
+			t.rows = append(t.rows, int32(i))
 		}
 	}
-	bestRMSE, bestIter := math.Inf(1), -1
-	nSel := max(1, int(float64(k)*p.ColsampleByTree))
-	for iter := 0; iter < p.NEstimators; iter++ {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("gbdt: training stopped at round %d: %w", iter, err)
+	t.feats = append(t.feats[:0], t.allF...)
+	if nSel := max(1, int(float64(k)*t.p.ColsampleByTree)); nSel < k {
+		for i := range nSel {
+			j := i + t.rng.IntN(k-i)
+			t.feats[i], t.feats[j] = t.feats[j], t.feats[i]
 		}
-		for i := range t.grad {
-			t.grad[i] = float64(t.pred[i]) - t.y[i]
+		t.feats = t.feats[:nSel]
+		slices.Sort(t.feats)
+	}
+	if len(t.rows) == 0 {
+		// Nothing sampled: the tree is a single zero leaf.
+		m.roots = append(m.roots, int32(len(m.nodes)))
+		m.nodes = append(m.nodes, node{left: -1, right: -1})
+		m.stats = append(m.stats, nodeStats{parent: -1, treeIdx: int32(iter)})
+		return
+	}
+	tree := t.growTree()
+	t.appendTree(m, tree, iter)
+	t.updateMargins(tree)
+}
+
+// updateMargins adds a new tree's values to every training margin (sampled or not), in float32
+// like XGBoost's prediction cache. Sampled rows are already partitioned by leaf.
+func (t *trainer) updateMargins(tree []tnode) {
+	n := len(t.pred)
+	clear(t.sampled)
+	stack := append(t.stack[:0], 0)
+	for len(stack) > 0 {
+		nd := &tree[stack[len(stack)-1]]
+		stack = stack[:len(stack)-1]
+		if nd.left >= 0 {
+			stack = append(stack, nd.left, nd.right)
+			continue
 		}
-		t.rows = t.rows[:0]
+		v := float32(nd.weight * t.p.LearningRate)
+		for _, r := range t.rows[nd.lo:nd.hi] {
+			t.pred[r] += v
+			t.sampled[r] = true
+		}
+	}
+	t.stack = stack
+	if len(t.rows) < n {
 		for i := range n {
-			if p.Subsample >= 1 || t.rng.Float64() < p.Subsample {
-				t.rows = append(t.rows, int32(i))
-			}
-		}
-		t.feats = append(t.feats[:0], t.allF...)
-		if nSel < k {
-			for i := range nSel {
-				j := i + t.rng.IntN(k-i)
-				t.feats[i], t.feats[j] = t.feats[j], t.feats[i]
-			}
-			t.feats = t.feats[:nSel]
-			slices.Sort(t.feats)
-		}
-		if len(t.rows) == 0 {
-			// Nothing sampled: the tree is a single zero leaf.
-			m.roots = append(m.roots, int32(len(m.nodes)))
-			m.nodes = append(m.nodes, node{left: -1, right: -1})
-			m.stats = append(m.stats, nodeStats{parent: -1, treeIdx: int32(iter)})
-		} else {
-			tree := t.growTree()
-			t.appendTree(m, tree, iter)
-			// Update the training margins with the new tree (every row,
-			// sampled or not), in float32 like XGBoost's prediction cache.
-			// Sampled rows are already partitioned by leaf.
-			clear(t.sampled)
-			stack := append(t.stack[:0], 0)
-			for len(stack) > 0 {
-				nd := &tree[stack[len(stack)-1]]
-				stack = stack[:len(stack)-1]
-				if nd.left >= 0 {
-					stack = append(stack, nd.left, nd.right)
-					continue
-				}
-				v := float32(nd.weight * t.p.LearningRate)
-				for _, r := range t.rows[nd.lo:nd.hi] {
-					t.pred[r] += v
-					t.sampled[r] = true
-				}
-			}
-			t.stack = stack
-			if len(t.rows) < n {
-				for i := range n {
-					if !t.sampled[i] {
-						t.pred[i] += t.leafOf(tree, i)
-					}
-				}
-			}
-		}
-		root := m.roots[len(m.roots)-1]
-		if vpred != nil {
-			var se float64
-			for i := range vpred {
-				// treeValue rounds each value to float32, as XGBoost does.
-				vpred[i] += treeValue(m.nodes, root, valid.X[i*k:(i+1)*k])
-				d := float64(vpred[i]) - valid.Y[i]
-				se += d * d
-			}
-			rmse := math.Sqrt(se / float64(len(vpred)))
-			if rmse < bestRMSE {
-				bestRMSE, bestIter = rmse, iter
-			} else if iter-bestIter >= p.EarlyStoppingRounds {
-				break
+			if !t.sampled[i] {
+				t.pred[i] += t.leafOf(tree, i)
 			}
 		}
 	}
-	if vpred != nil && bestIter >= 0 {
-		keep := bestIter + 1
-		if keep < len(m.roots) {
-			end := m.roots[keep]
-			m.roots = m.roots[:keep]
-			m.nodes = m.nodes[:end]
-			m.stats = m.stats[:end]
-		}
-		m.bestIteration = bestIter
+}
+
+// validRMSE adds the model's last tree to the validation margins vpred and returns their RMSE.
+func validRMSE(m *Model, valid *Dataset, vpred []float32) float64 {
+	k := m.numFeature
+	root := m.roots[len(m.roots)-1]
+	var se float64
+	for i := range vpred {
+		// treeValue rounds each value to float32, as XGBoost does.
+		vpred[i] += treeValue(m.nodes, root, valid.X[i*k:(i+1)*k])
+		d := float64(vpred[i]) - valid.Y[i]
+		se += d * d
 	}
-	m.nodes = slices.Clip(m.nodes)
-	return m, nil
+	return math.Sqrt(se / float64(len(vpred)))
+}
+
+// keepRounds drops the trees after the first keep (early stopping's best iteration).
+func (m *Model) keepRounds(keep int) {
+	if keep < len(m.roots) {
+		end := m.roots[keep]
+		m.roots = m.roots[:keep]
+		m.nodes = m.nodes[:end]
+		m.stats = m.stats[:end]
+	}
 }
 
 // appendTree converts a grown tree to Model nodes in depth-first order.

@@ -199,31 +199,35 @@ type xgbTree struct {
 }
 
 type xgbFile struct {
-	Learner *struct {
-		FeatureNames      json.RawMessage `json:"feature_names"`
-		FeatureTypes      json.RawMessage `json:"feature_types"`
-		LearnerModelParam struct {
-			BaseScore  flexString `json:"base_score"`
-			NumClass   flexString `json:"num_class"`
-			NumFeature flexString `json:"num_feature"`
-			NumTarget  flexString `json:"num_target"`
-		} `json:"learner_model_param"`
-		Objective struct {
-			Name string `json:"name"`
-		} `json:"objective"`
-		GradientBooster *struct {
-			Name  string `json:"name"`
-			Model *struct {
-				Param struct {
-					NumTrees       flexString `json:"num_trees"`
-					SizeLeafVector flexString `json:"size_leaf_vector"`
-				} `json:"gbtree_model_param"`
-				TreeInfo []int64   `json:"tree_info"`
-				Trees    []xgbTree `json:"trees"`
-			} `json:"model"`
-		} `json:"gradient_booster"`
-	} `json:"learner"`
-	Version []int `json:"version"`
+	Learner *xgbLearner `json:"learner"`
+	Version []int       `json:"version"`
+}
+
+type xgbLearner struct {
+	FeatureNames      json.RawMessage `json:"feature_names"`
+	FeatureTypes      json.RawMessage `json:"feature_types"`
+	LearnerModelParam struct {
+		BaseScore  flexString `json:"base_score"`
+		NumClass   flexString `json:"num_class"`
+		NumFeature flexString `json:"num_feature"`
+		NumTarget  flexString `json:"num_target"`
+	} `json:"learner_model_param"`
+	Objective struct {
+		Name string `json:"name"`
+	} `json:"objective"`
+	GradientBooster *struct {
+		Name  string      `json:"name"`
+		Model *xgbGBModel `json:"model"`
+	} `json:"gradient_booster"`
+}
+
+type xgbGBModel struct {
+	Param struct {
+		NumTrees       flexString `json:"num_trees"`
+		SizeLeafVector flexString `json:"size_leaf_vector"`
+	} `json:"gbtree_model_param"`
+	TreeInfo []int64   `json:"tree_info"`
+	Trees    []xgbTree `json:"trees"`
 }
 
 func parseIntField(name string, s flexString, def int) (int, error) {
@@ -278,10 +282,38 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: %w", ErrMalformed, err)
 	}
-	if f.Learner == nil {
+	gm, err := checkBooster(f.Learner)
+	if err != nil {
+		return nil, err
+	}
+	m, err := learnerModel(f.Learner)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTrees(gm); err != nil {
+		return nil, err
+	}
+	total := 0
+	for i := range gm.Trees {
+		total += len(gm.Trees[i].LeftChildren)
+	}
+	m.nodes, m.roots = make([]node, 0, total), make([]int32, 0, len(gm.Trees))
+	var stack []int32
+	for ti := range gm.Trees {
+		var err error
+		if stack, err = m.addXGBTree(ti, &gm.Trees[ti], stack); err != nil {
+			return nil, err
+		}
+		gm.Trees[ti] = xgbTree{} // release memory early
+	}
+	return m, nil
+}
+
+// checkBooster refuses a file without a gbtree booster and returns its model.
+func checkBooster(l *xgbLearner) (*xgbGBModel, error) {
+	if l == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no \"learner\" object", ErrMalformed)
 	}
-	l := f.Learner
 	gb := l.GradientBooster
 	if gb == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no learner.gradient_booster", ErrMalformed)
@@ -298,6 +330,12 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if gb.Model == nil {
 		return nil, fmt.Errorf("%w: XGBoost JSON: no gradient_booster.model", ErrMalformed)
 	}
+	return gb.Model, nil
+}
+
+// learnerModel reads the learner's parameters (outputs, features, objective, base score) into an
+// empty model, refusing what is not supported.
+func learnerModel(l *xgbLearner) (*Model, error) {
 	mp := l.LearnerModelParam
 	numClass, err := parseIntField("num_class", mp.NumClass, 0)
 	if err != nil {
@@ -313,25 +351,9 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if numTarget > 1 {
 		return nil, fmt.Errorf("%w: num_target = %d (multi-target models are not supported; want 1)", ErrUnsupported, numTarget)
 	}
-	numFeature, err := parseIntField("num_feature", mp.NumFeature, 0)
+	numFeature, featureNames, err := features(l)
 	if err != nil {
 		return nil, err
-	}
-	if numFeature > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
-	}
-	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
-	if err != nil {
-		return nil, err
-	}
-	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
-	if err != nil {
-		return nil, err
-	}
-	for i, t := range featureTypes {
-		if t == "c" {
-			return nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
-		}
 	}
 	obj := Objective(l.Objective.Name)
 	link, ok := objectiveLink(obj)
@@ -346,56 +368,64 @@ func ReadXGBoostJSON(r io.Reader, opts ...ReadOption) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	gm := gb.Model
+	return &Model{base: base, baseScore: baseScore, objective: obj, link: link, numFeature: numFeature,
+		featureNames: featureNames, bestIteration: -1}, nil
+}
+
+// features reads the number of features and their names, refusing categorical features.
+func features(l *xgbLearner) (int, []string, error) {
+	numFeature, err := parseIntField("num_feature", l.LearnerModelParam.NumFeature, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	if numFeature > math.MaxInt32 {
+		return 0, nil, fmt.Errorf("%w: num_feature = %d exceeds %d", ErrMalformed, numFeature, math.MaxInt32)
+	}
+	featureTypes, err := stringArray("feature_types", l.FeatureTypes, numFeature)
+	if err != nil {
+		return 0, nil, err
+	}
+	featureNames, err := stringArray("feature_names", l.FeatureNames, numFeature)
+	if err != nil {
+		return 0, nil, err
+	}
+	for i, t := range featureTypes {
+		if t == "c" {
+			return 0, nil, fmt.Errorf("%w: feature %d is categorical (feature_types[%d] = \"c\")", ErrUnsupported, i, i)
+		}
+	}
+	if len(featureNames) > 0 && len(featureNames) != numFeature {
+		return 0, nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
+	}
+	if len(featureNames) == 0 {
+		featureNames = nil
+	}
+	return numFeature, featureNames, nil
+}
+
+// checkTrees checks the booster's tree-level parameters: one output, one tree count.
+func checkTrees(gm *xgbGBModel) error {
 	if slv, err := parseIntField("size_leaf_vector", gm.Param.SizeLeafVector, 0); err != nil {
-		return nil, err
+		return err
 	} else if slv > 1 {
-		return nil, fmt.Errorf("%w: size_leaf_vector = %d (vector-leaf multi-target trees)", ErrUnsupported, slv)
+		return fmt.Errorf("%w: size_leaf_vector = %d (vector-leaf multi-target trees)", ErrUnsupported, slv)
 	}
 	numTrees, err := parseIntField("num_trees", gm.Param.NumTrees, len(gm.Trees))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if numTrees != len(gm.Trees) {
-		return nil, fmt.Errorf("%w: num_trees = %d but %d trees are stored", ErrMalformed, numTrees, len(gm.Trees))
+		return fmt.Errorf("%w: num_trees = %d but %d trees are stored", ErrMalformed, numTrees, len(gm.Trees))
 	}
 	if len(gm.TreeInfo) != 0 && len(gm.TreeInfo) != len(gm.Trees) {
-		return nil, fmt.Errorf("%w: tree_info has %d entries for %d trees", ErrMalformed, len(gm.TreeInfo), len(gm.Trees))
+		return fmt.Errorf("%w: tree_info has %d entries for %d trees", ErrMalformed, len(gm.TreeInfo), len(gm.Trees))
 	}
 	for i, g := range gm.TreeInfo {
 		if g != 0 {
-			return nil, fmt.Errorf("%w: tree %d belongs to output group %d (multi-output models are not supported)", ErrUnsupported, i, g)
+			return fmt.Errorf("%w: tree %d belongs to output group %d (multi-output models are not supported)", ErrUnsupported, i, g)
 		}
 	}
-	total := 0
-	for i := range gm.Trees {
-		total += len(gm.Trees[i].LeftChildren)
-	}
-	m := &Model{
-		nodes:         make([]node, 0, total),
-		roots:         make([]int32, 0, len(gm.Trees)),
-		base:          base,
-		baseScore:     baseScore,
-		objective:     obj,
-		link:          link,
-		numFeature:    numFeature,
-		bestIteration: -1,
-	}
-	if len(featureNames) > 0 {
-		if len(featureNames) != numFeature {
-			return nil, fmt.Errorf("%w: %d feature_names for num_feature = %d", ErrMalformed, len(featureNames), numFeature)
-		}
-		m.featureNames = featureNames
-	}
-	var stack []int32
-	for ti := range gm.Trees {
-		var err error
-		if stack, err = m.addXGBTree(ti, &gm.Trees[ti], stack); err != nil {
-			return nil, err
-		}
-		gm.Trees[ti] = xgbTree{} // release memory early
-	}
-	return m, nil
+	return nil
 }
 
 // addXGBTree validates one tree and appends it to m in depth-first order.
@@ -486,146 +516,136 @@ func (m *Model) addXGBTree(ti int, t *xgbTree, stack []int32) ([]int32, error) {
 // written by XGBoost 1.7), which XGBoost's Booster.load_model and
 // [ReadXGBoostJSON] read.
 func (m *Model) WriteXGBoostJSON(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	p := func(s string) { bw.WriteString(s) }
-	f32 := func(v float32) string {
-		if v == 0 {
-			if math.Signbit(float64(v)) {
-				return "-0E0"
-			}
-			return "0E0"
-		}
-		return strconv.FormatFloat(float64(v), 'E', -1, 32)
-	}
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	p(`{"learner":{"attributes":{`)
+	jw := xgbWriter{bufio.NewWriter(w)}
+	jw.p(`{"learner":{"attributes":{`)
 	if m.bestIteration >= 0 {
-		p(`"best_iteration":"` + strconv.Itoa(m.bestIteration) + `","best_ntree_limit":"` + strconv.Itoa(m.bestIteration+1) + `"`)
+		jw.p(`"best_iteration":"` + strconv.Itoa(m.bestIteration) + `","best_ntree_limit":"` + strconv.Itoa(m.bestIteration+1) + `"`)
 	}
-	p(`},"feature_names":[`)
-	for i, n := range m.featureNames {
-		if i > 0 {
-			p(",")
-		}
-		p(q(n))
-	}
-	p(`],"feature_types":[`)
-	for i := range m.featureNames {
-		if i > 0 {
-			p(",")
-		}
-		p(`"float"`)
-	}
-	nt := strconv.Itoa(len(m.roots))
-	p(`],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"` + nt + `","size_leaf_vector":"0"},"tree_info":[`)
-	for i := range m.roots {
-		if i > 0 {
-			p(",")
-		}
-		p("0")
-	}
-	p(`],"trees":[`)
+	jw.p(`},`)
+	jw.list("feature_names", len(m.featureNames), func(i int) string { return quote(m.featureNames[i]) })
+	jw.list("feature_types", len(m.featureNames), func(int) string { return `"float"` })
+	jw.p(`"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"` + strconv.Itoa(len(m.roots)) + `","size_leaf_vector":"0"},`)
+	jw.list("tree_info", len(m.roots), func(int) string { return "0" })
+	jw.p(`"trees":[`)
 	for ti, root := range m.roots {
 		end := int32(len(m.nodes))
 		if ti+1 < len(m.roots) {
 			end = m.roots[ti+1]
 		}
-		// XGBoost's predictor assumes a node's right child is stored right
-		// after its left child (it computes left + !(x < cond)), so lay the
-		// tree out breadth-first with siblings adjacent.
-		nodes, st := m.xgbLayout(root, end)
-		parents := make([]int32, len(nodes))
-		parents[0] = math.MaxInt32
-		for i, nd := range nodes {
-			if nd.left >= 0 {
-				parents[nd.left] = int32(i)
-				parents[nd.right] = int32(i)
-			}
-		}
 		if ti > 0 {
-			p(",")
+			jw.p(",")
 		}
-		arr := func(name string, fn func(i int) string) {
-			p(`"` + name + `":[`)
-			for i := range nodes {
-				if i > 0 {
-					p(",")
-				}
-				p(fn(i))
-			}
-			p("],")
-		}
-		p("{")
-		arr("base_weights", func(i int) string {
-			if st != nil {
-				return f32(st[i].weight)
-			}
-			if nodes[i].left < 0 {
-				return f32(nodes[i].cond)
-			}
-			return "0E0"
-		})
-		p(`"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],`)
-		arr("default_left", func(i int) string {
-			if nodes[i].left >= 0 && nodes[i].feat&defaultLeftBit != 0 {
-				return "1"
-			}
-			return "0"
-		})
-		p(`"id":` + strconv.Itoa(ti) + `,`)
-		arr("left_children", func(i int) string {
-			if nodes[i].left < 0 {
-				return "-1"
-			}
-			return strconv.Itoa(int(nodes[i].left))
-		})
-		arr("loss_changes", func(i int) string {
-			if st != nil {
-				return f32(st[i].gain)
-			}
-			return "0E0"
-		})
-		arr("parents", func(i int) string { return strconv.Itoa(int(parents[i])) })
-		arr("right_children", func(i int) string {
-			if nodes[i].left < 0 {
-				return "-1"
-			}
-			return strconv.Itoa(int(nodes[i].right))
-		})
-		arr("split_conditions", func(i int) string { return f32(nodes[i].cond) })
-		arr("split_indices", func(i int) string {
-			if nodes[i].left < 0 {
-				return "0"
-			}
-			return strconv.Itoa(int(nodes[i].feat &^ defaultLeftBit))
-		})
-		arr("split_type", func(int) string { return "0" })
-		arr("sum_hessian", func(i int) string {
-			if st != nil {
-				return f32(st[i].hess)
-			}
-			return "0E0"
-		})
-		p(`"tree_param":{"num_deleted":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
-			`","num_nodes":"` + strconv.Itoa(len(nodes)) + `","size_leaf_vector":"0"}}`)
+		m.writeXGBTree(jw, ti, root, end)
 	}
-	p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32(m.baseScore) +
+	jw.p(`]},"name":"gbtree"},"learner_model_param":{"base_score":"` + f32String(m.baseScore) +
 		`","boost_from_average":"1","num_class":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
-		`","num_target":"1"},"objective":{"name":` + q(string(m.objective)) + `,`)
+		`","num_target":"1"},"objective":{"name":` + quote(string(m.objective)) + `,`)
 	switch m.objective {
 	case Poisson:
-		p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
+		jw.p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
 	case Tweedie:
-		p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
+		jw.p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
 	default:
-		p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
+		jw.p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
 	}
-	p(`}},"version":[1,7,4]}`)
-	if err := bw.Flush(); err != nil {
+	jw.p(`}},"version":[1,7,4]}`)
+	if err := jw.Flush(); err != nil {
 		return fmt.Errorf("gbdt: writing XGBoost JSON: %w", err)
 	}
 	return nil
 }
+
+// writeXGBTree writes tree ti (m.nodes[root:end]) as one element of XGBoost's "trees" array.
+// XGBoost's predictor assumes a node's right child is stored right after its left child (it
+// computes left + !(x < cond)), so the tree is laid out breadth-first with siblings adjacent.
+func (m *Model) writeXGBTree(jw xgbWriter, ti int, root, end int32) {
+	nodes, st := m.xgbLayout(root, end)
+	parents := make([]int32, len(nodes))
+	parents[0] = math.MaxInt32
+	for i, nd := range nodes {
+		if nd.left >= 0 {
+			parents[nd.left] = int32(i)
+			parents[nd.right] = int32(i)
+		}
+	}
+	stat := func(get func(nodeStats) float32) func(int) string {
+		return func(i int) string {
+			if st != nil {
+				return f32String(get(st[i]))
+			}
+			return "0E0"
+		}
+	}
+	child := func(get func(node) int32) func(int) string {
+		return func(i int) string {
+			if nodes[i].left < 0 {
+				return "-1"
+			}
+			return strconv.Itoa(int(get(nodes[i])))
+		}
+	}
+	n := len(nodes)
+	jw.p("{")
+	jw.list("base_weights", n, func(i int) string {
+		if st == nil && nodes[i].left < 0 {
+			return f32String(nodes[i].cond)
+		}
+		return stat(func(s nodeStats) float32 { return s.weight })(i)
+	})
+	jw.p(`"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],`)
+	jw.list("default_left", n, func(i int) string {
+		if nodes[i].left >= 0 && nodes[i].feat&defaultLeftBit != 0 {
+			return "1"
+		}
+		return "0"
+	})
+	jw.p(`"id":` + strconv.Itoa(ti) + `,`)
+	jw.list("left_children", n, child(func(nd node) int32 { return nd.left }))
+	jw.list("loss_changes", n, stat(func(s nodeStats) float32 { return s.gain }))
+	jw.list("parents", n, func(i int) string { return strconv.Itoa(int(parents[i])) })
+	jw.list("right_children", n, child(func(nd node) int32 { return nd.right }))
+	jw.list("split_conditions", n, func(i int) string { return f32String(nodes[i].cond) })
+	jw.list("split_indices", n, func(i int) string {
+		if nodes[i].left < 0 {
+			return "0"
+		}
+		return strconv.Itoa(int(nodes[i].feat &^ defaultLeftBit))
+	})
+	jw.list("split_type", n, func(int) string { return "0" })
+	jw.list("sum_hessian", n, stat(func(s nodeStats) float32 { return s.hess }))
+	jw.p(`"tree_param":{"num_deleted":"0","num_feature":"` + strconv.Itoa(m.numFeature) +
+		`","num_nodes":"` + strconv.Itoa(n) + `","size_leaf_vector":"0"}}`)
+}
+
+// xgbWriter writes XGBoost's JSON by hand, to control number formats exactly.
+type xgbWriter struct{ *bufio.Writer }
+
+func (w xgbWriter) p(s string) { w.WriteString(s) }
+
+// list writes "name":[v(0),…,v(n−1)], with a trailing comma.
+func (w xgbWriter) list(name string, n int, v func(i int) string) {
+	w.p(`"` + name + `":[`)
+	for i := range n {
+		if i > 0 {
+			w.p(",")
+		}
+		w.p(v(i))
+	}
+	w.p("],")
+}
+
+// f32String formats v as XGBoost writes a float32 ("0E0" for zero, keeping its sign).
+func f32String(v float32) string {
+	if v == 0 {
+		if math.Signbit(float64(v)) {
+			return "-0E0"
+		}
+		return "0E0"
+	}
+	return strconv.FormatFloat(float64(v), 'E', -1, 32)
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // xgbLayout returns the nodes of the tree stored in m.nodes[root:end] in
 // breadth-first order with tree-local child indices and each right child
