@@ -6,7 +6,7 @@
 // harness. It prints which points dominate which (cheaper and fewer violations). It is the
 // original project's fifth scenario, whose one point was a cost-priority reward.
 //
-//	go run ./examples/tradeoff          # quick: 5 weights × 500k steps, a bursty day, 2 seeds (a few minutes)
+//	go run ./examples/tradeoff          # quick: 5 weights × 1M steps, a bursty day, 2 seeds (a few minutes)
 //	go run ./examples/tradeoff -full    # 3 training seeds × 5M steps, bursty and diurnal, 5 seeds (about an hour)
 //
 // Each agent is the hybrid agent of examples/tune (forecast features, lambdaenv.Train's recipe)
@@ -56,7 +56,7 @@ func main() {
 	var o options
 	flag.BoolVar(&o.full, "full", false, "the paper-grade run: 3 training seeds × 5M steps, bursty and diurnal load, 5 seeds")
 	flag.StringVar(&o.weights, "weights", "0.1,1,10,100,1000", "the Objective's SLO weights to train an agent for (cost weight 1), comma-separated")
-	flag.Int64Var(&o.steps, "steps", 0, "training steps per agent (default 500k, 5M with -full)")
+	flag.Int64Var(&o.steps, "steps", 0, "training steps per agent (default 1M, 5M with -full)")
 	flag.IntVar(&o.trainSeeds, "train-seeds", 0, "agents trained per weight, with seeds 1, 2, … (default 1, 3 with -full)")
 	flag.IntVar(&o.seeds, "seeds", 0, "simulation seeds of the evaluation (default 2, 5 with -full)")
 	flag.IntVar(&o.envs, "envs", 8, "environments per training run")
@@ -85,7 +85,7 @@ func (o *options) defaults() {
 	pick(&o.trainSeeds, 1, 3)
 	pick(&o.seeds, 2, 5)
 	if o.steps == 0 {
-		o.steps = 500_000
+		o.steps = 1_000_000
 		if o.full {
 			o.steps = 5_000_000
 		}

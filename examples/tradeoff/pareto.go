@@ -92,7 +92,7 @@ func costPriority(w io.Writer, rows []harness.Row, fams []family) {
 			agent = m
 		}
 	}
-	fmt.Fprintf(w, "\nthe original's cost-priority reward (its simulator, SLA 200 ms): avg latency 205.99 ms, USD 0.018004 a step, 99.99 %% SLA violations;\n%s here (cost per run of the day):\n", agent.name)
+	fmt.Fprintf(w, "\nthe original's cost-priority reward (its simulator, SLA 200 ms): avg latency 205.99 ms, USD 0.018004 a step, 99.99 %% SLA violations;\n%s here (the cost of each run):\n", agent.name)
 	for _, r := range rows {
 		if r.Strategy == agent.name {
 			fmt.Fprintf(w, "  %s/%s: mean latency %.0f ms, %.3f USD, %.3f %% SLO violations\n", r.Workload, r.Profile, r.Mean.Mean, r.Cost.Mean, r.ViolationPct.Mean)

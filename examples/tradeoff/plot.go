@@ -56,13 +56,17 @@ func plotFront(path string, rows []harness.Row, fams []family) error {
 			plots[i][j] = p
 		}
 	}
-	const panelW, panelH, labelW = 5.2 * vg.Inch, 4.6 * vg.Inch, 0.4 * vg.Inch
+	const panelW, panelH, labelW, titleH = 5.2 * vg.Inch, 4.6 * vg.Inch, 0.4 * vg.Inch, 0.4 * vg.Inch
 	img := vgimg.New(1, 1)
 	r := legend.Rectangle(draw.New(img))
 	legendW := r.Max.X - r.Min.X + 10*vg.Millimeter
-	w, h := labelW+vg.Length(len(profiles))*panelW+legendW, vg.Length(len(workloads))*panelH
+	w, h := labelW+vg.Length(len(profiles))*panelW+legendW, vg.Length(len(workloads))*panelH+titleH
 	img = vgimg.New(w, h)
-	dc := draw.New(img)
+	full := draw.New(img)
+	title := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, vg.Points(14)), Handler: plot.DefaultTextHandler, XAlign: text.XCenter}
+	full.FillText(title, vg.Point{X: w / 2, Y: h - titleH*0.75}, fmt.Sprintf(
+		"Cost against SLO violations: each family's line joins its knob's values (a strategy with no violation is drawn at %g %%)", violationFloor))
+	dc := draw.Crop(full, 0, 0, 0, -titleH)
 	tiles := draw.Tiles{Rows: len(workloads), Cols: len(profiles), PadX: 6 * vg.Millimeter, PadY: 6 * vg.Millimeter,
 		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
 	canvases := plot.Align(plots, tiles, draw.Crop(dc, labelW, -legendW, 0, 0))
@@ -75,7 +79,7 @@ func plotFront(path string, rows []harness.Row, fams []family) error {
 		c := canvases[i][0]
 		dc.FillText(ylabel, vg.Point{X: labelW / 2, Y: (c.Min.Y + c.Max.Y) / 2}, "SLO violations (% of requests, mean ± sd over seeds, log scale)")
 	}
-	legend.Draw(draw.Crop(dc, w-legendW+4*vg.Millimeter, 0, 0, -10*vg.Millimeter))
+	legend.Draw(draw.Crop(dc, w-legendW+4*vg.Millimeter, 0, 0, -8*vg.Millimeter))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -126,7 +130,10 @@ func frontPanel(rows []harness.Row, wl, pr string, fams []family, legend *plot.L
 			legend.Add(f.name, thumbs...)
 		}
 	}
-	p.Y.Min, p.Y.Max = min(ymin/2, violationFloor/2), max(ymax*2, 1)
+	p.Y.Min, p.Y.Max = ymin/1.5, ymax*1.5
+	if r := p.Y.Max / p.Y.Min; r < 100 { // at least two decades, so that the log axis has ticks to read
+		p.Y.Min, p.Y.Max = p.Y.Min/math.Sqrt(100/r), p.Y.Max*math.Sqrt(100/r)
+	}
 	return p, nil
 }
 
