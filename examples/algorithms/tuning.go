@@ -328,7 +328,7 @@ func trainA2CCompact(ctx context.Context, o options, seed uint64, p *harness.Pro
 // trainQ trains tabular Q-learning on the compact observation, its 6 × 3 actions flattened into
 // Discrete(18), with the original's settings except ε's decay, set so that ε reaches its floor
 // after 70 % of the budget's episodes (the original's 0.995 per episode would still explore at
-// ε ≈ 0.4 after the 208 days of the quick budget).
+// ε ≈ 0.35 after the 208 days of the quick budget).
 func trainQ(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error) {
 	ce, err := newCompactEnv()
 	if err != nil {
