@@ -59,7 +59,7 @@ func (c *cells) Y(row int) float64      { return float64(row) }
 // ± sd over seeds.
 func plotHeatmap(path string, o options, rows []row) error {
 	grids := make([]*cells, len(gridEnt))
-	lo, hi := math.Inf(1), math.Inf(-1)
+	lo, hi, failed := math.Inf(1), math.Inf(-1), ""
 	for k := range grids {
 		grids[k] = &cells{}
 		for i := range 3 {
@@ -70,7 +70,11 @@ func plotHeatmap(path string, o options, rows []row) error {
 	}
 	for _, r := range rows {
 		i, j, k := index(gridLR, r.lr), index(gridGamma, r.gamma), index(gridEnt, r.ent)
-		if !r.grid || r.ok == 0 || i < 0 || j < 0 || k < 0 {
+		if !r.grid || i < 0 || j < 0 || k < 0 {
+			continue
+		}
+		if r.ok == 0 {
+			failed = "; grey: every seed failed"
 			continue
 		}
 		grids[k].z[i][j], grids[k].sd[i][j] = r.ret.Mean, r.ret.SD
@@ -98,8 +102,8 @@ func plotHeatmap(path string, o options, rows []row) error {
 	bar.Y.Label.Text = "mean final held-out return per day"
 	bar.Y.Tick.Marker = harness.Ticks{}
 	bar.Title.Text = " "
-	return compose(path, fmt.Sprintf("A2C on the tuning env: mean return on %d held-out days after %d steps (%d seeds each; grey: every seed failed)",
-		o.episodes, o.steps, o.seeds), panels, bar)
+	return compose(path, fmt.Sprintf("A2C on the tuning env: mean return on %d held-out days after %d steps (± sd over %d seeds%s)",
+		o.episodes, o.steps, o.seeds, failed), panels, bar)
 }
 
 func index(xs []float64, v float64) int {
