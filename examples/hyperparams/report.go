@@ -98,7 +98,9 @@ func writeCSVs(o options, ss []setting, res [][]outcome) error {
 func plotCurves(path string, o options, rows []row, res [][]outcome) error {
 	var pick []row
 	var grid []row
-	for _, r := range rows {
+	rank := map[string]int{}
+	for i, r := range rows {
+		rank[r.name] = i + 1
 		if !r.grid {
 			pick = append(pick, r)
 		} else if r.ok > 0 {
@@ -111,7 +113,7 @@ func plotCurves(path string, o options, rows []row, res [][]outcome) error {
 	pick = append(pick, grid...)
 	var curves []harness.Curve
 	for _, r := range pick {
-		c := harness.Curve{Name: r.name}
+		c := harness.Curve{Name: fmt.Sprintf("#%d of %d: %s", rank[r.name], len(rows), r.name)}
 		n := -1
 		for _, out := range res[r.index] {
 			if out.failed == nil && (n < 0 || len(out.curve) < n) {
@@ -135,7 +137,7 @@ func plotCurves(path string, o options, rows []row, res [][]outcome) error {
 		}
 	}
 	return harness.PlotCurves(path, harness.Chart{
-		Title:  fmt.Sprintf("A2C settings: return on %d held-out days while training (mean ± sd over seeds)", o.curveEps),
+		Title:  fmt.Sprintf("A2C: the references and the grid's best and worst settings (#: final rank), return on %d held-out days (mean ± sd over seeds)", o.curveEps),
 		XLabel: "training steps (millions of one-minute intervals)",
 		YLabel: "return per day (−1,440 × the Objective's loss)",
 	}, curves)
