@@ -137,7 +137,7 @@ func plotCurves(path string, o options, rows []row, res [][]outcome) error {
 		}
 	}
 	return harness.PlotCurves(path, harness.Chart{
-		Title:  fmt.Sprintf("A2C: the references and the grid's best and worst settings (#: final rank), return on %d held-out days (mean ± sd over seeds)", o.curveEps),
+		Title:  fmt.Sprintf("A2C settings (#: final rank): return on %d held-out days while training, mean ± sd", o.curveEps),
 		XLabel: "training steps (millions of one-minute intervals)",
 		YLabel: "return per day (−1,440 × the Objective's loss)",
 	}, curves)
