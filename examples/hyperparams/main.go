@@ -6,7 +6,7 @@
 // original's A2C settings, several seeds each. It is the original project's fourth scenario.
 //
 //	go run ./examples/hyperparams          # quick: 100k steps, 2 seeds (a few minutes)
-//	go run ./examples/hyperparams -full    # 2M steps, 3 seeds, 30 held-out days (about an hour on 2 cores)
+//	go run ./examples/hyperparams -full    # 2M steps, 3 seeds, 30 held-out days (about half an hour on 2 cores)
 //
 // Every run is scored on held-out days (load no training saw) as it learns and at the end. It
 // prints the settings ranked by their mean final held-out return (mean ± sd over seeds, with the

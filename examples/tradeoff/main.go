@@ -7,7 +7,7 @@
 // original project's fifth scenario, whose one point was a cost-priority reward.
 //
 //	go run ./examples/tradeoff          # quick: 5 weights × 1M steps, a bursty day, 2 seeds (a few minutes)
-//	go run ./examples/tradeoff -full    # 3 training seeds × 5M steps, bursty and diurnal, 5 seeds (about an hour)
+//	go run ./examples/tradeoff -full    # 3 training seeds × 5M steps, bursty and diurnal, 5 seeds (12 minutes on 2 cores)
 //
 // Each agent is the hybrid agent of examples/tune (forecast features, lambdaenv.Train's recipe)
 // with only the Objective changed; with several training seeds, simulation seed s runs the agent
