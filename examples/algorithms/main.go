@@ -6,7 +6,7 @@
 // scenario.
 //
 //	go run ./examples/algorithms          # quick: 2 seeds, 300k steps on the tuning env (a few minutes)
-//	go run ./examples/algorithms -full    # 5 seeds, 3M steps, bursty and diurnal load (about an hour)
+//	go run ./examples/algorithms -full    # 5 seeds, 3M steps, bursty and diurnal load (6 minutes on 2 cores)
 //
 // Tabular Q-learning bins every observation feature, so its table has Bins^dim states: on the
 // tuning environment it sees a compact observation, four of the Encoder's twenty features (see
