@@ -6,11 +6,11 @@
 // original's A2C settings, several seeds each. It is the original project's fourth scenario.
 //
 //	go run ./examples/hyperparams          # quick: 100k steps, 2 seeds (a few minutes)
-//	go run ./examples/hyperparams -full    # 2M steps, 3 seeds, 30 held-out days (about half an hour on 2 cores)
+//	go run ./examples/hyperparams -full    # 2M steps, 3 seeds, 30 held-out days (22 minutes on 2 cores)
 //
 // Every run is scored on held-out days (load no training saw) as it learns and at the end. It
 // prints the settings ranked by their mean final held-out return (mean ± sd over seeds, with the
-// Objective's loss, cost and violations) and writes, under out/hyperparams/ (or -out):
+// Objective's loss, cost and violations) beside two constant actions on the same days, and writes, under out/hyperparams/ (or -out):
 //   - heatmap.png: the grid's mean final held-out return, learning rate × gamma, one panel per
 //     entropy coefficient, on one viridis scale;
 //   - learning_curves.png: the references and the grid's best and worst settings, mean ± sd;
@@ -155,6 +155,9 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if err := printTable(w, rows); err != nil {
 		return err
 	}
+	if err := printReferences(w, o); err != nil {
+		return err
+	}
 	if err := writeCSVs(o, ss, res); err != nil {
 		return err
 	}
@@ -202,7 +205,7 @@ func trainOne(ctx context.Context, o options, ac a2c.Config, progress a2c.Callba
 	if err != nil {
 		return outcome{curve: ev.Results}, err
 	}
-	sc, err := heldOut(m, o.episodes)
+	sc, err := heldOut(func(obs []float64) ([]float64, error) { return m.Predict(obs, true) }, o.episodes)
 	return outcome{curve: ev.Results, final: sc}, err
 }
 
@@ -217,13 +220,12 @@ func environment() lambdaenv.Config {
 // score is a model's mean over the held-out days.
 type score struct{ ret, loss, costPerM, violPct float64 }
 
-// heldOut plays the model deterministically on the held-out days.
-func heldOut(m *a2c.Model, episodes int) (score, error) {
+// heldOut plays act (a model acting deterministically, or a fixed policy) on the held-out days.
+func heldOut(act func([]float64) ([]float64, error), episodes int) (score, error) {
 	e, err := lambdaenv.New(environment())
 	if err != nil {
 		return score{}, err
 	}
-	act := func(obs []float64) ([]float64, error) { return m.Predict(obs, true) }
 	rets, sums, err := harness.Play(e, act, episodes, heldOutSeed, lambdaenv.InfoCost, lambdaenv.InfoRequests, lambdaenv.InfoViolations)
 	if err != nil {
 		return score{}, err

@@ -22,7 +22,7 @@ func TestQuickRun(t *testing.T) {
 	if err := run(context.Background(), &buf, o); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"SB3 defaults", "lambdatune recipe", "the original's settings", "lr 0.001, γ 0.9, ent 0", "lr 0.001, γ 0.99, ent 0", "rank"} {
+	for _, want := range []string{"SB3 defaults", "lambdatune recipe", "the original's settings", "lr 0.001, γ 0.9, ent 0", "lr 0.001, γ 0.99, ent 0", "rank", "no provisioning, base memory"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}

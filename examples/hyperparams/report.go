@@ -71,6 +71,23 @@ func printTable(w io.Writer, rows []row) error {
 	return nil
 }
 
+// printReferences scores two constant actions of the tuning env on the same held-out days: the
+// bar a learned setting has to clear to have learned anything.
+func printReferences(w io.Writer, o options) error {
+	fmt.Fprintln(w, "\nconstant actions on the same held-out days:")
+	for _, ref := range []struct {
+		name   string
+		action []float64
+	}{{"no provisioning, base memory", []float64{1, 1}}, {"predictive at 0.1 %, base memory", []float64{4, 1}}} {
+		sc, err := heldOut(func([]float64) ([]float64, error) { return ref.action, nil }, o.episodes)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-34s return per day %.0f, loss %.2f, %.2f USD per M requests, %.3f %% SLO violations\n", ref.name, sc.ret, sc.loss, sc.costPerM, sc.violPct)
+	}
+	return nil
+}
+
 // writeCSVs writes every setting and seed's final score and learning curve.
 func writeCSVs(o options, ss []setting, res [][]outcome) error {
 	final := [][]string{{"setting", "lr", "gamma", "ent_coef", "seed", "return", "loss", "usd_per_million", "slo_violation_pct", "error"}}
