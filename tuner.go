@@ -155,6 +155,33 @@ func NewTuner(cfg TunerConfig) (*Tuner, error) {
 // and changes with the next step.
 func (t *Tuner) History() []Metrics { return t.history.Metrics() }
 
+// Warm records intervals that happened before the tuner started — a function's CloudWatch history on
+// AWS, oldest first — as if the tuner had observed them, without deciding or applying anything, so
+// that the first Step forecasts and decides from a full history instead of waiting out WarmUp
+// intervals. When the history then holds at least WarmUp intervals and the tuner fits its
+// forecaster (Refit > 0), Warm fits it on that history at once; later fits follow the Refit
+// schedule. Only the last HistoryLen intervals are kept. Warm must come before the first Step.
+func (t *Tuner) Warm(ctx context.Context, history []Metrics) error {
+	if t.steps > 0 {
+		return fmt.Errorf("lambdatune: Tuner.Warm after %d steps, want it before the first", t.steps)
+	}
+	for i := 1; i < len(history); i++ {
+		if !history[i].Start.After(history[i-1].Start) {
+			return fmt.Errorf("lambdatune: Tuner.Warm: history[%d] starts at %v, not after history[%d] (%v): want oldest first", i, history[i].Start, i-1, history[i-1].Start)
+		}
+	}
+	for _, m := range history {
+		t.history.Record(m)
+	}
+	if f := t.cfg.Forecaster; f != nil && t.cfg.Refit > 0 && t.history.Seen() >= t.cfg.WarmUp && len(history) > 0 {
+		counts, times := t.history.Counts(), t.history.Times()
+		if err := f.Fit(ctx, counts, times); err != nil {
+			return fmt.Errorf("lambdatune: Tuner.Warm: fit forecaster on %d intervals: %w", len(counts), err)
+		}
+	}
+	return nil
+}
+
 // Run performs n steps, or runs until ctx is done when n <= 0. It stops at the first error, which it
 // returns wrapped with the step it happened in.
 func (t *Tuner) Run(ctx context.Context, n int) error {

@@ -177,6 +177,30 @@ func ExampleTuner() {
 	// interval 2: 30 invocations under 512 MB, next 512 MB (applied false)
 }
 
+// A tuner started on a function with a past (its CloudWatch history on AWS) forecasts from the
+// first step instead of waiting out the warm-up.
+func ExampleTuner_Warm() {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(-3 * time.Minute)
+	past := []Metrics{{Start: t0, Period: time.Minute, Invocations: 40}, {Start: t0.Add(time.Minute), Period: time.Minute, Invocations: 60},
+		{Start: t0.Add(2 * time.Minute), Period: time.Minute, Invocations: 80}}
+	mean := &countingForecaster{}
+	tu, err := NewTuner(TunerConfig{
+		Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{100}, failAt: -1},
+		Policy:   Fixed(DefaultConfig()), Forecaster: mean, Refit: 60, WarmUp: 3,
+		OnStep: func(s Step) { fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0]) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := tu.Warm(context.Background(), past); err != nil {
+		panic(err)
+	}
+	if err := tu.Run(context.Background(), 1); err != nil {
+		panic(err)
+	}
+	// Output: first step: forecast 60 (fitted by Warm on the past)
+}
+
 func ExamplePrices_Cost() {
 	// One million invocations of 100 ms at 512 MB on x86_64.
 	u := Usage{Requests: 1_000_000, ComputeMBms: 1_000_000 * 512 * 100}
@@ -336,5 +360,79 @@ func TestTunerBadForecast(t *testing.T) {
 	}
 	if _, err := NewTuner(TunerConfig{Platform: &fakePlatform{}, Policy: Fixed(DefaultConfig()), WarmUp: 10, HistoryLen: 5}); err == nil {
 		t.Error("warm-up longer than the history accepted")
+	}
+}
+
+// TestTunerWarm: history recorded before the first step is what the policy and the forecaster see
+// from the first step; the forecaster is fitted on it at once when it covers the warm-up.
+func TestTunerWarm(t *testing.T) {
+	t0 := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	past := func(n int) []Metrics {
+		ms := make([]Metrics, n)
+		for i := range ms {
+			ms[i] = Metrics{Start: t0.Add(time.Duration(i) * time.Minute), Period: time.Minute, Invocations: int64(100 + i), Throttles: 1}
+		}
+		return ms
+	}
+	tests := []struct {
+		name          string
+		past          int
+		refit, warmUp int
+		wantFits      []int // history length at each fit, Warm's included
+		wantFirst     bool  // the first step has a forecast
+		wantHistory   int   // history the first decision saw
+	}{
+		{"full warm-up fits at once", 5, 3, 3, []int{4, 4, 4, 4}, true, 4},
+		{"short history waits for the warm-up", 1, 3, 3, []int{3, 4, 4}, false, 2},
+		{"no refit: nothing fitted", 5, 0, 2, nil, true, 4},
+		{"no history", 0, 3, 3, []int{3, 4}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &countingForecaster{}
+			var first *Step
+			var seen int
+			pol := PolicyFunc(func(_ context.Context, obs Observation) (Decision, error) {
+				if seen == 0 {
+					seen = len(obs.History)
+				}
+				return Decision{Config: obs.Current}, nil
+			})
+			tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: make([]int64, 8), failAt: -1},
+				Policy: pol, Forecaster: cf, Refit: tt.refit, WarmUp: tt.warmUp, HistoryLen: 4,
+				OnStep: func(s Step) {
+					if first == nil {
+						first = &s
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Warm(context.Background(), past(tt.past)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Run(context.Background(), 8); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantFits, cf.fits); diff != "" {
+				t.Errorf("fits (-want +got):\n%s", diff)
+			}
+			if (first.Forecast != nil) != tt.wantFirst || seen != tt.wantHistory {
+				t.Errorf("first step: forecast %v, history %d; want forecast %v, history %d", first.Forecast, seen, tt.wantFirst, tt.wantHistory)
+			}
+		})
+	}
+	tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{1}, failAt: -1}, Policy: Fixed(DefaultConfig())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Warm(context.Background(), []Metrics{{Start: t0.Add(time.Minute)}, {Start: t0}}); err == nil || !strings.Contains(err.Error(), "oldest first") {
+		t.Errorf("Warm out of order: %v, want an error", err)
+	}
+	if err := tu.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.Warm(context.Background(), past(1)); err == nil {
+		t.Error("Warm after a step succeeded, want an error")
 	}
 }

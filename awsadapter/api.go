@@ -2,8 +2,11 @@ package awsadapter
 
 import (
 	"context"
+	"io"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
@@ -66,7 +69,16 @@ type ClientOptions struct {
 }
 
 // NewClients returns Lambda and CloudWatch clients built from cfg for the adapter.
+//
+// Their HTTP client is cfg's (the SDK's default when nil) behind a guard against a race in the SDK:
+// smithy-go closes a request's body as soon as the response's headers arrive, after which the body's
+// WriteTo returns io.EOF; when an endpoint answers before net/http has made its last read of the body
+// (an emulator on the same machine), net/http takes that io.EOF for a failed write and closes the
+// connection under the response still being read ("use of closed network connection" on large
+// responses). The guard hides WriteTo, so that last read goes through Read, whose io.EOF net/http
+// takes as the end of the body.
 func NewClients(cfg aws.Config, o ClientOptions) (*lambda.Client, *cloudwatch.Client) {
+	cfg.HTTPClient = guardBodies(cfg.HTTPClient)
 	lam := lambda.NewFromConfig(cfg, func(lo *lambda.Options) {
 		if o.Endpoint != "" {
 			lo.BaseEndpoint = aws.String(o.Endpoint)
@@ -87,4 +99,29 @@ func NewClients(cfg aws.Config, o ClientOptions) (*lambda.Client, *cloudwatch.Cl
 		}
 	})
 	return lam, cw
+}
+
+// bodyGuard is an HTTP client that hides the WriterTo of request bodies (see NewClients).
+type bodyGuard struct{ inner aws.HTTPClient }
+
+// readOnlyBody exposes only Read and Close of a request body.
+type readOnlyBody struct{ io.ReadCloser }
+
+// Do sends r with its body behind readOnlyBody.
+func (g bodyGuard) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = readOnlyBody{r.Body}
+	}
+	return g.inner.Do(r)
+}
+
+// guardBodies wraps c (the SDK's default client when nil) in a bodyGuard, once.
+func guardBodies(c aws.HTTPClient) aws.HTTPClient {
+	switch c.(type) {
+	case nil:
+		return bodyGuard{inner: awshttp.NewBuildableClient()}
+	case bodyGuard:
+		return c
+	}
+	return bodyGuard{inner: c}
 }

@@ -53,6 +53,22 @@
 // percentile rank statistic (INIT not counted). Platform.LastObservation says which source filled
 // each field (Source), and why the logs did not.
 //
+// # History, Power Tuning and target tracking
+//
+// Platform.History reads a stretch of the function's past — per-interval Invocations, Errors,
+// Throttles, Duration and concurrency in chunks within GetMetricData's limits, the whole stretch's
+// percentiles and, with WithLogs, its INIT durations — to replay it (examples/recommend). It only
+// reads.
+//
+// PowerInvoker is a lambdatune.Invoker on the real function: AWS Lambda Power Tuning's test
+// invocations (a version per memory size, weighted payloads, billed duration and INIT from each
+// invocation's log tail), cleaned up even when a step fails, and a dry run unless WithDryRun(false).
+// policy.PowerTuning.Run sweeps it with the analysis it runs on the simulator.
+//
+// RegisterTargetTracking and DeregisterTargetTracking hand an alias's provisioned concurrency to
+// Application Auto Scaling target tracking (the policy.TargetTracking strategy, run by AWS instead
+// of emulated) and take it back.
+//
 // # Errors and retries
 //
 // TooManyRequestsException, ResourceConflictException (an update in progress), throttled
@@ -82,7 +98,9 @@
 // cloudwatch:GetMetricData on "*" (and application-autoscaling:DescribeScalableTargets with
 // WithAutoScaling; logs:StartQuery on the function's log group and logs:GetQueryResults and
 // logs:StopQuery on "*" with WithLogs). A dry run needs only the Get actions and, with WithLogs, the
-// logs actions, which only read.
+// logs actions, which only read. History needs only reads (iam-recommend.json), a Power Tuning sweep
+// the actions in iam-power-tuning.json, target tracking those in iam-target-tracking.json; README.md
+// lists the permissions of each mode.
 //
 // # Emulators
 //
@@ -91,6 +109,8 @@
 // provisioned concurrency, GetAccountSettings (use WithLimits) and percentile statistics, the
 // percentile rank included (use WithPercentiles(false)). Its Logs Insights answers StartQuery and
 // GetQueryResults but ignores filter and stats and knows none of Lambda's REPORT fields, and lacks
-// StopQuery: the adapter then reports the logs unreadable and falls back. The package's tests cover
-// all of these against httptest servers.
+// StopQuery: the adapter then reports the logs unreadable and falls back. Its GetMetricData ignores
+// MaxDatapoints and keeps datapoints of any age; its Invoke (without Docker) runs nothing and returns
+// no log tail, so a Power Tuning step fails at the REPORT line (and cleans up). The package's tests
+// cover all of these against httptest servers.
 package awsadapter

@@ -52,6 +52,8 @@ type fakeAWS struct {
 	log   []string // operations in order
 	// cwQueries records the Id/Stat of each GetMetricData query.
 	cwQueries [][]string
+	// hist, if set, answers GetMetricData from per-minute series instead (historyfake_test.go).
+	hist *fakeHistory
 }
 
 type fnConfig struct {
@@ -204,6 +206,10 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch op {
 	case "GetMetricData":
+		if f.hist != nil {
+			f.hist.answer(w, r, body)
+			return
+		}
 		f.getMetricData(w, body)
 	case "GetAccountSettings":
 		unres := f.accountLimit - f.reservedElsewhere

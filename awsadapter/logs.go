@@ -27,8 +27,10 @@ type LogsAPI interface {
 var _ LogsAPI = (*cloudwatchlogs.Client)(nil)
 
 // NewLogsClient returns a CloudWatch Logs client built from cfg for WithLogs, with the same endpoint
-// and retry choices as NewClients (CloudWatch Logs speaks JSON, which emulators speak too).
+// and retry choices and the same guard on request bodies as NewClients (CloudWatch Logs speaks JSON,
+// which emulators speak too).
 func NewLogsClient(cfg aws.Config, o ClientOptions) *cloudwatchlogs.Client {
+	cfg.HTTPClient = guardBodies(cfg.HTTPClient)
 	return cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) {
 		if o.Endpoint != "" {
 			lo.BaseEndpoint = aws.String(o.Endpoint)

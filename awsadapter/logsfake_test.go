@@ -164,6 +164,17 @@ func (l *fakeLogs) startQuery(w http.ResponseWriter, body []byte) {
 		logsError(w, 400, "ResourceNotFoundException", "The specified log group does not exist.")
 		return
 	}
+	if in.QueryString == initQuery {
+		q := &fakeQuery{id: fmt.Sprintf("q%d", len(l.queries)+1), group: in.LogGroupName, query: in.QueryString,
+			start: in.StartTime, end: in.EndTime, limit: in.Limit}
+		q.rows = l.evaluateInit(in.StartTime, in.EndTime)
+		if l.mangle != nil {
+			q.rows = l.mangle(q.rows)
+		}
+		l.queries = append(l.queries, q)
+		json.NewEncoder(w).Encode(map[string]string{"queryId": q.id})
+		return
+	}
 	m, r := fakeQueryIdx.FindStringSubmatch(in.QueryString), fakeQueryRange.FindStringSubmatch(in.QueryString)
 	if m == nil || r == nil {
 		logsError(w, 400, "MalformedQueryException", "the fake does not speak this query: "+in.QueryString)
@@ -275,4 +286,38 @@ func (l *fakeLogs) getQueryResults(w http.ResponseWriter, body []byte) {
 	}
 	json.NewEncoder(w).Encode(map[string]any{"status": status, "results": results,
 		"statistics": map[string]float64{"recordsMatched": float64(len(l.reports))}})
+}
+
+// evaluateInit aggregates the visible REPORT lines in [start, end] seconds into the one row of the
+// history's INIT query: counts, and the mean, median and 99th percentile (nearest rank) of the Init
+// Durations, fields Logs Insights leaves out when no line has one.
+func (l *fakeLogs) evaluateInit(start, end int64) []map[string]string {
+	now := l.clk.Now()
+	var reports int
+	var inits []float64
+	for _, rep := range l.reports {
+		ms := rep.at.UnixMilli()
+		if ms < start*1000 || ms >= (end+1)*1000 || now.Before(rep.at.Add(rep.lag)) {
+			continue
+		}
+		reports++
+		if rep.initMs > 0 {
+			inits = append(inits, rep.initMs)
+		}
+	}
+	if reports == 0 {
+		return nil
+	}
+	row := map[string]string{"reports": strconv.Itoa(reports), "coldStarts": strconv.Itoa(len(inits))}
+	if len(inits) > 0 {
+		sort.Float64s(inits)
+		var sum float64
+		for _, x := range inits {
+			sum += x
+		}
+		rank := func(p float64) float64 { return inits[max(0, int(math.Ceil(p*float64(len(inits))))-1)] }
+		f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+		row["initMean"], row["initP50"], row["initP99"] = f(sum/float64(len(inits))), f(rank(0.5)), f(rank(0.99))
+	}
+	return []map[string]string{row}
 }

@@ -644,29 +644,38 @@ func drift(a, b *lambda.GetFunctionConfigurationOutput) string {
 // waitUpdated polls until the function (or version) is Active with LastUpdateStatus Successful; op
 // names the operation waited for in errors.
 func (p *Platform) waitUpdated(ctx context.Context, qualifier *string, op string) (*lambda.GetFunctionConfigurationOutput, error) {
-	deadline := p.o.now().Add(p.o.updateWait)
+	return waitActive(ctx, &p.o, p.fn, op, func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
+		return p.getConfig(ctx, qualifier)
+	})
+}
+
+// waitActive polls get every o.poll until the function (or version) it reads is Active with
+// LastUpdateStatus Successful, for at most o.updateWait; fn and op name the function and the
+// operation waited for in errors.
+func waitActive(ctx context.Context, o *options, fn, op string, get func(context.Context) (*lambda.GetFunctionConfigurationOutput, error)) (*lambda.GetFunctionConfigurationOutput, error) {
+	deadline := o.now().Add(o.updateWait)
 	for {
-		fc, err := p.getConfig(ctx, qualifier)
+		fc, err := get(ctx)
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case fc.LastUpdateStatus == types.LastUpdateStatusFailed:
-			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
+			return nil, &OpError{Function: fn, Op: op, Attempts: 1,
 				Err: fmt.Errorf("LastUpdateStatus Failed: %s: %s", fc.LastUpdateStatusReasonCode, aws.ToString(fc.LastUpdateStatusReason))}
 		case fc.State == types.StateFailed:
-			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
+			return nil, &OpError{Function: fn, Op: op, Attempts: 1,
 				Err: fmt.Errorf("State Failed: %s: %s", fc.StateReasonCode, aws.ToString(fc.StateReason))}
 		case (fc.LastUpdateStatus == types.LastUpdateStatusSuccessful || fc.LastUpdateStatus == "") &&
 			(fc.State == types.StateActive || fc.State == ""):
 			return fc, nil
 		}
-		if !p.o.now().Before(deadline) {
-			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1,
-				Err: fmt.Errorf("still State %s, LastUpdateStatus %s after %v", fc.State, fc.LastUpdateStatus, p.o.updateWait)}
+		if !o.now().Before(deadline) {
+			return nil, &OpError{Function: fn, Op: op, Attempts: 1,
+				Err: fmt.Errorf("still State %s, LastUpdateStatus %s after %v", fc.State, fc.LastUpdateStatus, o.updateWait)}
 		}
-		if err := p.o.sleep(ctx, p.o.poll); err != nil {
-			return nil, &OpError{Function: p.fn, Op: op, Attempts: 1, Err: fmt.Errorf("waiting for LastUpdateStatus Successful: %w", err)}
+		if err := o.sleep(ctx, o.poll); err != nil {
+			return nil, &OpError{Function: fn, Op: op, Attempts: 1, Err: fmt.Errorf("waiting for LastUpdateStatus Successful: %w", err)}
 		}
 	}
 }

@@ -67,8 +67,9 @@ func Retryable(err error) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == 429
 }
 
-// backoff returns the wait before retry number attempt (0-based) under policy r.
-func (p *Platform) backoff(r RetryPolicy, attempt int) time.Duration {
+// backoff returns the wait before retry number attempt (0-based) under policy r, with jitter from
+// o.rand (the caller holds whatever lock guards it).
+func (o *options) backoff(r RetryPolicy, attempt int) time.Duration {
 	d := r.Max
 	if attempt < 40 {
 		if b := r.Base << attempt; b > 0 && b < d {
@@ -76,7 +77,7 @@ func (p *Platform) backoff(r RetryPolicy, attempt int) time.Duration {
 		}
 	}
 	half := d / 2
-	return half + time.Duration(p.o.rand.Int64N(int64(d-half)+1))
+	return half + time.Duration(o.rand.Int64N(int64(d-half)+1))
 }
 
 // call runs one AWS operation with retries and wraps a final error in *OpError.
@@ -87,6 +88,13 @@ func call[T any](ctx context.Context, p *Platform, op string, f func(context.Con
 // callWith is call with its own retry policy and classification of retryable errors (CloudWatch
 // Logs adds its concurrent-query limit to Retryable's).
 func callWith[T any](ctx context.Context, p *Platform, op string, r RetryPolicy, retryable func(error) bool, f func(context.Context) (T, error)) (T, error) {
+	return retryCall(ctx, &p.o, p.fn, op, r, retryable, f)
+}
+
+// retryCall runs f, retrying the errors retryable accepts with backoff under policy r on o's clock,
+// and wraps a final error in *OpError naming the function fn and the operation op. It serves the
+// Platform and the other clients of the package (PowerInvoker).
+func retryCall[T any](ctx context.Context, o *options, fn, op string, r RetryPolicy, retryable func(error) bool, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	for attempt := 0; ; attempt++ {
 		out, err := f(ctx)
@@ -94,13 +102,13 @@ func callWith[T any](ctx context.Context, p *Platform, op string, r RetryPolicy,
 			return out, nil
 		}
 		if ctx.Err() != nil || !retryable(err) || attempt+1 >= r.MaxAttempts {
-			return zero, &OpError{Function: p.fn, Op: op, Attempts: attempt + 1, Err: err}
+			return zero, &OpError{Function: fn, Op: op, Attempts: attempt + 1, Err: err}
 		}
-		d := p.backoff(r, attempt)
-		p.o.log.LogAttrs(ctx, slog.LevelDebug, "retrying AWS call", slog.String("function", p.fn),
+		d := o.backoff(r, attempt)
+		o.log.LogAttrs(ctx, slog.LevelDebug, "retrying AWS call", slog.String("function", fn),
 			slog.String("op", op), slog.Int("attempt", attempt+1), slog.Duration("backoff", d), slog.String("error", err.Error()))
-		if serr := p.o.sleep(ctx, d); serr != nil {
-			return zero, &OpError{Function: p.fn, Op: op, Attempts: attempt + 1, Err: errors.Join(err, serr)}
+		if serr := o.sleep(ctx, d); serr != nil {
+			return zero, &OpError{Function: fn, Op: op, Attempts: attempt + 1, Err: errors.Join(err, serr)}
 		}
 	}
 }

@@ -42,8 +42,38 @@ type Result struct {
 	Latency lambdatune.Distribution
 	// Intervals holds every interval's metrics when Config.KeepIntervals is set.
 	Intervals []lambdatune.Metrics
+	// Deployed summarises the configurations the strategy kept in force over the run.
+	Deployed Deployed
 	// Wall is how long the run took.
 	Wall time.Duration
+}
+
+// Deployed summarises the configurations a strategy kept in force over a run, by the configuration
+// each interval ended with (Metrics.Config): what a team would deploy to run the strategy.
+type Deployed struct {
+	// Final is the configuration in force at the end.
+	Final lambdatune.Config
+	// MinMemoryMB and MaxMemoryMB are the smallest and largest memory sizes in force.
+	MinMemoryMB, MaxMemoryMB int
+	// MeanProvisioned is the provisioned concurrency averaged over intervals, MaxProvisioned its
+	// largest value.
+	MeanProvisioned float64
+	MaxProvisioned  int
+	// Changes counts the intervals whose configuration differs from the one before.
+	Changes int
+}
+
+// add records one interval's configuration; n is how many intervals were recorded before it.
+func (d *Deployed) add(c lambdatune.Config, n int) {
+	if n == 0 {
+		d.MinMemoryMB, d.MaxMemoryMB = c.MemoryMB, c.MemoryMB
+	} else if c != d.Final {
+		d.Changes++
+	}
+	d.Final = c
+	d.MinMemoryMB, d.MaxMemoryMB = min(d.MinMemoryMB, c.MemoryMB), max(d.MaxMemoryMB, c.MemoryMB)
+	d.MeanProvisioned += (float64(c.Provisioned) - d.MeanProvisioned) / float64(n+1)
+	d.MaxProvisioned = max(d.MaxProvisioned, c.Provisioned)
 }
 
 // Run evaluates cfg: each seed's load is drawn once per workload and every strategy runs on the
@@ -183,6 +213,7 @@ func runOne(ctx context.Context, cfg Config, w Workload, p Profile, s Strategy, 
 		Platform: sim, Policy: setup.Policy, Forecaster: setup.Forecaster,
 		Horizon: setup.Horizon, Refit: setup.Refit, WarmUp: setup.WarmUp,
 		OnStep: func(st lambdatune.Step) {
+			r.Deployed.add(st.Metrics.Config, r.Score.Intervals)
 			r.Score.Add(&st.Metrics)
 			if cfg.KeepIntervals {
 				r.Intervals = append(r.Intervals, st.Metrics)

@@ -15,6 +15,7 @@ import (
 // models accept and refuse the same Options.
 type account struct {
 	start       time.Time
+	now         int64 // virtual time, ns since start: the end of the last interval simulated
 	interval    int64 // ns
 	limits      lambdatune.Limits
 	prices      lambdatune.Prices
@@ -26,6 +27,8 @@ type account struct {
 	monthStart time.Time
 	monthMBms  int64 // on-demand MB·ms billed this calendar month (for tiered prices)
 	nextMonth  int64 // offset of the next calendar month's start, ns
+
+	reserved int // the reserved concurrency of the simulated functions, a running total
 }
 
 // newAccount returns the account opts describe for a model called name (for errors) running
@@ -74,6 +77,9 @@ func newAccount(name string, opts Options, deployments []Deployment) (account, e
 	return a, nil
 }
 
+// clock returns the virtual clock: the end of the last interval simulated.
+func (a *account) clock() time.Time { return a.start.Add(time.Duration(a.now)) }
+
 // startInterval starts the duration tiers' count again when the interval beginning at offset t0
 // (ns) opens a new calendar month.
 func (a *account) startInterval(t0 int64) {
@@ -113,6 +119,7 @@ func (a *account) checkDeployments(deployments []Deployment) ([]lambdatune.Price
 			reserved += d.Config.Reserved.N
 		}
 	}
+	a.reserved = reserved
 	pricers := make([]lambdatune.Pricer, len(deployments))
 	var errs []error
 	for i, d := range deployments {
@@ -137,11 +144,7 @@ func (a *account) checkDeployments(deployments []Deployment) ([]lambdatune.Price
 // c's architecture (cur when it is the function's present one).
 func (a *account) checkApply(s simulation, i int, c lambdatune.Config, cur lambdatune.Pricer) (lambdatune.Pricer, error) {
 	l := a.limits
-	for j := range s.numFunctions() {
-		if o := s.functionConfig(j); j != i && o.Reserved.Set {
-			l.ReservedElsewhere += o.Reserved.N
-		}
-	}
+	l.ReservedElsewhere += a.reserved - reservation(s.functionConfig(i))
 	err := l.Validate(c)
 	if err == nil && c.Arch() != s.functionConfig(i).Arch() {
 		cur, err = a.prices.For(c.Arch())
@@ -150,4 +153,23 @@ func (a *account) checkApply(s simulation, i int, c lambdatune.Config, cur lambd
 		return cur, fmt.Errorf("lambdasim: %s: apply %v: %w", s.functionName(i), c, err)
 	}
 	return cur, nil
+}
+
+// reservation returns c's reserved concurrency, 0 without one.
+func reservation(c lambdatune.Config) int {
+	if c.Reserved.Set {
+		return c.Reserved.N
+	}
+	return 0
+}
+
+// reservationChanged counts a function's change of configuration from old to c in the running
+// total of reservations.
+func (a *account) reservationChanged(old, c lambdatune.Config) {
+	a.reserved += reservation(c) - reservation(old)
+}
+
+// unreservedCap returns the account concurrency left to the functions without a reservation.
+func (a *account) unreservedCap() int {
+	return a.limits.AccountConcurrency - a.limits.ReservedElsewhere - a.reserved
 }

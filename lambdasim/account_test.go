@@ -11,7 +11,7 @@ import (
 // TestModelsCheckTheSame holds both constructors to the same verdict, and the same error, on bad
 // options and deployments; an error names every bad deployment.
 func TestModelsCheckTheSame(t *testing.T) {
-	fn := Function{Name: "f", Duration: Fixed{Constant(100 * time.Millisecond)}}
+	fn := Function{Name: "f", Duration: Flat{Constant(100 * time.Millisecond)}}
 	good := Deployment{Function: fn, Config: lambdatune.DefaultConfig()}
 	x86Only := lambdatune.DefaultPrices()
 	delete(x86Only.Arch, lambdatune.ARM64)

@@ -58,7 +58,7 @@ func TestMemoryIncreaseLowersDuration(t *testing.T) {
 }
 
 func TestConfigChangeCausesColdStarts(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(200 * time.Millisecond)}, Init: Constant(300 * time.Millisecond)}
+	fn := Function{Duration: Flat{Constant(200 * time.Millisecond)}, Init: Constant(300 * time.Millisecond)}
 	for _, change := range []struct {
 		name string
 		edit func(*lambdatune.Config)
@@ -119,7 +119,7 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestApplyValidates(t *testing.T) {
-	s := mustNew(t, Options{}, Deployment{Function: Function{Duration: Fixed{Constant(time.Second)}}, Config: cfgMem(256)})
+	s := mustNew(t, Options{}, Deployment{Function: Function{Duration: Flat{Constant(time.Second)}}, Config: cfgMem(256)})
 	ctx := context.Background()
 	cases := []struct {
 		name  string
@@ -149,7 +149,7 @@ func TestApplyValidates(t *testing.T) {
 func TestTimeoutResetsEnvironment(t *testing.T) {
 	// Durations of 2 s against a 1 s timeout: every invocation times out, is billed 1 s, and the next
 	// one on the same environment pays INIT again.
-	fn := Function{Duration: Fixed{Constant(2 * time.Second)}, Init: Constant(100 * time.Millisecond)}
+	fn := Function{Duration: Flat{Constant(2 * time.Second)}, Init: Constant(100 * time.Millisecond)}
 	c := cfgMem(1024)
 	c.Timeout = time.Second
 	s := mustNew(t, Options{}, Deployment{Function: fn, Config: c, Arrivals: &periodic{gap: 5 * time.Second, n: 10}})
@@ -182,7 +182,7 @@ func TestKeepAliveAndLifetime(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fn := Function{Duration: Fixed{Constant(time.Second)}, KeepAlive: tc.keep, MaxLifetime: tc.life}
+			fn := Function{Duration: Flat{Constant(time.Second)}, KeepAlive: tc.keep, MaxLifetime: tc.life}
 			s := mustNew(t, Options{Interval: time.Hour}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &periodic{gap: tc.gap, n: 6}})
 			runFor(t, s, 2)
 			if got := s.Stats(0).ColdStarts; got != tc.wantColds {
@@ -195,7 +195,7 @@ func TestKeepAliveAndLifetime(t *testing.T) {
 func TestNewestIdleFirst(t *testing.T) {
 	// Environments 0 and 1 become idle at 1.0 s and 1.5 s; the request at 5 s must take environment 1,
 	// the newest idle one (as AWS and SimFaaS do), and environment 0 then expires unused.
-	fn := Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(0)}
+	fn := Function{Duration: Flat{Constant(time.Second)}, Init: Constant(0)}
 	var log bytes.Buffer
 	ts := []time.Duration{0, 500 * time.Millisecond, 5 * time.Second, 10*time.Minute + 1200*time.Millisecond}
 	s := mustNew(t, Options{Interval: time.Hour, Log: &log}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: ts}})
@@ -220,7 +220,7 @@ func TestNewestIdleFirst(t *testing.T) {
 }
 
 func TestSyncThrottling(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(10 * time.Second)}}
+	fn := Function{Duration: Flat{Constant(10 * time.Second)}}
 	c := cfgMem(256)
 	c.Reserved = lambdatune.Reserve(3)
 	s := mustNew(t, Options{}, Deployment{Function: fn, Config: c, Arrivals: &periodic{gap: time.Second, n: 10}})
@@ -240,7 +240,7 @@ func TestSyncThrottling(t *testing.T) {
 func TestAsyncRetries(t *testing.T) {
 	// Reserved concurrency 1 and 30 s invocations: events arriving together queue through throttle
 	// retries with backoff; with a 60 s maximum age some are dropped.
-	fn := Function{Duration: Fixed{Constant(30 * time.Second)}, Async: &AsyncOptions{MaxEventAge: time.Minute, MaxRetryAttempts: 2}}
+	fn := Function{Duration: Flat{Constant(30 * time.Second)}, Async: &AsyncOptions{MaxEventAge: time.Minute, MaxRetryAttempts: 2}}
 	c := cfgMem(256)
 	c.Reserved = lambdatune.Reserve(1)
 	s := mustNew(t, Options{Interval: 10 * time.Minute}, Deployment{Function: fn, Config: c, Arrivals: &fixedTimes{ts: []time.Duration{0, 0, 0}}})
@@ -252,7 +252,7 @@ func TestAsyncRetries(t *testing.T) {
 		t.Errorf("throttles %d, want every retry counted", m.Throttles)
 	}
 	// Function errors are retried twice, 1 and 2 minutes after the failure.
-	fn = Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(0), ErrorRate: 1, Async: DefaultAsyncOptions()}
+	fn = Function{Duration: Flat{Constant(time.Second)}, Init: Constant(0), ErrorRate: 1, Async: DefaultAsyncOptions()}
 	var log bytes.Buffer
 	s = mustNew(t, Options{Interval: 10 * time.Minute, Log: &log}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{0}}})
 	m = collect(t, s, 1)[0]
@@ -276,7 +276,7 @@ func TestAsyncRetries(t *testing.T) {
 }
 
 func TestProvisionedConcurrency(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(time.Second)}
+	fn := Function{Duration: Flat{Constant(time.Second)}, Init: Constant(time.Second)}
 	c := cfgMem(512)
 	s := mustNew(t, Options{ProvisioningDelay: Constant(90 * time.Second)},
 		Deployment{Function: fn, Config: c, Arrivals: &periodic{gap: 100 * time.Millisecond, n: 1 << 30}}) // ≈ 10 busy
@@ -315,7 +315,7 @@ func TestProvisionedConcurrency(t *testing.T) {
 
 func TestScalingRate(t *testing.T) {
 	// 2,500 simultaneous long requests: 1,000 environments at once, then 100 per second.
-	fn := Function{Duration: Fixed{Constant(time.Hour)}, Init: Constant(0)}
+	fn := Function{Duration: Flat{Constant(time.Hour)}, Init: Constant(0)}
 	ts := make([]time.Duration, 2500)
 	for i := 1000; i < len(ts); i++ {
 		ts[i] = 5 * time.Second // 1,500 more after 5 s: 500 tokens refilled
@@ -334,7 +334,7 @@ func TestMultiFunctionAccount(t *testing.T) {
 	// Two unreserved functions share a 300-concurrency account (100 kept unreserved is irrelevant
 	// without reservations): together they need ≈ 400.
 	lim := lambdatune.Limits{AccountConcurrency: 300, MinUnreserved: 100}
-	fn := Function{Duration: Fixed{Constant(2 * time.Second)}, Init: Constant(0)}
+	fn := Function{Duration: Flat{Constant(2 * time.Second)}, Init: Constant(0)}
 	d := func(name string, seed uint64) Deployment {
 		f := fn
 		f.Name = name
@@ -381,7 +381,7 @@ func TestMultiFunctionAccount(t *testing.T) {
 
 func TestRequestLog(t *testing.T) {
 	var buf bytes.Buffer
-	fn := Function{Duration: Fixed{Constant(100 * time.Millisecond)}, Init: Constant(50 * time.Millisecond)}
+	fn := Function{Duration: Flat{Constant(100 * time.Millisecond)}, Init: Constant(50 * time.Millisecond)}
 	s := mustNew(t, Options{Log: &buf}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{0, time.Second}}})
 	collect(t, s, 1)
 	want := LogHeader +
@@ -397,7 +397,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestRequestLogError(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(100 * time.Millisecond)}}
+	fn := Function{Duration: Flat{Constant(100 * time.Millisecond)}}
 	s := mustNew(t, Options{Log: failWriter{}}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{0}}})
 	if _, err := s.Next(context.Background()); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("Next error %v, want the log's write error", err)
@@ -405,7 +405,7 @@ func TestRequestLogError(t *testing.T) {
 }
 
 func TestArrivalsGoingBack(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(time.Millisecond)}}
+	fn := Function{Duration: Flat{Constant(time.Millisecond)}}
 	s := mustNew(t, Options{}, Deployment{Function: fn, Config: cfgMem(256), Arrivals: &fixedTimes{ts: []time.Duration{time.Second, 0}}})
 	if _, err := s.Next(context.Background()); err == nil || !strings.Contains(err.Error(), "non-decreasing") {
 		t.Errorf("Next error %v, want one about non-decreasing arrivals", err)
@@ -418,7 +418,7 @@ func TestArrivalsGoingBack(t *testing.T) {
 func TestMemoryChangeReallocatesProvisioned(t *testing.T) {
 	// A memory change publishes a new version: provisioned environments of the old one drain and the
 	// new ones are allocated after the delay, meanwhile requests run on demand (cold).
-	fn := Function{Duration: Fixed{Constant(500 * time.Millisecond)}, Init: Constant(time.Second)}
+	fn := Function{Duration: Flat{Constant(500 * time.Millisecond)}, Init: Constant(time.Second)}
 	c := cfgMem(512)
 	c.Provisioned = 4
 	s := mustNew(t, Options{ProvisioningDelay: Constant(90 * time.Second)},

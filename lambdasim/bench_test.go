@@ -55,7 +55,7 @@ func BenchmarkEventSimSimFaaS(b *testing.B) {
 // BenchmarkEventSimHighLoad is λ = 100/s with 2.5 s mean service: about 250 busy environments.
 func BenchmarkEventSimHighLoad(b *testing.B) {
 	f := simfaasFunction()
-	f.Duration = Fixed{Exponential(2500 * time.Millisecond)}
+	f.Duration = Flat{Exponential(2500 * time.Millisecond)}
 	f.ColdDuration = Dist{}
 	f.Init = Constant(200 * time.Millisecond)
 	benchRequests(b, f, 100, 100*time.Second)

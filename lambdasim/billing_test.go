@@ -28,7 +28,7 @@ func TestPricingThroughSimulator(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := cfgMem(512)
 			cfg.Architecture = tc.arch
-			fn := Function{Duration: Fixed{Constant(100 * time.Millisecond)}, Init: Constant(250 * time.Millisecond)}
+			fn := Function{Duration: Flat{Constant(100 * time.Millisecond)}, Init: Constant(250 * time.Millisecond)}
 			// One request every 2 ms for 2,000 s: 1,000,000 requests.
 			s := mustNew(t, Options{Interval: time.Minute}, Deployment{Function: fn, Config: cfg, Arrivals: &periodic{gap: 2 * time.Millisecond, n: 1_000_000}})
 			var total lambdatune.Cost
@@ -59,7 +59,7 @@ func TestProvisionedBilling(t *testing.T) {
 	// 10 environments of 1,024 MB provisioned for an hour: 36,000 GB-s × $0.0000041667 = $0.15.
 	cfg := cfgMem(1024)
 	cfg.Provisioned = 10
-	s := mustNew(t, Options{}, Deployment{Function: Function{Duration: Fixed{Constant(time.Second)}}, Config: cfg})
+	s := mustNew(t, Options{}, Deployment{Function: Function{Duration: Flat{Constant(time.Second)}}, Config: cfg})
 	var c lambdatune.Cost
 	for _, m := range collect(t, s, 60) {
 		c = c.Add(m.Cost)
@@ -153,7 +153,7 @@ func TestTieredPricesThroughSimulator(t *testing.T) {
 	p.Arch = map[lambdatune.Architecture]lambdatune.ArchPrices{lambdatune.X86_64: {
 		Duration: []lambdatune.Tier{{UpToGBs: 1, Rate: 100000}, {Rate: 50000}},
 	}}
-	fn := Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(0)}
+	fn := Function{Duration: Flat{Constant(time.Second)}, Init: Constant(0)}
 	start := time.Date(2025, 1, 31, 23, 55, 0, 0, time.UTC)
 	ts := make([]time.Duration, 20) // 10 in January, 10 in February
 	for i := range ts {

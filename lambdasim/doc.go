@@ -30,7 +30,7 @@
 //     CPUModel splits a function into CPU-bound work that speeds up with the CPU share (1,769 MB = one
 //     vCPU, linear up to 10,240 MB ≈ 5.79 vCPUs, configuration-memory.html) up to the code's
 //     parallelism, and I/O time that memory does not change, with a lognormal spread. Measured
-//     interpolates a table of mean duration per memory (what AWS Lambda Power Tuning outputs). Fixed
+//     interpolates a table of mean duration per memory (what AWS Lambda Power Tuning outputs). Flat
 //     gives plain constant or exponential service times for queueing models.
 //   - INIT: Function.Init, or a Runtime preset from hello-world measurements (github.com/maxday/lambda-perf);
 //     an on-demand INIT longer than 10 s is cut and finished inside the invocation. Function.ColdDuration
@@ -63,8 +63,7 @@
 //
 // The same Options.Seed, arrivals and configuration changes give identical metrics. In steady state
 // the simulator allocates nothing per request, and its memory depends on the number of environments
-// and pending asynchronous retries, never on the horizon: it processes several million requests per
-// second.
+// and pending asynchronous retries, never on the horizon.
 //
 // # Driving the simulator
 //
@@ -73,7 +72,9 @@
 // validates (lambdatune.Limits.Validate) and applies a configuration at the current virtual time.
 // For several tuned functions sharing an account, Sim.Function(i) returns each function's Platform;
 // drive them in lockstep (each Next once per interval). Step returns every function's metrics at
-// once. Stats, Latency and Duration give whole-run totals and percentiles.
+// once, Run simulates several intervals, and Stats, RunLatency and RunDuration give whole-run
+// totals and percentiles (Sim.Latency and Sim.Duration the event model's histograms). The interval
+// model has the same methods; Simulator names them.
 //
 // # The interval model
 //
@@ -85,17 +86,14 @@
 // warm pool that remembers each recent interval's distribution of the largest occupancy (weighted by
 // the keep-alive, with lifetime recycling), duration and latency percentiles of the warm/cold
 // mixture, and the same billing. IntervalSim's documentation gives the model in full and its
-// agreement with the event model (TestIntervalParity: over a day of the original project's three
-// load patterns and real Azure traces, cost within 0.2 % (1.3 % for a function called three times a
-// minute), cold starts within 16 %, p95 latency within 1 %).
+// accuracy against the event model.
 //
 // Traffic for both models is best given as a Load (NewLoad: a workload.Series of expected requests
 // per interval and a seed): the event model draws Poisson arrivals from it, the interval model reads
-// one count per interval, which makes a step cost about a microsecond whatever the request rate
-// (BenchmarkIntervalModel, BenchmarkIntervalSpeedup: 14–29 times faster than the event model at the
-// original project's 2–3 requests/s, 82–84 times on a real Azure trace at 10/s, 114–191 times at
-// 17–33/s, 730–910 times at 330/s). Any other Arrivals stream works too, counted per interval. Use the
-// event model to check a policy, the interval model to train one.
+// one count per interval, which makes a step cost about a microsecond whatever the request rate.
+// Any other Arrivals stream works too, counted per interval. Use the event model to check a policy,
+// the interval model to train one. PERFORMANCE.md, beside this package's source, gives the speed
+// of both and the benchmark commands that measure it.
 //
 // # Sources
 //

@@ -37,7 +37,7 @@ func VisibleCores(memoryMB int) int {
 
 // A DurationModel gives a function's service time (the Duration CloudWatch reports, INIT excluded)
 // under a memory size and architecture. The simulator asks once per configuration, never per
-// invocation, so implementations may be slow. Implementations in this package: Fixed, CPUModel and
+// invocation, so implementations may be slow. Implementations in this package: Flat, CPUModel and
 // Measured.
 type DurationModel interface {
 	// ServiceTime returns the distribution of one invocation's duration, or an error naming what is
@@ -45,17 +45,23 @@ type DurationModel interface {
 	ServiceTime(memoryMB int, arch lambdatune.Architecture) (Dist, error)
 }
 
-// Fixed is a service time that does not depend on the configuration: plain constant or exponential
-// service times, as in queueing models and SimFaaS (Mahmoudi & Khazaei, "SimFaaS: a performance
-// simulator for serverless computing platforms", CLOSER 2021).
-type Fixed struct {
+// Flat is a service time that does not depend on the configuration (flat across memory sizes and
+// architectures): plain constant or exponential service times, as in queueing models and SimFaaS
+// (Mahmoudi & Khazaei, "SimFaaS: a performance simulator for serverless computing platforms",
+// CLOSER 2021).
+type Flat struct {
 	// Dist is the service time at every memory size and architecture.
 	Dist Dist
 }
 
+// Fixed is the former name of Flat.
+//
+// Deprecated: use Flat; Fixed read like lambdatune.Fixed, the fixed-configuration policy.
+type Fixed = Flat
+
 // ServiceTime returns f.Dist whatever the configuration.
-func (f Fixed) ServiceTime(int, lambdatune.Architecture) (Dist, error) {
-	if err := f.Dist.Validate("Fixed.Dist", true); err != nil {
+func (f Flat) ServiceTime(int, lambdatune.Architecture) (Dist, error) {
+	if err := f.Dist.Validate("Flat.Dist", true); err != nil {
 		return Dist{}, err
 	}
 	return f.Dist, nil

@@ -27,11 +27,63 @@ type busyEntry struct {
 	id  int32
 }
 
+// request is one attempt to run an event: an arrival or an asynchronous retry.
+type request struct {
+	first    int64 // when the event first arrived, ns
+	backoff  int64 // the throttle backoff after this attempt, ns (0: the first, 1 s)
+	attempt  int32 // attempts made so far, this one included
+	errRetry int32 // error retries made so far
+}
+
+// retryEntry is an asynchronous retry due at time at.
 type retryEntry struct {
-	at, first int64
-	backoff   int64 // next throttle backoff, ns
-	attempt   int32 // attempts made so far
-	errRetry  int32 // error retries made so far
+	at int64
+	request
+}
+
+// eventKind is what happens next to a function (run).
+type eventKind uint8
+
+const (
+	evArrival     eventKind = iota // a request arrives
+	evCompletion                   // an invocation ends
+	evRetry                        // an asynchronous event is retried
+	evProvisioned                  // provisioned concurrency finishes allocating
+)
+
+// startKind is where an invocation runs.
+type startKind uint8
+
+const (
+	onDemandWarm startKind = iota // an idle on-demand environment
+	onDemandCold                  // a new on-demand environment, or one reset by a timeout: INIT first
+	provisioned                   // an idle provisioned environment
+)
+
+// outcome is how a request ended, as the request log names it.
+type outcome uint8
+
+const (
+	outOK outcome = iota
+	outError
+	outTimeout
+	outThrottled
+	outDropped
+)
+
+// String returns the outcome's name in the request log.
+func (o outcome) String() string {
+	switch o {
+	case outOK:
+		return "ok"
+	case outError:
+		return "error"
+	case outTimeout:
+		return "timeout"
+	case outThrottled:
+		return "throttled"
+	}
+	return "dropped"
 }
 
 // fnState is the simulator's state of one function.
@@ -47,6 +99,10 @@ type fnState struct {
 	sloD   time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	nextArr int64 // next arrival offset, MaxInt64 when none
+	// ahead[aheadAt:] are the arrivals after nextArr already pulled from arr (arrivalsBefore); a
+	// MaxInt64 at the end marks the stream's end.
+	ahead   []int64
+	aheadAt int
 
 	// Current generation (configuration of memory, timeout, architecture, storage).
 	gen          uint32
@@ -103,6 +159,15 @@ type fnState struct {
 	runDur, runLat Histogram
 	stats          Stats
 	err            error // a broken arrival stream
+}
+
+// unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
+// on-demand and its provisioned environments, 0 when it has a reservation of its own.
+func (f *fnState) unreservedHeld() int {
+	if f.reserved {
+		return 0
+	}
+	return f.busyOD + f.provLive
 }
 
 // setGeneration computes the per-configuration parameters.
@@ -376,24 +441,8 @@ func (s *Sim) step(ctx context.Context) error {
 	if len(s.fns) == 1 {
 		s.fns[0].run(ctx, s, math.MaxInt64, end)
 	} else {
-		for {
-			var best *fnState
-			bt, second := end, int64(math.MaxInt64)
-			for _, f := range s.fns {
-				t := f.nextEvent()
-				if t < bt {
-					if best != nil {
-						second = min(second, bt)
-					}
-					bt, best = t, f
-				} else {
-					second = min(second, t)
-				}
-			}
-			if best == nil {
-				break
-			}
-			best.run(ctx, s, second, end)
+		if err := s.runFunctions(ctx, end); err != nil {
+			return err
 		}
 	}
 	s.now = end
@@ -403,6 +452,183 @@ func (s *Sim) step(ctx context.Context) error {
 		}
 	}
 	return s.closeInterval()
+}
+
+// fnEvent is a function's place in the account's event queue: the time of its next event and its
+// index, which breaks ties (the function deployed first goes first).
+type fnEvent struct {
+	t int64
+	i int32
+}
+
+func (a fnEvent) before(b fnEvent) bool { return a.t < b.t || (a.t == b.t && a.i < b.i) }
+
+// popAhead moves on to the next arrival in the look-ahead.
+func (f *fnState) popAhead() {
+	f.nextArr = f.ahead[f.aheadAt]
+	f.aheadAt++
+	if f.aheadAt == len(f.ahead) {
+		f.ahead, f.aheadAt = f.ahead[:0], 0
+	}
+}
+
+// pull returns the stream's arrival after one at t, MaxInt64 when there is none or the stream is
+// broken (f.err).
+func (f *fnState) pull(t int64) int64 {
+	at, ok := f.arr.Next()
+	if !ok {
+		return math.MaxInt64
+	}
+	if int64(at) < t {
+		return f.broken(at, t)
+	}
+	return int64(at)
+}
+
+// broken records an arrival at at after one at t as the stream's error and ends the arrivals.
+func (f *fnState) broken(at time.Duration, t int64) int64 {
+	f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
+	return math.MaxInt64
+}
+
+// arrivalsBefore returns the number of arrivals before t from nextArr on, pulling them from the
+// stream into the look-ahead.
+func (f *fnState) arrivalsBefore(t int64) int {
+	if f.nextArr >= t {
+		return 0
+	}
+	n, last := 1, f.nextArr
+	for _, at := range f.ahead[f.aheadAt:] {
+		if at >= t {
+			return n
+		}
+		n, last = n+1, at
+	}
+	for {
+		at := f.pull(last)
+		f.ahead = append(f.ahead, at)
+		if at >= t {
+			return n
+		}
+		n, last = n+1, at
+	}
+}
+
+// runFunctions processes every function's events before end. The functions of an account interact
+// only through the unreserved pool: while it cannot fill up, each function runs on its own
+// through a window of time (with its state in the cache), the result being the same as in time
+// order. The window halves while the pool might fill within it (down to 1/64 of the interval,
+// then the window runs in time order) and doubles again after a window without (up to the
+// interval). A request log needs the time order throughout. It stops at the first function
+// error (a broken arrival stream) or when ctx is done, checked every window.
+func (s *Sim) runFunctions(ctx context.Context, end int64) error {
+	if s.log != nil {
+		return s.runInOrder(ctx, end)
+	}
+	for t := s.now; t < end; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
+		}
+		we := min(t+s.window, end)
+		switch {
+		case s.independent(we):
+			for _, f := range s.fns {
+				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
+					return f.err
+				}
+			}
+			t = we
+			s.window = min(2*s.window, s.interval)
+		case s.window > s.interval/64:
+			s.window /= 2
+		default:
+			if err := s.runInOrder(ctx, we); err != nil {
+				return err
+			}
+			t = we
+		}
+	}
+	return nil
+}
+
+// independent reports whether, until t, no function can find the unreserved pool full: whether
+// the environments the unreserved functions might take by then fit in what the pool has left,
+// counting for each one a start for every arrival before t and pending retry (times one plus the
+// error retries an asynchronous event may make) and every provisioned environment requested if
+// an allocation is due.
+func (s *Sim) independent(t int64) bool {
+	room := s.unresCap - s.unresHeld
+	for _, f := range s.fns {
+		if f.reserved {
+			continue
+		}
+		n := f.arrivalsBefore(t) + len(f.retries)
+		if f.async {
+			n *= 1 + f.maxRetries
+		}
+		if f.provEventAt < t {
+			n += f.provTarget
+		}
+		if room -= n; room < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// runInOrder processes every function's events before end in time order: the function with the
+// earliest next event runs until the next function's first event, then takes its new place in a
+// binary heap over the functions, so choosing costs O(log N) for N functions. Only the function
+// that runs changes its own next event; configuration changes come between intervals, when the
+// heap is built anew. It stops at the first function error or when ctx is done, checked every
+// ctxEvery choices.
+func (s *Sim) runInOrder(ctx context.Context, end int64) error {
+	q := s.queue[:0]
+	for i, f := range s.fns {
+		q = append(q, fnEvent{f.nextEvent(), int32(i)})
+	}
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		siftDown(q, i)
+	}
+	s.queue = q
+	for n := 1; q[0].t < end; n++ {
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(q[0].t), err)
+			}
+		}
+		second := q[1].t // the earliest event of any other function: a child of the root
+		if len(q) > 2 && q[2].before(q[1]) {
+			second = q[2].t
+		}
+		f := s.fns[q[0].i]
+		if f.run(ctx, s, second, end); f.err != nil {
+			return f.err
+		}
+		q[0].t = f.nextEvent()
+		siftDown(q, 0)
+	}
+	return nil
+}
+
+// siftDown restores the heap order of q below i.
+func siftDown(q []fnEvent, i int) {
+	x := q[i]
+	for {
+		c := 2*i + 1
+		if c >= len(q) {
+			break
+		}
+		if c+1 < len(q) && q[c+1].before(q[c]) {
+			c++
+		}
+		if !q[c].before(x) {
+			break
+		}
+		q[i] = q[c]
+		i = c
+	}
+	q[i] = x
 }
 
 // ctxEvery is how many events run processes between two checks of the context.
@@ -419,16 +645,15 @@ func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 				return
 			}
 		}
-		t := f.nextArr
-		kind := 0
+		t, kind := f.nextArr, evArrival
 		if len(f.busy) > 0 && f.busy[0].end <= t {
-			t, kind = f.busy[0].end, 1
+			t, kind = f.busy[0].end, evCompletion
 		}
 		if len(f.retries) > 0 && f.retries[0].at < t {
-			t, kind = f.retries[0].at, 2
+			t, kind = f.retries[0].at, evRetry
 		}
 		if f.provEventAt < t {
-			t, kind = f.provEventAt, 3
+			t, kind = f.provEventAt, evProvisioned
 		}
 		if t > bound {
 			return
@@ -439,23 +664,22 @@ func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 			f.lastT = t
 		}
 		switch kind {
-		case 0:
-			if at, ok := f.arr.Next(); ok {
-				f.nextArr = int64(at)
-				if int64(at) < t {
-					f.err = fmt.Errorf("lambdasim: %s: arrival at %v after one at %v, want non-decreasing offsets", f.name, at, time.Duration(t))
-					f.nextArr = math.MaxInt64
-				}
-			} else {
+		case evArrival:
+			if f.aheadAt < len(f.ahead) {
+				f.popAhead()
+			} else if at, ok := f.arr.Next(); !ok { // pull, written out: the hot path of one function
 				f.nextArr = math.MaxInt64
+			} else if f.nextArr = int64(at); int64(at) < t {
+				f.nextArr = f.broken(at, t)
 			}
-			f.invoke(s, t, t, 1, 0, 0)
-		case 1:
+			f.invoke(s, t, request{first: t, attempt: 1})
+		case evCompletion:
 			f.complete(s, f.popBusy())
-		case 2:
-			r := f.popRetry()
-			f.invoke(s, t, r.first, r.attempt+1, r.errRetry, r.backoff)
-		case 3:
+		case evRetry:
+			r := f.popRetry().request
+			r.attempt++
+			f.invoke(s, t, r)
+		case evProvisioned:
 			f.provisionedDue(s, t)
 		}
 	}
@@ -495,9 +719,8 @@ func (f *fnState) complete(s *Sim, b busyEntry) {
 	f.pushIdle(b.id)
 }
 
-// invoke offers one request (an arrival or an asynchronous retry) at time t; first is when the
-// event first arrived.
-func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
+// invoke offers request r (an arrival or an asynchronous retry) at time t.
+func (f *fnState) invoke(s *Sim, t int64, r request) {
 	if f.idleTail >= 0 && f.envs[f.idleTail].expiry <= t {
 		f.sweep(t)
 	}
@@ -508,7 +731,7 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.rpsTokens = f.rpsBurst
 	}
 	if f.rpsTokens < 1 {
-		f.throttle(s, t, first, attempt, errRetry, backoff)
+		f.throttle(s, t, r)
 		return
 	}
 	// A ready provisioned environment first.
@@ -516,17 +739,17 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		id := f.provIdle[n-1]
 		f.provIdle = f.provIdle[:n-1]
 		f.rpsTokens--
-		f.start(s, id, t, first, attempt, errRetry, false, true)
+		f.start(s, id, t, r, provisioned)
 		return
 	}
 	// On demand: within the function's or the account's concurrency.
 	if f.reserved {
 		if f.busyOD+f.provLive >= f.cap {
-			f.throttle(s, t, first, attempt, errRetry, backoff)
+			f.throttle(s, t, r)
 			return
 		}
 	} else if s.unresHeld >= s.unresCap {
-		f.throttle(s, t, first, attempt, errRetry, backoff)
+		f.throttle(s, t, r)
 		return
 	}
 	// The newest idle environment. With a random keep-alive or a lifetime, an environment whose time
@@ -540,7 +763,11 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 			continue
 		}
 		f.rpsTokens--
-		f.start(s, id, t, first, attempt, errRetry, e.needsInit, false)
+		how := onDemandWarm
+		if e.needsInit {
+			how = onDemandCold
+		}
+		f.start(s, id, t, r, how)
 		return
 	}
 	// A new environment, within the scaling rate.
@@ -548,7 +775,7 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 		f.scaleTokens = min(f.scaleBurst, f.scaleTokens+float64(t-f.scaleLast)*f.scaleRate)
 		f.scaleLast = t
 		if f.scaleTokens < 1 {
-			f.throttle(s, t, first, attempt, errRetry, backoff)
+			f.throttle(s, t, r)
 			return
 		}
 	} else {
@@ -558,35 +785,38 @@ func (f *fnState) invoke(s *Sim, t, first int64, attempt, errRetry int32, backof
 	f.scaleTokens--
 	f.rpsTokens--
 	id := f.newEnv(t)
-	f.start(s, id, t, first, attempt, errRetry, true, false)
+	f.start(s, id, t, r, onDemandCold)
 }
 
 // throttle rejects a request: synchronous requests fail, asynchronous events are retried with
 // exponential backoff (1 s doubling to 5 min) until their maximum age.
-func (f *fnState) throttle(s *Sim, t, first int64, attempt, errRetry int32, backoff int64) {
+func (f *fnState) throttle(s *Sim, t int64, r request) {
 	f.m.Throttles++
-	outcome := outThrottled
+	out := outThrottled
 	if f.async {
+		backoff := r.backoff
 		if backoff == 0 {
 			backoff = int64(asyncThrottleFirstRetry)
 		}
-		if at := t + backoff; at-first <= f.maxAge {
-			f.pushRetry(retryEntry{at: at, first: first, backoff: min(2*backoff, int64(asyncThrottleMaxBackoff)), attempt: attempt, errRetry: errRetry})
+		if at := t + backoff; at-r.first <= f.maxAge {
+			r.backoff = min(2*backoff, int64(asyncThrottleMaxBackoff))
+			f.pushRetry(retryEntry{at, r})
 		} else {
 			f.m.AsyncEventsDropped++
-			outcome = outDropped
+			out = outDropped
 		}
 	}
 	if s.log != nil {
-		s.log.record(s, f, t, first, t, 0, 0, attempt, outcome, false, false, -1)
+		s.log.record(f, logEntry{r: r, start: t, end: t, out: out, env: -1})
 	}
 }
 
-// start runs an invocation on environment id from time t.
-func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int32, cold, prov bool) {
+// start runs request r on environment id from time t.
+func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	e := &f.envs[id]
 	dur := f.svc.sample(f.rng)
 	var init int64
+	cold := how == onDemandCold
 	if cold {
 		e.needsInit = false
 		if f.coldD.kind != distNone {
@@ -599,15 +829,15 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 			}
 		}
 	}
-	outcome := outOK
+	out := outOK
 	if dur >= f.timeout {
 		dur = f.timeout
-		outcome = outTimeout
+		out = outTimeout
 		e.needsInit = true
 		f.m.Timeouts++
 		f.m.Errors++
 	} else if f.errRate > 0 && f.rng.Float64() < f.errRate {
-		outcome = outError
+		out = outError
 		f.m.Errors++
 	}
 	endT := t + init + dur
@@ -616,7 +846,7 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 	if cold {
 		f.m.ColdStarts++
 	}
-	if prov {
+	if how == provisioned {
 		e.prov = true
 		f.busyProv++
 		f.m.ProvisionedInvocations++
@@ -640,21 +870,21 @@ func (f *fnState) start(s *Sim, id int32, t, first int64, attempt, errRetry int3
 		f.maxConc = c
 	}
 	f.durH.Record(dur)
-	lat := endT - first
+	lat := endT - r.first
 	f.latH.Record(lat)
-	if lat > f.slo && outcome == outOK {
+	if lat > f.slo && out == outOK {
 		f.m.SLOMisses++
 	}
-	if outcome != outOK && f.async {
-		if int(errRetry) < f.maxRetries {
-			at := endT + int64(asyncErrorFirstRetry) + int64(errRetry)*int64(asyncErrorRetryIncrement)
-			f.pushRetry(retryEntry{at: at, first: first, attempt: attempt, errRetry: errRetry + 1})
+	if out != outOK && f.async {
+		if int(r.errRetry) < f.maxRetries {
+			at := endT + int64(asyncErrorFirstRetry) + int64(r.errRetry)*int64(asyncErrorRetryIncrement)
+			f.pushRetry(retryEntry{at, request{first: r.first, attempt: r.attempt, errRetry: r.errRetry + 1}})
 		} else {
 			f.m.AsyncEventsDropped++
 		}
 	}
 	if s.log != nil {
-		s.log.record(s, f, t, first, endT, init, dur, attempt, outcome, cold, prov, id)
+		s.log.record(f, logEntry{r: r, start: t, end: endT, init: init, dur: dur, out: out, how: how, env: id})
 	}
 }
 
@@ -711,26 +941,14 @@ func (s *Sim) closeInterval() error {
 // (-1 when it did not run; slots are reused after an environment is reclaimed).
 const LogHeader = "function,arrival_s,start_s,end_s,init_ms,duration_ms,latency_ms,attempt,outcome,cold,provisioned,env\n"
 
-const (
-	outOK = iota
-	outError
-	outTimeout
-	outThrottled
-	outDropped
-)
-
-func outcomeName(o int) string {
-	switch o {
-	case outOK:
-		return "ok"
-	case outError:
-		return "error"
-	case outTimeout:
-		return "timeout"
-	case outThrottled:
-		return "throttled"
-	}
-	return "dropped"
+// logEntry is one line of the request log: request r, started (or refused) at start, ended at
+// end, its INIT and duration, how it ended, where it ran (env, −1 when it did not).
+type logEntry struct {
+	r                     request
+	start, end, init, dur int64
+	out                   outcome
+	how                   startKind
+	env                   int32
 }
 
 type csvLog struct {
@@ -739,34 +957,34 @@ type csvLog struct {
 	err error
 }
 
-func (l *csvLog) record(s *Sim, f *fnState, t, first, end, init, dur int64, attempt int32, outcome int, cold, prov bool, id int32) {
+func (l *csvLog) record(f *fnState, e logEntry) {
 	if l.err != nil {
 		return
 	}
 	b := l.buf[:0]
 	b = append(b, f.name...)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(first)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.r.first)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(t)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.start)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(end)/1e9, 'f', 6, 64)
+	b = strconv.AppendFloat(b, float64(e.end)/1e9, 'f', 6, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(init)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.init)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(dur)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.dur)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, float64(end-first)/1e6, 'f', 3, 64)
+	b = strconv.AppendFloat(b, float64(e.end-e.r.first)/1e6, 'f', 3, 64)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(attempt), 10)
+	b = strconv.AppendInt(b, int64(e.r.attempt), 10)
 	b = append(b, ',')
-	b = append(b, outcomeName(outcome)...)
+	b = append(b, e.out.String()...)
 	b = append(b, ',')
-	b = append(b, "01"[boolInt(cold)])
+	b = append(b, "01"[boolInt(e.how == onDemandCold)])
 	b = append(b, ',')
-	b = append(b, "01"[boolInt(prov)])
+	b = append(b, "01"[boolInt(e.how == provisioned)])
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(id), 10)
+	b = strconv.AppendInt(b, int64(e.env), 10)
 	b = append(b, '\n')
 	l.buf = b
 	if _, err := l.w.Write(b); err != nil {

@@ -26,7 +26,7 @@ func ExampleNew() {
 	cfg.Timeout = lambdatune.MaxTimeout
 	sim, err := lambdasim.New(lambdasim.Options{Interval: step, Seed: 1}, lambdasim.Deployment{
 		Function: lambdasim.Function{
-			Duration:     lambdasim.Fixed{Dist: lambdasim.Exponential(1991 * time.Millisecond)},
+			Duration:     lambdasim.Flat{Dist: lambdasim.Exponential(1991 * time.Millisecond)},
 			ColdDuration: lambdasim.Exponential(2244 * time.Millisecond),
 			KeepAlive:    lambdasim.Constant(600 * time.Second),
 			MaxLifetime:  -1, // SimFaaS does not recycle environments

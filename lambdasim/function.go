@@ -37,7 +37,7 @@ const (
 type Function struct {
 	// Name identifies the function in logs and errors; empty means "fn<index>".
 	Name string
-	// Duration gives the service time under a memory size and architecture (Fixed, CPUModel,
+	// Duration gives the service time under a memory size and architecture (Flat, CPUModel,
 	// Measured, or your own). Required.
 	Duration DurationModel
 	// Init is the INIT duration of a new environment (cold start). Zero means Runtime's preset.
@@ -90,7 +90,7 @@ func (f Function) Validate() error {
 		errs = append(errs, fmt.Errorf("lambdasim: %s: %s = %v, want %s", name, field, v, want))
 	}
 	if f.Duration == nil {
-		bad("Duration", nil, "a DurationModel (Fixed, CPUModel or Measured)")
+		bad("Duration", nil, "a DurationModel (Flat, CPUModel or Measured)")
 	}
 	if !f.Init.IsZero() {
 		if err := f.Init.Validate(name+": Init", false); err != nil {

@@ -32,7 +32,7 @@ func (b *backwards) Next() (time.Duration, bool) {
 // TestSimsHonourTheContextInsideAnInterval checks that an unbounded load cannot hang Next:
 // both models stop when the context is done, in the middle of the interval.
 func TestSimsHonourTheContextInsideAnInterval(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(100 * time.Millisecond)}}
+	fn := Function{Duration: Flat{Constant(100 * time.Millisecond)}}
 	for _, model := range []string{"event", "interval"} {
 		t.Run(model, func(t *testing.T) {
 			d := Deployment{Function: fn, Config: lambdatune.DefaultConfig(), Arrivals: &flood{}}
@@ -70,7 +70,7 @@ func TestSimsRefuseWhatTheyCannotRepresent(t *testing.T) {
 	if _, err := NewLoad(s, 1); err == nil || !strings.Contains(err.Error(), "MaxRequestRate") {
 		t.Errorf("NewLoad of 1e30 a minute: got %v", err)
 	}
-	iv, err := NewInterval(Options{}, Deployment{Function: Function{Duration: Fixed{Constant(time.Second)}}, Config: lambdatune.DefaultConfig(), Arrivals: &backwards{}})
+	iv, err := NewInterval(Options{}, Deployment{Function: Function{Duration: Flat{Constant(time.Second)}}, Config: lambdatune.DefaultConfig(), Arrivals: &backwards{}})
 	if err != nil {
 		t.Fatal(err)
 	}

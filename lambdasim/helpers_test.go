@@ -44,7 +44,7 @@ func (f *fixedTimes) Next() (time.Duration, bool) {
 func simfaasFunction() Function {
 	return Function{
 		Name:         "simfaas",
-		Duration:     Fixed{Exponential(1991 * time.Millisecond)},
+		Duration:     Flat{Exponential(1991 * time.Millisecond)},
 		ColdDuration: Exponential(2244 * time.Millisecond),
 		KeepAlive:    Constant(600 * time.Second),
 		MaxLifetime:  -1,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,6 +216,49 @@ func BenchmarkIntervalSpeedup(b *testing.B) {
 			b.ReportMetric(float64(evBest)/day, "event-ns/fn-min")
 			b.ReportMetric(float64(ivBest)/day, "interval-ns/fn-min")
 			b.ReportMetric(float64(evBest)/float64(ivBest), "speedup")
+		})
+	}
+}
+
+// BenchmarkIntervalDay runs one day of parity scenarios on the interval model (one op = one
+// function-minute) and reports fn-min/cpu-s per scenario: the seed's bursty pattern at its own rate
+// and at ten times it, the Azure trace with a reserved concurrency that binds, 25 provisioned
+// environments, a keep-alive drawn from an exponential law (the warm pool's geometric tail) and
+// the sparse Java function (expected sample percentiles).
+func BenchmarkIntervalDay(b *testing.B) {
+	byName := map[string]ivScenario{}
+	for _, sc := range ivParityScenarios() {
+		byName[sc.name] = sc
+	}
+	for _, name := range []string{"bursty at the seed's rate", "bursty", "trace top10#9 reserved 8", "periodic provisioned 25", "irregular random keep-alive", "trace sparse java"} {
+		sc := byName[name]
+		b.Run(strings.ReplaceAll(name, " ", "-"), func(b *testing.B) {
+			s := sc.series(b)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var cpu time.Duration
+			for done := 0; done < b.N; {
+				b.StopTimer()
+				l, err := NewLoad(s, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				is, err := NewInterval(Options{Seed: 1}, Deployment{Function: sc.fn, Config: sc.cfg, Arrivals: l, SLO: sc.slo})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				c0 := cpuTime()
+				for range min(s.Len(), b.N-done) {
+					if _, err := is.Next(ctx); err != nil {
+						b.Fatal(err)
+					}
+					done++
+				}
+				cpu += cpuTime() - c0
+			}
+			reportCPU(b, cpu, b.N)
 		})
 	}
 }

@@ -188,10 +188,10 @@ func ivParityScenarios() []ivScenario {
 	javaCfg := cfg
 	javaCfg.MemoryMB = 1024
 	goFn := Function{Name: "go", Duration: CPUModel{CPUTime: 5 * time.Millisecond, IOTime: 15 * time.Millisecond, Spread: 0.3}, Runtime: RuntimeGo}
-	slow := Function{Name: "slow", Duration: Fixed{LogNormalMean(4*time.Second, 0.6)}, Runtime: RuntimeNode}
+	slow := Function{Name: "slow", Duration: Flat{LogNormalMean(4*time.Second, 0.6)}, Runtime: RuntimeNode}
 	slowCfg := cfg
 	slowCfg.Timeout = 10 * time.Second
-	expo := Function{Name: "expo", Duration: Fixed{Exponential(800 * time.Millisecond)}, Runtime: RuntimeJava, KeepAlive: Exponential(10 * time.Minute)}
+	expo := Function{Name: "expo", Duration: Flat{Exponential(800 * time.Millisecond)}, Runtime: RuntimeJava, KeepAlive: Exponential(10 * time.Minute)}
 	scs := []ivScenario{
 		{name: "bursty", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg},
 		{name: "periodic", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: cfg},
@@ -284,6 +284,9 @@ func ivCheckSLO(t *testing.T, sc ivScenario, ev, iv ivRun) {
 // same requests. TestIntervalParity and TestIntervalParityLoad check a bound in the tail
 // (ivTailSLO).
 func TestIntervalParitySLOBody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a day of each parity scenario in both models (TestIntervalParity checks a tail SLO)")
+	}
 	for _, sc := range ivParityScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			svc, err := sc.fn.Duration.ServiceTime(sc.cfg.MemoryMB, sc.cfg.Arch())
@@ -310,7 +313,7 @@ func TestIntervalParitySLOBody(t *testing.T) {
 // on Azure 2019 traces (ivParityScenarios), aggregated over each run of a day of one-minute
 // intervals, with both models seeing the same requests in every interval (ivCounted). The issue's
 // tolerances are cost 2 %, cold starts 20 %, p95 latency 10 % and throttles 10 %; the test holds the
-// tighter bounds below, and the table in IntervalSim's documentation lists what it measured.
+// tighter bounds below, and PERFORMANCE.md lists what it measured.
 //
 // p95 is checked twice: over every invocation of the run (RunLatency against Sim.Latency), and as
 // the invocation-weighted mean of the per-interval Metrics.Latency.P95. With a handful of

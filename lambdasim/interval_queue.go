@@ -67,10 +67,10 @@ func erlangBRecursion(c int, a float64) float64 {
 // 1e-6 and saves a few levels of work a step (1e-4 moves cold starts by one in a thousand).
 const maxEps = 1e-5
 
-// levelMax describes the largest number of environments busy at once during one interval:
-// P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its slice is reused
-// from interval to interval so that steady state allocates nothing.
-type levelMax struct {
+// peakDist is the distribution of an interval's peak occupancy, the largest number of environments
+// busy at once: P(max ≥ k) = 1 for k ≤ lo, p[k−lo−1] for lo < k ≤ lo+len(p), and 0 above. Its
+// slice is reused from interval to interval so that steady state allocates nothing.
+type peakDist struct {
 	lo int
 	p  []float64
 
@@ -81,7 +81,7 @@ type levelMax struct {
 }
 
 // at returns P(max ≥ k).
-func (m *levelMax) at(k int) float64 {
+func (m *peakDist) at(k int) float64 {
 	switch j := k - m.lo - 1; {
 	case j < 0:
 		return 1
@@ -92,10 +92,10 @@ func (m *levelMax) at(k int) float64 {
 }
 
 // hi returns the highest level with a non-zero probability.
-func (m *levelMax) hi() int { return m.lo + len(m.p) }
+func (m *peakDist) hi() int { return m.lo + len(m.p) }
 
 // mean returns E[max] = Σ_k P(max ≥ k).
-func (m *levelMax) mean() float64 {
+func (m *peakDist) mean() float64 {
 	s := float64(m.lo)
 	for _, p := range m.p {
 		s += p
@@ -104,7 +104,7 @@ func (m *levelMax) mean() float64 {
 }
 
 // atLeastOne makes level 1 certain (an interval known to have run a request).
-func (m *levelMax) atLeastOne() {
+func (m *peakDist) atLeastOne() {
 	if m.lo == 0 && len(m.p) > 0 {
 		m.lo = 1
 		m.p = m.p[:copy(m.p, m.p[1:])]
@@ -114,7 +114,7 @@ func (m *levelMax) atLeastOne() {
 }
 
 // reset makes m the distribution of an interval in which nothing runs.
-func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
+func (m *peakDist) reset() { m.lo, m.p = 0, m.p[:0] }
 
 // compute sets m to the distribution of the maximum occupancy, over an interval of length t (in the
 // unit of 1/lambda), of an M/G/c/c system with arrival rate lambda and offered load a (c = capacity;
@@ -131,7 +131,7 @@ func (m *levelMax) reset() { m.lo, m.p = 0, m.p[:0] }
 // exact for exponential service times. Hence P(max < k) = P(N₀ < k) exp(−t/E[τ_k]), N₀ ~ Poisson(a0)
 // truncated at c being what the interval starts with. Every quantity is carried as a ratio
 // (r_m = F(m)/π_m, π_m/π_{m−1} = a/m) so that nothing underflows at large loads.
-func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
+func (m *peakDist) compute(lambda, a, t float64, capacity int, a0 float64) {
 	m.reset()
 	m.a0, m.norm, m.idle = 0, 0, true
 	if lambda <= 0 || a <= 0 || t <= 0 || capacity == 0 {
@@ -141,63 +141,76 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		a0 = a
 	}
 	same, idle := a0 == a, a0 == 0
+	w := levelWalk{a: a, a0: a0, invA: 1 / a, tl: t * lambda, two: !same && !idle}
 	m0 := poissonStart(a)
-	if !same && !idle {
+	if w.two {
 		m0 = min(m0, poissonStart(a0))
 	}
 	if capacity > 0 {
 		m0 = min(m0, capacity-1) // far beyond the cap: every level up to it is reached
 	}
 	pi, r := poissonRatios(m0, a)
+	w.pi, w.r = pi, r
+	w.s = pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
+	w.f = pi * r     // F(k−1)
 	fc := poissonNorm(capacity, a)
-	var pi0, r0, f0, fc0 float64 // the initial state's law, when it differs (f0 = F₀(k−1))
-	if !same && !idle {
-		pi0, r0 = poissonRatios(m0, a0)
-		f0 = min(pi0*r0, 1)
+	var fc0 float64
+	if w.two { // the initial state's law differs
+		w.pi0, w.r0 = poissonRatios(m0, a0)
+		w.f0 = min(w.pi0*w.r0, 1)
 		fc0 = poissonNorm(capacity, a0)
 	}
-	invA, invA0 := 1/a, 0.0
 	if a0 > 0 {
-		invA0 = 1 / a0
+		w.invA0 = 1 / a0
 	}
-	s := pi * r * r // Σ_{m ≤ k−1} F(m)²/π_m, with F(m) = π_m r_m
-	f := pi * r     // F(k−1)
-	// Levels up to m0 are reached: below the mass of the start's law (or the cap), and from an idle
-	// start within the first few service times of an interval that is long against them.
-	lo := m0
-	tl := t * lambda
-	two := !same && !idle
 	// P(N₀ < k) = F₀(k−1)/F₀(c): by F(k−1)/F(c) (same law), f0/fc0 (another), or 0 (an idle start
 	// is surely below every level ≥ 1; a normalisation that underflowed means N₀ = c surely).
-	var invNorm float64
 	switch {
 	case same && fc > 0:
-		invNorm = 1 / fc
-	case two && fc0 > 0:
-		invNorm = 1 / fc0
+		w.invNorm = 1 / fc
+	case w.two && fc0 > 0:
+		w.invNorm = 1 / fc0
 	case idle:
-		invNorm = -1 // start = 1
+		w.invNorm = -1 // start = 1
 	}
 	m.a0, m.norm, m.idle = a0, fc, idle
-	if two {
+	if w.two {
 		m.norm = fc0
 	}
 	kEnd := math.MaxInt
 	if capacity > 0 {
 		kEnd = capacity
 	}
+	m.walk(w, m0, kEnd)
+}
+
+// levelWalk is what peakDist.walk carries from level to level: the occupancy's law as ratios
+// (π_{k−1}, r_{k−1} = F(k−1)/π_{k−1}, F(k−1) and S = Σ_{m<k} F(m)²/π_m) at load a, the start's law
+// when it differs (two: π₀, r₀, F₀(k−1) at load a0), t·λ, and 1/F₀(c) (−1 for an idle start).
+type levelWalk struct {
+	pi, r, f, s float64
+	pi0, r0, f0 float64
+	a, a0, invA float64
+	invA0, tl   float64
+	invNorm     float64
+	two         bool
+}
+
+// walk sets m's levels from m0 + 1 up to kEnd: those up to m0 are reached (below the mass of the
+// start's law, or the cap, and from an idle start within the first few service times of an
+// interval that is long against them); above, P(max ≥ k) = 1 − P(N₀ < k)·exp(−t/E[τ_k]) until it
+// falls below maxEps.
+func (m *peakDist) walk(w levelWalk, m0, kEnd int) {
+	pi, r, f, s := w.pi, w.r, w.f, w.s
+	pi0, r0, f0 := w.pi0, w.r0, w.f0
+	a, a0, invA, invA0, tl, invNorm, two := w.a, w.a0, w.invA, w.invA0, w.tl, w.invNorm, w.two
+	lo := m0
 	ps := m.p[:0] // in a local: the loop keeps the slice in registers
 	for k := m0 + 1; k <= kEnd; k++ {
 		// Level k: F(k−1) = f, S = s. z = t/E[τ_k] = tl·f/s; beyond 11.6, e^−z < 1e-5 and level k
 		// is surely reached (no division).
 		if tlf := tl * f; f > 0 && tlf <= 11.6*s {
-			z := tlf / s
-			var e float64
-			if z < 0.1 {
-				e = 1 - z*(1-z*(0.5-z*(1.0/6-z*(1.0/24)))) // error < z⁵/120 < 1e-7
-			} else {
-				e = expSmall(z)
-			}
+			e := expSmall(tlf / s)
 			start := 1.0 // P(N₀ < k)
 			if invNorm >= 0 {
 				x := f
@@ -222,12 +235,7 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 		}
 		// Advance to m = k.
 		kf := float64(k)
-		var ik float64
-		if k < len(invInt) {
-			ik = invInt[k]
-		} else {
-			ik = 1 / kf
-		}
+		ik := 1 / kf
 		pi *= a * ik
 		r = 1 + r*kf*invA
 		f = pi * r
@@ -249,7 +257,8 @@ func (m *levelMax) compute(lambda, a, t float64, capacity int, a0 float64) {
 
 // expSmall returns e^−z for 0 ≤ z ≤ 11.6 with a relative error below 1e-11: e^−n/32 from a table
 // times a degree-5 Taylor polynomial of e^−r, r < 1/32. Small enough to be inlined, so the caller's
-// loop keeps its values in registers.
+// loop keeps its values in registers: with math.Exp instead, a day of the interval model runs 6–9 %
+// slower (PERFORMANCE.md, "Hand-written math").
 func expSmall(z float64) float64 {
 	u := z * 32
 	n := int(u)
@@ -265,14 +274,6 @@ var expSmallTab = func() (t [373]float64) {
 	return t
 }()
 
-// invInt[k] = 1/k, for the levels' recurrences (multiplying is several times as fast as dividing).
-var invInt = func() (t [1024]float64) {
-	for k := 1; k < len(t); k++ {
-		t[k] = 1 / float64(k)
-	}
-	return t
-}()
-
 // capAt sets m to the maximum distribution of cur's interval (the same arrivals, load, start and
 // length) in a system of the smaller capacity c ≥ 1: the provisioned environments, which take
 // requests first. Truncating the occupancy's law at c leaves every first-passage time E[τ_k], k ≤ c,
@@ -282,7 +283,7 @@ var invInt = func() (t [1024]float64) {
 // carry an error below maxEps, which ρ multiplies; capAt therefore declines (returns false, m
 // unchanged) when ρ > 4, that is when the cap is below the start's lower quartile, and otherwise
 // equals compute with capacity c within 4·maxEps per level, at the cost of one normalisation.
-func (m *levelMax) capAt(cur *levelMax, c int) bool {
+func (m *peakDist) capAt(cur *peakDist, c int) bool {
 	rho := 1.0
 	if c > 0 && !cur.idle && cur.norm > 0 {
 		n := poissonNorm(c, cur.a0)
@@ -324,7 +325,7 @@ func poissonStart(a float64) int {
 // poissonRatios returns π_{m0} and r_{m0} = F(m0)/π_{m0} of Poisson(a), for m0 < a.
 func poissonRatios(m0 int, a float64) (pi, r float64) {
 	if m0 == 0 {
-		return expNeg(-a), 1
+		return math.Exp(-a), 1
 	}
 	lg, _ := math.Lgamma(float64(m0) + 1)
 	// Σ_j (m0/a)^j: F is negligible at m0, so is r's error, and it shrinks on the way up to a.
@@ -361,7 +362,7 @@ func poissonPMF(k int, a float64) float64 {
 // needed again (keep[d−1]). Levels are treated as independent across intervals, which holds when
 // invocations are short against the interval.
 type warmPool struct {
-	hist []levelMax // ring buffer, hist[(head−d) mod len] is interval d back
+	hist []peakDist // ring buffer, hist[(head−d) mod len] is interval d back
 	head int        // index of the next slot to write
 	n    int        // number of valid entries
 	keep []float64  // keep[d−1] = P(environment last used d intervals back is still warm)
@@ -426,7 +427,7 @@ func (p *prodVec) at(k int) float64 {
 }
 
 // setMax sets p to the factors of one interval's maximum distribution m.
-func (p *prodVec) setMax(m *levelMax) {
+func (p *prodVec) setMax(m *peakDist) {
 	p.lo = m.lo
 	p.v = p.v[:0]
 	for _, x := range m.p {
@@ -435,7 +436,7 @@ func (p *prodVec) setMax(m *levelMax) {
 }
 
 // mulMax multiplies p by the factors of m in place.
-func (p *prodVec) mulMax(m *levelMax) {
+func (p *prodVec) mulMax(m *peakDist) {
 	lo, hi := max(p.lo, m.lo), max(p.hi(), m.hi())
 	if d := lo - p.lo; d > 0 { // levels up to m.lo now surely reached
 		p.v = p.v[:copy(p.v, p.v[min(d, len(p.v)):])]
@@ -513,7 +514,7 @@ func newWarmPool(keep []float64) *warmPool {
 			n, w.tailQ = d-1, q // the ring keeps intervals 1 … d−1; the tail the rest
 		}
 	}
-	w.hist = make([]levelMax, n)
+	w.hist = make([]peakDist, n)
 	return w
 }
 
@@ -532,7 +533,7 @@ func (w *warmPool) clear() {
 
 // foldTail moves entry h, which is about to become len(hist)+1 intervals old, into the geometric
 // tail, after ageing the tail by one interval.
-func (w *warmPool) foldTail(h *levelMax) {
+func (w *warmPool) foldTail(h *peakDist) {
 	wd := w.keep[len(w.hist)] // the weight of interval len(hist)+1
 	if hi := h.hi(); len(w.tail[0]) < hi {
 		for m := range w.tail {
@@ -582,7 +583,9 @@ type levelLife struct {
 
 // renewalTab tabulates, for x = ρ·life on [0, renewalMax] in renewalN steps, φ(x) = x/(eˣ − 1)
 // (the renewal rate of an environment that lives min(Exp(ρ), life), times life) and
-// ψ(x) = (1 − e^−x)/x (its mean life over life); linear interpolation is within 4e-6 of both.
+// ψ(x) = (1 − e^−x)/x (its mean life over life); linear interpolation is within 4e-6 of both. Two
+// math.Expm1 per level instead cost a day of the interval model 16–37 % of its speed
+// (PERFORMANCE.md, "Hand-written math").
 const (
 	renewalN   = 1024
 	renewalMax = 10.0
@@ -610,7 +613,7 @@ func renewal(x float64) (phi, psi float64) {
 // on-demand levels: with floor provisioned environments serving first, on-demand environment j is
 // busy when the occupancy reaches floor + j, so the entry keeps P(max ≥ floor + j) at level j. A
 // later change of provisioned concurrency then finds the on-demand environments where they are.
-func (w *warmPool) push(m *levelMax, floor int) {
+func (w *warmPool) push(m *peakDist, floor int) {
 	if len(w.hist) == 0 {
 		return
 	}
@@ -653,7 +656,7 @@ func (w *warmPool) push(m *levelMax, floor int) {
 }
 
 // entry returns the history entry d intervals back (1 ≤ d ≤ n).
-func (w *warmPool) entry(d int) *levelMax {
+func (w *warmPool) entry(d int) *peakDist {
 	i := w.head - d
 	if i < 0 {
 		i += len(w.hist)
@@ -666,7 +669,7 @@ func (w *warmPool) entry(d int) *levelMax {
 // Σ_{j ≥ 1} P(max ≥ floor + j) P(no warm on-demand environment j). It also returns the expected
 // number of on-demand environments alive at the end of the interval (the warm pool). It changes
 // nothing but scratch space (w.g keeps the on-demand levels' P(no warm environment) for recycle).
-func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
+func (w *warmPool) coldStarts(cur *peakDist, floor int) (cold, pool float64) {
 	// The window's product is front[fPtr] ⊙ back (back alone when the front has run out).
 	bk, fr := &w.back, &w.back
 	if w.fPtr < w.fCnt {
@@ -707,7 +710,7 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 		t2, t3, t4 = t2[:len(t1)], t3[:len(t1)], t4[:len(t1)]
 		for i, x := range t1 {
 			if z := x + t2[i]*(1.0/2) + t3[i]*(1.0/3) + t4[i]*(1.0/4); z > 11.6 {
-				g[i] *= expNeg(-z)
+				g[i] *= math.Exp(-z)
 			} else {
 				g[i] *= expSmall(z)
 			}
@@ -744,7 +747,7 @@ func (w *warmPool) coldStarts(cur *levelMax, floor int) (cold, pool float64) {
 // pool's top level, Σ_k P(top = k) P(max ≥ k), smoothed over the last span/2 intervals (span/2
 // being the top environment's mean remaining keep-alive in intervals), that happens with
 // probability 1 − (1 − p)^(span/2).
-func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64 {
+func (w *warmPool) recycle(cur *peakDist, floor int, step, life float64) float64 {
 	if math.IsInf(life, 1) {
 		return 0
 	}
@@ -816,36 +819,10 @@ func (w *warmPool) recycle(cur *levelMax, floor int, step, life float64) float64
 	horizon := max(w.span/2, 1)
 	w.reach += (min(reachTop, 1) - w.reach) / horizon
 	if recycled > 0 {
-		recycled *= 1 - expNeg(horizon*log1mSmall(w.reach)) // 1 − (1 − reach)^horizon
+		recycled *= -math.Expm1(horizon * math.Log1p(-w.reach)) // 1 − (1 − reach)^horizon
 	}
 	return recycled
 }
-
-// log1mSmall returns ln(1 − r) for 0 ≤ r ≤ 1 (−Inf at 1) with an absolute error below 1e-10: a
-// series below 0.01, else the exponent of 1 − r and a 256-entry table of its mantissa's logarithm,
-// refined by three terms of ln(1 + t), t < 1/256. math.Log costs several times as much.
-func log1mSmall(r float64) float64 {
-	if r < 0.01 {
-		return -r * (1 + r*(0.5+r*(1.0/3+r*(0.25+r*0.2)))) // error < r⁶/6 < 2e-13
-	}
-	x := 1 - r
-	if x <= 0 {
-		return math.Inf(-1)
-	}
-	m, e := math.Frexp(x) // x = m·2^e, m in [0.5, 1)
-	i := int((m - 0.5) * 512)
-	t := m*logTab[i][1] - 1 // m / c_i − 1 in [0, 1/256)
-	return float64(e)*math.Ln2 + logTab[i][0] + t*(1-t*(0.5-t*(1.0/3)))
-}
-
-// logTab[i] = {ln c_i, 1/c_i} for c_i = 0.5 + i/512 (log1mSmall).
-var logTab = func() (t [256][2]float64) {
-	for i := range t {
-		c := 0.5 + float64(i)/512
-		t[i] = [2]float64{math.Log(c), 1 / c}
-	}
-	return t
-}()
 
 // keepWeights returns the keep weights of a pool with interval length step for environments whose
 // idle keep-alive has survival function surv (P(keep-alive > x), x in the unit of step). An
@@ -873,30 +850,4 @@ func keepWeights(surv func(x float64) float64, maxIntervals int) []float64 {
 		w = append(w, s)
 	}
 	return w
-}
-
-// expNeg returns e^x for x ≤ 0 with a relative error below 1e-10: a range reduction by ln 2 and a
-// degree-9 Taylor polynomial, about three times as fast as math.Exp in the model's inner loops.
-func expNeg(x float64) float64 {
-	if x < -700 {
-		return 0
-	}
-	const (
-		log2e = 1.4426950408889634
-		ln2hi = 6.93147180369123816490e-01
-		ln2lo = 1.90821492927058770002e-10
-	)
-	k := math.Floor(x*log2e + 0.5)
-	r := x - k*ln2hi - k*ln2lo
-	// The degree-9 Taylor polynomial by Estrin's scheme: four short chains instead of Horner's nine
-	// dependent multiply-adds (Go does not fuse them on amd64).
-	r2 := r * r
-	r4 := r2 * r2
-	p01 := 1 + r
-	p23 := 1.0/2 + r*(1.0/6)
-	p45 := 1.0/24 + r*(1.0/120)
-	p67 := 1.0/720 + r*(1.0/5040)
-	p89 := 1.0/40320 + r*(1.0/362880)
-	p := (p01 + r2*p23) + r4*((p45+r2*p67)+r4*p89)
-	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }

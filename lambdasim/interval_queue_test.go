@@ -105,7 +105,7 @@ func TestLevelMaxMatchesSimulation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := refMaxPerStep(tc.lambda, tc.mean, tc.step, tc.horizon, tc.c, 1)
-			var m levelMax
+			var m peakDist
 			m.compute(tc.lambda, tc.lambda*tc.mean, tc.step, map[bool]int{true: tc.c, false: -1}[tc.c > 0], -1)
 			if got := m.mean(); math.Abs(got-want)/want > 0.03 {
 				t.Errorf("E[max per step] = %.3f, simulation %.3f (> 3 %% apart)", got, want)
@@ -125,7 +125,7 @@ func TestWarmPoolSimFaaS(t *testing.T) {
 		return 0
 	}, 100)
 	w := newWarmPool(keep)
-	var m levelMax
+	var m peakDist
 	a := lambda * 1.991
 	m.compute(lambda, a, step, -1, -1)
 	for range len(keep) {
@@ -176,32 +176,12 @@ func TestKeepWeights(t *testing.T) {
 	}
 }
 
-func TestExpNeg(t *testing.T) {
-	for x := 0.0; x > -745; x -= 0.0137 {
-		want := math.Exp(x)
-		if got := expNeg(x); math.Abs(got-want) > 1e-10*want && !(x < -700 && got == 0) {
-			t.Fatalf("expNeg(%g) = %g, want %g", x, got, want)
-		}
-	}
-}
-
 func TestExpSmall(t *testing.T) {
 	for z := 0.0; z <= 11.6; z += 0.000731 {
 		want := math.Exp(-z)
 		if got := expSmall(z); math.Abs(got-want) > 1e-11*want {
 			t.Fatalf("expSmall(%g) = %g, want %g", z, got, want)
 		}
-	}
-}
-
-func TestLog1mSmall(t *testing.T) {
-	for r := 0.0; r < 1; r += 0.0000917 {
-		if got, want := log1mSmall(r), math.Log1p(-r); math.Abs(got-want) > 1e-10 {
-			t.Fatalf("log1mSmall(%g) = %g, want %g", r, got, want)
-		}
-	}
-	if got := log1mSmall(1); !math.IsInf(got, -1) {
-		t.Errorf("log1mSmall(1) = %g, want -Inf", got)
 	}
 }
 
@@ -223,7 +203,7 @@ func TestRenewal(t *testing.T) {
 // computed with the cap, level by level, over loads, starting states, caps and interval lengths.
 func TestLevelMaxCapAt(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	var cur, capped, direct levelMax
+	var cur, capped, direct peakDist
 	declined := 0
 	for i := range 20000 {
 		a := math.Exp(r.Float64()*9 - 4) // 0.02 … 150 erlangs
@@ -259,7 +239,7 @@ func TestLevelMaxCapAt(t *testing.T) {
 // TestLevelMaxExtremes: tiny and huge loads, starting states and caps give finite distributions,
 // and a load far beyond the cap reaches the cap.
 func TestLevelMaxExtremes(t *testing.T) {
-	var m levelMax
+	var m peakDist
 	for _, a := range []float64{1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
 		for _, a0 := range []float64{-1, 0, 1e-9, 1e-4, 0.02, 0.5, 3, 40, 300, 3000} {
 			for _, c := range []int{-1, 1, 16, 100, 1000} {
@@ -281,7 +261,7 @@ func TestLevelMaxExtremes(t *testing.T) {
 // coldStartsDirect is warmPool.coldStarts the plain way: every history entry (most recent first,
 // weighted by keep, as many as keep has) multiplied in at every level, no bands, no running
 // products, no geometric tail.
-func coldStartsDirect(hist []levelMax, keep []float64, cur *levelMax, floor int) (cold, pool float64, g []float64, lo int) {
+func coldStartsDirect(hist []peakDist, keep []float64, cur *peakDist, floor int) (cold, pool float64, g []float64, lo int) {
 	hist = hist[:min(len(hist), len(keep))]
 	for d := range hist { // levels up to lo of an interval of weight 1 are surely warm
 		if keep[d] == 1 {
@@ -338,8 +318,8 @@ func TestWarmPoolBands(t *testing.T) {
 		if tc.tail {
 			tol = 2e-5
 		}
-		var m levelMax
-		var hist []levelMax // most recent first
+		var m peakDist
+		var hist []peakDist // most recent first
 		for step := range 3000 {
 			lambda := r.Float64() * 20 * float64(1+step%7)
 			m.compute(lambda, lambda*r.Float64(), 60, -1, r.Float64()*lambda)
@@ -364,7 +344,7 @@ func TestWarmPoolBands(t *testing.T) {
 			}
 			w.push(&m, floor)
 			e := w.entry(1)
-			hist = append([]levelMax{{lo: e.lo, p: slices.Clone(e.p)}}, hist...)
+			hist = append([]peakDist{{lo: e.lo, p: slices.Clone(e.p)}}, hist...)
 			if r.IntN(200) == 0 {
 				w.clear()
 				hist = hist[:0]

@@ -154,7 +154,7 @@ func TestIntervalArchitecturePrices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fn := Function{Name: "fixed", Duration: Fixed{Constant(100 * time.Millisecond)}, Runtime: RuntimeGo}
+	fn := Function{Name: "fixed", Duration: Flat{Constant(100 * time.Millisecond)}, Runtime: RuntimeGo}
 	is, err := NewInterval(Options{Seed: 1}, Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: l})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +239,7 @@ func TestIntervalConfigChangeColdStarts(t *testing.T) {
 // TestIntervalErlangB: with a concurrency cap and no cold starts (no INIT), the throttled share is
 // Erlang's loss formula.
 func TestIntervalErlangB(t *testing.T) {
-	fn := Function{Duration: Fixed{Exponential(500 * time.Millisecond)}, Init: Constant(0), MaxLifetime: -1}
+	fn := Function{Duration: Flat{Exponential(500 * time.Millisecond)}, Init: Constant(0), MaxLifetime: -1}
 	for _, tc := range []struct {
 		rate float64 // requests per second
 		cap  int
@@ -302,7 +302,7 @@ func TestIntervalProvisioned(t *testing.T) {
 // TestIntervalTimeouts: invocations longer than the timeout stop at it, count as errors and
 // timeouts, are billed to the timeout, and reset their environment (one cold start each).
 func TestIntervalTimeouts(t *testing.T) {
-	fn := Function{Duration: Fixed{LogNormal(800*time.Millisecond, 0.6)}, Runtime: RuntimeGo}
+	fn := Function{Duration: Flat{LogNormal(800*time.Millisecond, 0.6)}, Runtime: RuntimeGo}
 	cfg := ivBenchConfig()
 	cfg.Timeout = time.Second
 	is := ivMust(t, fn, cfg, ivConst(60, 600), Options{})
@@ -358,7 +358,7 @@ func TestIntervalAsync(t *testing.T) {
 
 // TestIntervalSharedAccount: two unreserved functions share the account's unreserved pool.
 func TestIntervalSharedAccount(t *testing.T) {
-	fn := Function{Duration: Fixed{Constant(time.Second)}, Init: Constant(0), MaxLifetime: -1}
+	fn := Function{Duration: Flat{Constant(time.Second)}, Init: Constant(0), MaxLifetime: -1}
 	cfg := bigConfig()
 	mk := func(rate float64) Deployment {
 		l, err := NewLoad(ivConst(10, rate*60), 1)
@@ -528,7 +528,7 @@ func TestIntervalRobust(t *testing.T) {
 		return c
 	}
 	for trial := range 40 {
-		fn := Function{Name: fmt.Sprint("f", trial), Duration: Fixed{dists()}, Init: dists(), ErrorRate: r.Float64() * 0.2}
+		fn := Function{Name: fmt.Sprint("f", trial), Duration: Flat{dists()}, Init: dists(), ErrorRate: r.Float64() * 0.2}
 		switch r.IntN(4) {
 		case 0:
 			fn.Duration = CPUModel{CPUTime: time.Duration(1+r.IntN(3000)) * time.Millisecond, IOTime: time.Duration(r.IntN(500)) * time.Millisecond, Spread: r.Float64(), Parallelism: float64(1 + r.IntN(4))}

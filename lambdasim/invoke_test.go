@@ -52,7 +52,7 @@ func TestInvokerSeries(t *testing.T) {
 // TestInvokerTimeout reports a timeout as an error billed up to the timeout; the environment is
 // reset, so the next invocation is cold again.
 func TestInvokerTimeout(t *testing.T) {
-	fn := Function{Duration: Fixed{Dist: Constant(1500 * time.Millisecond)}, Init: Constant(100 * time.Millisecond)}
+	fn := Function{Duration: Flat{Dist: Constant(1500 * time.Millisecond)}, Init: Constant(100 * time.Millisecond)}
 	v := Invoker{Function: fn, Config: lambdatune.DefaultConfig(), Seed: 1}
 	v.Config.Timeout = time.Second
 	got, err := v.Invoke(context.Background(), 128, 2)

@@ -26,7 +26,7 @@ func TestLittlesLaw(t *testing.T) {
 	}{
 		{"simfaas", 0.9, simfaasFunction()},
 		{"lognormal-cpu", 20, Function{Duration: CPUModel{CPUTime: 800 * time.Millisecond, IOTime: 100 * time.Millisecond, Spread: 0.4}, Runtime: RuntimeNode, KeepAlive: Exponential(5 * time.Minute)}},
-		{"short-keepalive", 2, Function{Duration: Fixed{Exponential(time.Second)}, Init: Constant(300 * time.Millisecond), KeepAlive: Constant(2 * time.Second)}},
+		{"short-keepalive", 2, Function{Duration: Flat{Exponential(time.Second)}, Init: Constant(300 * time.Millisecond), KeepAlive: Constant(2 * time.Second)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestErlangBBlocking(t *testing.T) {
 			cfg.Provisioned = tc.c
 			rate := tc.a / tc.service.Mean().Seconds()
 			s := mustNew(t, Options{Interval: time.Hour, Seed: 11},
-				Deployment{Function: Function{Duration: Fixed{tc.service}}, Config: cfg, Arrivals: newPoisson(rate, 5)})
+				Deployment{Function: Function{Duration: Flat{tc.service}}, Config: cfg, Arrivals: newPoisson(rate, 5)})
 			runFor(t, s, int(math.Ceil(2e6/rate/3600)))
 			st := s.Stats(0)
 			got, want := st.ThrottleRate(), erlangB(tc.c, tc.a)

@@ -2,7 +2,6 @@ package lambdasim
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -106,12 +105,13 @@ type Options struct {
 // functions and returns every function's metrics. A Sim is not safe for concurrent use.
 type Sim struct {
 	account
-	now int64 // virtual time, ns since start
+	platform
 	fns []*fnState
-	lockstep
 
-	unresCap  int // account concurrency left for unreserved functions
-	unresHeld int // concurrency held by unreserved functions
+	unresCap  int       // account concurrency left for unreserved functions
+	unresHeld int       // concurrency held by unreserved functions, kept as a running total
+	queue     []fnEvent // the functions by their next event (runInOrder)
+	window    int64     // the time the functions last ran on their own (runFunctions), ns
 
 	log *csvLog
 }
@@ -124,7 +124,8 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{account: a}
+	s := &Sim{account: a, window: a.interval}
+	s.platform.sim = s
 	if opts.Log != nil {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
@@ -189,22 +190,20 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		f.provTarget = d.Config.Provisioned
 		f.meter.Set(0, d.Config.Provisioned, d.Config.MemoryMB)
 	}
-	s.recomputeCaps()
 	for _, f := range s.fns {
-		// Environments alive never exceed the concurrency limit (a new one is created only when all
-		// are busy), except for old generations draining: preallocate so that the steady state
-		// allocates nothing.
-		n := min(s.limits.AccountConcurrency, 4096)
-		if f.reserved {
-			n = min(f.cap+f.provTarget, n)
-		}
-		n += 16
+		s.limitsChanged(f, 0)
+	}
+	s.queue = make([]fnEvent, 0, len(s.fns))
+	for _, f := range s.fns {
+		// The slices grow to the function's largest concurrency and then stay: the steady state
+		// allocates nothing, and a fleet of mostly small functions stays small.
+		n := f.provTarget + 16
 		f.envs = make([]env, 0, n)
 		f.free = make([]int32, 0, n)
 		f.busy = make([]busyEntry, 0, n)
-		f.provIdle = make([]int32, 0, f.provTarget+16)
+		f.provIdle = make([]int32, 0, n)
 		if f.async {
-			f.retries = make([]retryEntry, 0, 1024)
+			f.retries = make([]retryEntry, 0, 16)
 		}
 		f.allocateProvisioned(s, 0, f.provTarget)
 	}
@@ -216,102 +215,29 @@ func monthOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// recomputeCaps recomputes the unreserved pool and what unreserved functions hold.
-func (s *Sim) recomputeCaps() {
-	reserved := s.limits.ReservedElsewhere
-	s.unresHeld = 0
-	for _, f := range s.fns {
-		if f.cfg.Reserved.Set {
-			reserved += f.cfg.Reserved.N
-			f.reserved, f.cap = true, f.cfg.Reserved.N
-		} else {
-			f.reserved, f.cap = false, 0
-			s.unresHeld += f.busyOD + f.provLive
-		}
+// limitsChanged brings function f's concurrency limit, its request-rate bucket and the account's
+// unreserved pool up to date with f.cfg, after a change of f's configuration; held is what f held
+// of the unreserved pool before (f.unreservedHeld()). It costs the same whatever the number of
+// functions: the pool and the reservations are running totals.
+func (s *Sim) limitsChanged(f *fnState, held int) {
+	f.reserved, f.cap = f.cfg.Reserved.Set, 0
+	limit := s.limits.AccountConcurrency
+	if f.reserved {
+		f.cap, limit = f.cfg.Reserved.N, f.cfg.Reserved.N
 	}
-	s.unresCap = s.limits.AccountConcurrency - reserved
-	for _, f := range s.fns {
-		limit := s.limits.AccountConcurrency
-		if f.reserved {
-			limit = f.cap
-		}
-		f.rpsBurst = float64(RequestsPerConcurrency * limit)
-		f.rpsRate = f.rpsBurst / 1e9
-		if f.rpsTokens > f.rpsBurst || f.rpsLast == 0 {
-			f.rpsTokens = f.rpsBurst
-		}
+	s.unresHeld += f.unreservedHeld() - held
+	s.unresCap = s.unreservedCap()
+	f.rpsBurst = float64(RequestsPerConcurrency * limit)
+	f.rpsRate = f.rpsBurst / 1e9
+	if f.rpsTokens > f.rpsBurst || f.rpsLast == 0 {
+		f.rpsTokens = f.rpsBurst
 	}
 }
-
-// Now returns the virtual clock: the end of the last interval simulated.
-func (s *Sim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
-
-// Len returns the number of functions.
-func (s *Sim) Len() int { return len(s.fns) }
-
-// Config returns the configuration last applied to the first function (provisioned concurrency in
-// it may still be allocating; Metrics.Config shows what was ready). It implements
-// lambdatune.Platform.
-func (s *Sim) Config(ctx context.Context) (lambdatune.Config, error) {
-	return s.fns[0].cfg, nil
-}
-
-// Apply applies c to the first function from the current virtual time on. It implements
-// lambdatune.Platform; see FunctionPlatform.Apply.
-func (s *Sim) Apply(ctx context.Context, c lambdatune.Config) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.apply(0, c)
-}
-
-// Next simulates the next interval of the whole account and returns the first function's metrics.
-// It implements lambdatune.Platform. Use Step for every function's metrics.
-func (s *Sim) Next(ctx context.Context) (lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return lambdatune.Metrics{}, err
-	}
-	return s.fns[0].last, nil
-}
-
-// Step simulates the next interval of the whole account and appends each function's metrics, in
-// deployment order, to dst.
-func (s *Sim) Step(ctx context.Context, dst []lambdatune.Metrics) ([]lambdatune.Metrics, error) {
-	if err := advance(ctx, s); err != nil {
-		return dst, err
-	}
-	for _, f := range s.fns {
-		dst = append(dst, f.last)
-	}
-	return dst, nil
-}
-
-// Run simulates n more intervals of the whole account under the configurations in force, stopping
-// at the first error or when ctx is done. Read the results with Stats, Latency, Duration and
-// Metrics (the last interval's).
-func (s *Sim) Run(ctx context.Context, n int) error {
-	if n < 0 {
-		return fmt.Errorf("lambdasim: Run(%d intervals), want n >= 0", n)
-	}
-	for range n {
-		if err := advance(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Function returns a Platform for function i (0-based, in deployment order). Several function
-// platforms advance the shared account in lockstep: the account simulates a new interval when the
-// first of them asks for it, and each must read it (call Next once) before any asks for the
-// interval after.
-func (s *Sim) Function(i int) *FunctionPlatform { return functionPlatform(s, i) }
 
 func (s *Sim) functionName(i int) string              { return s.fns[i].name }
 func (s *Sim) functionConfig(i int) lambdatune.Config { return s.fns[i].cfg }
 func (s *Sim) lastMetrics(i int) lambdatune.Metrics   { return s.fns[i].last }
 func (s *Sim) numFunctions() int                      { return len(s.fns) }
-func (s *Sim) lockstepState() *lockstep               { return &s.lockstep }
 
 func (s *Sim) apply(i int, c lambdatune.Config) error {
 	f := s.fns[i]
@@ -319,7 +245,7 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 	if err != nil {
 		return err
 	}
-	old := f.cfg
+	old, held := f.cfg, f.unreservedHeld()
 	if c.MemoryMB != old.MemoryMB || c.Timeout != old.Timeout || c.Arch() != old.Arch() || c.Storage() != old.Storage() {
 		if _, err := f.spec.Duration.ServiceTime(c.MemoryMB, c.Arch()); err != nil {
 			return fmt.Errorf("lambdasim: %s: apply %v: %w", f.name, c, err)
@@ -327,8 +253,9 @@ func (s *Sim) apply(i int, c lambdatune.Config) error {
 		f.newGeneration(s, c)
 	}
 	f.cfg, f.pricer = c, pricer
+	s.reservationChanged(old, c)
 	f.meter.Set(time.Duration(s.now), c.Provisioned, c.MemoryMB)
-	s.recomputeCaps()
+	s.limitsChanged(f, held)
 	f.setProvisionedTarget(s, c.Provisioned)
 	return nil
 }
@@ -420,5 +347,9 @@ func (s *Sim) Latency(i int) *Histogram { return &s.fns[i].runLat }
 // Duration returns function i's whole-run duration histogram; see Latency.
 func (s *Sim) Duration(i int) *Histogram { return &s.fns[i].runDur }
 
-// Metrics returns function i's metrics of the last interval (zero before the first).
-func (s *Sim) Metrics(i int) lambdatune.Metrics { return s.fns[i].last }
+// RunLatency returns function i's latency distribution over the whole run so far, in
+// milliseconds: Latency(i).Distribution(), as IntervalSim.RunLatency gives it.
+func (s *Sim) RunLatency(i int) lambdatune.Distribution { return s.fns[i].runLat.Distribution() }
+
+// RunDuration returns function i's Duration distribution over the whole run so far; see RunLatency.
+func (s *Sim) RunDuration(i int) lambdatune.Distribution { return s.fns[i].runDur.Distribution() }

@@ -41,12 +41,12 @@ func at(ts ...time.Duration) Arrivals { return &fixedTimes{ts: ts} }
 // SLO; timeouts, errors and throttles are counted in their own fields only.
 func TestSLOMissesEventModel(t *testing.T) {
 	const ms = time.Millisecond
-	fn := Function{Duration: Fixed{Constant(100 * ms)}, Init: Constant(50 * ms)}
+	fn := Function{Duration: Flat{Constant(100 * ms)}, Init: Constant(50 * ms)}
 	oneEnv := cfgMem(512)
 	oneEnv.Reserved = lambdatune.Reserve(1)
 	async := fn
 	async.Async = DefaultAsyncOptions()
-	slowFn := Function{Duration: Fixed{Constant(2 * time.Second)}, Init: Constant(50 * ms)}
+	slowFn := Function{Duration: Flat{Constant(2 * time.Second)}, Init: Constant(50 * ms)}
 	short := cfgMem(512)
 	short.Timeout = time.Second
 	failing := fn
@@ -125,8 +125,8 @@ func TestSLOMissesMatchRequestLog(t *testing.T) {
 // constant durations make every invocation's latency known.
 func TestSLOIntervalModel(t *testing.T) {
 	const ms = time.Millisecond
-	fn := Function{Duration: Fixed{Constant(100 * ms)}, Init: Constant(50 * ms)}
-	slowFn := Function{Duration: Fixed{Constant(2 * time.Second)}, Init: Constant(50 * ms)}
+	fn := Function{Duration: Flat{Constant(100 * ms)}, Init: Constant(50 * ms)}
+	slowFn := Function{Duration: Flat{Constant(2 * time.Second)}, Init: Constant(50 * ms)}
 	short := cfgMem(512)
 	short.Timeout = time.Second
 	for _, tc := range []struct {
@@ -186,7 +186,7 @@ func TestSLOIntervalModel(t *testing.T) {
 
 // TestSLONegativeRefused checks that both models refuse a negative SLO, naming the field.
 func TestSLONegativeRefused(t *testing.T) {
-	d := Deployment{Function: Function{Duration: Fixed{Constant(time.Millisecond)}}, Config: cfgMem(512), SLO: -time.Second}
+	d := Deployment{Function: Function{Duration: Flat{Constant(time.Millisecond)}}, Config: cfgMem(512), SLO: -time.Second}
 	_, errEv := New(Options{}, d)
 	_, errIv := NewInterval(Options{}, d)
 	for name, err := range map[string]error{"New": errEv, "NewInterval": errIv} {

@@ -33,7 +33,7 @@ func TestAzureTraceAccount(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = append(want, s.Total())
-		fn := Function{Name: fmt.Sprintf("az%d", i), Duration: Fixed{LogNormalMean(time.Duration(50+30*i)*time.Millisecond, 0.8)}, Runtime: RuntimeNode}
+		fn := Function{Name: fmt.Sprintf("az%d", i), Duration: Flat{LogNormalMean(time.Duration(50+30*i)*time.Millisecond, 0.8)}, Runtime: RuntimeNode}
 		c := cfgMem(256)
 		if i == 6 { // the busiest function (≈ 16 concurrent) gets a reservation too small for it
 			c.Reserved = lambdatune.Reserve(12)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,67 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/awsadapter"
 )
-
-// ensureFunction creates the function in the emulator if it does not exist: an IAM role and a
-// provided.al2023 function with a placeholder package (the emulator never runs it). lam is the
-// client the adapter uses; cfg and endpoint build the IAM client.
-func ensureFunction(ctx context.Context, lam *lambda.Client, cfg aws.Config, endpoint, name string) error {
-	_, err := lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
-	var nf *types.ResourceNotFoundException
-	if err == nil || !errors.As(err, &nf) {
-		return err
-	}
-	im := iam.NewFromConfig(cfg, func(o *iam.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
-	role := name + "-role"
-	var arn *string
-	out, err := im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	var exists *iamtypes.EntityAlreadyExistsException
-	switch {
-	case err == nil:
-		arn = out.Role.Arn
-	case errors.As(err, &exists):
-		got, err := im.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
-		if err != nil {
-			return fmt.Errorf("emulator: GetRole: %w", err)
-		}
-		arn = got.Role.Arn
-	default:
-		return fmt.Errorf("emulator: CreateRole: %w", err)
-	}
-	var b bytes.Buffer
-	z := zip.NewWriter(&b)
-	w, err := z.Create("bootstrap")
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte("placeholder: build ./function for a real deployment\n")); err != nil {
-		return err
-	}
-	if err := z.Close(); err != nil {
-		return err
-	}
-	_, err = lam.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String(name), Role: arn, Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Architectures: []types.Architecture{types.ArchitectureArm64},
-		Code:          &types.FunctionCode{ZipFile: b.Bytes()}, MemorySize: aws.Int32(128), Timeout: aws.Int32(10),
-	})
-	if err != nil {
-		return fmt.Errorf("emulator: CreateFunction: %w", err)
-	}
-	return nil
-}
 
 // syntheticTraffic wraps the adapter for an emulator, which runs no code and publishes no metrics:
 // before each interval is read it writes that interval's AWS/Lambda metrics to CloudWatch, from a
@@ -97,20 +36,48 @@ func newSyntheticTraffic(p *awsadapter.Platform, cw *cloudwatch.Client, o option
 		baseRate: 600, cpuMs: 60, ioMs: 40}
 }
 
+// firstInterval returns the interval the adapter's first Next reads — the last one that ended —
+// after keeping clear of a boundary so that both pick the same one.
+func (s *syntheticTraffic) firstInterval(ctx context.Context) (time.Time, error) {
+	now := time.Now()
+	if left := now.Truncate(s.interval).Add(s.interval).Sub(now); left < s.interval/10 {
+		select {
+		case <-time.After(left + time.Millisecond):
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
+	return time.Now().Truncate(s.interval).Add(-s.interval), nil
+}
+
+// seedHistory writes n intervals of traffic under the configuration in force, ending where the
+// adapter's first interval would start now, and returns that end: the history a strategy reads at
+// start. (Intervals that pass while it runs are left without traffic.)
+func (s *syntheticTraffic) seedHistory(ctx context.Context, n int) (time.Time, error) {
+	end, err := s.firstInterval(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, err := s.Platform.Config(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for i := n; i >= 1; i-- {
+		if err := s.write(ctx, end.Add(-time.Duration(i)*s.interval), c); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return end, nil
+}
+
 // Next writes the metrics of the interval about to be read, then reads it.
 func (s *syntheticTraffic) Next(ctx context.Context) (lambdatune.Metrics, error) {
 	if s.next.IsZero() {
-		// The adapter's first interval is the last one that ended; keep clear of a boundary so that
-		// both pick the same one.
-		now := time.Now()
-		if left := now.Truncate(s.interval).Add(s.interval).Sub(now); left < s.interval/10 {
-			select {
-			case <-time.After(left + time.Millisecond):
-			case <-ctx.Done():
-				return lambdatune.Metrics{}, ctx.Err()
-			}
+		first, err := s.firstInterval(ctx)
+		if err != nil {
+			return lambdatune.Metrics{}, err
 		}
-		s.next = time.Now().Truncate(s.interval).Add(-s.interval)
+		s.next = first
 	}
 	c, err := s.Platform.Config(ctx)
 	if err != nil {

@@ -81,23 +81,94 @@ func TestParseFlags(t *testing.T) {
 	if err != nil || o.delay != 0 {
 		t.Errorf("-emulator: delay %v, err %v; want 0, nil", o.delay, err)
 	}
-	for _, bad := range [][]string{{"-intervals", "0"}, {"-policy", "rl"}, {"-low", "10", "-high", "5"}, {"-emulator"},
-		{"-emulator", "-endpoint", "x", "-alias", "live"}, {"extra"}} {
-		if _, err := parseFlags(bad, io.Discard); err == nil {
-			t.Errorf("parseFlags(%q) succeeded, want an error", bad)
+	o, err = parseFlags([]string{"-emulator", "-endpoint", "http://127.0.0.1:1", "-interval", "1s", "-policy", "predictive"}, io.Discard)
+	if err != nil || o.history != 120*time.Second {
+		t.Errorf("-emulator -policy predictive: history %v, err %v; want 120 intervals and no error", o.history, err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-intervals", "0"}, "-intervals"},
+		{[]string{"-policy", "rl"}, "-policy"},
+		{[]string{"-low", "10", "-high", "5"}, "-low"},
+		{[]string{"-emulator"}, "-endpoint"},
+		{[]string{"-emulator", "-endpoint", "x", "-alias", "live"}, "-alias"},
+		{[]string{"-emulator", "-endpoint", "x", "-policy", "power-tuned", "-sweep", "aws"}, "REPORT"},
+		{[]string{"-policy", "predictive"}, "needs an alias"},
+		{[]string{"-policy", "target-tracking", "-aas"}, "-aas"},
+		{[]string{"-policy", "predictive", "-alias", "live", "-aas"}, "-aas"},
+		{[]string{"-keep-aas"}, "-keep-aas needs -aas"},
+		{[]string{"-policy", "static", "-history", "90s"}, "-history"},
+		{[]string{"-sweep", "measured"}, "-sweep"},
+		{[]string{"-slo", "0s"}, "-slo"},
+		{[]string{"-cpu-fraction", "-1"}, "-cpu-fraction"},
+		{[]string{"extra"}, "unexpected"},
+	}
+	for _, tt := range tests {
+		if _, err := parseFlags(tt.args, io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parseFlags(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+	for _, ok := range [][]string{{"-policy", "target-tracking", "-alias", "live", "-aas", "-keep-aas"}, {"-policy", "power-tuned", "-sweep", "aws"}, {"-policy", "static"}} {
+		if _, err := parseFlags(ok, io.Discard); err != nil {
+			t.Errorf("parseFlags(%q): %v", ok, err)
 		}
 	}
 }
 
-// TestRunAgainstMoto runs the command once against the emulator (see .ci/moto.sh).
+// TestStrategyWrappers: memoryOnly sets the memory alone; withoutProvisioned keeps provisioned
+// concurrency as it is and says what it dropped.
+func TestStrategyWrappers(t *testing.T) {
+	cur := lambdatune.Config{MemoryMB: 128, Timeout: 10 * time.Second, Provisioned: 2, Architecture: lambdatune.ARM64}
+	obs := lambdatune.Observation{Current: cur}
+	d, err := memoryOnly(1024).Decide(context.Background(), obs)
+	want := cur
+	want.MemoryMB = 1024
+	if err != nil || d.Config != want {
+		t.Errorf("memoryOnly: %v, %v; want %v", d.Config, err, want)
+	}
+	inner := lambdatune.PolicyFunc(func(_ context.Context, o lambdatune.Observation) (lambdatune.Decision, error) {
+		c := o.Current
+		c.MemoryMB, c.Provisioned = 512, 7
+		return lambdatune.Decision{Config: c, Reason: "wants 7"}, nil
+	})
+	d, err = withoutProvisioned(inner).Decide(context.Background(), obs)
+	want.MemoryMB = 512
+	if err != nil || d.Config != want || !strings.Contains(d.Reason, "provisioned 7 not applied") {
+		t.Errorf("withoutProvisioned: %v (%q), %v; want %v and the dropped 7 said", d.Config, d.Reason, err, want)
+	}
+}
+
+// TestRunAgainstMoto runs the command against the emulator (see .ci/moto.sh) with each policy: the
+// rule, and the strategies, which read (and warm the tuner with) the history written before they
+// start.
 func TestRunAgainstMoto(t *testing.T) {
 	url := os.Getenv("LAMBDATUNE_MOTO_ENDPOINT")
 	if url == "" {
 		t.Skip("LAMBDATUNE_MOTO_ENDPOINT is not set: this test needs the moto AWS emulator (source .ci/moto.sh; start_moto)")
 	}
+	for _, tt := range []struct {
+		policy string
+		want   []string
+	}{
+		{"rule", []string{"applied"}},
+		{"static", []string{"history: 120 intervals", "keep"}},
+		{"power-tuned", []string{"Power Tuning simulated on the measured profile", "applied"}},
+		{"target-tracking", []string{"history: 120 intervals", "not applied: the emulator has none"}},
+		{"predictive", []string{"peak forecast", "not applied: the emulator has none"}},
+	} {
+		t.Run(tt.policy, func(t *testing.T) {
+			runMoto(t, url, tt.policy, tt.want)
+		})
+	}
+}
+
+// runMoto runs the command once against the emulator with a policy, and checks its output.
+func runMoto(t *testing.T, url, policy string, want []string) {
 	dir := t.TempDir()
-	o, err := parseFlags([]string{"-endpoint", url, "-emulator", "-interval", "1s", "-intervals", "3", "-apply", "-min-dwell", "0",
-		"-function", fmt.Sprintf("lt-awspoc-test-%d", time.Now().UnixNano()%1e9), "-out", dir}, io.Discard)
+	o, err := parseFlags([]string{"-endpoint", url, "-emulator", "-interval", "1s", "-intervals", "3", "-apply", "-min-dwell", "0", "-policy", policy,
+		"-function", fmt.Sprintf("lt-awspoc-%s-%d", policy, time.Now().UnixNano()%1e9), "-models", t.TempDir(), "-out", dir}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +176,10 @@ func TestRunAgainstMoto(t *testing.T) {
 	if err := run(context.Background(), o, &out, io.Discard); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "summary") || !strings.Contains(out.String(), "applied") {
-		t.Errorf("output lacks the summary or an applied decision:\n%s", out.String())
+	for _, s := range append([]string{"summary"}, want...) {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("output lacks %q:\n%s", s, out.String())
+		}
 	}
 	f, err := os.Open(filepath.Join(dir, "intervals.csv"))
 	if err != nil {

@@ -539,7 +539,7 @@ type flood struct{}
 func (flood) Next() (time.Duration, bool) { return 0, true }
 
 func simSurfaces(t testing.TB) []surface {
-	fn := lambdasim.Function{Duration: lambdasim.Fixed{Dist: lambdasim.Constant(100 * time.Millisecond)}}
+	fn := lambdasim.Function{Duration: lambdasim.Flat{Dist: lambdasim.Constant(100 * time.Millisecond)}}
 	cfg := lambdatune.DefaultConfig()
 	load := func(c float64) func(context.Context) error {
 		return func(context.Context) error {
@@ -574,7 +574,7 @@ func simSurfaces(t testing.TB) []surface {
 		"Inf ARM64Factor": {Duration: lambdasim.CPUModel{CPUTime: time.Second, ARM64Factor: math.Inf(1)}},
 		"NaN spread":      {Duration: lambdasim.CPUModel{CPUTime: time.Second, Spread: math.NaN()}},
 		"no model":        {},
-		"error rate 2":    {Duration: lambdasim.Fixed{Dist: lambdasim.Constant(time.Second)}, ErrorRate: 2},
+		"error rate 2":    {Duration: lambdasim.Flat{Dist: lambdasim.Constant(time.Second)}, ErrorRate: 2},
 	}
 	newSim := func(interval bool) []input {
 		var in []input
@@ -647,7 +647,7 @@ func simSurfaces(t testing.TB) []surface {
 }
 
 func tunerSurfaces(t testing.TB) []surface {
-	sim, _ := lambdasim.New(lambdasim.Options{}, lambdasim.Deployment{Function: lambdasim.Function{Duration: lambdasim.Fixed{Dist: lambdasim.Constant(time.Second)}}, Config: lambdatune.DefaultConfig()})
+	sim, _ := lambdasim.New(lambdasim.Options{}, lambdasim.Deployment{Function: lambdasim.Function{Duration: lambdasim.Flat{Dist: lambdasim.Constant(time.Second)}}, Config: lambdatune.DefaultConfig()})
 	pol := lambdatune.Fixed(lambdatune.DefaultConfig())
 	var nilSim *lambdasim.Sim
 	tuner := func(c lambdatune.TunerConfig) func(context.Context) error {

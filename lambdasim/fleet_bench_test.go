@@ -1,0 +1,173 @@
+package lambdasim
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/workload"
+)
+
+// fleetSizes are the numbers of functions the fleet benchmarks run.
+var fleetSizes = []int{10, 100, 1000, 10000}
+
+// fleetOptions is an account large enough that n functions rarely throttle: the limit grows with n.
+func fleetOptions(n int) Options {
+	return Options{Seed: 1, Limits: lambdatune.Limits{AccountConcurrency: 1000 + 10*n, MinUnreserved: 100}}
+}
+
+// fleetDeployments returns n deployments of function fn(i) under series, each with its own seed.
+func fleetDeployments(b *testing.B, n int, series workload.Series, fn func(i int) Function) []Deployment {
+	deps := make([]Deployment, n)
+	for i := range deps {
+		l, err := NewLoad(series, uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		deps[i] = Deployment{Function: fn(i), Config: ivBenchConfig(), Arrivals: l}
+	}
+	return deps
+}
+
+// heapInUse returns the bytes of live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkEventSimFleet runs N functions of one account on the event model, each the
+// interval benchmarks' Python API at 1 request/s of Poisson arrivals, stepping the whole account a
+// minute at a time (one op = one request). It reports req/s, req/cpu-s and the live heap per
+// function (B/fn, after a warm-up). The per-request cost should not grow with N.
+func BenchmarkEventSimFleet(b *testing.B) {
+	for _, n := range fleetSizes {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			const warm, rate = 3, 60.0 // intervals before timing; requests per function-minute
+			steps := warm + int(float64(b.N)/(rate*float64(n))) + 2
+			counts := make([]float64, steps)
+			for i := range counts {
+				counts[i] = rate
+			}
+			series := workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: counts}
+			heap0 := heapInUse()
+			deps := fleetDeployments(b, n, series, func(int) Function { return ivBenchFunction() })
+			s, err := New(fleetOptions(n), deps...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			requests := func() (r int64) {
+				for i := range n {
+					r += s.fns[i].stats.Requests
+				}
+				return r
+			}
+			if err := s.Run(ctx, warm); err != nil {
+				b.Fatal(err)
+			}
+			perFn := float64(heapInUse()-heap0) / float64(n)
+			before := requests()
+			b.ResetTimer()
+			start, cpu0 := time.Now(), cpuTime()
+			for requests()-before < int64(b.N) {
+				if err := s.Run(ctx, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			el, cpu := time.Since(start), cpuTime()-cpu0
+			b.StopTimer()
+			r := float64(requests() - before)
+			b.ReportMetric(perFn, "B/fn")
+			b.ReportMetric(r/el.Seconds(), "req/s")
+			if cpu > 0 {
+				b.ReportMetric(r/cpu.Seconds(), "req/cpu-s")
+			}
+		})
+	}
+}
+
+// BenchmarkIntervalFleet runs N functions of one account on the interval model under the seed's
+// bursty pattern (about 3.3 requests/s each), stepping the whole account (one op = one
+// function-minute), and reports fn-min/s, fn-min/cpu-s and the live heap per function (B/fn). The
+// per-function-minute cost should not grow with N. Sub-benchmarks: "same", every function the
+// interval benchmarks' Python API (they share its invocation shape); "distinct", each function a
+// CPU time of its own (a shape each: more memory, more to build); "tuned", as "same" but every
+// function reads its metrics through its own Platform and is given a new configuration every
+// interval (provisioned concurrency 0 or 1), as a fleet tuner drives it.
+func BenchmarkIntervalFleet(b *testing.B) {
+	for _, kind := range []string{"same", "distinct", "tuned"} {
+		for _, n := range fleetSizes {
+			b.Run(fmt.Sprintf("%s/N=%d", kind, n), func(b *testing.B) { benchIntervalFleet(b, kind, n) })
+		}
+	}
+}
+
+func benchIntervalFleet(b *testing.B, kind string, n int) {
+	const warm = 3
+	steps := warm + b.N/n + 2
+	series, err := workload.SeedBursty(ivGrid(steps), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap0 := heapInUse()
+	deps := fleetDeployments(b, n, series, func(i int) Function {
+		fn := ivBenchFunction()
+		if kind == "distinct" {
+			fn.Duration = CPUModel{CPUTime: 120*time.Millisecond + time.Duration(i)*time.Microsecond, IOTime: 40 * time.Millisecond, Spread: 0.4}
+		}
+		return fn
+	})
+	s, err := NewInterval(fleetOptions(n), deps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	dst := make([]lambdatune.Metrics, 0, n)
+	ps := make([]*FunctionPlatform, n)
+	for i := range ps { // every platform exists before the first reads
+		ps[i] = s.Function(i)
+	}
+	step := func(k int) error {
+		if kind != "tuned" {
+			dst, err = s.Step(ctx, dst[:0])
+			return err
+		}
+		for i, p := range ps {
+			c := deps[i].Config
+			c.Provisioned = k % 2
+			if err := p.Apply(ctx, c); err != nil {
+				return err
+			}
+			if _, err := p.Next(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k := range warm {
+		if err := step(k); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perFn := float64(heapInUse()-heap0) / float64(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	done := 0
+	for k := warm; done < b.N; k++ {
+		if err := step(k); err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	el, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	b.ReportMetric(perFn, "B/fn")
+	b.ReportMetric(float64(done)/el.Seconds(), "fn-min/s")
+	reportCPU(b, cpu, done)
+}
