@@ -41,10 +41,13 @@ type learner struct {
 	train               func(ctx context.Context, o options, seed uint64, p *harness.Progress) (trained, error)
 }
 
-var learners = []learner{
-	{"A2C", "a2c", "full: all 20 features", trainA2C},
-	{"A2C", "a2c-compact", "compact: 4 features", trainA2CCompact},
-	{"Q-learning", "q-learning", "compact: 4 features, binned", trainQ},
+// learners are the algorithms compared, in report order.
+func learners() []learner {
+	return []learner{
+		{"A2C", "a2c", "full: all 20 features", trainA2C},
+		{"A2C", "a2c-compact", "compact: 4 features", trainA2CCompact},
+		{"Q-learning", "q-learning", "compact: 4 features, binned", trainQ},
+	}
 }
 
 // trained is one learner's agent from one seed.
@@ -60,7 +63,8 @@ type trained struct {
 func tuning(ctx context.Context, w io.Writer, o options) ([][]string, error) {
 	fmt.Fprintf(w, "== the tuning environment (env/lambdaenv): %d steps per learner and seed, %d seeds\n", o.steps, o.seeds)
 	fmt.Fprintf(w, "compact observation: %s; Q-learning: %d bins per feature (%d states × 18 actions)\n",
-		compactNames(), o.bins, int(math.Pow(float64(o.bins), float64(len(compact)))))
+		compactNames(), o.bins, int(math.Pow(float64(o.bins), float64(len(compactFeatures())))))
+	learners := learners()
 	agents := make([][]trained, len(learners))
 	for i := range agents {
 		agents[i] = make([]trained, o.seeds)
@@ -185,7 +189,7 @@ func scoreTuning(w io.Writer, o options, agents [][]trained) ([]harness.Curve, e
 			csv = append(csv, []string{"tuning", name + " (" + obs + ")", strconv.Itoa(i + 1), ftoa(s.ret), ftoa(s.loss), ftoa(s.costPerM), ftoa(s.violPct)})
 		}
 	}
-	for i, l := range learners {
+	for i, l := range learners() {
 		scores := make([]score, o.seeds)
 		var wall time.Duration
 		for s, t := range agents[i] {
@@ -250,7 +254,7 @@ func simulate(ctx context.Context, w io.Writer, o options, agents [][]trained) e
 	cfg.Strategies = append(cfg.Strategies, harness.Strategy{Name: "random", New: func(ctx context.Context, e harness.Env) (harness.Setup, error) {
 		return harness.Agent("random", func() (policy.Predictor, error) { return randomPredictor(e.Seed), nil }, false).New(ctx, e)
 	}})
-	for i, l := range learners {
+	for i, l := range learners() {
 		fs := make([]func() (policy.Predictor, error), len(agents[i]))
 		for s, t := range agents[i] {
 			fs[s] = t.newPredictor

@@ -20,12 +20,11 @@ import (
 	"github.com/lambdatune/lambdatune/harness"
 )
 
-// The grid's axes, in the order the heatmap draws them.
-var (
-	gridLR    = []float64{0.001, 0.01, 0.1}
-	gridGamma = []float64{0.9, 0.99, 0.999}
-	gridEnt   = []float64{0, 0.01, 0.1}
-)
+// grid returns the original's sweep: its learning rates, gammas and entropy coefficients, in the
+// order the heatmap draws them.
+func grid() (lrs, gammas, ents []float64) {
+	return []float64{0.001, 0.01, 0.1}, []float64{0.9, 0.99, 0.999}, []float64{0, 0.01, 0.1}
+}
 
 // viridis returns matplotlib's viridis colour map (van der Walt and Smith, 2015: perceptually
 // uniform, and readable in grey and with any common colour-vision deficiency) over [min, max]:
@@ -58,6 +57,7 @@ func (c *cells) Y(row int) float64      { return float64(row) }
 // panel per entropy coefficient, every panel on one colour scale, each cell labelled with its mean
 // ± sd over seeds.
 func plotHeatmap(path string, o options, rows []row) error {
+	gridLR, gridGamma, gridEnt := grid()
 	grids := make([]*cells, len(gridEnt))
 	lo, hi, failed := math.Inf(1), math.Inf(-1), ""
 	for k := range grids {
@@ -154,7 +154,8 @@ func heatPanel(g *cells, cm palette.ColorMap, title string) (*plot.Plot, error) 
 		}
 		return ts
 	}
-	p.X.Tick.Marker, p.Y.Tick.Marker = ticks(gridLR), ticks(gridGamma)
+	lrs, gammas, _ := grid()
+	p.X.Tick.Marker, p.Y.Tick.Marker = ticks(lrs), ticks(gammas)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, 2.5, -0.5, 2.5
 	return p, nil
 }

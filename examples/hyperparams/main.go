@@ -100,9 +100,10 @@ type setting struct {
 // settings are the original's grid on top of lambdatune's recipe, then the references.
 func settings() []setting {
 	var out []setting
-	for _, ent := range []float64{0, 0.01, 0.1} {
-		for _, lr := range []float64{0.001, 0.01, 0.1} {
-			for _, gamma := range []float64{0.9, 0.99, 0.999} {
+	lrs, gammas, ents := grid()
+	for _, ent := range ents {
+		for _, lr := range lrs {
+			for _, gamma := range gammas {
 				out = append(out, setting{name: fmt.Sprintf("lr %g, γ %g, ent %g", lr, gamma, ent), lr: lr, gamma: gamma, ent: ent, grid: true,
 					config: func(seed uint64) a2c.Config {
 						c := lambdaenv.A2CConfig(seed)

@@ -26,12 +26,6 @@ type member struct {
 	index      int // agents: the weight's index
 }
 
-// Targets of the baselines' knobs.
-var (
-	utilizationTargets = []float64{0.5, 0.6, 0.7, 0.8, 0.9}
-	coldStartTargets   = []float64{1e-1, 1e-2, 1e-3, 1e-4}
-)
-
 // families lists the strategies compared, family by family.
 func families(weights []float64) ([]family, error) {
 	agents := family{name: "A2C agent trained per SLO weight w (cost weight 1)", agent: true}
@@ -39,11 +33,11 @@ func families(weights []float64) ([]family, error) {
 		agents.members = append(agents.members, member{name: fmt.Sprintf("a2c w=%g", w), knob: fmt.Sprintf("w=%g", w), value: w, index: i})
 	}
 	tt := family{name: "target tracking per utilization target"}
-	for _, t := range utilizationTargets {
+	for _, t := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} { // utilization targets
 		tt.members = append(tt.members, member{name: fmt.Sprintf("target-tracking %g", t), knob: fmt.Sprintf("%g", t), value: t, strategy: targetTracking(fmt.Sprintf("target-tracking %g", t), t)})
 	}
 	pred := family{name: "predictive per cold-start target"}
-	for _, t := range coldStartTargets {
+	for _, t := range []float64{1e-1, 1e-2, 1e-3, 1e-4} { // cold-start targets
 		name := fmt.Sprintf("predictive %g%%", 100*t)
 		pred.members = append(pred.members, member{name: name, knob: fmt.Sprintf("%g%%", 100*t), value: t, strategy: predictive(name, t)})
 	}
