@@ -38,5 +38,5 @@ func ExampleRun() {
 	// Output:
 	// target-tracking: 2 runs
 	// oracle: 2 runs
-	// workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,mean_ms,p95_ms,p99_ms
+	// workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,p95_ms,p99_ms
 }

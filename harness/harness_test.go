@@ -144,7 +144,7 @@ func TestSummaryFileAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,mean_ms,p95_ms,p99_ms"
+	want := "workload,profile,strategy,seed,requests,cost_usd,slo_violation_pct,cold_starts,throttles,errors,p95_ms,p99_ms"
 	if got := strings.Join(recs[0], ","); got != want {
 		t.Errorf("header %q, want %q", got, want)
 	}
