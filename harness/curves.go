@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Curve is one series of a line chart: a mean at each X with a spread (for example the standard
@@ -35,8 +36,8 @@ type Chart struct {
 func PlotCurves(path string, ch Chart, curves []Curve) error {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = ch.Title, ch.XLabel, ch.YLabel
-	p.Legend.Top, p.Legend.Left = false, false
 	p.X.Tick.Marker, p.Y.Tick.Marker = Ticks{}, Ticks{}
+	legend := plot.NewLegend()
 	p.Add(plotter.NewGrid())
 	xmin, xmax := 0.0, 1.0
 	for _, c := range curves {
@@ -93,15 +94,41 @@ func PlotCurves(path string, ch Chart, curves []Curve) error {
 			}
 			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.5), Shape: Glyph(i)}
 			p.Add(sc)
-			p.Legend.Add(c.Name, l, sc)
+			legend.Add(c.Name, l, sc)
 			continue
 		}
-		p.Legend.Add(c.Name, l)
+		legend.Add(c.Name, l)
+	}
+	return SavePNG(path, p, legend, 11*vg.Inch, 5.5*vg.Inch)
+}
+
+// SavePNG writes p to path (creating its directory) as a w × h PNG, with legend, when it has
+// entries, in a column to the right of the plot, where it cannot hide data.
+func SavePNG(path string, p *plot.Plot, legend plot.Legend, w, h vg.Length) error {
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	r := legend.Rectangle(dc)
+	lw := r.Max.X - r.Min.X
+	if lw > 0 {
+		lw += 8 * vg.Millimeter
+	}
+	p.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+	if lw > 0 {
+		legend.Top, legend.Left = true, true
+		legend.Draw(draw.Crop(dc, w-lw+4*vg.Millimeter, 0, 0, -12*vg.Millimeter))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return p.Save(9*vg.Inch, 5.5*vg.Inch, path)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("harness: writing %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // LogTicks labels a log-scale axis at 1, 2 and 5 times each power of ten (gonum's plot.LogTicks

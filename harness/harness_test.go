@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lambdatune/lambdatune"
+	"github.com/lambdatune/lambdatune/env"
 	"github.com/lambdatune/lambdatune/policy"
+	"github.com/lambdatune/lambdatune/rl/a2c"
 	"github.com/lambdatune/lambdatune/workload"
 )
 
@@ -322,5 +325,118 @@ func TestAgentsFromDir(t *testing.T) {
 	}
 	if _, err := AgentsFromDir(dir); err == nil {
 		t.Error("a broken model loaded")
+	}
+}
+
+// countEnv is a deterministic env for Play: episodes of three steps, reward 1 and Info x = 2 a step.
+type countEnv struct {
+	steps, resets int
+	seeds         []env.Seed
+}
+
+func (c *countEnv) ObservationSpace() env.Space { b, _ := env.NewUniformBox(0, 10, 1); return b }
+func (c *countEnv) ActionSpace() env.Space      { d, _ := env.NewDiscrete(2); return d }
+func (c *countEnv) Reset(s env.Seed) ([]float64, env.Info, error) {
+	c.steps, c.seeds = 0, append(c.seeds, s)
+	return []float64{0}, nil, nil
+}
+func (c *countEnv) Step([]float64) (env.StepResult, error) {
+	c.steps++
+	return env.StepResult{Obs: []float64{float64(c.steps)}, Reward: 1, Truncated: c.steps == 3, Info: env.Info{"x": 2}}, nil
+}
+
+func TestPlay(t *testing.T) {
+	e := &countEnv{}
+	var seen []float64
+	rets, sums, err := Play(e, func(obs []float64) ([]float64, error) { seen = append(seen, obs[0]); return []float64{0}, nil }, 2, 7, "x", "missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{3, 3}, rets); diff != "" {
+		t.Errorf("returns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]float64{{6, 0}, {6, 0}}, sums); diff != "" {
+		t.Errorf("sums (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{0, 1, 2, 0, 1, 2}, seen); diff != "" {
+		t.Errorf("observations acted on (-want +got):\n%s", diff)
+	}
+	if v, ok := e.seeds[0].Value(); !ok || v != 7 || len(e.seeds) != 2 {
+		t.Errorf("resets with %v, want seed 7 then the stream", e.seeds)
+	} else if _, ok := e.seeds[1].Value(); ok {
+		t.Errorf("second reset reseeded: %v", e.seeds[1])
+	}
+	if _, _, err := Play(e, nil, 0, 1); err == nil {
+		t.Error("0 episodes accepted")
+	}
+}
+
+func TestAgentsPicksPredictorBySeed(t *testing.T) {
+	calls := make([]int, 2)
+	factory := func(i int) func() (policy.Predictor, error) {
+		return func() (policy.Predictor, error) {
+			calls[i]++
+			return policy.PredictorFunc(func([]float64) ([]float64, error) { return []float64{0, 1}, nil }), nil
+		}
+	}
+	s := Agents("a", false, factory(0), factory(1))
+	e := Env{Profile: IOBound(), Sweep: policy.PowerResult{Best: policy.PowerStats{MemoryMB: 512, AverageDuration: 200}}}
+	for _, seed := range []uint64{1, 2, 3} {
+		e.Seed = seed
+		if _, err := s.New(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls[0] != 1 || calls[1] != 2 {
+		t.Errorf("predictor calls %v, want [1 2] (seed s uses s mod 2)", calls)
+	}
+	if _, err := Agents("none", false).New(context.Background(), e); err == nil {
+		t.Error("no predictors accepted")
+	}
+	if got := StatOf([]float64{1, 3}); got.Mean != 2 || math.Abs(got.SD-math.Sqrt2) > 1e-12 {
+		t.Errorf("StatOf(1, 3) = %+v, want 2 ± √2", got)
+	}
+}
+
+func TestParallel(t *testing.T) {
+	var sum atomic.Int64
+	if err := Parallel(context.Background(), 3, 100, func(_ context.Context, i int) error { sum.Add(int64(i)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Load() != 4950 {
+		t.Errorf("sum %d, want 4950", sum.Load())
+	}
+	boom := fmt.Errorf("boom")
+	var ran atomic.Int64
+	err := Parallel(context.Background(), 2, 1000, func(ctx context.Context, i int) error {
+		ran.Add(1)
+		if i == 3 {
+			return boom
+		}
+		<-time.After(time.Millisecond)
+		return ctx.Err()
+	})
+	if err != boom {
+		t.Errorf("error %v, want boom", err)
+	}
+	if ran.Load() > 100 {
+		t.Errorf("%d calls ran after the failure", ran.Load())
+	}
+}
+
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf, "training", 100)
+	p.Add(40)
+	cb := p.A2C()
+	if err := cb.OnUpdate(&a2c.Progress{Timesteps: 20}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.OnUpdate(&a2c.Progress{Timesteps: 60}); err != nil {
+		t.Fatal(err)
+	}
+	p.Done()
+	if !strings.Contains(buf.String(), "training: 40/100 steps") || !strings.Contains(buf.String(), "training: 100 steps in") {
+		t.Errorf("progress wrote %q", buf.String())
 	}
 }

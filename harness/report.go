@@ -13,7 +13,9 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
-// SummaryColumns are the columns of summary.csv, one row per workload × profile × strategy × seed.
+// SummaryColumns are the columns of summary.csv, one row per workload × profile × strategy × seed:
+// exactly these, in this order, so that files from every program and version compare (the table
+// printed beside it also shows mean latency).
 var SummaryColumns = []string{"workload", "profile", "strategy", "seed", "requests", "cost_usd",
 	"slo_violation_pct", "cold_starts", "throttles", "errors", "p95_ms", "p99_ms"}
 
@@ -82,8 +84,8 @@ func WriteSummaryFile(path string, rs []Result) (err error) {
 // Stat is a mean and a spread over seeds: the sample standard deviation (0 for one seed).
 type Stat struct{ Mean, SD float64 }
 
-// String formats the stat as "mean ± sd" with prec decimals.
-func (s Stat) format(prec int) string {
+// Format formats the stat as "mean ± sd" with prec decimals.
+func (s Stat) Format(prec int) string {
 	return strconv.FormatFloat(s.Mean, 'f', prec, 64) + " ± " + strconv.FormatFloat(s.SD, 'f', prec, 64)
 }
 
@@ -108,8 +110,9 @@ type Row struct {
 	// Seeds counts the runs.
 	Seeds int
 	// Cost is in USD per run; ViolationPct the share of requests that violated the SLO, in %;
-	// CostPerMillion in USD per million requests; P95 and P99 the runs' latency percentiles in ms.
-	Cost, CostPerMillion, ViolationPct, ColdStarts, Throttles, Errors, P95, P99 Stat
+	// CostPerMillion in USD per million requests; Mean, P95 and P99 the runs' mean latency and
+	// latency percentiles in ms.
+	Cost, CostPerMillion, ViolationPct, ColdStarts, Throttles, Errors, Mean, P95, P99 Stat
 	// Loss is the Objective's loss.
 	Loss Stat
 }
@@ -144,6 +147,7 @@ func Summarize(rs []Result, o lambdatune.Objective) []Row {
 			ColdStarts:     col(func(r *Result) float64 { return float64(r.Score.ColdStarts) }),
 			Throttles:      col(func(r *Result) float64 { return float64(r.Score.Throttles) }),
 			Errors:         col(func(r *Result) float64 { return float64(r.Score.Errors) }),
+			Mean:           col(func(r *Result) float64 { return r.Latency.Mean }),
 			P95:            col(func(r *Result) float64 { return r.Latency.P95 }),
 			P99:            col(func(r *Result) float64 { return r.Latency.P99 }),
 			Loss:           col(func(r *Result) float64 { return o.Loss(r.Score) }),
@@ -156,7 +160,7 @@ func Summarize(rs []Result, o lambdatune.Objective) []Row {
 // and profile, with each strategy's loss relative to the oracle's when an "oracle" row is there.
 func PrintTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tprofile\tstrategy\tcost USD\tSLO violations %\tcold starts\tthrottles\terrors\tp95 ms\tp99 ms\tloss\tvs oracle\t")
+	fmt.Fprintln(tw, "workload\tprofile\tstrategy\tcost USD\tSLO violations %\tcold starts\tthrottles\terrors\tmean ms\tp95 ms\tp99 ms\tloss\tvs oracle\t")
 	oracle := map[[2]string]float64{}
 	for _, r := range rows {
 		if r.Strategy == "oracle" {
@@ -167,16 +171,16 @@ func PrintTable(w io.Writer, rows []Row) error {
 	for _, r := range rows {
 		k := [2]string{r.Workload, r.Profile}
 		if k != prev && prev != [2]string{} {
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t")
 		}
 		prev = k
 		vs := "–"
 		if o, ok := oracle[k]; ok && o > 0 {
 			vs = fmt.Sprintf("%+.0f%%", 100*(r.Loss.Mean-o)/o)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Workload, r.Profile, r.Strategy,
-			r.Cost.format(3), r.ViolationPct.format(3), r.ColdStarts.format(0), r.Throttles.format(0), r.Errors.format(0),
-			r.P95.format(0), r.P99.format(0), r.Loss.format(2), vs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Workload, r.Profile, r.Strategy,
+			r.Cost.Format(3), r.ViolationPct.Format(3), r.ColdStarts.Format(0), r.Throttles.Format(0), r.Errors.Format(0),
+			r.Mean.Format(0), r.P95.Format(0), r.P99.Format(0), r.Loss.Format(2), vs)
 	}
 	return tw.Flush()
 }
