@@ -41,6 +41,19 @@ func A2CConfig(seed uint64) a2c.Config {
 	return c
 }
 
+// MinuteA2CConfig is the configuration agents deciding every interval (Config.Every 1) were trained
+// with before AgentConfig's hourly decisions: Stable-Baselines3's defaults (lr 7e-4, n_steps 5,
+// gamma 0.99, RMSprop, 64-64 tanh networks) with an entropy bonus of 0.01. README.md measures it:
+// per-minute, it and every variation tried end at or below the best constant action. The examples
+// that study per-minute learners (algorithms, hyperparams, tradeoff) start from it; their agents run
+// with harness.Agent (an action every interval).
+func MinuteA2CConfig(seed uint64) a2c.Config {
+	c := a2c.DefaultConfig()
+	c.EntCoef = 0.01
+	c.Seed = seed
+	return c
+}
+
 // Recipe is how an agent is trained on the tuning environment.
 type Recipe struct {
 	// A2C is the learner's configuration.

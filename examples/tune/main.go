@@ -181,7 +181,7 @@ func evaluate(ctx context.Context, o options, agents []agent) error {
 		return err
 	}
 	for _, a := range agents {
-		ss = append(ss, harness.Agent(a.name, harness.A2C(a.model), a.name == "hybrid"))
+		ss = append(ss, harness.AgentEvery(a.name, harness.A2C(a.model), a.name == "hybrid", policy.DefaultEvery))
 	}
 	cfg := harness.Config{Workloads: ws, Profiles: harness.Profiles(), Strategies: ss}
 	for i := range o.seeds {
