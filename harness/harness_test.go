@@ -379,7 +379,7 @@ func TestAgentsPicksPredictorBySeed(t *testing.T) {
 			return policy.PredictorFunc(func([]float64) ([]float64, error) { return []float64{0, 1}, nil }), nil
 		}
 	}
-	s := Agents("a", false, factory(0), factory(1))
+	s := Agents("a", false, 1, factory(0), factory(1))
 	e := Env{Profile: IOBound(), Sweep: policy.PowerResult{Best: policy.PowerStats{MemoryMB: 512, AverageDuration: 200}}}
 	for _, seed := range []uint64{1, 2, 3} {
 		e.Seed = seed
@@ -390,7 +390,7 @@ func TestAgentsPicksPredictorBySeed(t *testing.T) {
 	if calls[0] != 1 || calls[1] != 2 {
 		t.Errorf("predictor calls %v, want [1 2] (seed s uses s mod 2)", calls)
 	}
-	if _, err := Agents("none", false).New(context.Background(), e); err == nil {
+	if _, err := Agents("none", false, 1).New(context.Background(), e); err == nil {
 		t.Error("no predictors accepted")
 	}
 	if got := StatOf([]float64{1, 3}); got.Mean != 2 || math.Abs(got.SD-math.Sqrt2) > 1e-12 {

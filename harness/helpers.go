@@ -55,16 +55,17 @@ func Play(e env.Env, act func(obs []float64) ([]float64, error), episodes int, s
 	return returns, sums, nil
 }
 
-// Agents returns a strategy that runs one trained agent per training seed (see Agent): the run
-// with seed s uses newPredictors[s mod n], so that the spread over seeds holds the spread over
-// training seeds as well as over simulated loads.
-func Agents(name string, withForecast bool, newPredictors ...func() (policy.Predictor, error)) Strategy {
+// Agents returns a strategy that runs one trained agent per training seed (see AgentEvery; every
+// is the decision period the agents were trained with, 1 for every interval): the run with seed s
+// uses newPredictors[s mod n], so that the spread over seeds holds the spread over training seeds
+// as well as over simulated loads.
+func Agents(name string, withForecast bool, every int, newPredictors ...func() (policy.Predictor, error)) Strategy {
 	return Strategy{Name: name, New: func(ctx context.Context, e Env) (Setup, error) {
 		if len(newPredictors) == 0 {
 			return Setup{}, errors.New("harness: Agents: no predictors")
 		}
 		f := newPredictors[e.Seed%uint64(len(newPredictors))]
-		return Agent(name, f, withForecast).New(ctx, e)
+		return AgentEvery(name, f, withForecast, every).New(ctx, e)
 	}}
 }
 

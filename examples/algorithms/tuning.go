@@ -259,7 +259,7 @@ func simulate(ctx context.Context, w io.Writer, o options, agents [][]trained) e
 		for s, t := range agents[i] {
 			fs[s] = t.newPredictor
 		}
-		cfg.Strategies = append(cfg.Strategies, harness.Agents(l.strategy, true, fs...))
+		cfg.Strategies = append(cfg.Strategies, harness.Agents(l.strategy, true, 1, fs...))
 	}
 	cfg.Progress = func(done, total int, r harness.Result) {
 		fmt.Fprintf(o.progressWriter, "\revent-level simulator: %d/%d runs   ", done, total)

@@ -6,8 +6,8 @@
 // harness. It prints which points dominate which (cheaper and fewer violations). It is the
 // original project's fifth scenario, whose one point was a cost-priority reward.
 //
-//	go run ./examples/tradeoff          # quick: 5 weights × 1M steps, a bursty day, 2 seeds (a few minutes)
-//	go run ./examples/tradeoff -full    # 3 training seeds × 5M steps, bursty and diurnal, 5 seeds (12 minutes on 2 cores)
+//	go run ./examples/tradeoff          # quick: 5 weights × 40k hourly decisions, a bursty day, 2 seeds (a few minutes)
+//	go run ./examples/tradeoff -full    # the shipped agents' recipe per weight (a million decisions), bursty and diurnal, 5 seeds
 //
 // Each agent is the hybrid agent of examples/tune (forecast features, lambdaenv.Train's recipe)
 // with only the Objective changed; with several training seeds, simulation seed s runs the agent
@@ -56,10 +56,10 @@ func main() {
 	var o options
 	flag.BoolVar(&o.full, "full", false, "the paper-grade run: 3 training seeds × 5M steps, bursty and diurnal load, 5 seeds")
 	flag.StringVar(&o.weights, "weights", "0.1,1,10,100,1000", "the Objective's SLO weights to train an agent for (cost weight 1), comma-separated")
-	flag.Int64Var(&o.steps, "steps", 0, "training steps per agent (default 1M, 5M with -full)")
+	flag.Int64Var(&o.steps, "steps", 0, "training decisions per agent, one an hour as the shipped agents decide (default 40k, 1M with -full)")
 	flag.IntVar(&o.trainSeeds, "train-seeds", 0, "agents trained per weight, with seeds 1, 2, … (default 1, 3 with -full)")
 	flag.IntVar(&o.seeds, "seeds", 0, "simulation seeds of the evaluation (default 2, 5 with -full)")
-	flag.IntVar(&o.envs, "envs", 8, "environments per training run")
+	flag.IntVar(&o.envs, "envs", 16, "environments per training run")
 	flag.StringVar(&o.workloads, "workload", "", "synthetic workloads, comma-separated (default bursty; bursty,diurnal with -full)")
 	flag.StringVar(&o.profiles, "profile", "cpu,io,java", "function profiles, comma-separated")
 	flag.Float64Var(&o.days, "days", 1, "simulated days of each run")
@@ -82,12 +82,12 @@ func (o *options) defaults() {
 			}
 		}
 	}
-	pick(&o.trainSeeds, 1, 3)
+	pick(&o.trainSeeds, 1, 1)
 	pick(&o.seeds, 2, 5)
 	if o.steps == 0 {
-		o.steps = 1_000_000
+		o.steps = 40_000
 		if o.full {
-			o.steps = 5_000_000
+			o.steps = lambdaenv.DefaultRecipe(1).Steps
 		}
 	}
 	if o.workloads == "" {
@@ -124,7 +124,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		for _, m := range f.members {
 			s := m.strategy
 			if f.agent {
-				s = harness.Agents(m.name, true, agents[m.index]...)
+				s = harness.Agents(m.name, true, policy.DefaultEvery, agents[m.index]...)
 			}
 			cfg.Strategies = append(cfg.Strategies, s)
 		}
@@ -193,8 +193,11 @@ func train(ctx context.Context, o options, weights []float64) ([][]func() (polic
 	prog := harness.NewProgress(o.progress, fmt.Sprintf("training %d agents", len(weights)*o.trainSeeds), int64(len(weights)*o.trainSeeds)*o.steps)
 	err := harness.Parallel(ctx, 0, len(weights)*o.trainSeeds, func(ctx context.Context, i int) error {
 		k, s := i/o.trainSeeds, i%o.trainSeeds
-		cfg := lambdaenv.Config{Forecaster: lambdaenv.NoisyForecaster(0.1), Objective: lambdatune.Objective{CostWeight: 1, SLOWeight: weights[k]}}
-		m, err := lambdaenv.Train(ctx, cfg, lambdaenv.Recipe{A2C: lambdaenv.MinuteA2CConfig(uint64(s + 1)), Envs: o.envs, Steps: o.steps}, 1, prog.A2C())
+		cfg := lambdaenv.AgentConfig(true)
+		cfg.Objective = lambdatune.Objective{CostWeight: 1, SLOWeight: weights[k]}
+		r := lambdaenv.DefaultRecipe(uint64(s + 1))
+		r.Envs, r.Steps = o.envs, o.steps
+		m, err := lambdaenv.Train(ctx, cfg, r, 1, prog.A2C())
 		if err != nil {
 			return fmt.Errorf("agent for SLO weight %g, seed %d: %w", weights[k], s+1, err)
 		}
