@@ -1,0 +1,43 @@
+package awsadapter
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+// audit writes one audit record.
+func (p *Platform) audit(ctx context.Context, level slog.Level, msg string, before, requested, after lambdatune.Config, reason string, extra ...slog.Attr) {
+	attrs := append([]slog.Attr{
+		slog.String("function", p.fn), slog.String("alias", p.o.alias), slog.Bool("dry_run", p.o.dryRun),
+		configAttr("before", before), configAttr("requested", requested), configAttr("after", after),
+		slog.String("reason", reason),
+	}, extra...)
+	p.o.log.LogAttrs(ctx, level, "awsadapter: "+msg, attrs...)
+}
+
+func configAttr(key string, c lambdatune.Config) slog.Attr {
+	return slog.Group(key,
+		slog.Int("memory_mb", c.MemoryMB), slog.Float64("timeout_s", c.Timeout.Seconds()),
+		slog.String("reserved", c.Reserved.String()), slog.Int("provisioned", c.Provisioned),
+		slog.String("arch", string(c.Arch())), slog.Int("storage_mb", c.Storage()))
+}
+
+// AuditPolicy wraps a policy so that each decision is written to the audit log (the configuration in
+// force, the one decided, and the reason), and the reason accompanies the change Apply then makes.
+// Wrap the policy given to lambdatune.Tuner with it.
+func (p *Platform) AuditPolicy(pol lambdatune.Policy) lambdatune.Policy {
+	return lambdatune.PolicyFunc(func(ctx context.Context, obs lambdatune.Observation) (lambdatune.Decision, error) {
+		d, err := pol.Decide(ctx, obs)
+		if err != nil {
+			p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: decision failed", slog.String("function", p.fn), slog.String("error", err.Error()))
+			return d, err
+		}
+		p.mu.Lock()
+		p.reason = d.Reason
+		p.mu.Unlock()
+		p.audit(ctx, slog.LevelInfo, "decision", obs.Current, d.Config, d.Config, d.Reason, slog.Time("for", obs.Time))
+		return d, nil
+	})
+}
