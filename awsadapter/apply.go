@@ -34,6 +34,13 @@ func (p *Platform) LastOutcome() Outcome {
 	return o
 }
 
+// settle records out as the last outcome and returns its error. It is the only place p.outcome
+// is set: every Apply and rollback builds its Outcome and hands it here.
+func (p *Platform) settle(out Outcome) error {
+	p.outcome = out
+	return out.Err
+}
+
 // Apply requests configuration c. It validates c (Config.Validate, the account's limits, the
 // function's architecture) before any change call and returns an error wrapping
 // *lambdatune.ConfigError for a bad one. It then applies the guardrails (see Guardrails), and in
@@ -45,60 +52,55 @@ func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
 	defer p.mu.Unlock()
 	reason := p.reason
 	p.reason = ""
-	if c.Architecture == "" {
-		c.Architecture = lambdatune.X86_64
-	}
-	if c.EphemeralStorageMB == 0 {
-		c.EphemeralStorageMB = lambdatune.MinEphemeralStorageMB
-	}
+	return p.settle(p.apply(ctx, c.Normalize(), reason))
+}
+
+// apply validates c, limits it by the guardrails and carries it out (or, in dry-run mode, logs it),
+// and returns the outcome, whose Err is what Apply returns.
+func (p *Platform) apply(ctx context.Context, c lambdatune.Config, reason string) Outcome {
+	out := Outcome{Requested: c, Reason: reason}
 	// What needs no I/O is checked before any call.
-	if err := p.checkStatic(c); err != nil {
-		p.outcome = Outcome{Requested: c, Reason: reason, Err: err}
-		p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: change rejected", slog.String("function", p.fn),
-			configAttr("requested", c), slog.String("reason", reason), slog.String("error", err.Error()))
-		return err
+	if out.Err = p.checkStatic(c); out.Err != nil {
+		p.auditEarly(ctx, "change rejected", reason, out.Err, configAttr("requested", c))
+		return out
 	}
-	s, err := p.state(ctx)
+	s, err := p.readState(ctx)
 	if err != nil {
-		p.outcome = Outcome{Requested: c, Reason: reason, Err: err}
-		p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: change not attempted: reading the configuration failed",
-			slog.String("function", p.fn), configAttr("requested", c), slog.String("reason", reason), slog.String("error", err.Error()))
-		return err
+		out.Err = err
+		p.auditEarly(ctx, "change not attempted: reading the configuration failed", reason, err, configAttr("requested", c))
+		return out
 	}
+	p.noteBaseline(s.Config)
 	cur := s.Config
-	var lim *lambdatune.Limits
-	if err := p.check(ctx, cur, c, &lim); err != nil {
-		p.outcome = Outcome{Requested: c, From: cur, Target: cur, Reason: reason, Err: err}
+	out.From, out.Target = cur, cur
+	lim, err := p.check(ctx, cur, c, accountLimits{})
+	if err != nil {
+		out.Err = err
 		p.audit(ctx, slog.LevelError, "change rejected", cur, c, cur, reason, slog.String("error", err.Error()))
-		return err
+		return out
 	}
-	now := p.o.now()
-	target, notes, held := p.guard(now, cur, c)
-	out := Outcome{Requested: c, From: cur, Target: target, Notes: notes, Held: held, DryRun: p.o.dryRun, Reason: reason}
-	if len(notes) > 0 {
-		p.audit(ctx, slog.LevelWarn, "guardrails limited the change", cur, c, target, reason, slog.Any("limits", notes))
+	out.Target, out.Notes, out.Held = p.guard(p.o.now(), cur, c)
+	out.DryRun = p.o.dryRun
+	target := out.Target
+	if len(out.Notes) > 0 {
+		p.audit(ctx, slog.LevelWarn, "guardrails limited the change", cur, c, target, reason, slog.Any("limits", out.Notes))
 	}
 	if target == cur {
-		p.outcome = out
-		if !held && len(notes) == 0 {
+		if !out.Held && len(out.Notes) == 0 {
 			p.audit(ctx, slog.LevelInfo, "no change", cur, c, target, reason)
 		}
-		return nil
+		return out
 	}
-	if err := p.check(ctx, cur, target, &lim); err != nil { // guardrails only move toward c; keep the proof
-		out.Err = err
-		p.outcome = out
-		return err
+	// The guardrails only move toward c, but what they allow is proven valid, not assumed.
+	if _, out.Err = p.check(ctx, cur, target, lim); out.Err != nil {
+		return out
 	}
 	if p.o.dryRun {
-		p.outcome = out
 		p.audit(ctx, slog.LevelInfo, "dry run: would change", cur, c, target, reason)
-		return nil
+		return out
 	}
-	err = p.change(ctx, s, target, reason, false)
-	out.Err = err
-	p.outcome = out
-	return err
+	out.Err = p.execute(ctx, s, target, reason, kindChange)
+	return out
 }
 
 // Rollback returns the function to the last known good configuration, bypassing the step, hourly and
@@ -107,37 +109,33 @@ func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
 func (p *Platform) Rollback(ctx context.Context, reason string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.rollback(ctx, reason)
+	return p.settle(p.rollback(ctx, reason))
 }
 
-func (p *Platform) rollback(ctx context.Context, reason string) error {
-	s, err := p.state(ctx)
+// rollback returns the function to the last known good configuration (or, in dry-run mode, logs
+// that it would) and returns the outcome.
+func (p *Platform) rollback(ctx context.Context, reason string) Outcome {
+	out := Outcome{Rollback: true, Reason: reason, DryRun: p.o.dryRun}
+	s, err := p.readState(ctx)
 	if err != nil {
-		p.outcome = Outcome{Rollback: true, Reason: reason, DryRun: p.o.dryRun, Err: err}
-		p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: rollback not attempted: reading the configuration failed",
-			slog.String("function", p.fn), slog.String("reason", reason), slog.String("error", err.Error()))
-		return err
-	}
-	good := *p.lastGood
-	out := Outcome{Requested: good, Target: good, From: s.Config, Rollback: true, Reason: reason, DryRun: p.o.dryRun}
-	if s.Config == good {
-		p.outcome = out
-		p.audit(ctx, slog.LevelInfo, "rollback: already at last known good", s.Config, good, good, reason)
-		return nil
-	}
-	var lim *lambdatune.Limits
-	if err := p.check(ctx, s.Config, good, &lim); err != nil {
 		out.Err = err
-		p.outcome = out
-		return err
+		p.auditEarly(ctx, "rollback not attempted: reading the configuration failed", reason, err)
+		return out
+	}
+	p.noteBaseline(s.Config)
+	good := p.lastGood
+	out.Requested, out.Target, out.From = good, good, s.Config
+	if s.Config == good {
+		p.audit(ctx, slog.LevelInfo, "rollback: already at last known good", s.Config, good, good, reason)
+		return out
+	}
+	if _, out.Err = p.check(ctx, s.Config, good, accountLimits{}); out.Err != nil {
+		return out
 	}
 	if p.o.dryRun {
-		p.outcome = out
 		p.audit(ctx, slog.LevelWarn, "dry run: would roll back", s.Config, good, good, reason)
-		return nil
+		return out
 	}
-	err = p.change(ctx, s, good, reason, true)
-	out.Err = err
-	p.outcome = out
-	return err
+	out.Err = p.execute(ctx, s, good, reason, kindRollback)
+	return out
 }

@@ -17,6 +17,28 @@ func (p *Platform) audit(ctx context.Context, level slog.Level, msg string, befo
 	p.o.log.LogAttrs(ctx, level, "awsadapter: "+msg, attrs...)
 }
 
+// auditEarly writes the error record of a request that ended before the configuration in force was
+// known; what names what was requested, if anything.
+func (p *Platform) auditEarly(ctx context.Context, msg, reason string, err error, what ...slog.Attr) {
+	attrs := append([]slog.Attr{slog.String("function", p.fn)}, what...)
+	attrs = append(attrs, slog.String("reason", reason), slog.String("error", err.Error()))
+	p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: "+msg, attrs...)
+}
+
+// failureAttrs describes a change that failed part-way for its audit record.
+func failureAttrs(ae *ApplyError) []slog.Attr {
+	attrs := []slog.Attr{slog.String("applied", parts(ae.Applied)), slog.String("failed", string(ae.Failed)),
+		slog.String("not_attempted", parts(ae.NotAttempted)), slog.String("error", ae.Err.Error()),
+		slog.Bool("rollback_ran", ae.RollbackRan), slog.String("rolled_back", parts(ae.RolledBack)), slog.Bool("now_known", ae.NowKnown)}
+	if ae.RollbackErr != nil {
+		attrs = append(attrs, slog.String("rollback_error", ae.RollbackErr.Error()))
+	}
+	if ae.NowKnown {
+		attrs = append(attrs, configAttr("now", ae.Now))
+	}
+	return attrs
+}
+
 func configAttr(key string, c lambdatune.Config) slog.Attr {
 	return slog.Group(key,
 		slog.Int("memory_mb", c.MemoryMB), slog.Float64("timeout_s", c.Timeout.Seconds()),

@@ -8,6 +8,15 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
+// changeKind says whether execute carries out a change or a rollback: it names the audit records,
+// and a failed rollback is not itself rolled back.
+type changeKind string
+
+const (
+	kindChange   changeKind = "change"
+	kindRollback changeKind = "rollback"
+)
+
 // plan returns the parts that differ between cur and want, in a safe order.
 func (p *Platform) plan(cur, want lambdatune.Config) []Part {
 	var ps []Part
@@ -35,19 +44,16 @@ func (p *Platform) plan(cur, want lambdatune.Config) []Part {
 	return ps
 }
 
-// change applies target over the state s, reporting and (if configured) rolling back a failure.
-func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config, reason string, isRollback bool) error {
+// execute applies target over the state s, part by part (plan), and records the change. When a
+// part fails it returns *ApplyError, complete with what is in force afterwards (see recoverFrom).
+func (p *Platform) execute(ctx context.Context, s State, target lambdatune.Config, reason string, kind changeKind) error {
 	from := s.Config
 	ps := p.plan(from, target)
-	kind := "change"
-	if isRollback {
-		kind = "rollback"
-	}
-	p.audit(ctx, slog.LevelInfo, kind+": applying", from, target, target, reason, slog.String("parts", parts(ps)))
+	p.audit(ctx, slog.LevelInfo, string(kind)+": applying", from, target, target, reason, slog.String("parts", parts(ps)))
 	applied, err := p.applyParts(ctx, ps, target)
 	if err == nil {
 		p.recordChange(from, target)
-		p.audit(ctx, slog.LevelInfo, kind+": applied", from, target, target, reason, slog.String("parts", parts(applied)))
+		p.audit(ctx, slog.LevelInfo, string(kind)+": applied", from, target, target, reason, slog.String("parts", parts(applied)))
 		return nil
 	}
 	ae := &ApplyError{Function: p.fn, From: from, To: target, Applied: applied, Failed: ps[len(applied)], Err: err}
@@ -57,22 +63,31 @@ func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config
 	if len(applied) > 0 {
 		p.recordChange(from, target) // a partial change counts toward the budgets and the dwell time
 	}
-	// Read back what is in force now (and roll back) even if the caller's context is what failed,
-	// so that the report is complete; bound the clean-up by the longest waits instead.
+	p.recoverFrom(ctx, ae, kind == kindChange && p.o.guard.RollbackOnFailure)
+	p.audit(ctx, slog.LevelError, string(kind)+": failed part-way", from, target, target, reason, failureAttrs(ae)...)
+	return ae
+}
+
+// recoverFrom completes ae, a change from ae.From that failed part-way: when rollback is set and
+// the function is not as it was (the failed part may have taken effect too, e.g. provisioned
+// concurrency set, then FAILED), it rolls back to the last known good configuration; then it reads
+// back what is in force (ae.Now) or why that is unknown (ae.NowErr).
+//
+// It reads and rolls back even if the caller's context is what failed, so that the report is
+// complete, bounding the clean-up by the longest waits instead.
+func (p *Platform) recoverFrom(ctx context.Context, ae *ApplyError, rollback bool) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*(p.o.updateWait+p.o.provWait))
 	defer cancel()
-	now, nerr := p.state(rctx)
-	if !isRollback && p.o.guard.RollbackOnFailure {
-		// The failed part may have taken effect too (e.g. provisioned concurrency set, then FAILED):
-		// roll back whenever the function is not as it was.
+	now, nerr := p.readState(rctx)
+	if rollback {
 		switch {
-		case nerr != nil && len(applied) > 0:
-			ae.RollbackRan, ae.RollbackTarget = true, *p.lastGood
+		case nerr != nil && len(ae.Applied) > 0:
+			ae.RollbackRan, ae.RollbackTarget = true, p.lastGood
 			ae.RollbackErr = fmt.Errorf("not attempted: the configuration in force could not be read: %w", nerr)
-		case nerr == nil && now.Config != from:
-			ae.RollbackRan, ae.RollbackTarget = true, *p.lastGood
+		case nerr == nil && now.Config != ae.From:
+			ae.RollbackRan, ae.RollbackTarget = true, p.lastGood
 			ae.RolledBack, ae.RollbackErr = p.applyParts(rctx, p.plan(now.Config, ae.RollbackTarget), ae.RollbackTarget)
-			now, nerr = p.state(rctx)
+			now, nerr = p.readState(rctx)
 		}
 	}
 	if nerr != nil {
@@ -80,17 +95,6 @@ func (p *Platform) change(ctx context.Context, s State, target lambdatune.Config
 	} else {
 		ae.Now, ae.NowKnown = now.Config, true
 	}
-	attrs := []slog.Attr{slog.String("applied", parts(ae.Applied)), slog.String("failed", string(ae.Failed)),
-		slog.String("not_attempted", parts(ae.NotAttempted)), slog.String("error", err.Error()),
-		slog.Bool("rollback_ran", ae.RollbackRan), slog.String("rolled_back", parts(ae.RolledBack)), slog.Bool("now_known", ae.NowKnown)}
-	if ae.RollbackErr != nil {
-		attrs = append(attrs, slog.String("rollback_error", ae.RollbackErr.Error()))
-	}
-	if ae.NowKnown {
-		attrs = append(attrs, configAttr("now", ae.Now))
-	}
-	p.audit(ctx, slog.LevelError, kind+": failed part-way", from, target, target, reason, attrs...)
-	return ae
 }
 
 // recordChange notes a change for the dwell time, the hourly budgets and the rollback window.

@@ -12,36 +12,45 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
-// check validates want for this function and account, before any change call.
-//
-// The account's limits are read once per change and kept in *lim.
-func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config, lim **lambdatune.Limits) error {
+// accountLimits carries the account's limits from one check of a change to the next (the request,
+// then what the guardrails allowed), so that GetAccountSettings is called at most once per change.
+// The zero value holds none yet.
+type accountLimits struct {
+	limits lambdatune.Limits
+	read   bool // limits holds the account's limits
+}
+
+// check validates want for this function and account, before any change call: checkStatic, the
+// function's architecture, Application Auto Scaling (checkAutoScaling) and, when want changes the
+// account's unreserved pool, the account's limits. It returns lim, with the limits filled in when
+// it had to read them.
+func (p *Platform) check(ctx context.Context, cur, want lambdatune.Config, lim accountLimits) (accountLimits, error) {
 	if err := p.checkStatic(want); err != nil {
-		return err
+		return lim, err
 	}
 	if want.Arch() != cur.Arch() {
-		return fmt.Errorf("awsadapter: function %q: %w", p.fn, &lambdatune.ConfigError{Field: "Architecture", Value: want.Arch(),
+		return lim, fmt.Errorf("awsadapter: function %q: %w", p.fn, &lambdatune.ConfigError{Field: "Architecture", Value: want.Arch(),
 			Allowed: fmt.Sprintf("the function's architecture %q (changing it needs new code: UpdateFunctionCode)", cur.Arch())})
 	}
 	if want.Provisioned != cur.Provisioned {
 		if err := p.checkAutoScaling(ctx); err != nil {
-			return err
+			return lim, err
 		}
 	}
 	if want.Reserved == cur.Reserved && (want.Provisioned == cur.Provisioned || want.Reserved.Set) {
-		return nil // the account's pool is unaffected
+		return lim, nil // the account's pool is unaffected
 	}
-	if *lim == nil {
+	if !lim.read {
 		l, err := p.limits(ctx, cur)
 		if err != nil {
-			return err
+			return lim, err
 		}
-		*lim = &l
+		lim = accountLimits{limits: l, read: true}
 	}
-	if err := (*lim).Validate(want); err != nil {
-		return fmt.Errorf("awsadapter: function %q: %w", p.fn, err)
+	if err := lim.limits.Validate(want); err != nil {
+		return lim, fmt.Errorf("awsadapter: function %q: %w", p.fn, err)
 	}
-	return nil
+	return lim, nil
 }
 
 // checkStatic validates want with what needs no I/O: Lambda's limits and the alias rule.

@@ -187,6 +187,7 @@ func (p *Platform) applyAlias(ctx context.Context, c lambdatune.Config, latest *
 	return p.waitReady(ctx, true)
 }
 
+// applyReserved sets the function's reserved concurrency, or removes it when r is unset.
 func (p *Platform) applyReserved(ctx context.Context, r lambdatune.Reservation) error {
 	if !r.Set {
 		_, err := call(ctx, p, "DeleteFunctionConcurrency", func(ctx context.Context) (*lambda.DeleteFunctionConcurrencyOutput, error) {
@@ -204,6 +205,8 @@ func (p *Platform) applyReserved(ctx context.Context, r lambdatune.Reservation) 
 	return err
 }
 
+// applyProvisioned sets the alias's provisioned concurrency and waits until it is READY, or removes
+// it when n is 0.
 func (p *Platform) applyProvisioned(ctx context.Context, n int) error {
 	if n == 0 {
 		_, err := call(ctx, p, "DeleteProvisionedConcurrencyConfig", func(ctx context.Context) (*lambda.DeleteProvisionedConcurrencyConfigOutput, error) {

@@ -14,6 +14,11 @@ import (
 
 // Platform is a lambdatune.Platform on AWS: one Lambda function (or one alias of it), configured
 // through the Lambda API and observed through CloudWatch. It is safe for concurrent use.
+//
+// Its methods are spread over files by concern: reading the function (state.go), validating a
+// change (check.go), Apply and Rollback (apply.go), carrying a change out part by part (change.go,
+// parts.go), the guardrails (guard.go), observing intervals and the automatic rollback
+// (observe.go), and the audit log (audit.go).
 type Platform struct {
 	fn   string // as given: name or ARN
 	name string // the function name, for CloudWatch dimensions
@@ -21,8 +26,10 @@ type Platform struct {
 	cw   CloudWatchAPI
 	o    options
 
-	mu         sync.Mutex
-	lastGood   *lambdatune.Config
+	mu sync.Mutex
+	// lastGood is the configuration a rollback returns to, valid when goodKnown (see LastKnownGood).
+	lastGood   lambdatune.Config
+	goodKnown  bool
 	changes    []change  // changes of the last hour, oldest first
 	lastChange time.Time // zero before the first change
 	watch      int       // intervals of the rollback window left
@@ -30,13 +37,14 @@ type Platform struct {
 	last       *lambdatune.Metrics
 	next       time.Time // start of the next interval to observe (zero: not started)
 	reason     string    // the pending decision's reason, for the audit log
-	outcome    Outcome
+	outcome    Outcome   // the last Apply's or rollback's, set only by settle
 	queries    []metricQuery
 	obs        Observation           // how the last interval was measured (slo.go)
 	logsCache  map[time.Time]logsRow // REPORT-line summaries by interval start (logs.go)
 	logsErrMsg string                // the last logs failure logged, to log a change once
 }
 
+// change is a change made, for the dwell time and the hourly budgets.
 type change struct {
 	at       time.Time
 	from, to lambdatune.Config
@@ -92,15 +100,26 @@ func (p *Platform) qualifier() *string {
 	return aws.String(p.o.alias)
 }
 
-// LastKnownGood returns the configuration a rollback returns to and whether one is known yet (it is
-// the first configuration read, then every change that stayed healthy through the rollback window).
+// LastKnownGood returns the configuration a rollback returns to and whether one is known yet. It is
+// the configuration in force when the adapter first observed an interval (Next) or was asked for a
+// change (Apply, Rollback), then every configuration that stayed healthy: through the rollback
+// window after a change, or for an interval when no change is being watched.
 func (p *Platform) LastKnownGood() (lambdatune.Config, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.lastGood == nil {
-		return lambdatune.Config{}, false
+	return p.lastGood, p.goodKnown
+}
+
+// setLastGood makes c the configuration a rollback returns to.
+func (p *Platform) setLastGood(c lambdatune.Config) { p.lastGood, p.goodKnown = c, true }
+
+// noteBaseline makes c, the configuration just read, the last known good one when none is known
+// yet. Next, Apply and Rollback call it with what they read, so that a rollback always has a target
+// from before the adapter's first change; reading alone (Config, State, History) does not.
+func (p *Platform) noteBaseline(c lambdatune.Config) {
+	if !p.goodKnown {
+		p.setLastGood(c)
 	}
-	return *p.lastGood, true
 }
 
 // toInt32 converts a validated number to the int32 Lambda's API carries, refusing one that

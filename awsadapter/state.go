@@ -35,18 +35,19 @@ type State struct {
 func (p *Platform) State(ctx context.Context) (State, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.state(ctx)
+	return p.readState(ctx)
 }
 
 // Config returns the configuration in force. It implements lambdatune.Platform.
 func (p *Platform) Config(ctx context.Context) (lambdatune.Config, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s, err := p.state(ctx)
+	s, err := p.readState(ctx)
 	return s.Config, err
 }
 
-func (p *Platform) state(ctx context.Context) (State, error) {
+// readState reads the function's configuration and status; it changes nothing in p.
+func (p *Platform) readState(ctx context.Context) (State, error) {
 	fc, err := p.getConfig(ctx, p.qualifier())
 	if err != nil {
 		return State{}, err
@@ -91,10 +92,6 @@ func (p *Platform) state(ctx context.Context) (State, error) {
 		}
 	}
 	s.Config = c
-	if p.lastGood == nil {
-		good := c
-		p.lastGood = &good
-	}
 	return s, nil
 }
 
