@@ -7,6 +7,9 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
+// Platform takes whole decisions, so that lambdatune.Tuner passes their reasons.
+var _ lambdatune.DecisionApplier = (*Platform)(nil)
+
 // Outcome is what the last Apply or rollback did, for callers and the audit log.
 type Outcome struct {
 	// Requested is the configuration asked for, Target what the guardrails allowed.
@@ -47,12 +50,19 @@ func (p *Platform) settle(out Outcome) error {
 // dry-run mode only logs the change. Otherwise it applies each changed part and waits for it to take
 // effect; when a part fails it returns *ApplyError listing what was applied, after rolling back to
 // the last known good configuration when Guardrails.RollbackOnFailure is set.
+//
+// Apply records no reason for the change; ApplyDecision does.
 func (p *Platform) Apply(ctx context.Context, c lambdatune.Config) error {
+	return p.ApplyDecision(ctx, lambdatune.Decision{Config: c})
+}
+
+// ApplyDecision is Apply of d.Config with d.Reason, the decision's reason, written to every audit
+// record of the change and to Outcome.Reason. It implements lambdatune.DecisionApplier, so
+// lambdatune.Tuner calls it instead of Apply.
+func (p *Platform) ApplyDecision(ctx context.Context, d lambdatune.Decision) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	reason := p.reason
-	p.reason = ""
-	return p.settle(p.apply(ctx, c.Normalize(), reason))
+	return p.settle(p.apply(ctx, d.Config.Normalize(), d.Reason))
 }
 
 // apply validates c, limits it by the guardrails and carries it out (or, in dry-run mode, logs it),

@@ -46,9 +46,13 @@ func configAttr(key string, c lambdatune.Config) slog.Attr {
 		slog.String("arch", string(c.Arch())), slog.Int("storage_mb", c.Storage()))
 }
 
-// AuditPolicy wraps a policy so that each decision is written to the audit log (the configuration in
-// force, the one decided, and the reason), and the reason accompanies the change Apply then makes.
-// Wrap the policy given to lambdatune.Tuner with it.
+// AuditPolicy wraps a policy so that each decision is written to the audit log: the configuration
+// in force, the one decided, and the reason. It logs every decision, those that keep the
+// configuration too, which never reach Apply. Wrap the policy given to lambdatune.Tuner with it.
+//
+// The reason also accompanies the change the decision leads to: lambdatune.Tuner hands the whole
+// Decision to ApplyDecision, with or without AuditPolicy. A loop of your own should call
+// ApplyDecision too; Apply records no reason.
 func (p *Platform) AuditPolicy(pol lambdatune.Policy) lambdatune.Policy {
 	return lambdatune.PolicyFunc(func(ctx context.Context, obs lambdatune.Observation) (lambdatune.Decision, error) {
 		d, err := pol.Decide(ctx, obs)
@@ -56,9 +60,6 @@ func (p *Platform) AuditPolicy(pol lambdatune.Policy) lambdatune.Policy {
 			p.o.log.LogAttrs(ctx, slog.LevelError, "awsadapter: decision failed", slog.String("function", p.fn), slog.String("error", err.Error()))
 			return d, err
 		}
-		p.mu.Lock()
-		p.reason = d.Reason
-		p.mu.Unlock()
 		p.audit(ctx, slog.LevelInfo, "decision", obs.Current, d.Config, d.Config, d.Reason, slog.Time("for", obs.Time))
 		return d, nil
 	})

@@ -36,7 +36,6 @@ type Platform struct {
 	before     *lambdatune.Metrics
 	last       *lambdatune.Metrics
 	next       time.Time // start of the next interval to observe (zero: not started)
-	reason     string    // the pending decision's reason, for the audit log
 	outcome    Outcome   // the last Apply's or rollback's, set only by settle
 	queries    []metricQuery
 	obs        Observation           // how the last interval was measured (slo.go)
