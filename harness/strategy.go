@@ -119,11 +119,19 @@ var standard = map[string]func(context.Context, Env) (Setup, error){
 
 // Agent returns a trained agent's strategy: a policy.Agent over the Headroom action set (on top of
 // policy.DefaultPredictive) with the Encoder of the tuning environment (env/lambdaenv), its SLO and
-// base memory the run's profile's and sweep's. With withForecast it is "hybrid" (forecast features,
-// forecast.NewAuto refit hourly as for predictive, three intervals ahead), without it "rl-only".
-// newPredictor is called once per run (runs go in parallel; a model is not safe for concurrent
-// use): see A2C.
+// base memory the run's profile's and sweep's, choosing a new action every interval (an agent
+// trained with lambdaenv.Config.Every 1; AgentEvery for others, such as the shipped ones). With
+// withForecast it is "hybrid" (forecast features, forecast.NewAuto refit hourly as for predictive,
+// three intervals ahead), without it "rl-only". newPredictor is called once per run (runs go in
+// parallel; a model is not safe for concurrent use): see A2C.
 func Agent(name string, newPredictor func() (policy.Predictor, error), withForecast bool) Strategy {
+	return AgentEvery(name, newPredictor, withForecast, 1)
+}
+
+// AgentEvery is Agent choosing a new action every `every` intervals and mapping the one in force
+// in between, as an agent trained with lambdaenv.Config.Every = every must run: the shipped agents
+// (lambdaenv.AgentConfig, AgentsFromDir) with policy.DefaultEvery.
+func AgentEvery(name string, newPredictor func() (policy.Predictor, error), withForecast bool, every int) Strategy {
 	return Strategy{Name: name, New: func(_ context.Context, e Env) (Setup, error) {
 		pred, err := newPredictor()
 		if err != nil {
@@ -136,6 +144,9 @@ func Agent(name string, newPredictor func() (policy.Predictor, error), withForec
 		enc := policy.Encoder{SLO: e.Profile.SLO, BaseMemoryMB: e.Sweep.Best.MemoryMB, Forecast: withForecast, Horizon: 3, KeepAlive: lambdasim.DefaultKeepAlive}
 		a, err := policy.NewAgent(pred, enc, hr)
 		if err != nil {
+			return Setup{}, err
+		}
+		if err := a.SetEvery(every); err != nil {
 			return Setup{}, err
 		}
 		if !withForecast {
@@ -191,7 +202,8 @@ func Sweep(ctx context.Context, pt policy.PowerTuning, p Profile) (policy.PowerR
 var ModelFiles = []struct{ File, Strategy string }{{"rl-only.json", "rl-only"}, {"hybrid.json", "hybrid"}}
 
 // AgentsFromDir returns the agent strategies whose trained models (rl/a2c's format) are in dir:
-// "rl-only" from rl-only.json (no forecast features) and "hybrid" from hybrid.json. A missing file
+// "rl-only" from rl-only.json (no forecast features) and "hybrid" from hybrid.json, each deciding
+// every policy.DefaultEvery intervals as lambdaenv.AgentConfig trains them to. A missing file
 // is skipped; one that does not load is an error. The models shipped with lambdatune are in
 // testdata/models (see its README for the commands that trained them).
 func AgentsFromDir(dir string) ([]Strategy, error) {
@@ -205,7 +217,7 @@ func AgentsFromDir(dir string) ([]Strategy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("harness: %w", err)
 		}
-		out = append(out, Agent(f.Strategy, A2C(m), f.Strategy == "hybrid"))
+		out = append(out, AgentEvery(f.Strategy, A2C(m), f.Strategy == "hybrid", policy.DefaultEvery))
 	}
 	return out, nil
 }

@@ -61,6 +61,10 @@ var MemoryLadder = []int{128, 256, 512, 1024, 1536, 2048, 3008, 4096, 6144, 8192
 // it means the same for every function and cannot drift (a change sends requests to new
 // environments, as on AWS). Timeout and reservations follow Predictive.
 type Headroom struct {
+	// FixedMemory drops the memory dimension (NVec [n, 1]): the memory size stays the base (an
+	// ablation: env/lambdaenv's README measures what the dimension is worth).
+	FixedMemory bool
+
 	p    *predictive
 	base int
 }
@@ -76,8 +80,13 @@ func NewHeadroom(p Predictive) (*Headroom, error) {
 	return &Headroom{p: pol.(*predictive)}, nil
 }
 
-// NVec is [2 + len(HeadroomTargets), 3].
-func (h *Headroom) NVec() []int { return []int{2 + len(HeadroomTargets), 3} }
+// NVec is [2 + len(HeadroomTargets), 3] ([…, 1] with FixedMemory).
+func (h *Headroom) NVec() []int {
+	if h.FixedMemory {
+		return []int{2 + len(HeadroomTargets), 1}
+	}
+	return []int{2 + len(HeadroomTargets), 3}
+}
 
 // Config applies the action to obs.Current.
 func (h *Headroom) Config(action []float64, obs lambdatune.Observation) (lambdatune.Config, error) {
@@ -88,9 +97,12 @@ func (h *Headroom) Config(action []float64, obs lambdatune.Observation) (lambdat
 	if err != nil {
 		return lambdatune.Config{}, err
 	}
-	step, err := actionIndex(action, 1, 3)
+	step, err := actionIndex(action, 1, h.NVec()[1])
 	if err != nil {
 		return lambdatune.Config{}, err
+	}
+	if h.FixedMemory {
+		step = 1
 	}
 	c := obs.Current
 	if h.base > 0 {

@@ -21,6 +21,13 @@ type PredictorFunc func(obs []float64) ([]float64, error)
 // Predict calls f.
 func (f PredictorFunc) Predict(obs []float64) ([]float64, error) { return f(obs) }
 
+// DefaultEvery is how many intervals a trained agent's action stands for, an hour of one-minute
+// intervals: the agent chooses the headroom level and the memory rung every hour, and the predictive
+// sizing under the Headroom action set turns the level into provisioned concurrency every minute.
+// The tuning environment's agents (env/lambdaenv.AgentConfig) are trained with it and the harness
+// runs them with it.
+const DefaultEvery = 60
+
 // Agent is a trained agent as a lambdatune.Policy: every interval it encodes the observation
 // (Encoder), asks the Predictor for an action and maps it onto a configuration (ActionSet). With
 // the encoder's Forecast features it is the "hybrid" strategy, without them "rl-only".
@@ -29,6 +36,9 @@ type Agent struct {
 	encoder   Encoder
 	actions   ActionSet
 	buf       []float64
+	every     int       // intervals an action stands for
+	decided   int       // decisions made since the last new action
+	act       []float64 // the action in force
 }
 
 // NewAgent returns the policy. It keeps the action set's state and an observation buffer, so one
@@ -41,7 +51,18 @@ func NewAgent(p Predictor, enc Encoder, actions ActionSet) (*Agent, error) {
 		return nil, err
 	}
 	actions.Reset(enc.BaseMemoryMB)
-	return &Agent{predictor: p, encoder: enc, actions: actions, buf: make([]float64, enc.Dim())}, nil
+	return &Agent{predictor: p, encoder: enc, actions: actions, buf: make([]float64, enc.Dim()), every: 1}, nil
+}
+
+// SetEvery makes the agent choose a new action every k intervals (k ≥ 1; 1 by default) and map
+// the one in force afresh in between, as the tuning environment does with Config.Every: an agent
+// trained with Every k must run with SetEvery(k).
+func (a *Agent) SetEvery(k int) error {
+	if k < 1 {
+		return fmt.Errorf("policy: Agent.SetEvery(%d), want k >= 1", k)
+	}
+	a.every, a.decided = k, 0
+	return nil
 }
 
 // Decide encodes obs, predicts and maps the action. Before the first interval has been observed
@@ -50,13 +71,18 @@ func (a *Agent) Decide(_ context.Context, obs lambdatune.Observation) (lambdatun
 	if len(obs.History) == 0 {
 		return lambdatune.Decision{Config: obs.Current, Reason: "agent: nothing observed yet"}, nil
 	}
-	if err := a.encoder.Encode(a.buf, obs); err != nil {
-		return lambdatune.Decision{}, err
+	if a.act == nil || a.decided%a.every == 0 {
+		if err := a.encoder.Encode(a.buf, obs); err != nil {
+			return lambdatune.Decision{}, err
+		}
+		act, err := a.predictor.Predict(a.buf)
+		if err != nil {
+			return lambdatune.Decision{}, fmt.Errorf("policy: agent: %w", err)
+		}
+		a.act, a.decided = append(a.act[:0], act...), 0
 	}
-	act, err := a.predictor.Predict(a.buf)
-	if err != nil {
-		return lambdatune.Decision{}, fmt.Errorf("policy: agent: %w", err)
-	}
+	a.decided++
+	act := a.act
 	c, err := a.actions.Config(act, obs)
 	if err != nil {
 		return lambdatune.Decision{}, fmt.Errorf("policy: agent: %w", err)

@@ -153,3 +153,48 @@ func TestAgentDecides(t *testing.T) {
 		t.Error("nil predictor accepted")
 	}
 }
+
+// TestAgentEvery checks that an agent set to decide every k intervals asks its predictor at the
+// first observed interval and every k-th after it, and maps the action in force in between.
+func TestAgentEvery(t *testing.T) {
+	enc := Encoder{SLO: time.Second, BaseMemoryMB: 1024, KeepAlive: 10 * time.Minute}
+	for _, k := range []int{1, 3} {
+		asked := 0
+		pred := PredictorFunc(func([]float64) ([]float64, error) {
+			asked++
+			return []float64{1, 2}, nil
+		})
+		hr, err := NewHeadroom(DefaultPredictive())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := NewAgent(pred, enc, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetEvery(k); err != nil {
+			t.Fatal(err)
+		}
+		h := history(3, 1024, 60, 100, 100)
+		cur := lambdatune.DefaultConfig()
+		for i := range 7 {
+			d, err := a.Decide(context.Background(), lambdatune.Observation{Time: h[2].Start.Add(time.Minute), Current: cur, History: h})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Config.MemoryMB != 1536 {
+				t.Errorf("every %d, decision %d: %d MB, want the action in force (1,536)", k, i, d.Config.MemoryMB)
+			}
+		}
+		if want := (7 + k - 1) / k; asked != want {
+			t.Errorf("every %d: predictor asked %d times in 7 decisions, want %d", k, asked, want)
+		}
+	}
+	a, err := NewAgent(PredictorFunc(func([]float64) ([]float64, error) { return nil, nil }), enc, OriginalTable{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetEvery(0); err == nil {
+		t.Error("SetEvery(0) accepted")
+	}
+}

@@ -7,6 +7,11 @@
 // turns the action into a configuration, and the Objective's reward. The observation is built by
 // lambdatune.History and lambdatune.Forecasting, as in the lambdatune.Tuner, so a trained agent run
 // as a policy.Agent in a Tuner sees exactly what it saw in training.
+//
+// The shipped agents decide once an hour (AgentConfig, Config.Every) and are trained with
+// DefaultRecipe; README.md in this directory has what they learn, how they compare with the
+// constant actions and the rules, and why per-minute decisions learn nothing better than a
+// constant.
 package lambdaenv
 
 import (
@@ -42,8 +47,13 @@ type Config struct {
 	Actions func() (policy.ActionSet, error)
 	// Objective gives the reward; the zero value means lambdatune.DefaultObjective().
 	Objective lambdatune.Objective
-	// EpisodeLen is the number of steps in an episode (default 1,440: a day of minutes).
+	// EpisodeLen is the number of intervals in an episode (default 1,440: a day of minutes).
 	EpisodeLen int
+	// Every is the number of intervals an action stands for (default 1): the agent decides every
+	// Every intervals, and in between its action is mapped afresh every interval (the ActionSet
+	// sizes provisioned concurrency from each interval's forecast); a step's reward is the sum of
+	// its intervals'. policy.Agent.SetEvery does the same in deployment.
+	Every int
 	// HistoryLen is the number of intervals the observation is built from (default 60).
 	HistoryLen int
 	// Event evaluates on the event-level simulator instead of the interval model.
@@ -146,6 +156,9 @@ func defaults(cfg *Config) error {
 	if cfg.EpisodeLen == 0 {
 		cfg.EpisodeLen = 1440
 	}
+	if cfg.Every == 0 {
+		cfg.Every = 1
+	}
 	if cfg.HistoryLen == 0 {
 		cfg.HistoryLen = 60
 	}
@@ -157,6 +170,8 @@ func defaults(cfg *Config) error {
 		return fmt.Errorf("lambdaenv: Config.Horizon = %d, want an integer in [1, 60]", cfg.Horizon)
 	case cfg.EpisodeLen < 1 || cfg.EpisodeLen > 1<<24:
 		return fmt.Errorf("lambdaenv: Config.EpisodeLen = %d, want an integer in [1, %d]", cfg.EpisodeLen, 1<<24)
+	case cfg.Every < 1 || cfg.Every > cfg.EpisodeLen:
+		return fmt.Errorf("lambdaenv: Config.Every = %d, want an integer in [1, EpisodeLen = %d]", cfg.Every, cfg.EpisodeLen)
 	case cfg.HistoryLen < 1 || cfg.HistoryLen > lambdatune.MaxHistoryLen:
 		return fmt.Errorf("lambdaenv: Config.HistoryLen = %d, want an integer in [1, %d]", cfg.HistoryLen, lambdatune.MaxHistoryLen)
 	case cfg.Refit < 0 || cfg.WarmUp < 0 || cfg.WarmUp > cfg.HistoryLen:

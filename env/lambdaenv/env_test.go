@@ -2,12 +2,14 @@ package lambdaenv
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/env"
@@ -35,23 +37,46 @@ func TestCheck(t *testing.T) {
 }
 
 // TestDeploymentSeesTrainingObservation replays an episode through a lambdatune.Tuner with the
-// agent as a policy.Agent: at every step the agent encodes exactly the observation the environment
-// gave, and the same actions lead to the same metrics.
+// agent as a policy.Agent: at every decision the agent encodes exactly the observation the
+// environment gave, and the same actions lead to the same metrics, whether the agent decides every
+// interval or every few (Config.Every, Agent.SetEvery).
 func TestDeploymentSeesTrainingObservation(t *testing.T) {
-	e, err := New(Config{EpisodeLen: 120, Forecaster: oracle})
-	if err != nil {
-		t.Fatal(err)
+	for _, every := range []int{1, 5} {
+		t.Run(fmt.Sprintf("every %d", every), func(t *testing.T) {
+			e, err := New(Config{EpisodeLen: 120, Every: every, Forecaster: oracle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trainObs, actions, trainCost := runRandom(t, e)
+			deployObs, deployCost := replay(t, e, actions, every)
+			if diff := cmp.Diff(trainObs, deployObs[:len(trainObs)]); diff != "" {
+				t.Errorf("observations (-training +deployment):\n%s", diff)
+			}
+			var sums []float64 // the deployment's interval costs summed per decision
+			for i, c := range deployCost[1:] {
+				if i%every == 0 {
+					sums = append(sums, 0)
+				}
+				sums[len(sums)-1] += c
+			}
+			if diff := cmp.Diff(trainCost, sums, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
+				t.Errorf("decision costs (-training +deployment):\n%s", diff)
+			}
+		})
 	}
-	obs, _, err := e.Reset(env.NewSeed(11))
+}
+
+// runRandom runs an episode of random actions (seeded) and returns its observations, actions and
+// per-step costs.
+func runRandom(t *testing.T, e *Env) (obs, actions [][]float64, costs []float64) {
+	t.Helper()
+	o, _, err := e.Reset(env.NewSeed(11))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	var trainObs [][]float64
-	var actions [][]float64
-	var trainCost []float64
 	for {
-		trainObs = append(trainObs, slices.Clone(obs))
+		obs = append(obs, slices.Clone(o))
 		a := make([]float64, 2)
 		if err := e.ActionSpace().Sample(rng, a); err != nil {
 			t.Fatal(err)
@@ -61,12 +86,18 @@ func TestDeploymentSeesTrainingObservation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		trainCost = append(trainCost, r.Info[InfoCost])
-		obs = r.Obs
+		costs = append(costs, r.Info[InfoCost])
+		o = r.Obs
 		if r.Done() {
-			break
+			return obs, actions, costs
 		}
 	}
+}
+
+// replay runs e's last episode through a Tuner with a policy.Agent that plays actions, deciding
+// every `every` intervals, and returns what the agent encoded and every interval's cost.
+func replay(t *testing.T, e *Env, actions [][]float64, every int) (obs [][]float64, costs []float64) {
+	t.Helper()
 	ep := e.Episode()
 	load, err := lambdasim.NewLoad(ep.Series, ep.Seed)
 	if err != nil {
@@ -77,12 +108,9 @@ func TestDeploymentSeesTrainingObservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var deployObs [][]float64
-	step := 0
 	pred := policy.PredictorFunc(func(o []float64) ([]float64, error) {
-		deployObs = append(deployObs, slices.Clone(o))
-		step++
-		return actions[min(step, len(actions))-1], nil
+		obs = append(obs, slices.Clone(o))
+		return actions[min(len(obs), len(actions))-1], nil
 	})
 	hr, err := policy.NewHeadroom(policy.DefaultPredictive())
 	if err != nil {
@@ -92,21 +120,18 @@ func TestDeploymentSeesTrainingObservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var deployCost []float64
+	if err := agent.SetEvery(every); err != nil {
+		t.Fatal(err)
+	}
 	tu, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: sim, Policy: agent, Forecaster: policy.Oracle(ep.Series),
-		Horizon: 3, HistoryLen: 60, OnStep: func(s lambdatune.Step) { deployCost = append(deployCost, s.Metrics.Cost.Total()) }})
+		Horizon: 3, HistoryLen: 60, OnStep: func(s lambdatune.Step) { costs = append(costs, s.Metrics.Cost.Total()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tu.Run(context.Background(), len(actions)+1); err != nil {
+	if err := tu.Run(context.Background(), len(actions)*every+1); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(trainObs, deployObs[:len(trainObs)]); diff != "" {
-		t.Errorf("observations (-training +deployment):\n%s", diff)
-	}
-	if diff := cmp.Diff(trainCost, deployCost[1:]); diff != "" {
-		t.Errorf("interval costs (-training +deployment):\n%s", diff)
-	}
+	return obs, costs
 }
 
 func TestRandomLoad(t *testing.T) {

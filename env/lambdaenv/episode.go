@@ -78,7 +78,8 @@ func (e *Env) newPlatform(series workload.Series, start lambdatune.Config) error
 	return nil
 }
 
-// Step applies the action's configuration, runs the next interval and rewards it.
+// Step applies the action's configuration for the next Every intervals (mapped afresh for each),
+// runs them and rewards them.
 func (e *Env) Step(action []float64) (env.StepResult, error) {
 	if !e.running {
 		return env.StepResult{}, fmt.Errorf("lambdaenv: Step before Reset or after the episode ended")
@@ -86,27 +87,35 @@ func (e *Env) Step(action []float64) (env.StepResult, error) {
 	if !e.actSpace.Contains(action) {
 		return env.StepResult{}, fmt.Errorf("lambdaenv: action %v outside %v", action, e.actSpace)
 	}
-	c, err := e.actions.Config(action, e.last)
-	if err != nil {
-		return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: %w", e.steps, err)
-	}
-	if !c.Equal(e.current) {
-		if err := e.platform.Apply(context.Background(), c); err != nil {
-			return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: apply %v: %w", e.steps, c, err)
+	var reward, cost, requests, violations float64
+	for range e.cfg.Every {
+		c, err := e.actions.Config(action, e.last)
+		if err != nil {
+			return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: %w", e.steps, err)
 		}
-		e.current = c
+		if !c.Equal(e.current) {
+			if err := e.platform.Apply(context.Background(), c); err != nil {
+				return env.StepResult{}, fmt.Errorf("lambdaenv: step %d: apply %v: %w", e.steps, c, err)
+			}
+			e.current = c
+		}
+		if err := e.advance(); err != nil {
+			return env.StepResult{}, err
+		}
+		e.steps++
+		m := &e.last.History[len(e.last.History)-1]
+		cost += m.Cost.Total()
+		requests += float64(m.Invocations + m.Throttles)
+		violations += float64(m.SLOMisses + m.Errors + m.Throttles)
+		reward += e.cfg.Objective.Reward(*m, e.scale)
+		if e.steps >= e.cfg.EpisodeLen {
+			break
+		}
 	}
-	if err := e.advance(); err != nil {
-		return env.StepResult{}, err
-	}
-	e.steps++
-	m := &e.last.History[len(e.last.History)-1]
-	e.info[InfoCost] = m.Cost.Total()
-	e.info[InfoRequests] = float64(m.Invocations + m.Throttles)
-	e.info[InfoViolations] = float64(m.SLOMisses + m.Errors + m.Throttles)
+	e.info[InfoCost], e.info[InfoRequests], e.info[InfoViolations] = cost, requests, violations
 	done := e.steps >= e.cfg.EpisodeLen
 	e.running = !done
-	return env.StepResult{Obs: e.obs, Reward: e.cfg.Objective.Reward(*m, e.scale), Truncated: done, Info: e.info}, nil
+	return env.StepResult{Obs: e.obs, Reward: reward, Truncated: done, Info: e.info}, nil
 }
 
 // advance runs one interval, records it, forecasts and encodes the observation.

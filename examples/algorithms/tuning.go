@@ -287,7 +287,7 @@ func trainA2C(ctx context.Context, o options, seed uint64, p *harness.Progress) 
 		return trained{}, err
 	}
 	ev := &a2c.Eval{Env: evalEnv, EveryTimesteps: max(o.steps/int64(o.points), 1), Episodes: curveEpisodes(o), Seed: heldOutSeed}
-	m, err := lambdaenv.Train(ctx, environment(), lambdaenv.A2CConfig(seed), o.trainingEnvs, 1, o.steps, ev, p.A2C())
+	m, err := lambdaenv.Train(ctx, environment(), lambdaenv.Recipe{A2C: lambdaenv.MinuteA2CConfig(seed), Envs: o.trainingEnvs, Steps: o.steps}, 1, ev, p.A2C())
 	if err != nil {
 		return trained{}, err
 	}
@@ -306,7 +306,7 @@ func trainA2CCompact(ctx context.Context, o options, seed uint64, p *harness.Pro
 		return trained{}, err
 	}
 	defer venv.Close()
-	ac := lambdaenv.A2CConfig(seed)
+	ac := lambdaenv.MinuteA2CConfig(seed)
 	norm, err := env.NewVecNormalize(venv, env.VecNormalizeConfig{DisableObs: true, Gamma: ac.Gamma})
 	if err != nil {
 		return trained{}, err

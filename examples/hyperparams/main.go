@@ -1,7 +1,7 @@
 // Command hyperparams measures how sensitive A2C is to its hyperparameters on lambdatune's tuning
 // environment (env/lambdaenv, the hybrid agent's setting: forecast features of a forecast 10 % off):
 // the original project's sweep grid — learning rate {0.001, 0.01, 0.1} × gamma {0.9, 0.99, 0.999}
-// × entropy coefficient {0, 0.01, 0.1}, each on top of the recipe lambdaenv.A2CConfig trains
+// × entropy coefficient {0, 0.01, 0.1}, each on top of the recipe lambdaenv.MinuteA2CConfig trains
 // lambdatune's agents with — beside Stable-Baselines3's defaults, that recipe itself and the
 // original's A2C settings, several seeds each. It is the original project's fourth scenario.
 //
@@ -106,7 +106,7 @@ func settings() []setting {
 			for _, gamma := range gammas {
 				out = append(out, setting{name: fmt.Sprintf("lr %g, γ %g, ent %g", lr, gamma, ent), lr: lr, gamma: gamma, ent: ent, grid: true,
 					config: func(seed uint64) a2c.Config {
-						c := lambdaenv.A2CConfig(seed)
+						c := lambdaenv.MinuteA2CConfig(seed)
 						c.LearningRate, c.Gamma, c.EntCoef = lr, gamma, ent
 						return c
 					}})
@@ -114,11 +114,11 @@ func settings() []setting {
 		}
 	}
 	sb3 := a2c.DefaultConfig()
-	rec := lambdaenv.A2CConfig(0)
+	rec := lambdaenv.MinuteA2CConfig(0)
 	return append(out,
 		setting{name: "SB3 defaults", lr: sb3.LearningRate, gamma: sb3.Gamma, ent: sb3.EntCoef,
 			config: func(seed uint64) a2c.Config { c := a2c.DefaultConfig(); c.Seed = seed; return c }},
-		setting{name: "lambdatune recipe (lambdaenv.A2CConfig)", lr: rec.LearningRate, gamma: rec.Gamma, ent: rec.EntCoef, config: lambdaenv.A2CConfig},
+		setting{name: "lambdatune recipe (lambdaenv.MinuteA2CConfig)", lr: rec.LearningRate, gamma: rec.Gamma, ent: rec.EntCoef, config: lambdaenv.MinuteA2CConfig},
 		setting{name: "the original's settings (n_steps 64)", lr: 7e-4, gamma: 0.99, ent: 0.01,
 			config: func(seed uint64) a2c.Config {
 				c := a2c.DefaultConfig()
@@ -202,7 +202,7 @@ func trainOne(ctx context.Context, o options, ac a2c.Config, progress a2c.Callba
 		return outcome{}, err
 	}
 	ev := &a2c.Eval{Env: evalEnv, EveryTimesteps: max(o.steps/int64(o.points), 1), Episodes: o.curveEps, Seed: heldOutSeed}
-	m, err := lambdaenv.Train(ctx, environment(), ac, o.envs, 1, o.steps, ev, progress)
+	m, err := lambdaenv.Train(ctx, environment(), lambdaenv.Recipe{A2C: ac, Envs: o.envs, Steps: o.steps}, 1, ev, progress)
 	if err != nil {
 		return outcome{curve: ev.Results}, err
 	}

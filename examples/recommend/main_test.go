@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdatune/lambdatune/harness"
 )
 
 // demoArgs point the demo at the shipped trace from the package's directory.
@@ -57,6 +59,18 @@ func TestParseFlags(t *testing.T) {
 }
 
 // checkOutputs checks the report and the files a run wrote into dir.
+// shippedAgents counts the trained agents' models in dir: each joins the replay as a strategy.
+func shippedAgents(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	for _, f := range harness.ModelFiles {
+		if _, err := os.Stat(filepath.Join(dir, f.File)); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
 func checkOutputs(t *testing.T, report, dir string, strategies int) {
 	t.Helper()
 	for _, s := range []string{"## Recommendation", "## Every strategy", "## What was replayed, and what was assumed", "Memory scaling (assumed", "current", "± "} {
@@ -126,7 +140,7 @@ func TestRunTrace(t *testing.T) {
 	if err := run(context.Background(), o, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	checkOutputs(t, out.String(), dir, 4)
+	checkOutputs(t, out.String(), dir, 4+shippedAgents(t, filepath.Join("..", "..", "testdata", "models")))
 	if !strings.Contains(out.String(), "Azure Functions 2019 trace") || strings.Contains(out.String(), "Permissions used") {
 		t.Errorf("a trace replay should name the trace and need no AWS permissions:\n%s", out.String())
 	}
@@ -154,7 +168,7 @@ func TestRunAgainstMoto(t *testing.T) {
 	if err := run(context.Background(), o, &out, io.Discard); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	checkOutputs(t, out.String(), dir, 4)
+	checkOutputs(t, out.String(), dir, 4+shippedAgents(t, filepath.Join("testdata", "models")))
 	for _, s := range []string{"CloudWatch (AWS/Lambda", "Permissions used", "Check: the replay of the current configuration", "runtime preset"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, out.String())

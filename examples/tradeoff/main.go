@@ -194,7 +194,7 @@ func train(ctx context.Context, o options, weights []float64) ([][]func() (polic
 	err := harness.Parallel(ctx, 0, len(weights)*o.trainSeeds, func(ctx context.Context, i int) error {
 		k, s := i/o.trainSeeds, i%o.trainSeeds
 		cfg := lambdaenv.Config{Forecaster: lambdaenv.NoisyForecaster(0.1), Objective: lambdatune.Objective{CostWeight: 1, SLOWeight: weights[k]}}
-		m, err := lambdaenv.Train(ctx, cfg, lambdaenv.A2CConfig(uint64(s+1)), o.envs, 1, o.steps, prog.A2C())
+		m, err := lambdaenv.Train(ctx, cfg, lambdaenv.Recipe{A2C: lambdaenv.MinuteA2CConfig(uint64(s + 1)), Envs: o.envs, Steps: o.steps}, 1, prog.A2C())
 		if err != nil {
 			return fmt.Errorf("agent for SLO weight %g, seed %d: %w", weights[k], s+1, err)
 		}

@@ -17,7 +17,8 @@ func TestRunWritesOutputs(t *testing.T) {
 		t.Skip("trains and evaluates for several seconds")
 	}
 	out := t.TempDir()
-	o := options{steps: 20_000, seed: 1, envs: 4, seeds: 1, days: 2.0 / 24, out: out, evalEpisodes: 1}
+	o := options{steps: 2_000, seed: 1, envs: 4, seeds: 1, days: 2.0 / 24, out: out, evalEpisodes: 1,
+		workloads: "bursty,diurnal", baselines: "target-tracking,predictive,oracle"}
 	if err := run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +26,8 @@ func TestRunWritesOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.NumTimesteps() < 20_000 {
-		t.Errorf("saved model trained %d steps, want >= 20000", m.NumTimesteps())
+	if m.NumTimesteps() < 2_000 {
+		t.Errorf("saved model trained %d steps, want >= 2000", m.NumTimesteps())
 	}
 	f, err := os.Open(filepath.Join(out, "summary.csv"))
 	if err != nil {
