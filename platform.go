@@ -23,6 +23,15 @@ type Platform interface {
 	Next(ctx context.Context) (Metrics, error)
 }
 
+// DecisionApplier is implemented by a Platform that takes the whole Decision rather than only its
+// configuration, so that it can record why a change was made (awsadapter writes Decision.Reason to
+// its audit log). Tuner calls ApplyDecision instead of Platform.Apply when its platform implements
+// it; ApplyDecision must do what Apply(ctx, d.Config) does. A wrapper that embeds a Platform hides
+// this method unless it implements it too.
+type DecisionApplier interface {
+	ApplyDecision(ctx context.Context, d Decision) error
+}
+
 // Observation is what a Policy sees before each decision.
 type Observation struct {
 	// Time is the start of the interval the decision is for.

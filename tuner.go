@@ -56,7 +56,8 @@ type Step struct {
 
 // TunerConfig configures a Tuner. Platform and Policy are required.
 type TunerConfig struct {
-	// Platform runs the function: the simulator or AWS (required).
+	// Platform runs the function: the simulator or AWS (required). When it implements
+	// DecisionApplier, changes are applied with the whole Decision, its reason included.
 	Platform Platform
 	// Policy decides each next configuration (required).
 	Policy Policy
@@ -226,7 +227,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 	}
 	applied := false
 	if !d.Config.Equal(cur) {
-		err := t.cfg.Platform.Apply(ctx, d.Config)
+		err := t.apply(ctx, d)
 		if err != nil && t.cfg.OnApplyError != nil {
 			err = t.cfg.OnApplyError(idx, d, err)
 		} else if err == nil {
@@ -241,4 +242,13 @@ func (t *Tuner) Step(ctx context.Context) error {
 		t.cfg.OnStep(Step{Index: idx, Metrics: m, Forecast: fc, Decision: d, Applied: applied})
 	}
 	return nil
+}
+
+// apply hands d to the platform: the whole decision when the platform takes one (DecisionApplier),
+// its configuration otherwise.
+func (t *Tuner) apply(ctx context.Context, d Decision) error {
+	if da, ok := t.cfg.Platform.(DecisionApplier); ok {
+		return da.ApplyDecision(ctx, d)
+	}
+	return t.cfg.Platform.Apply(ctx, d.Config)
 }

@@ -101,6 +101,60 @@ func TestTunerLoop(t *testing.T) {
 	}
 }
 
+// decisionPlatform is a fakePlatform that also takes whole decisions (DecisionApplier).
+type decisionPlatform struct {
+	fakePlatform
+	reasons []string
+}
+
+func (f *decisionPlatform) ApplyDecision(ctx context.Context, d Decision) error {
+	f.reasons = append(f.reasons, d.Reason)
+	return f.Apply(ctx, d.Config)
+}
+
+// TestTunerDecisionApplier checks that the Tuner hands the whole decision to a platform that
+// takes one, and only the configuration to one that does not (here the same platform, wrapped).
+func TestTunerDecisionApplier(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		hide        bool // wrap the platform so that only Platform's methods show
+		wantReasons []string
+	}{
+		{"DecisionApplier", false, []string{"forecast 150", "forecast 20"}},
+		{"Apply only", true, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dp := &decisionPlatform{fakePlatform: fakePlatform{cfg: DefaultConfig(), load: []int64{50, 150, 160, 20}, failAt: -1}}
+			var p Platform = dp
+			if tt.hide {
+				p = struct{ Platform }{dp}
+			}
+			tu, err := NewTuner(TunerConfig{Platform: p, Policy: PolicyFunc(memoryRule), Forecaster: ForecastFunc(lastValue)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tu.Run(context.Background(), 4); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := memories(dp.applied), []int{256, 128}; !slices.Equal(got, want) {
+				t.Errorf("applied memory %v, want %v", got, want)
+			}
+			if diff := cmp.Diff(tt.wantReasons, dp.reasons); diff != "" {
+				t.Errorf("reasons passed to ApplyDecision (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// memories returns the memory sizes of cs.
+func memories(cs []Config) []int {
+	out := make([]int, len(cs))
+	for i, c := range cs {
+		out[i] = c.MemoryMB
+	}
+	return out
+}
+
 func TestTunerErrors(t *testing.T) {
 	if _, err := NewTuner(TunerConfig{Policy: Fixed(DefaultConfig())}); err == nil {
 		t.Error("nil platform accepted")

@@ -86,7 +86,8 @@
 // WithAutoScaling refuses provisioned concurrency changes on an alias that Application Auto Scaling
 // manages, so that the tuner and target tracking do not fight.
 // Every decision (with AuditPolicy), limit, change, rollback and failure is written to a log/slog
-// audit log with the configuration before and after and the reason.
+// audit log with the configuration before and after and the reason (lambdatune.Tuner passes a
+// decision's reason with its change through ApplyDecision).
 //
 // # IAM
 //

@@ -172,7 +172,7 @@ func (p *Platform) History(ctx context.Context, ho HistoryOptions) (History, err
 		return History{}, err
 	}
 	h.Runtime = string(fc.Runtime)
-	if h.State, err = p.state(ctx); err != nil {
+	if h.State, err = p.readState(ctx); err != nil {
 		return History{}, err
 	}
 	readings, err := p.historyReadings(ctx, &h, ho)

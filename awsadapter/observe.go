@@ -140,10 +140,11 @@ func (p *Platform) Next(ctx context.Context) (lambdatune.Metrics, error) {
 	if lerr != nil && ctx.Err() != nil {
 		return lambdatune.Metrics{}, fmt.Errorf("awsadapter: function %q: reading the logs of interval %v: %w", p.fn, start, lerr)
 	}
-	s, err := p.state(ctx)
+	s, err := p.readState(ctx)
 	if err != nil {
 		return lambdatune.Metrics{}, err
 	}
+	p.noteBaseline(s.Config)
 	m, err := p.metrics(start, r, s)
 	if err != nil {
 		return lambdatune.Metrics{}, err
@@ -330,8 +331,7 @@ func (p *Platform) afterInterval(ctx context.Context, m lambdatune.Metrics) erro
 		// Not watching a change: a healthy interval makes its configuration the last known good
 		// (this follows changes made outside the adapter too).
 		if reqs < rule.MinRequests || (m.ErrorRate() <= rule.MaxErrorRate && m.ThrottleRate() <= rule.MaxThrottleRate) {
-			good := m.Config
-			p.lastGood = &good
+			p.setLastGood(m.Config)
 		}
 		return nil
 	}
@@ -350,16 +350,15 @@ func (p *Platform) afterInterval(ctx context.Context, m lambdatune.Metrics) erro
 	}
 	if why != "" {
 		p.watch = 0
-		p.audit(ctx, slog.LevelWarn, "automatic rollback", m.Config, *p.lastGood, *p.lastGood, why,
+		p.audit(ctx, slog.LevelWarn, "automatic rollback", m.Config, p.lastGood, p.lastGood, why,
 			slog.Time("interval", m.Start), slog.Int64("requests", reqs))
-		if err := p.rollback(ctx, "automatic rollback: "+why); err != nil {
+		if err := p.settle(p.rollback(ctx, "automatic rollback: "+why)); err != nil {
 			return fmt.Errorf("awsadapter: function %q: automatic rollback: %w", p.fn, err)
 		}
 		return nil
 	}
 	if p.watch == 0 && !p.o.dryRun {
-		good := m.Config
-		p.lastGood = &good
+		p.setLastGood(m.Config)
 		p.audit(ctx, slog.LevelInfo, "change confirmed as last known good", m.Config, m.Config, m.Config,
 			fmt.Sprintf("healthy for %d intervals", rule.Window))
 	}

@@ -19,8 +19,11 @@ func benchRequests(b *testing.B, fn Function, rate float64, step time.Duration) 
 		counts[i] = perStep
 	}
 	load := workload.Series{Start: DefaultStart(), Step: step, Counts: counts}
-	s := mustNew(b, Options{Interval: step, Seed: 1},
-		Deployment{Function: fn, Config: bigConfig(), Arrivals: workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 2)))})
+	arr, err := workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := mustNew(b, Options{Interval: step, Seed: 1}, Deployment{Function: fn, Config: bigConfig(), Arrivals: arr})
 	ctx := context.Background()
 	for range warm {
 		if _, err := s.Next(ctx); err != nil {

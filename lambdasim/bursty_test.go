@@ -26,8 +26,11 @@ func TestBurstyDayStaticConfigs(t *testing.T) {
 		invocations, cold, throttles int64
 	}
 	run := func(name string, c lambdatune.Config) row {
-		s := mustNew(t, Options{Start: load.Start, Interval: load.Step, Seed: 1},
-			Deployment{Function: fn, Config: c, Arrivals: workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 1)))})
+		arr, err := workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := mustNew(t, Options{Start: load.Start, Interval: load.Step, Seed: 1}, Deployment{Function: fn, Config: c, Arrivals: arr})
 		if err := s.Run(context.Background(), load.Len()); err != nil {
 			t.Fatal(err)
 		}

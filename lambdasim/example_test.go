@@ -24,6 +24,10 @@ func ExampleNew() {
 
 	cfg := lambdatune.DefaultConfig()
 	cfg.Timeout = lambdatune.MaxTimeout
+	arrivals, err := workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		panic(err)
+	}
 	sim, err := lambdasim.New(lambdasim.Options{Interval: step, Seed: 1}, lambdasim.Deployment{
 		Function: lambdasim.Function{
 			Duration:     lambdasim.Flat{Dist: lambdasim.Exponential(1991 * time.Millisecond)},
@@ -32,7 +36,7 @@ func ExampleNew() {
 			MaxLifetime:  -1, // SimFaaS does not recycle environments
 		},
 		Config:   cfg,
-		Arrivals: workload.PoissonArrivals(load, rand.New(rand.NewPCG(1, 2))),
+		Arrivals: arrivals,
 	})
 	if err != nil {
 		panic(err)
@@ -72,9 +76,11 @@ func Example_testAPolicy() {
 	cfg.MemoryMB, cfg.Timeout = 1024, 10*time.Second
 
 	run := func(p lambdatune.Policy) (cold int64, cost float64) {
-		sim, err := lambdasim.New(lambdasim.Options{Seed: 7}, lambdasim.Deployment{
-			Function: fn, Config: cfg, Arrivals: workload.PoissonArrivals(load, rand.New(rand.NewPCG(7, 7))),
-		})
+		arrivals, err := workload.PoissonArrivals(load, rand.New(rand.NewPCG(7, 7)))
+		if err != nil {
+			panic(err)
+		}
+		sim, err := lambdasim.New(lambdasim.Options{Seed: 7}, lambdasim.Deployment{Function: fn, Config: cfg, Arrivals: arrivals})
 		if err != nil {
 			panic(err)
 		}

@@ -41,7 +41,11 @@ func NewLoad(s workload.Series, seed uint64) (*Load, error) {
 			return nil, fmt.Errorf("lambdasim: NewLoad: Series.Counts[%d] = %g in %v is %g requests/s, want at most %g (MaxRequestRate)", i, c, s.Step, c*perSec, float64(MaxRequestRate))
 		}
 	}
-	return &Load{series: s, stream: workload.PoissonArrivals(s, rand.New(rand.NewPCG(seed, 0x4c6f6164)))}, nil
+	stream, err := workload.PoissonArrivals(s, rand.New(rand.NewPCG(seed, 0x4c6f6164)))
+	if err != nil {
+		return nil, fmt.Errorf("lambdasim: NewLoad: %w", err)
+	}
+	return &Load{series: s, stream: stream}, nil
 }
 
 // Next returns the next arrival instant (an offset from the start of the simulation). It

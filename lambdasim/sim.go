@@ -164,9 +164,6 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			f.maxRetries = a.MaxRetryAttempts
 		}
 		f.nextArr = math.MaxInt64
-		if err := workload.StreamErr(d.Arrivals); err != nil {
-			return nil, fmt.Errorf("lambdasim: %s: arrivals: %w", name, err)
-		}
 		if d.Arrivals != nil {
 			if at, ok := d.Arrivals.Next(); ok {
 				f.nextArr = int64(at)

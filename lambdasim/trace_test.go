@@ -38,7 +38,11 @@ func TestAzureTraceAccount(t *testing.T) {
 		if i == 6 { // the busiest function (≈ 16 concurrent) gets a reservation too small for it
 			c.Reserved = lambdatune.Reserve(12)
 		}
-		deps = append(deps, Deployment{Function: fn, Config: c, Arrivals: workload.ExactCountArrivals(s, rand.New(rand.NewPCG(uint64(i), 1)))})
+		arr, err := workload.ExactCountArrivals(s, rand.New(rand.NewPCG(uint64(i), 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps = append(deps, Deployment{Function: fn, Config: c, Arrivals: arr})
 	}
 	// A small account: 40 concurrent executions, 10 kept unreserved; the nine others share 28.
 	sim := mustNew(t, Options{Start: fcs[0].Series.Start, Seed: 1, Limits: lambdatune.Limits{AccountConcurrency: 40, MinUnreserved: 10}}, deps...)

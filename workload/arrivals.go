@@ -13,22 +13,12 @@ import (
 // false once the stream is exhausted (and stays false).
 //
 // The streams this package returns hold O(1) state, allocate nothing per
-// arrival and, given the same *rand.Rand state, yield the same instants. They
-// also have an Err() error method (see StreamErr): a stream built from invalid
-// input yields no arrivals and Err reports why. A stream is not safe for
-// concurrent use.
+// arrival and, given the same *rand.Rand state, yield the same instants. Their
+// constructors validate the input up front and return an error naming the bad
+// field, so a stream that exists is valid. A stream is not safe for concurrent
+// use.
 type Arrivals interface {
 	Next() (at time.Duration, ok bool)
-}
-
-// StreamErr returns the error recorded by an arrival stream of this package
-// (for example, the validation error of the Series it was built from), or nil
-// when a has none or has no Err method.
-func StreamErr(a Arrivals) error {
-	if e, ok := a.(interface{ Err() error }); ok {
-		return e.Err()
-	}
-	return nil
 }
 
 // errNilRand is reported by streams built with a nil *rand.Rand.
@@ -47,9 +37,12 @@ func checkStream(s Series, rng *rand.Rand) error {
 // intervals are independent. It draws one exponential variate per arrival plus
 // one per non-empty interval.
 //
-// If s is invalid or rng is nil the stream is empty and StreamErr reports why.
-func PoissonArrivals(s Series, rng *rand.Rand) Arrivals {
-	return &poissonStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng, err: checkStream(s, rng)}
+// It returns an error naming the field when s is invalid or rng is nil.
+func PoissonArrivals(s Series, rng *rand.Rand) (Arrivals, error) {
+	if err := checkStream(s, rng); err != nil {
+		return nil, err
+	}
+	return &poissonStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng}, nil
 }
 
 type poissonStream struct {
@@ -57,19 +50,12 @@ type poissonStream struct {
 	step   time.Duration
 	stepf  float64
 	rng    *rand.Rand
-	err    error
 	i      int     // current interval
 	pos    float64 // position inside interval i, ns
 }
 
-// Err returns the reason the stream is empty, or nil.
-func (p *poissonStream) Err() error { return p.err }
-
 // Next implements Arrivals.
 func (p *poissonStream) Next() (time.Duration, bool) {
-	if p.err != nil {
-		return 0, false
-	}
 	for p.i < len(p.counts) {
 		if c := p.counts[p.i]; c > 0 {
 			// Memorylessness: restarting the exponential clock at each interval
@@ -93,19 +79,18 @@ func (p *poissonStream) Next() (time.Duration, bool) {
 // (the minimum of m uniforms on [u, 1) is u + (1−u)(1−e^{−E/m}), E ~ Exp(1)),
 // so nothing is materialised.
 //
-// If s is invalid, a count exceeds 2^53 or rng is nil, the stream is empty
-// and StreamErr reports why.
-func ExactCountArrivals(s Series, rng *rand.Rand) Arrivals {
-	err := checkStream(s, rng)
-	if err == nil {
-		for i, c := range s.Counts {
-			if c > maxExactCount {
-				err = fmt.Errorf("workload: Series.Counts[%d] = %v, want <= 2^53 for exact counts", i, c)
-				break
-			}
+// It returns an error naming the field when s is invalid, a count exceeds
+// 2^53 or rng is nil.
+func ExactCountArrivals(s Series, rng *rand.Rand) (Arrivals, error) {
+	if err := checkStream(s, rng); err != nil {
+		return nil, err
+	}
+	for i, c := range s.Counts {
+		if c > maxExactCount {
+			return nil, fmt.Errorf("workload: Series.Counts[%d] = %v, want <= 2^53 for exact counts", i, c)
 		}
 	}
-	return &exactStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng, i: -1, err: err}
+	return &exactStream{counts: s.Counts, step: s.Step, stepf: float64(s.Step), rng: rng, i: -1}, nil
 }
 
 // maxExactCount is the largest count ExactCountArrivals accepts: beyond 2^53
@@ -117,20 +102,13 @@ type exactStream struct {
 	step   time.Duration
 	stepf  float64
 	rng    *rand.Rand
-	err    error
 	i      int     // current interval
 	left   int64   // arrivals left in interval i
 	u      float64 // last position in [0, 1)
 }
 
-// Err returns the reason the stream is empty, or nil.
-func (e *exactStream) Err() error { return e.err }
-
 // Next implements Arrivals.
 func (e *exactStream) Next() (time.Duration, bool) {
-	if e.err != nil {
-		return 0, false
-	}
 	for e.left == 0 {
 		e.i++
 		if e.i >= len(e.counts) {
@@ -158,22 +136,24 @@ func (e *exactStream) Next() (time.Duration, bool) {
 // has at interval boundaries. Sampling is by exact inversion of the integrated
 // rate (one exponential variate and one square root per arrival).
 //
-// If s is invalid or rng is nil the stream is empty and StreamErr reports why.
-func RateArrivals(s Series, rng *rand.Rand) Arrivals {
-	r := &rateStream{counts: s.Counts, stepf: float64(s.Step), rng: rng, err: checkStream(s, rng)}
-	if r.err == nil && len(s.Counts) > 0 {
+// It returns an error naming the field when s is invalid or rng is nil.
+func RateArrivals(s Series, rng *rand.Rand) (Arrivals, error) {
+	if err := checkStream(s, rng); err != nil {
+		return nil, err
+	}
+	r := &rateStream{counts: s.Counts, stepf: float64(s.Step), rng: rng}
+	if len(s.Counts) > 0 {
 		r.enterSegment(0)
 	} else {
-		r.seg = len(s.Counts) + 1
+		r.seg = 1 // past the last segment: the stream is empty
 	}
-	return r
+	return r, nil
 }
 
 type rateStream struct {
 	counts []float64
 	stepf  float64
 	rng    *rand.Rand
-	err    error
 	// Knots: T_0 = 0, T_j = (j−½)·Step for j = 1..n, T_{n+1} = n·Step, with
 	// rates R_0 = c_0, R_j = c_{j−1}, R_{n+1} = c_{n−1} (per Step).
 	// Segment j is [T_j, T_{j+1}], j = 0..n.
@@ -183,9 +163,6 @@ type rateStream struct {
 	rt    float64 // rate at t, per ns
 	slope float64 // rate slope on this segment, per ns²
 }
-
-// Err returns the reason the stream is empty, or nil.
-func (r *rateStream) Err() error { return r.err }
 
 func (r *rateStream) knot(j int) (t, rate float64) {
 	n := len(r.counts)
@@ -271,9 +248,6 @@ type timestampStream struct {
 	i  int
 }
 
-// Err returns the reason the stream is empty, or nil.
-func (t *timestampStream) Err() error { return nil }
-
 // Next implements Arrivals.
 func (t *timestampStream) Next() (time.Duration, bool) {
 	if t.i >= len(t.ts) {
@@ -286,8 +260,7 @@ func (t *timestampStream) Next() (time.Duration, bool) {
 // Bin counts the arrivals of a into n intervals of the given step starting at
 // start (arrival offsets are taken relative to start), draining a. Arrivals
 // outside [0, n·step) are not binned; their number is returned as outside. It
-// reports an error for step <= 0 or n < 0, and the stream's own error
-// (StreamErr) if it has one.
+// reports an error for step <= 0 or n outside [0, MaxIntervals].
 func Bin(a Arrivals, start time.Time, step time.Duration, n int) (s Series, outside int, err error) {
 	if step <= 0 {
 		return Series{}, 0, fmt.Errorf("workload: Bin step = %v, want > 0", step)
@@ -307,9 +280,6 @@ func Bin(a Arrivals, start time.Time, step time.Duration, n int) (s Series, outs
 			continue
 		}
 		counts[k]++
-	}
-	if err := StreamErr(a); err != nil {
-		return Series{}, 0, err
 	}
 	return Series{Start: start, Step: step, Counts: counts}, outside, nil
 }

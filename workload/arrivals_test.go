@@ -33,7 +33,17 @@ func constSeries(n int, step time.Duration, c float64) Series {
 
 type arrivalKind struct {
 	name string
-	make func(Series, *rand.Rand) Arrivals
+	make func(Series, *rand.Rand) (Arrivals, error)
+}
+
+// stream returns newStream(s, rng), failing the test on an error.
+func stream(tb testing.TB, newStream func(Series, *rand.Rand) (Arrivals, error), s Series, rng *rand.Rand) Arrivals {
+	tb.Helper()
+	a, err := newStream(s, rng)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 var arrivalKinds = []arrivalKind{
@@ -50,9 +60,9 @@ func TestArrivalsDeterministicOrderedInRange(t *testing.T) {
 	s.Counts[10], s.Counts[11], s.Counts[50] = 0, 0, 0.4 // empty and fractional intervals
 	for _, k := range arrivalKinds {
 		t.Run(k.name, func(t *testing.T) {
-			a := collect(k.make(s, rand.New(rand.NewPCG(1, 2))))
-			b := collect(k.make(s, rand.New(rand.NewPCG(1, 2))))
-			c := collect(k.make(s, rand.New(rand.NewPCG(3, 4))))
+			a := collect(stream(t, k.make, s, rand.New(rand.NewPCG(1, 2))))
+			b := collect(stream(t, k.make, s, rand.New(rand.NewPCG(1, 2))))
+			c := collect(stream(t, k.make, s, rand.New(rand.NewPCG(3, 4))))
 			if !slices.Equal(a, b) {
 				t.Errorf("same rng state, different arrivals (%d and %d of them)", len(a), len(b))
 			}
@@ -86,16 +96,16 @@ func TestArrivalsInvalidInput(t *testing.T) {
 			{"zero step", Series{Counts: []float64{1}}, rand.New(rand.NewPCG(1, 1)), "Step = 0s"},
 			{"nil rng", good, nil, "rng = nil"},
 		} {
-			a := k.make(tc.s, tc.rng)
-			if _, ok := a.Next(); ok {
-				t.Errorf("%s/%s: invalid input yielded an arrival", k.name, tc.name)
+			a, err := k.make(tc.s, tc.rng)
+			if a != nil {
+				t.Errorf("%s/%s: invalid input returned a stream", k.name, tc.name)
 			}
-			if err := StreamErr(a); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("%s/%s: StreamErr = %v, want it to contain %q", k.name, tc.name, err, tc.want)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s/%s: error = %v, want it to contain %q", k.name, tc.name, err, tc.want)
 			}
 		}
-		if a := k.make(Series{Step: time.Minute}, rand.New(rand.NewPCG(1, 1))); len(collect(a)) != 0 || StreamErr(a) != nil {
-			t.Errorf("%s: empty series should give an empty stream without error", k.name)
+		if a, err := k.make(Series{Step: time.Minute}, rand.New(rand.NewPCG(1, 1))); err != nil || len(collect(a)) != 0 {
+			t.Errorf("%s: empty series should give an empty stream without error, got error %v", k.name, err)
 		}
 	}
 }
@@ -157,7 +167,7 @@ func ksCrit(n int) float64 { return 1.949 / math.Sqrt(float64(n)) }
 func TestPoissonCountsChiSquare(t *testing.T) {
 	for _, lambda := range []float64{0.3, 4, 25} {
 		s := constSeries(5000, time.Minute, lambda)
-		bins, outside, err := Bin(PoissonArrivals(s, rand.New(rand.NewPCG(11, 12))), s.Start, s.Step, s.Len())
+		bins, outside, err := Bin(stream(t, PoissonArrivals, s, rand.New(rand.NewPCG(11, 12))), s.Start, s.Step, s.Len())
 		if err != nil || outside != 0 {
 			t.Fatalf("Bin: outside=%d err=%v", outside, err)
 		}
@@ -179,7 +189,7 @@ func TestPoissonInterArrivalKS(t *testing.T) {
 	// the gaps are Exp(rate).
 	const perSec = 3.0
 	s := constSeries(5000, time.Second, perSec)
-	at := collect(PoissonArrivals(s, rand.New(rand.NewPCG(5, 6))))
+	at := collect(stream(t, PoissonArrivals, s, rand.New(rand.NewPCG(5, 6))))
 	gaps := make([]float64, 0, len(at))
 	prev := time.Duration(0)
 	for _, a := range at {
@@ -194,12 +204,12 @@ func TestPoissonInterArrivalKS(t *testing.T) {
 }
 
 func TestExactCountArrivals(t *testing.T) {
-	huge := ExactCountArrivals(Series{Step: time.Minute, Counts: []float64{1, 1e300}}, rand.New(rand.NewPCG(1, 1)))
-	if _, ok := huge.Next(); ok || StreamErr(huge) == nil || !strings.Contains(StreamErr(huge).Error(), "Counts[1] = 1e+300, want <= 2^53") {
-		t.Errorf("count 1e300: StreamErr = %v, want an error naming Counts[1]", StreamErr(huge))
+	huge, err := ExactCountArrivals(Series{Step: time.Minute, Counts: []float64{1, 1e300}}, rand.New(rand.NewPCG(1, 1)))
+	if huge != nil || err == nil || !strings.Contains(err.Error(), "Counts[1] = 1e+300, want <= 2^53") {
+		t.Errorf("count 1e300: error = %v, want an error naming Counts[1]", err)
 	}
 	s := Series{Start: t0, Step: time.Minute, Counts: []float64{0, 1, 2.5, 7.4, 100, 0.49}}
-	got, outside, err := Bin(ExactCountArrivals(s, rand.New(rand.NewPCG(1, 1))), t0, time.Minute, s.Len())
+	got, outside, err := Bin(stream(t, ExactCountArrivals, s, rand.New(rand.NewPCG(1, 1))), t0, time.Minute, s.Len())
 	if err != nil || outside != 0 {
 		t.Fatalf("Bin: outside=%d err=%v", outside, err)
 	}
@@ -210,7 +220,7 @@ func TestExactCountArrivals(t *testing.T) {
 	// Positions inside the interval are uniform.
 	u := constSeries(2000, time.Minute, 5)
 	var pos []float64
-	for _, a := range collect(ExactCountArrivals(u, rand.New(rand.NewPCG(2, 2)))) {
+	for _, a := range collect(stream(t, ExactCountArrivals, u, rand.New(rand.NewPCG(2, 2)))) {
 		pos = append(pos, float64(a%time.Minute)/float64(time.Minute))
 	}
 	d := ks(pos, func(x float64) float64 { return x })
@@ -243,7 +253,7 @@ func TestRateArrivalsFollowRate(t *testing.T) {
 	obs := make([]float64, nb)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for range reps {
-		b, outside, err := Bin(RateArrivals(s, rng), t0, 10*time.Second, nb)
+		b, outside, err := Bin(stream(t, RateArrivals, s, rng), t0, 10*time.Second, nb)
 		if err != nil || outside != 0 {
 			t.Fatalf("Bin: outside=%d err=%v", outside, err)
 		}
@@ -291,7 +301,7 @@ func TestRateArrivalsFollowRate(t *testing.T) {
 
 func TestRateArrivalsConstantIsHomogeneous(t *testing.T) {
 	s := constSeries(3000, time.Second, 2)
-	at := collect(RateArrivals(s, rand.New(rand.NewPCG(4, 4))))
+	at := collect(stream(t, RateArrivals, s, rand.New(rand.NewPCG(4, 4))))
 	gaps := make([]float64, len(at))
 	prev := time.Duration(0)
 	for i, a := range at {

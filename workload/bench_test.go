@@ -23,13 +23,9 @@ func benchDay(tb testing.TB) Series {
 // (one allocation per day, none per arrival).
 func BenchmarkArrivals(b *testing.B) {
 	s := benchDay(b)
-	ts := collect(PoissonArrivals(s, rand.New(rand.NewPCG(1, 1))))
-	kinds := append(slices.Clip(arrivalKinds), arrivalKind{"Timestamp", func(Series, *rand.Rand) Arrivals {
-		a, err := TimestampArrivals(ts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return a
+	ts := collect(stream(b, PoissonArrivals, s, rand.New(rand.NewPCG(1, 1))))
+	kinds := append(slices.Clip(arrivalKinds), arrivalKind{"Timestamp", func(Series, *rand.Rand) (Arrivals, error) {
+		return TimestampArrivals(ts)
 	}})
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
@@ -37,7 +33,10 @@ func BenchmarkArrivals(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				a := k.make(s, rng)
+				a, err := k.make(s, rng)
+				if err != nil {
+					b.Fatal(err)
+				}
 				for {
 					if _, ok := a.Next(); !ok {
 						break
@@ -54,7 +53,7 @@ func BenchmarkArrivals(b *testing.B) {
 func TestArrivalsDoNotAllocatePerArrival(t *testing.T) {
 	s := benchDay(t)
 	for _, k := range arrivalKinds {
-		a := k.make(s, rand.New(rand.NewPCG(1, 1)))
+		a := stream(t, k.make, s, rand.New(rand.NewPCG(1, 1)))
 		if allocs := testing.AllocsPerRun(10000, func() { a.Next() }); allocs != 0 {
 			t.Errorf("%s: %v allocations per Next, want 0", k.name, allocs)
 		}

@@ -28,9 +28,10 @@
 // homogeneous Poisson process per interval), ExactCountArrivals (a trace's
 // exact per-interval counts, spread uniformly), RateArrivals (a
 // non-homogeneous Poisson process whose rate interpolates the counts) and
-// TimestampArrivals (exact instants from a per-invocation trace). Each random
-// stream takes a *rand.Rand (math/rand/v2); the same generator state gives the
-// same arrivals. Bin counts a stream back into a Series.
+// TimestampArrivals (exact instants from a per-invocation trace). Each
+// constructor validates its input and returns an error naming the bad field.
+// Each random stream takes a *rand.Rand (math/rand/v2); the same generator
+// state gives the same arrivals. Bin counts a stream back into a Series.
 //
 // # Traces and files
 //

@@ -77,7 +77,10 @@ func ExamplePoissonArrivals() {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	s, _ := workload.NewSeries(start, time.Minute, []float64{2, 0, 3})
 	rng := rand.New(rand.NewPCG(1, 2)) // same seed, same arrivals
-	a := workload.PoissonArrivals(s, rng)
+	a, err := workload.PoissonArrivals(s, rng)
+	if err != nil {
+		log.Fatal(err)
+	}
 	for {
 		at, ok := a.Next()
 		if !ok {
@@ -98,7 +101,11 @@ func ExampleExactCountArrivals() {
 	// A trace's per-minute counts: exactly that many arrivals per minute.
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	s, _ := workload.NewSeries(start, time.Minute, []float64{3, 0, 1})
-	binned, _, err := workload.Bin(workload.ExactCountArrivals(s, rand.New(rand.NewPCG(1, 2))), start, time.Minute, s.Len())
+	a, err := workload.ExactCountArrivals(s, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	binned, _, err := workload.Bin(a, start, time.Minute, s.Len())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -112,7 +119,10 @@ func ExampleRateArrivals() {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	s, _ := workload.NewSeries(start, time.Minute, []float64{0, 600, 0})
 	n := make([]int, 6) // arrivals per 30 s
-	a := workload.RateArrivals(s, rand.New(rand.NewPCG(3, 4)))
+	a, err := workload.RateArrivals(s, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		log.Fatal(err)
+	}
 	for {
 		at, ok := a.Next()
 		if !ok {
