@@ -35,7 +35,7 @@ func TestOriginalFeaturesMatchCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, col := readSeedCSV(t)
+	rows, col := readOriginalCSV(t)
 	k := b.NumFeature()
 	checked := 0
 	for i, rec := range rows {
@@ -168,12 +168,12 @@ func fitMAE(t *testing.T, f Forecaster, v []float64, ts []time.Time, split int) 
 	return p, m
 }
 
-// TestSeedForecasters checks the acceptance numbers on the original's 80/20
+// TestOriginalForecasters checks the acceptance numbers on the original's 80/20
 // split: the original (leaky) and past-only feature sets within 2 % of
 // XGBoost 1.7.4 over 5 seeds (9.4801 and 8.5757, see
 // testdata/forecast/seed_xgboost_parity.txt), and the default forecaster's
 // MAE at most 5.5.
-func TestSeedForecasters(t *testing.T) {
+func TestOriginalForecasters(t *testing.T) {
 	v, ts, split := seedSplit(t)
 	var leaky Forecaster
 	for _, tc := range []struct {

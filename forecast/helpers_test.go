@@ -14,9 +14,9 @@ import (
 
 const seedCSV = "../testdata/seed/synthetic_invocations.csv"
 
-// readSeedCSV reads the original project's workload file: its header and data rows, and the
-// index of each column by name (for the feature columns, which workload.ReadSeedCSV ignores).
-func readSeedCSV(t testing.TB) (rows [][]string, col map[string]int) {
+// readOriginalCSV reads the original project's workload file: its header and data rows, and the
+// index of each column by name (for the feature columns, which workload.ReadOriginalCSV ignores).
+func readOriginalCSV(t testing.TB) (rows [][]string, col map[string]int) {
 	t.Helper()
 	f, err := os.Open(seedCSV)
 	if err != nil {
@@ -38,7 +38,7 @@ func readSeedCSV(t testing.TB) (rows [][]string, col map[string]int) {
 // timestamps.
 func loadSeed(t testing.TB) ([]float64, []time.Time) {
 	t.Helper()
-	s, err := workload.ReadFile(context.Background(), seedCSV, workload.ReadSeedCSV)
+	s, err := workload.ReadFile(context.Background(), seedCSV, workload.ReadOriginalCSV)
 	if err != nil {
 		t.Fatal(err)
 	}

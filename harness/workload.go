@@ -33,8 +33,8 @@ var SyntheticNames = []string{"bursty", "periodic", "irregular", "diurnal"}
 // Synthetic returns one of the standard synthetic workloads on a grid of days one-minute intervals
 // starting at midnight UTC on 2026-01-05 (a Monday):
 //
-//   - bursty, periodic, irregular: the original project's evaluation patterns (workload.SeedBursty,
-//     SeedPeriodic, SeedIrregular), read as invocations per minute (about 3.3, 1.7 and 2.2
+//   - bursty, periodic, irregular: the original project's evaluation patterns (workload.OriginalBursty,
+//     OriginalPeriodic, OriginalIrregular), read as invocations per minute (about 3.3, 1.7 and 2.2
 //     requests per second);
 //   - diurnal: a daily cycle of mean 150 a minute swinging ±80 % with its peak at 14:00, with 10 %
 //     multiplicative noise (workload.Diurnal, workload.Jitter).
@@ -47,11 +47,11 @@ func Synthetic(name string, days float64) (Workload, error) {
 	var gen func(seed uint64) (workload.Series, error)
 	switch name {
 	case "bursty":
-		gen = func(seed uint64) (workload.Series, error) { return workload.SeedBursty(g, seed) }
+		gen = func(seed uint64) (workload.Series, error) { return workload.OriginalBursty(g, seed) }
 	case "periodic":
-		gen = func(seed uint64) (workload.Series, error) { return workload.SeedPeriodic(g, seed) }
+		gen = func(seed uint64) (workload.Series, error) { return workload.OriginalPeriodic(g, seed) }
 	case "irregular":
-		gen = func(seed uint64) (workload.Series, error) { return workload.SeedIrregular(g, seed) }
+		gen = func(seed uint64) (workload.Series, error) { return workload.OriginalIrregular(g, seed) }
 	case "diurnal":
 		gen = func(seed uint64) (workload.Series, error) {
 			s, err := workload.Diurnal(g, workload.DiurnalConfig{Mean: 150, Amplitude: 0.8, PeakHour: 14})

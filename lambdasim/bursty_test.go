@@ -14,8 +14,8 @@ import (
 // configurations (what examples/quickstart prints) and checks the model's directions: more memory
 // is faster, a tight reservation throttles, provisioned concurrency cuts cold starts.
 func TestBurstyDayStaticConfigs(t *testing.T) {
-	g := workload.SeedGrid(288) // a day of 5-minute intervals
-	load, err := workload.SeedBursty(g, 1)
+	g := workload.OriginalGrid(288) // a day of 5-minute intervals
+	load, err := workload.OriginalBursty(g, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

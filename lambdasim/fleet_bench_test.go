@@ -110,7 +110,7 @@ func BenchmarkIntervalFleet(b *testing.B) {
 func benchIntervalFleet(b *testing.B, kind string, n int) {
 	const warm = 3
 	steps := warm + b.N/n + 2
-	series, err := workload.SeedBursty(ivGrid(steps), 1)
+	series, err := workload.OriginalBursty(ivGrid(steps), 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // changes (reserved, provisioned, memory), so the shared pool's bookkeeping runs both ways.
 func fleetAccount(t testing.TB) (Options, []Deployment, func(i int) (fn int, c *lambdatune.Config)) {
 	t.Helper()
-	gens := []func(workload.Grid, uint64) (workload.Series, error){workload.SeedBursty, workload.SeedPeriodic, workload.SeedIrregular}
+	gens := []func(workload.Grid, uint64) (workload.Series, error){workload.OriginalBursty, workload.OriginalPeriodic, workload.OriginalIrregular}
 	cfg := ivBenchConfig()
 	var deps []Deployment
 	for i := range 5 {

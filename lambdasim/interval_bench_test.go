@@ -27,7 +27,7 @@ func ivBenchConfig() lambdatune.Config {
 // ivBenchSeries is the seed's bursty pattern at ten times its rate (about 33 requests/s, 15 busy
 // environments on average) over n one-minute intervals.
 func ivBenchSeries(tb testing.TB, n int) workload.Series {
-	s, err := workload.SeedBursty(ivGrid(n), 1)
+	s, err := workload.OriginalBursty(ivGrid(n), 1)
 	if err != nil {
 		tb.Fatal(err)
 	}

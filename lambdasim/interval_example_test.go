@@ -14,7 +14,7 @@ import (
 // under two memory sizes. The same Options and Deployment run on the event-level model with
 // lambdasim.New instead of lambdasim.NewInterval.
 func ExampleNewInterval() {
-	load, err := workload.SeedBursty(workload.Grid{Start: lambdasim.DefaultStart(), Step: time.Minute, Len: 1440}, 1)
+	load, err := workload.OriginalBursty(workload.Grid{Start: lambdasim.DefaultStart(), Step: time.Minute, Len: 1440}, 1)
 	if err != nil {
 		panic(err)
 	}

@@ -193,18 +193,18 @@ func ivParityScenarios() []ivScenario {
 	slowCfg.Timeout = 10 * time.Second
 	expo := Function{Name: "expo", Duration: Flat{Exponential(800 * time.Millisecond)}, Runtime: RuntimeJava, KeepAlive: Exponential(10 * time.Minute)}
 	scs := []ivScenario{
-		{name: "bursty", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg},
-		{name: "periodic", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: cfg},
-		{name: "irregular", series: ivSeedPattern(workload.SeedIrregular, 10), fn: api, cfg: cfg},
-		{name: "bursty reserved 25", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: reserve(25)},
-		{name: "periodic reserved 12", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: reserve(12)},
-		{name: "irregular reserved 16", series: ivSeedPattern(workload.SeedIrregular, 10), fn: api, cfg: reserve(16)},
-		{name: "bursty provisioned 10", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: prov},
-		{name: "periodic provisioned 25", series: ivSeedPattern(workload.SeedPeriodic, 10), fn: api, cfg: prov25},
+		{name: "bursty", series: ivSeedPattern(workload.OriginalBursty, 10), fn: api, cfg: cfg},
+		{name: "periodic", series: ivSeedPattern(workload.OriginalPeriodic, 10), fn: api, cfg: cfg},
+		{name: "irregular", series: ivSeedPattern(workload.OriginalIrregular, 10), fn: api, cfg: cfg},
+		{name: "bursty reserved 25", series: ivSeedPattern(workload.OriginalBursty, 10), fn: api, cfg: reserve(25)},
+		{name: "periodic reserved 12", series: ivSeedPattern(workload.OriginalPeriodic, 10), fn: api, cfg: reserve(12)},
+		{name: "irregular reserved 16", series: ivSeedPattern(workload.OriginalIrregular, 10), fn: api, cfg: reserve(16)},
+		{name: "bursty provisioned 10", series: ivSeedPattern(workload.OriginalBursty, 10), fn: api, cfg: prov},
+		{name: "periodic provisioned 25", series: ivSeedPattern(workload.OriginalPeriodic, 10), fn: api, cfg: prov25},
 		{name: "trace top10#9", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: cfg},
 		{name: "trace top10#9 reserved 8", series: ivTraceRow("az2019_top10_fullday_invocations.csv", 9), fn: api, cfg: reserve(8)},
 		{name: "trace sparse java", series: ivTraceRow("az2019_sampled35_fullday_invocations.csv", 13), fn: java, cfg: javaCfg},
-		{name: "bursty provisioned changes", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
+		{name: "bursty provisioned changes", series: ivSeedPattern(workload.OriginalBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
 			if i%10 != 0 {
 				return nil
 			}
@@ -212,10 +212,10 @@ func ivParityScenarios() []ivScenario {
 			c.Provisioned = []int{0, 15, 30}[(i/10)%3]
 			return &c
 		}},
-		{name: "bursty go 20 ms", series: ivSeedPattern(workload.SeedBursty, 10), fn: goFn, cfg: cfg},
-		{name: "periodic 4 s with timeouts", series: ivSeedPattern(workload.SeedPeriodic, 3), fn: slow, cfg: slowCfg},
-		{name: "irregular random keep-alive", series: ivSeedPattern(workload.SeedIrregular, 3), fn: expo, cfg: cfg},
-		{name: "bursty memory changes", series: ivSeedPattern(workload.SeedBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
+		{name: "bursty go 20 ms", series: ivSeedPattern(workload.OriginalBursty, 10), fn: goFn, cfg: cfg},
+		{name: "periodic 4 s with timeouts", series: ivSeedPattern(workload.OriginalPeriodic, 3), fn: slow, cfg: slowCfg},
+		{name: "irregular random keep-alive", series: ivSeedPattern(workload.OriginalIrregular, 3), fn: expo, cfg: cfg},
+		{name: "bursty memory changes", series: ivSeedPattern(workload.OriginalBursty, 10), fn: api, cfg: cfg, change: func(i int) *lambdatune.Config {
 			if i%120 != 60 {
 				return nil
 			}
@@ -223,9 +223,9 @@ func ivParityScenarios() []ivScenario {
 			c.MemoryMB = []int{512, 1024, 768}[(i/120)%3]
 			return &c
 		}},
-		{name: "bursty at the seed's rate", series: ivSeedPattern(workload.SeedBursty, 1), fn: api, cfg: cfg},
-		{name: "periodic at the seed's rate", series: ivSeedPattern(workload.SeedPeriodic, 1), fn: api, cfg: cfg},
-		{name: "irregular at the seed's rate", series: ivSeedPattern(workload.SeedIrregular, 1), fn: api, cfg: cfg},
+		{name: "bursty at the seed's rate", series: ivSeedPattern(workload.OriginalBursty, 1), fn: api, cfg: cfg},
+		{name: "periodic at the seed's rate", series: ivSeedPattern(workload.OriginalPeriodic, 1), fn: api, cfg: cfg},
+		{name: "irregular at the seed's rate", series: ivSeedPattern(workload.OriginalIrregular, 1), fn: api, cfg: cfg},
 	}
 	for i := range scs {
 		scs[i].slo = ivTailSLO(scs[i].fn.Name)
@@ -481,7 +481,7 @@ func TestIntervalParityAsync(t *testing.T) {
 			f.Async = tc.async
 			cfg := ivBenchConfig()
 			cfg.Reserved = lambdatune.Reserve(tc.reserved)
-			ev, iv := ivBothModels(t, ivScenario{name: tc.name, series: ivSeedPattern(workload.SeedBursty, 10), fn: f, cfg: cfg, slo: ivTailSLO(f.Name)}, 1, true)
+			ev, iv := ivBothModels(t, ivScenario{name: tc.name, series: ivSeedPattern(workload.OriginalBursty, 10), fn: f, cfg: cfg, slo: ivTailSLO(f.Name)}, 1, true)
 			t.Logf("SLO %v: misses %d/%d (%.2f%% of requests)", ivTailSLO(f.Name), ev.miss, iv.miss, 100*float64(ev.miss)/float64(ev.inv+ev.thr))
 			t.Logf("invocations %d/%d, throttles %d/%d, dropped %d/%d, cost %.3f/%.3f USD, run p95 %.0f/%.0f ms", ev.inv, iv.inv, ev.thr, iv.thr, ev.drops, iv.drops, ev.cost, iv.cost, ev.runP95, iv.runP95)
 			rel := func(a, b float64) float64 { return math.Abs(b-a) / a }

@@ -53,7 +53,7 @@ var arrivalKinds = []arrivalKind{
 }
 
 func TestArrivalsDeterministicOrderedInRange(t *testing.T) {
-	s, err := SeedBursty(Grid{Start: t0, Step: time.Minute, Len: 200}, 1)
+	s, err := OriginalBursty(Grid{Start: t0, Step: time.Minute, Len: 200}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

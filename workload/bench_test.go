@@ -63,7 +63,7 @@ func TestArrivalsDoNotAllocatePerArrival(t *testing.T) {
 // BenchmarkStats measures Stats (with its FFT autocorrelation) on the
 // original project's 30-day training series.
 func BenchmarkStats(b *testing.B) {
-	s, err := SeedTraining(SeedGrid(SeedTrainingLen), 1)
+	s, err := OriginalTraining(OriginalGrid(OriginalTrainingLen), 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,9 +14,9 @@
 // Every generator fills a Grid (start, step, length) and is deterministic:
 // the random ones take a seed, and the same seed gives the same series.
 //
-//   - The original project's patterns: SeedTraining (its training load,
-//     synthetic_invocations.csv) and SeedBursty, SeedPeriodic, SeedIrregular
-//     (its evaluation loads), on SeedGrid.
+//   - The original project's patterns: OriginalTraining (its training load,
+//     synthetic_invocations.csv) and OriginalBursty, OriginalPeriodic, OriginalIrregular
+//     (its evaluation loads), on OriginalGrid.
 //   - Shapes: Constant, Diurnal, Weekly, FlashCrowd, StepChange, Timer.
 //   - Random traffic: Spikes, OnOff, RareEvents, and Jitter (noise).
 //   - Composition: Sum, Product, Series.Scale, Series.Clip.
@@ -39,7 +39,7 @@
 // ReadFile, the file) of malformed input; each has a writer that it reads back
 // unchanged:
 //
-//   - ReadSeedCSV / WriteSeedCSV: the original project's CSV;
+//   - ReadOriginalCSV / WriteOriginalCSV: the original project's CSV;
 //   - ReadPlainCSV / WritePlainCSV: timestamp,count rows for users' own data;
 //   - ReadAzure2019Invocations, ReadAzure2019Durations, ReadAzure2019Memory
 //     (and writers): the Azure Functions 2019 trace, per minute;

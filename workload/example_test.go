@@ -43,9 +43,9 @@ func ExampleSeries_Resample() {
 	// workload: cannot resample: length 10 is not a multiple of 3 (step 1m0s to 3m0s); Slice to a multiple first
 }
 
-func ExampleSeedTraining() {
+func ExampleOriginalTraining() {
 	// The original project's training load, 30 days of 5-minute intervals.
-	s, err := workload.SeedTraining(workload.SeedGrid(workload.SeedTrainingLen), 1)
+	s, err := workload.OriginalTraining(workload.OriginalGrid(workload.OriginalTrainingLen), 1)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,10 +55,10 @@ func ExampleSeedTraining() {
 	// mean 111, peak 246, bursts every 50 intervals
 }
 
-func ExampleSeedPeriodic() {
-	g := workload.SeedGrid(2000)
+func ExampleOriginalPeriodic() {
+	g := workload.OriginalGrid(2000)
 	for _, gen := range []func(workload.Grid, uint64) (workload.Series, error){
-		workload.SeedBursty, workload.SeedPeriodic, workload.SeedIrregular,
+		workload.OriginalBursty, workload.OriginalPeriodic, workload.OriginalIrregular,
 	} {
 		s, err := gen(g, 7)
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 // input gets a non-empty error, and that whatever a reader accepts its writer
 // writes and the reader reads back unchanged. CI runs each briefly:
 //
-//	go test -run='^$' -fuzz=FuzzReadSeedCSV -fuzztime=10s ./workload
+//	go test -run='^$' -fuzz=FuzzReadOriginalCSV -fuzztime=10s ./workload
 //
 // and likewise FuzzReadPlainCSV, FuzzReadAzure2019Invocations,
 // FuzzReadAzure2019Durations, FuzzReadAzure2019Memory and FuzzReadAzure2021.
@@ -70,13 +70,13 @@ func fuzzRoundTrip[T any](t *testing.T, data []byte, read func(context.Context, 
 	}
 }
 
-func FuzzReadSeedCSV(f *testing.F) {
+func FuzzReadOriginalCSV(f *testing.F) {
 	addFileHead(f, seedCSV, 6)
 	f.Add([]byte("timestamp,invocations\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,2.5\n"))
 	f.Add([]byte("invocations,timestamp\n3,2024-01-01 00:00:00\n4,2024-01-01 01:00:00\n"))
 	f.Add([]byte("timestamp,invocations\n\"2024-01-01 00:00:00\",1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzRoundTrip(t, data, ReadSeedCSV, WriteSeedCSV, nil)
+		fuzzRoundTrip(t, data, ReadOriginalCSV, WriteOriginalCSV, nil)
 	})
 }
 

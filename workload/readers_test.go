@@ -56,7 +56,7 @@ func roundTrip[T any](t *testing.T, v T, write func(io.Writer, T) error, read fu
 }
 
 // readSeedInvocations reads the invocations column of the original CSV with
-// encoding/csv, as an independent check of ReadSeedCSV.
+// encoding/csv, as an independent check of ReadOriginalCSV.
 func readSeedInvocations(t *testing.T) []float64 {
 	t.Helper()
 	f, err := os.Open(seedCSV)
@@ -79,8 +79,8 @@ func readSeedInvocations(t *testing.T) []float64 {
 	return v
 }
 
-func TestReadSeedCSV(t *testing.T) {
-	s, err := ReadFile(context.Background(), seedCSV, ReadSeedCSV)
+func TestReadOriginalCSV(t *testing.T) {
+	s, err := ReadFile(context.Background(), seedCSV, ReadOriginalCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +92,8 @@ func TestReadSeedCSV(t *testing.T) {
 	if math.Abs(st.Mean-111.49) > 0.01 || st.Peak != 247 || st.DominantPeriod != 50 {
 		t.Errorf("stats %+v, want mean 111.49, peak 247, period 50", st)
 	}
-	roundTrip(t, s, WriteSeedCSV, ReadSeedCSV)
-	if err := WriteSeedCSV(io.Discard, Series{Start: t0, Step: 1500 * time.Millisecond, Counts: []float64{1}}); err == nil {
+	roundTrip(t, s, WriteOriginalCSV, ReadOriginalCSV)
+	if err := WriteOriginalCSV(io.Discard, Series{Start: t0, Step: 1500 * time.Millisecond, Counts: []float64{1}}); err == nil {
 		t.Error("sub-second step: no error")
 	}
 }
@@ -136,7 +136,7 @@ func TestPlainCSV(t *testing.T) {
 func TestReadersRejectBadInput(t *testing.T) {
 	ctx := context.Background()
 	type reader func(string) error
-	seed := func(s string) error { _, err := ReadSeedCSV(ctx, strings.NewReader(s)); return err }
+	seed := func(s string) error { _, err := ReadOriginalCSV(ctx, strings.NewReader(s)); return err }
 	plain := func(s string) error { _, err := readPlain(ctx, strings.NewReader(s)); return err }
 	inv := func(s string) error { _, err := readInv(ctx, strings.NewReader(s)); return err }
 	dur := func(s string) error { _, err := ReadAzure2019Durations(ctx, strings.NewReader(s)); return err }

@@ -14,24 +14,24 @@ import (
 // seedLayout is the timestamp layout of the original project's CSV (UTC).
 const seedLayout = "2006-01-02 15:04:05"
 
-// ReadSeedCSV reads the original project's synthetic_invocations.csv: a
+// ReadOriginalCSV reads the original project's synthetic_invocations.csv: a
 // header naming at least the columns "timestamp" (layout 2006-01-02 15:04:05,
 // UTC) and "invocations" (a count >= 0); other columns are ignored (in the
 // original they are random draws, not a simulation). Timestamps must be
 // evenly spaced; the step is the spacing of the first two rows, so at least
 // two rows are needed. Malformed input gives a *ParseError with the line and
 // column.
-func ReadSeedCSV(ctx context.Context, r io.Reader) (Series, error) {
+func ReadOriginalCSV(ctx context.Context, r io.Reader) (Series, error) {
 	return readTimeCounts(ctx, r, "timestamp", "invocations", func(s string) (time.Time, error) {
 		return time.Parse(seedLayout, s)
 	}, PlainCSVOptions{})
 }
 
-// WriteSeedCSV writes s in the original project's format, reduced to the
-// columns timestamp and invocations (ReadSeedCSV reads both the full original
+// WriteOriginalCSV writes s in the original project's format, reduced to the
+// columns timestamp and invocations (ReadOriginalCSV reads both the full original
 // file and this). Start (written in UTC) and Step must be whole seconds, as
 // the format has no sub-second part.
-func WriteSeedCSV(w io.Writer, s Series) error {
+func WriteOriginalCSV(w io.Writer, s Series) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}

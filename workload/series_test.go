@@ -157,7 +157,7 @@ func TestResample(t *testing.T) {
 }
 
 func TestResampleRoundTrip(t *testing.T) {
-	s, err := SeedTraining(SeedGrid(288), 7)
+	s, err := OriginalTraining(OriginalGrid(288), 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestDominantPeriodNoise(t *testing.T) {
-	s, err := SeedIrregular(SeedGrid(2000), 3)
+	s, err := OriginalIrregular(OriginalGrid(2000), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestDominantPeriodNoise(t *testing.T) {
 
 func TestACFMatchesDirect(t *testing.T) {
 	// Large enough to take the FFT path; compare with the direct sum.
-	s, err := SeedPeriodic(SeedGrid(3000), 1)
+	s, err := OriginalPeriodic(OriginalGrid(3000), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,11 +34,11 @@ func RandomLoad(rng *rand.Rand, n int) (workload.Series, error) {
 	var err error
 	switch p := Patterns[rng.IntN(len(Patterns))]; p {
 	case "bursty":
-		s, err = workload.SeedBursty(g, seed)
+		s, err = workload.OriginalBursty(g, seed)
 	case "periodic":
-		s, err = workload.SeedPeriodic(g, seed)
+		s, err = workload.OriginalPeriodic(g, seed)
 	case "irregular":
-		s, err = workload.SeedIrregular(g, seed)
+		s, err = workload.OriginalIrregular(g, seed)
 	case "diurnal":
 		if s, err = workload.Diurnal(g, workload.DiurnalConfig{Mean: 100, Amplitude: 0.3 + 0.6*rng.Float64(), PeakHour: 24 * rng.Float64()}); err == nil {
 			s, err = workload.Jitter(s, 0.05+0.15*rng.Float64(), seed)

@@ -251,7 +251,7 @@ func TestForecastFromWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s, err := workload.ReadSeedCSV(context.Background(), f)
+	s, err := workload.ReadOriginalCSV(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func main() {
 	traces := flag.String("traces", filepath.Join("testdata", "traces"), "directory of the Azure 2019 full-day trace files; empty to skip")
 	flag.Parse()
 	ctx := context.Background()
-	s, err := workload.ReadFile(ctx, *data, workload.ReadSeedCSV)
+	s, err := workload.ReadFile(ctx, *data, workload.ReadOriginalCSV)
 	if err != nil {
 		log.Fatalf("reading the workload (run from the repository root or pass -data): %v", err)
 	}

@@ -68,12 +68,12 @@ func run(ctx context.Context, out string, seed uint64) error {
 	// One day of the original's bursty pattern, read as invocations per minute:
 	// 100 + 60·sin(i/15) + 10·(i mod 20) + N(0,10), about 195 a minute on average.
 	grid := workload.Grid{Start: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), Step: time.Minute, Len: 24 * 60}
-	load, err := workload.SeedBursty(grid, seed)
+	load, err := workload.OriginalBursty(grid, seed)
 	if err != nil {
 		return err
 	}
 	st := load.Stats()
-	fmt.Printf("workload: seed's bursty pattern, %d one-minute intervals, mean %.0f/min, peak %.0f/min, CV %.2f, period %d min\n",
+	fmt.Printf("workload: the original project's bursty pattern, %d one-minute intervals, mean %.0f/min, peak %.0f/min, CV %.2f, period %d min\n",
 		load.Len(), st.Mean, st.Peak, st.CV, st.DominantPeriod)
 
 	// A typical API function in Python: 200 ms of single-threaded CPU work at one vCPU plus 60 ms of

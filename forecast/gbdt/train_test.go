@@ -94,12 +94,12 @@ func mae(m *Model, d Dataset) float64 {
 	return s / float64(d.Rows())
 }
 
-// TestGBDTSeedParity trains on the original's workload with its parameters
+// TestGBDTOriginalParity trains on the original's workload with its parameters
 // and checks the test MAE against XGBoost 1.7.4 (hist, 1 thread, seeds 0-4,
 // testdata/forecast/seed_xgboost_parity.txt): 9.4801 with the original's
 // leaky features and 8.5757 with past-only ones. The acceptance bound is
 // 2 % above XGBoost's mean.
-func TestGBDTSeedParity(t *testing.T) {
+func TestGBDTOriginalParity(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		leaky   bool
@@ -303,7 +303,7 @@ func TestQuantileCuts(t *testing.T) {
 	}
 }
 
-func BenchmarkGBDTTrainSeed(b *testing.B) {
+func BenchmarkGBDTTrainOriginal(b *testing.B) {
 	x, y := seedData(b, true)
 	tr, _ := split80(x, y, 7)
 	p := seedParams()

@@ -95,7 +95,7 @@ func workloadSurfaces(t testing.TB) []surface {
 		_, err := workload.ReadPlainCSV(ctx, r, workload.PlainCSVOptions{FillGaps: true})
 		return err
 	}
-	seedCSV := func(ctx context.Context, r io.Reader) error { _, err := workload.ReadSeedCSV(ctx, r); return err }
+	seedCSV := func(ctx context.Context, r io.Reader) error { _, err := workload.ReadOriginalCSV(ctx, r); return err }
 	inv := func(ctx context.Context, r io.Reader) error {
 		_, err := workload.ReadAzure2019Invocations(ctx, r, time.Time{})
 		return err
@@ -121,7 +121,7 @@ func workloadSurfaces(t testing.TB) []surface {
 			"missing column":       "time,count\n2024-01-01T00:00:00Z,1\n",
 			"infinite count":       "timestamp,count\n2024-01-01T00:00:00Z,1e400\n2024-01-01T00:01:00Z,1\n",
 		}),
-		readerSurface("workload.ReadSeedCSV", seedCSV, mustRead(t, "testdata/seed/synthetic_invocations.csv")[:2000], 2, map[string]string{
+		readerSurface("workload.ReadOriginalCSV", seedCSV, mustRead(t, "testdata/seed/synthetic_invocations.csv")[:2000], 2, map[string]string{
 			"one row": "timestamp,invocations\n2024-01-01 00:00:00,1\n", "bad time": "timestamp,invocations\nyesterday,1\ntoday,2\n",
 			"uneven":                   "timestamp,invocations\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,1\n2024-01-01 00:07:00,1\n",
 			"fractional count of -0.5": "timestamp,invocations\n2024-01-01 00:00:00,-0.5\n2024-01-01 00:05:00,1\n",

@@ -14,9 +14,9 @@ import (
 
 const seedModel = "../../testdata/seed/a2c_serverless_model.zip"
 
-// TestSB3SeedModelParity checks the imported SB3 model against SB3's own outputs on
+// TestSB3OriginalModelParity checks the imported SB3 model against SB3's own outputs on
 // 1,000 observations (see testdata/seed/a2c_seed_policy_outputs.README.md).
-func TestSB3SeedModelParity(t *testing.T) {
+func TestSB3OriginalModelParity(t *testing.T) {
 	m, err := ImportSB3(seedModel)
 	if err != nil {
 		t.Fatal(err)

@@ -14,21 +14,21 @@ type generator struct {
 }
 
 var seedGenerators = []generator{
-	{"SeedTraining", SeedTraining},
-	{"SeedBursty", SeedBursty},
-	{"SeedPeriodic", SeedPeriodic},
-	{"SeedIrregular", SeedIrregular},
+	{"OriginalTraining", OriginalTraining},
+	{"OriginalBursty", OriginalBursty},
+	{"OriginalPeriodic", OriginalPeriodic},
+	{"OriginalIrregular", OriginalIrregular},
 }
 
-func TestSeedGeneratorsDeterministic(t *testing.T) {
+func TestOriginalGeneratorsDeterministic(t *testing.T) {
 	for _, g := range seedGenerators {
 		t.Run(g.name, func(t *testing.T) {
-			a, err := g.gen(SeedGrid(500), 42)
+			a, err := g.gen(OriginalGrid(500), 42)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, _ := g.gen(SeedGrid(500), 42)
-			c, _ := g.gen(SeedGrid(500), 43)
+			b, _ := g.gen(OriginalGrid(500), 42)
+			c, _ := g.gen(OriginalGrid(500), 43)
 			if diff := cmp.Diff(a, b); diff != "" {
 				t.Errorf("same seed, different series (-first +second):\n%s", diff)
 			}
@@ -65,24 +65,24 @@ func burstSplit(v []float64, offset int) (burstMean, burstMin, otherMax float64)
 	return burstMean / n, burstMin, otherMax
 }
 
-func TestSeedTrainingMatchesOriginalCSV(t *testing.T) {
-	orig, err := ReadFile(context.Background(), seedCSV, ReadSeedCSV)
+func TestOriginalTrainingMatchesCSV(t *testing.T) {
+	orig, err := ReadFile(context.Background(), seedCSV, ReadOriginalCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if orig.Len() != SeedTrainingLen-4 {
-		t.Fatalf("CSV has %d rows, want %d", orig.Len(), SeedTrainingLen-4)
+	if orig.Len() != OriginalTrainingLen-4 {
+		t.Fatalf("CSV has %d rows, want %d", orig.Len(), OriginalTrainingLen-4)
 	}
 	os := orig.Stats()
 	ob, obMin, oOther := burstSplit(orig.Counts, 4)
 	t.Logf("CSV: mean %.2f peak %.0f period %d; burst mean %.1f min %.0f, non-burst max %.0f", os.Mean, os.Peak, os.DominantPeriod, ob, obMin, oOther)
 	for seed := uint64(1); seed <= 5; seed++ {
-		full, err := SeedTraining(SeedGrid(SeedTrainingLen), seed)
+		full, err := OriginalTraining(OriginalGrid(OriginalTrainingLen), seed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		s, _ := full.Slice(4, full.Len()) // the CSV's rows
-		if !s.Start.Equal(SeedGrid(0).Start.Add(20 * 60e9)) {
+		if !s.Start.Equal(OriginalGrid(0).Start.Add(20 * 60e9)) {
 			t.Errorf("sliced start %v, want 2024-01-01 00:20", s.Start)
 		}
 		st := s.Stats()
@@ -111,12 +111,12 @@ func TestSeedTrainingMatchesOriginalCSV(t *testing.T) {
 	}
 }
 
-func TestSeedEvaluationPatterns(t *testing.T) {
+func TestOriginalEvaluationPatterns(t *testing.T) {
 	const n = 2000
 	for seed := uint64(1); seed <= 5; seed++ {
-		b, _ := SeedBursty(SeedGrid(n), seed)
-		p, _ := SeedPeriodic(SeedGrid(n), seed)
-		ir, _ := SeedIrregular(SeedGrid(n), seed)
+		b, _ := OriginalBursty(OriginalGrid(n), seed)
+		p, _ := OriginalPeriodic(OriginalGrid(n), seed)
+		ir, _ := OriginalIrregular(OriginalGrid(n), seed)
 		bs, ps, is := b.Stats(), p.Stats(), ir.Stats()
 		t.Logf("seed %d: bursty mean %.1f period %d; periodic mean %.1f period %d; irregular mean %.1f empty %.3f period %d",
 			seed, bs.Mean, bs.DominantPeriod, ps.Mean, ps.DominantPeriod, is.Mean, is.EmptyShare, is.DominantPeriod)

@@ -30,15 +30,15 @@ func (g Grid) Validate() error {
 // Time returns the start of interval i.
 func (g Grid) Time(i int) time.Time { return g.Start.Add(time.Duration(i) * g.Step) }
 
-// SeedTrainingLen is the length of the original project's training series:
-// 30 days of 5-minute intervals. Its CSV has SeedTrainingLen−4 rows.
-const SeedTrainingLen = 30 * 288
+// OriginalTrainingLen is the length of the original project's training series:
+// 30 days of 5-minute intervals. Its CSV has OriginalTrainingLen−4 rows.
+const OriginalTrainingLen = 30 * 288
 
-// SeedGrid returns the original project's time axis with n intervals: 5-minute
+// OriginalGrid returns the original project's time axis with n intervals: 5-minute
 // steps from 2024-01-01 00:00 UTC, where its training series begins. Its
 // shipped CSV starts four intervals later, at 00:20, because computing two lags
 // and a five-step rolling window dropped the first four rows.
-func SeedGrid(n int) Grid {
+func OriginalGrid(n int) Grid {
 	return Grid{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Step: 5 * time.Minute, Len: n}
 }
 
@@ -71,7 +71,7 @@ func generated(g Grid, counts []float64) (Series, error) {
 	return s, nil
 }
 
-// SeedTraining generates the original project's training load
+// OriginalTraining generates the original project's training load
 // (synthetic_invocations.csv), with i the interval index from g.Start:
 //
 //	i mod 50 <  5 (burst):  220 + N(0, 10²)
@@ -82,15 +82,15 @@ func generated(g Grid, counts []float64) (Series, error) {
 // steps" on top of the sine; its CSV shows that a burst replaces the sine and
 // the base noise (burst values have mean 219.6 and s.d. 9.8 with no sine
 // component, against 5.1 outside bursts), and that values were truncated
-// (residual mean −0.5), so this is what SeedTraining does.
+// (residual mean −0.5), so this is what OriginalTraining does.
 //
-// Properties (SeedGrid(SeedTrainingLen), tested over several seeds): mean
+// Properties (OriginalGrid(OriginalTrainingLen), tested over several seeds): mean
 // 111.5 ± 1 (0.9·100 + 0.1·220 − 0.5 plus the sine's small average over
 // non-burst steps), burst intervals 220 ± 2 on average, non-burst intervals
 // below 150, peak 235–260, dominant period 50 intervals. Starting g at
-// SeedGrid's start and dropping the first four intervals lines it up with the
+// OriginalGrid's start and dropping the first four intervals lines it up with the
 // CSV's rows.
-func SeedTraining(g Grid, seed uint64) (Series, error) {
+func OriginalTraining(g Grid, seed uint64) (Series, error) {
 	rng := newRand(seed)
 	return fill(g, func(i int) float64 {
 		var v float64
@@ -103,7 +103,7 @@ func SeedTraining(g Grid, seed uint64) (Series, error) {
 	})
 }
 
-// SeedBursty generates the original project's "bursty" evaluation pattern:
+// OriginalBursty generates the original project's "bursty" evaluation pattern:
 //
 //	100 + 60·sin(i/15) + 10·(i mod 20) + N(0, 10²), floored at 0
 //
@@ -112,7 +112,7 @@ func SeedTraining(g Grid, seed uint64) (Series, error) {
 // be negative) practically never applies. Properties: mean 195 (100 + 10·9.5)
 // ± 3 over 2,000 intervals, a sawtooth of period 20 intervals rising by 190
 // within each period, and a slow sine of period 2π·15 ≈ 94.2 intervals.
-func SeedBursty(g Grid, seed uint64) (Series, error) {
+func OriginalBursty(g Grid, seed uint64) (Series, error) {
 	rng := newRand(seed)
 	return fill(g, func(i int) float64 {
 		v := 100 + 60*math.Sin(float64(i)/15) + 10*float64(i%20) + 10*rng.NormFloat64()
@@ -120,7 +120,7 @@ func SeedBursty(g Grid, seed uint64) (Series, error) {
 	})
 }
 
-// SeedPeriodic generates the original project's "periodic" evaluation pattern:
+// OriginalPeriodic generates the original project's "periodic" evaluation pattern:
 //
 //	100 + 50·cos(i/10) + 30·sin(i/30) + N(0, 10²), floored at 0
 //
@@ -130,7 +130,7 @@ func SeedBursty(g Grid, seed uint64) (Series, error) {
 // components have periods 2π·10 ≈ 62.8 and 2π·30 ≈ 188.5 intervals, and as
 // 188.5 is three times 62.8 the sum repeats every 188.5 intervals, which is the
 // dominant period Stats reports (±2).
-func SeedPeriodic(g Grid, seed uint64) (Series, error) {
+func OriginalPeriodic(g Grid, seed uint64) (Series, error) {
 	rng := newRand(seed)
 	return fill(g, func(i int) float64 {
 		x := float64(i)
@@ -139,13 +139,13 @@ func SeedPeriodic(g Grid, seed uint64) (Series, error) {
 	})
 }
 
-// SeedIrregular generates the original project's "irregular" evaluation
+// OriginalIrregular generates the original project's "irregular" evaluation
 // pattern: independent draws 100 + U, U a uniform integer in [−120, 180],
 // floored at 0. The floor is a decision of this package (a count cannot be
 // negative; 0 is an idle interval): 20 of the 301 values are negative, so
 // 21/301 ≈ 7.0 % of intervals are 0 and the mean is 130 + 210/301 ≈ 130.70
 // rather than 130. No autocorrelation: Stats reports no dominant period.
-func SeedIrregular(g Grid, seed uint64) (Series, error) {
+func OriginalIrregular(g Grid, seed uint64) (Series, error) {
 	rng := newRand(seed)
 	return fill(g, func(int) float64 {
 		return math.Max(float64(100+rng.IntN(301)-120), 0)
