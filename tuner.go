@@ -39,8 +39,8 @@ func (f ForecastFunc) Predict(history []float64, times []time.Time, h int) ([]fl
 	return f(history, times, h)
 }
 
-// Step is one turn of the closed loop, as reported to TunerConfig.OnStep.
-type Step struct {
+// StepReport is one turn of the closed loop, as reported to TunerConfig.OnStep.
+type StepReport struct {
 	// Index counts steps from 0.
 	Index int
 	// Metrics is what the platform reported for the interval that just ended.
@@ -77,7 +77,7 @@ type TunerConfig struct {
 	// minutes). Older intervals are dropped.
 	HistoryLen int
 	// OnStep, if set, is called after every step (for logging, CSV output, progress).
-	OnStep func(Step)
+	OnStep func(StepReport)
 	// OnApplyError, if set, is called when the platform refuses or fails to apply a decision. It
 	// returns nil to go on with the configuration the platform reports (for example after the AWS
 	// adapter rolled a half-applied change back), or an error to stop the loop. When it is nil the
@@ -239,7 +239,7 @@ func (t *Tuner) Step(ctx context.Context) error {
 	}
 	t.steps++
 	if t.cfg.OnStep != nil {
-		t.cfg.OnStep(Step{Index: idx, Metrics: m, Forecast: fc, Decision: d, Applied: applied})
+		t.cfg.OnStep(StepReport{Index: idx, Metrics: m, Forecast: fc, Decision: d, Applied: applied})
 	}
 	return nil
 }

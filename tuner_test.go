@@ -70,9 +70,9 @@ func lastValue(h []float64, _ []time.Time, n int) ([]float64, error) {
 
 func TestTunerLoop(t *testing.T) {
 	p := &fakePlatform{cfg: DefaultConfig(), load: []int64{50, 150, 160, 20, 30}, failAt: -1}
-	var steps []Step
+	var steps []StepReport
 	tu, err := NewTuner(TunerConfig{Platform: p, Policy: PolicyFunc(memoryRule), Forecaster: ForecastFunc(lastValue),
-		HistoryLen: 2, OnStep: func(s Step) { steps = append(steps, s) }})
+		HistoryLen: 2, OnStep: func(s StepReport) { steps = append(steps, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestTunerErrors(t *testing.T) {
 	var appliedFlags []bool
 	tu, _ = NewTuner(TunerConfig{Platform: p, Policy: Fixed(want),
 		OnApplyError: func(step int, d Decision, err error) error { failures = append(failures, step); return nil },
-		OnStep:       func(s Step) { appliedFlags = append(appliedFlags, s.Applied) }})
+		OnStep:       func(s StepReport) { appliedFlags = append(appliedFlags, s.Applied) }})
 	if err := tu.Run(context.Background(), 3); err != nil {
 		t.Fatalf("OnApplyError returned nil, but the loop stopped: %v", err)
 	}
@@ -214,7 +214,7 @@ func ExampleTuner() {
 	tu, err := NewTuner(TunerConfig{
 		Platform: p,
 		Policy:   Fixed(want),
-		OnStep: func(s Step) {
+		OnStep: func(s StepReport) {
 			fmt.Printf("interval %d: %d invocations under %d MB, next %d MB (applied %v)\n",
 				s.Index, s.Metrics.Invocations, s.Metrics.Config.MemoryMB, s.Decision.Config.MemoryMB, s.Applied)
 		},
@@ -241,7 +241,7 @@ func ExampleTuner_Warm() {
 	tu, err := NewTuner(TunerConfig{
 		Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{100}, failAt: -1},
 		Policy:   Fixed(DefaultConfig()), Forecaster: mean, Refit: 60, WarmUp: 3,
-		OnStep: func(s Step) { fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0]) },
+		OnStep: func(s StepReport) { fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0]) },
 	})
 	if err != nil {
 		panic(err)
@@ -374,7 +374,7 @@ func TestTunerRefit(t *testing.T) {
 			nilSteps := 0
 			tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: load, failAt: -1},
 				Policy: Fixed(DefaultConfig()), Forecaster: cf, Refit: tt.refit, WarmUp: tt.warmUp, HistoryLen: 4,
-				OnStep: func(s Step) {
+				OnStep: func(s StepReport) {
 					if s.Forecast == nil {
 						nilSteps++
 					}
@@ -444,7 +444,7 @@ func TestTunerWarm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cf := &countingForecaster{}
-			var first *Step
+			var first *StepReport
 			var seen int
 			pol := PolicyFunc(func(_ context.Context, obs Observation) (Decision, error) {
 				if seen == 0 {
@@ -454,7 +454,7 @@ func TestTunerWarm(t *testing.T) {
 			})
 			tu, err := NewTuner(TunerConfig{Platform: &fakePlatform{cfg: DefaultConfig(), load: make([]int64, 8), failAt: -1},
 				Policy: pol, Forecaster: cf, Refit: tt.refit, WarmUp: tt.warmUp, HistoryLen: 4,
-				OnStep: func(s Step) {
+				OnStep: func(s StepReport) {
 					if first == nil {
 						first = &s
 					}

@@ -630,8 +630,8 @@ func TestFakeTunerLoop(t *testing.T) {
 		}
 		return lambdatune.Decision{Config: c, Reason: fmt.Sprintf("%d invocations", last.Invocations)}, nil
 	})
-	var steps []lambdatune.Step
-	tu, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: p, Policy: p.AuditPolicy(policy), OnStep: func(s lambdatune.Step) { steps = append(steps, s) }})
+	var steps []lambdatune.StepReport
+	tu, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: p, Policy: p.AuditPolicy(policy), OnStep: func(s lambdatune.StepReport) { steps = append(steps, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

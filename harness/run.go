@@ -212,7 +212,7 @@ func runOne(ctx context.Context, cfg Config, w Workload, p Profile, s Strategy, 
 	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
 		Platform: sim, Policy: setup.Policy, Forecaster: setup.Forecaster,
 		Horizon: setup.Horizon, Refit: setup.Refit, WarmUp: setup.WarmUp,
-		OnStep: func(st lambdatune.Step) {
+		OnStep: func(st lambdatune.StepReport) {
 			r.Deployed.add(st.Metrics.Config, r.Score.Intervals)
 			r.Score.Add(&st.Metrics)
 			if cfg.KeepIntervals {

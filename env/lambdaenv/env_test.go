@@ -124,7 +124,7 @@ func replay(t *testing.T, e *Env, actions [][]float64, every int) (obs [][]float
 		t.Fatal(err)
 	}
 	tu, err := lambdatune.NewTuner(lambdatune.TunerConfig{Platform: sim, Policy: agent, Forecaster: policy.Oracle(ep.Series),
-		Horizon: 3, HistoryLen: 60, OnStep: func(s lambdatune.Step) { costs = append(costs, s.Metrics.Cost.Total()) }})
+		Horizon: 3, HistoryLen: 60, OnStep: func(s lambdatune.StepReport) { costs = append(costs, s.Metrics.Cost.Total()) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -341,7 +341,7 @@ func loop(ctx context.Context, o options, p *awsadapter.Platform, tc lambdatune.
 	rep := newReport(stdout, !o.emulator)
 	failed := false // the step's change failed and the loop went on (OnApplyError runs before OnStep)
 	tc.Policy = p.AuditPolicy(tc.Policy)
-	tc.OnStep = func(s lambdatune.Step) {
+	tc.OnStep = func(s lambdatune.StepReport) {
 		rep.step(s, p.LastOutcome(), failed)
 		failed = false
 	}

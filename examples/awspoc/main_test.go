@@ -44,18 +44,18 @@ func TestRulePolicy(t *testing.T) {
 
 func TestOutcome(t *testing.T) {
 	a, b := lambdatune.Config{MemoryMB: 256}, lambdatune.Config{MemoryMB: 512}
-	applied := lambdatune.Step{Applied: true}
+	applied := lambdatune.StepReport{Applied: true}
 	// stale is the adapter's outcome of an earlier step: only an applied step's is its own.
 	stale := awsadapter.Outcome{From: a, Target: b, Err: errors.New("earlier failure")}
 	tests := []struct {
 		name   string
-		s      lambdatune.Step
+		s      lambdatune.StepReport
 		o      awsadapter.Outcome
 		failed bool
 		want   string
 	}{
-		{"kept", lambdatune.Step{}, stale, false, "keep"},
-		{"failed, the loop went on", lambdatune.Step{}, stale, true, "failed"},
+		{"kept", lambdatune.StepReport{}, stale, false, "keep"},
+		{"failed, the loop went on", lambdatune.StepReport{}, stale, true, "failed"},
 		{"applied", applied, awsadapter.Outcome{From: a, Target: b}, false, "applied"},
 		{"dry run", applied, awsadapter.Outcome{From: a, Target: b, DryRun: true}, false, "dry-run"},
 		{"held by the dwell time", applied, awsadapter.Outcome{From: a, Target: a, Held: true}, false, "held"},

@@ -40,7 +40,7 @@ func newReport(w io.Writer, percentiles bool) *report {
 // outcome names what happened to a step's decision. failed says whether applying it failed (the
 // tuner then reports the step as not applied, and went on because the outcome was known); o is the
 // adapter's last outcome, which is this step's only when the decision was applied.
-func outcome(s lambdatune.Step, o awsadapter.Outcome, failed bool) string {
+func outcome(s lambdatune.StepReport, o awsadapter.Outcome, failed bool) string {
 	switch {
 	case failed:
 		return "failed"
@@ -56,7 +56,7 @@ func outcome(s lambdatune.Step, o awsadapter.Outcome, failed bool) string {
 	return "applied"
 }
 
-func (r *report) step(s lambdatune.Step, o awsadapter.Outcome, failed bool) {
+func (r *report) step(s lambdatune.StepReport, o awsadapter.Outcome, failed bool) {
 	out := outcome(s, o, failed)
 	r.rows = append(r.rows, row{step: s.Index, m: s.Metrics, decision: s.Decision.Config, outcome: out, reason: s.Decision.Reason})
 	m := s.Metrics

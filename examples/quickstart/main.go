@@ -164,7 +164,7 @@ func simulate(ctx context.Context, load workload.Series, fn lambdasim.Function, 
 	tuner, err := lambdatune.NewTuner(lambdatune.TunerConfig{
 		Platform: s,
 		Policy:   lambdatune.Fixed(c.cfg),
-		OnStep:   func(s lambdatune.Step) { r.intervals = append(r.intervals, s.Metrics) },
+		OnStep:   func(s lambdatune.StepReport) { r.intervals = append(r.intervals, s.Metrics) },
 	})
 	if err != nil {
 		return result{}, err
