@@ -241,7 +241,9 @@ func ExampleTuner_Warm() {
 	tu, err := NewTuner(TunerConfig{
 		Platform: &fakePlatform{cfg: DefaultConfig(), load: []int64{100}, failAt: -1},
 		Policy:   Fixed(DefaultConfig()), Forecaster: mean, Refit: 60, WarmUp: 3,
-		OnStep: func(s StepReport) { fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0]) },
+		OnStep: func(s StepReport) {
+			fmt.Printf("first step: forecast %.0f (fitted by Warm on the past)\n", s.Forecast[0])
+		},
 	})
 	if err != nil {
 		panic(err)
