@@ -117,18 +117,7 @@ func SavePNG(path string, p *plot.Plot, legend plot.Legend, w, h vg.Length) erro
 		legend.Top, legend.Left = true, true
 		legend.Draw(draw.Crop(dc, w-lw+4*vg.Millimeter, 0, 0, -12*vg.Millimeter))
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("harness: writing %s: %w", path, err)
-	}
-	return f.Close()
+	return WritePNG(path, img)
 }
 
 // LogTicks labels a log-scale axis at 1, 2 and 5 times each power of ten (gonum's plot.LogTicks
@@ -175,4 +164,21 @@ func (Ticks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// WritePNG writes a drawn canvas to path as PNG, creating its directory: where every chart of the
+// harness and the examples ends.
+func WritePNG(path string, img *vgimg.Canvas) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("harness: writing %s: %w", path, err)
+	}
+	return f.Close()
 }

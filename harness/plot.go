@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -92,18 +90,7 @@ func PlotCostSLO(path string, rows []Row) error {
 			plots[i][j].Draw(canvases[i][j])
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("harness: writing %s: %w", path, err)
-	}
-	return f.Close()
+	return WritePNG(path, img)
 }
 
 // costSLOPanel draws one workload and profile.

@@ -2,8 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -48,18 +46,7 @@ func PlotChange(path, title string, cs []Comparison) error {
 	canvases := plot.Align(plots, tiles, dc)
 	cost.Draw(canvases[0][0])
 	slo.Draw(canvases[0][1])
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("harness: writing %s: %w", path, err)
-	}
-	return f.Close()
+	return WritePNG(path, img)
 }
 
 // changePanel draws one bar per strategy at x = its index, in colour colors[i], with error bars and

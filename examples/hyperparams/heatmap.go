@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -174,16 +172,5 @@ func compose(path, title string, panels []*plot.Plot, bar *plot.Plot) error {
 		p.Draw(draw.Crop(body, left+2*vg.Millimeter, -(w - left - panelW), 0, 0))
 	}
 	bar.Draw(draw.Crop(body, w-barW+4*vg.Millimeter, -2*vg.Millimeter, 0, 0))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
+	return harness.WritePNG(path, img)
 }

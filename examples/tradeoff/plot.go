@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -80,18 +78,7 @@ func plotFront(path string, rows []harness.Row, fams []family) error {
 		dc.FillText(ylabel, vg.Point{X: labelW / 2, Y: (c.Min.Y + c.Max.Y) / 2}, "SLO violations (% of requests, mean ± sd over seeds, log scale)")
 	}
 	legend.Draw(draw.Crop(dc, w-legendW+4*vg.Millimeter, 0, 0, -8*vg.Millimeter))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
+	return harness.WritePNG(path, img)
 }
 
 // frontPanel draws one workload and profile; with addLegend it also fills the shared legend.
