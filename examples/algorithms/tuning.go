@@ -119,24 +119,8 @@ type score struct{ ret, loss, costPerM, violPct float64 }
 
 // heldOut plays act on the held-out days.
 func heldOut(act func([]float64) ([]float64, error), episodes int) (score, error) {
-	e, err := lambdaenv.New(environment())
-	if err != nil {
-		return score{}, err
-	}
-	rets, sums, err := harness.Play(e, act, episodes, heldOutSeed, lambdaenv.InfoCost, lambdaenv.InfoRequests, lambdaenv.InfoViolations)
-	if err != nil {
-		return score{}, err
-	}
-	obj, n, sc := lambdatune.DefaultObjective(), float64(episodes), score{}
-	for i, ret := range rets {
-		// The Objective needs the bill's total only, not its split.
-		s := lambdatune.Score{Requests: int64(sums[i][1]), Violations: int64(sums[i][2]), Cost: lambdatune.Cost{Duration: sums[i][0]}}
-		sc.ret += ret / n
-		sc.loss += obj.Loss(s) / n
-		sc.costPerM += s.CostPerMillion() / n
-		sc.violPct += 100 * s.ViolationRate() / n
-	}
-	return sc, nil
+	ev, err := lambdaenv.Evaluate(environment(), act, episodes, heldOutSeed)
+	return score{ev.Return, ev.Loss, ev.CostPerMillion, ev.ViolationPct}, err
 }
 
 // references are the fixed policies every learner must beat, as actions of the tuning env.

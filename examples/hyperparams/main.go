@@ -19,19 +19,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/lambdatune/lambdatune"
 	"github.com/lambdatune/lambdatune/env/lambdaenv"
 	"github.com/lambdatune/lambdatune/harness"
 	"github.com/lambdatune/lambdatune/rl/a2c"
@@ -223,27 +220,8 @@ type score struct{ ret, loss, costPerM, violPct float64 }
 
 // heldOut plays act (a model acting deterministically, or a fixed policy) on the held-out days.
 func heldOut(act func([]float64) ([]float64, error), episodes int) (score, error) {
-	e, err := lambdaenv.New(environment())
-	if err != nil {
-		return score{}, err
-	}
-	rets, sums, err := harness.Play(e, act, episodes, heldOutSeed, lambdaenv.InfoCost, lambdaenv.InfoRequests, lambdaenv.InfoViolations)
-	if err != nil {
-		return score{}, err
-	}
-	obj, n, sc := lambdatune.DefaultObjective(), float64(episodes), score{}
-	for i, ret := range rets {
-		// The Objective needs the bill's total only, not its split.
-		s := lambdatune.Score{Requests: int64(sums[i][1]), Violations: int64(sums[i][2]), Cost: lambdatune.Cost{Duration: sums[i][0]}}
-		sc.ret += ret / n
-		sc.loss += obj.Loss(s) / n
-		sc.costPerM += s.CostPerMillion() / n
-		sc.violPct += 100 * s.ViolationRate() / n
-	}
-	if math.IsNaN(sc.ret) {
-		return sc, errors.New("the held-out return is NaN")
-	}
-	return sc, nil
+	ev, err := lambdaenv.Evaluate(environment(), act, episodes, heldOutSeed)
+	return score{ev.Return, ev.Loss, ev.CostPerMillion, ev.ViolationPct}, err
 }
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
