@@ -11,19 +11,23 @@ import (
 	"time"
 )
 
-// seedLayout is the timestamp layout of the original project's CSV (UTC).
-const seedLayout = "2006-01-02 15:04:05"
+// originalLayout is the timestamp layout of the original project's CSV (UTC).
+const originalLayout = "2006-01-02 15:04:05"
 
 // ReadOriginalCSV reads the original project's synthetic_invocations.csv: a
 // header naming at least the columns "timestamp" (layout 2006-01-02 15:04:05,
-// UTC) and "invocations" (a count >= 0); other columns are ignored (in the
+// UTC, whole seconds) and "invocations" (a count >= 0); other columns are ignored (in the
 // original they are random draws, not a simulation). Timestamps must be
 // evenly spaced; the step is the spacing of the first two rows, so at least
 // two rows are needed. Malformed input gives a *ParseError with the line and
 // column.
 func ReadOriginalCSV(ctx context.Context, r io.Reader) (Series, error) {
 	return readTimeCounts(ctx, r, "timestamp", "invocations", func(s string) (time.Time, error) {
-		return time.Parse(seedLayout, s)
+		t, err := time.Parse(originalLayout, s) // which also takes a fractional second: refuse it
+		if err == nil && t.Nanosecond() != 0 {
+			return time.Time{}, fmt.Errorf("timestamp %q has a fractional second; the original CSV's are whole seconds", s)
+		}
+		return t, err
 	}, PlainCSVOptions{})
 }
 
@@ -36,14 +40,14 @@ func WriteOriginalCSV(w io.Writer, s Series) error {
 		return err
 	}
 	if s.Start.Nanosecond() != 0 || s.Step%time.Second != 0 {
-		return fmt.Errorf("workload: seed CSV has whole-second timestamps; Start = %v, Step = %v are not whole seconds", s.Start, s.Step)
+		return fmt.Errorf("workload: the original CSV has whole-second timestamps; Start = %v, Step = %v are not whole seconds", s.Start, s.Step)
 	}
 	return writeCSV(w, func(cw *csv.Writer) error {
 		if err := cw.Write([]string{"timestamp", "invocations"}); err != nil {
 			return err
 		}
 		for i, c := range s.Counts {
-			if err := cw.Write([]string{s.Time(i).UTC().Format(seedLayout), formatFloat(c)}); err != nil {
+			if err := cw.Write([]string{s.Time(i).UTC().Format(originalLayout), formatFloat(c)}); err != nil {
 				return err
 			}
 		}
