@@ -354,13 +354,15 @@ func (p *predictive) timeout(c lambdatune.Config, h []lambdatune.Metrics) time.D
 // ProvisionFor returns the smallest number of provisioned environments P such that a Poisson(a)
 // number of busy environments reaches P with probability at most eps: the provisioned concurrency
 // that leaves a request without a provisioned environment with probability ≤ eps under a load of
-// a erlangs. It returns 0 for a ≤ 0 (or NaN) and math.MaxInt32 for a load it cannot size (above
-// 1e9 erlangs). It allocates nothing and costs O(√a) operations.
+// a erlangs. It returns 0 for a ≤ 0 (or NaN) or eps ≥ 1 (no environment is needed), and
+// math.MaxInt32 for what no count can meet or float64 cannot resolve: eps ≤ 0 (or NaN), a tail
+// probability below about 1e-300, or a load above 1e9 erlangs. It allocates nothing and costs
+// O(√a) operations for the usual targets.
 func ProvisionFor(a, eps float64) int {
 	switch {
-	case !(a > 0):
+	case !(a > 0) || eps >= 1:
 		return 0
-	case a > 1e9:
+	case !(eps > 0) || a > 1e9:
 		return math.MaxInt32
 	}
 	// Start well above the mode, where the tail P(N ≥ P) = Σ_{j≥P} π_j is a fast-converging sum,
@@ -368,14 +370,7 @@ func ProvisionFor(a, eps float64) int {
 	P := int(a+4*math.Sqrt(a)) + 2
 	lg, _ := math.Lgamma(float64(P) + 1)
 	pi := math.Exp(float64(P)*math.Log(a) - a - lg) // π_P
-	tail, term := 0.0, pi
-	for j := P; term > 1e-18*tail || tail == 0; j++ {
-		tail += term
-		term *= a / float64(j+1)
-		if term == 0 {
-			break
-		}
-	}
+	tail := upperTail(P, pi, a)
 	for P > 1 {
 		prev := pi * float64(P) / a // π_{P−1}
 		if tail+prev > eps {
@@ -386,9 +381,26 @@ func ProvisionFor(a, eps float64) int {
 		P--
 	}
 	for tail > eps { // only when the start was too low for a tiny eps
-		tail -= pi
+		if pi < 1e-300 { // past what float64 resolves: eps is too small to meet
+			return math.MaxInt32
+		}
 		pi *= a / float64(P+1)
 		P++
+		tail = upperTail(P, pi, a) // summed afresh: subtracting from the tail would lose its digits
 	}
 	return P
+}
+
+// upperTail returns Σ_{j≥P} π_j of a Poisson(a) distribution given π_P, summing until the terms
+// no longer change the sum (they fall geometrically once j > a).
+func upperTail(P int, pi, a float64) float64 {
+	tail, term := 0.0, pi
+	for j := P; term > 1e-18*tail || tail == 0; j++ {
+		tail += term
+		term *= a / float64(j+1)
+		if term == 0 {
+			break
+		}
+	}
+	return tail
 }

@@ -23,6 +23,21 @@ func poissonTail(a float64, k int) float64 {
 	return 1 - below
 }
 
+// tinyTail returns the smallest P with P(Poisson(a) >= P) <= eps by summing the upper tail in log
+// space, for targets far below what 1 − CDF resolves.
+func tinyTail(a, eps float64) int {
+	for P := 1; ; P++ {
+		tail := 0.0
+		for j := P; j < P+400; j++ {
+			lg, _ := math.Lgamma(float64(j + 1))
+			tail += math.Exp(float64(j)*math.Log(a) - a - lg)
+		}
+		if tail <= eps {
+			return P
+		}
+	}
+}
+
 // TestProvisionForQueueingFormula holds ProvisionFor to the M/G/∞ formula: the smallest P with
 // P(Poisson(a) >= P) <= eps, checked by direct summation on both sides of the answer. A worked
 // case: a = 1, eps = 0.05: P(N >= 3) = 1 − 2.5/e = 0.080, P(N >= 4) = 1 − (8/3)/e = 0.019, so 4.
@@ -46,6 +61,18 @@ func TestProvisionForQueueingFormula(t *testing.T) {
 	}
 	if got := ProvisionFor(math.NaN(), 0.05); got != 0 {
 		t.Errorf("NaN load: %d, want 0", got)
+	}
+	for _, tt := range []struct {
+		a, eps float64
+		want   int
+	}{
+		{5, 1, 0}, {5, 2, 0}, {5, 0, math.MaxInt32}, {5, -1, math.MaxInt32}, {5, math.NaN(), math.MaxInt32},
+		{5, 1e-320, math.MaxInt32}, {2e9, 0.1, math.MaxInt32},
+		{5, 1e-30, tinyTail(5, 1e-30)}, {0.2, 1e-25, tinyTail(0.2, 1e-25)},
+	} {
+		if got := ProvisionFor(tt.a, tt.eps); got != tt.want {
+			t.Errorf("ProvisionFor(%v, %v) = %d, want %d", tt.a, tt.eps, got, tt.want)
+		}
 	}
 }
 
