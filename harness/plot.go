@@ -36,13 +36,25 @@ func Glyph(i int) draw.GlyphDrawer {
 	return glyphs[i%len(glyphs)]
 }
 
-// errPoints are means with standard deviations, for scatter points with error bars.
-type errPoints []struct{ x, y, xe, ylo, yhi float64 }
+// ErrorPoint is a mean with its spread: a scatter point with error bars, XErr each way along x,
+// YLow below and YHigh above along y (unequal on a log scale, where a bar must stay above 0).
+type ErrorPoint struct{ X, Y, XErr, YLow, YHigh float64 }
 
-func (p errPoints) Len() int                        { return len(p) }
-func (p errPoints) XY(i int) (float64, float64)     { return p[i].x, p[i].y }
-func (p errPoints) XError(i int) (float64, float64) { return p[i].xe, p[i].xe }
-func (p errPoints) YError(i int) (float64, float64) { return p[i].ylo, p[i].yhi }
+// ErrorPoints are the points of one series; they implement gonum/plot's plotter.XYer, XErrorer and
+// YErrorer, so plotter.NewScatter, NewXErrorBars and NewYErrorBars draw them.
+type ErrorPoints []ErrorPoint
+
+// Len returns the number of points.
+func (p ErrorPoints) Len() int { return len(p) }
+
+// XY returns point i's mean.
+func (p ErrorPoints) XY(i int) (float64, float64) { return p[i].X, p[i].Y }
+
+// XError returns point i's bar along x, below and above.
+func (p ErrorPoints) XError(i int) (float64, float64) { return p[i].XErr, p[i].XErr }
+
+// YError returns point i's bar along y, below and above.
+func (p ErrorPoints) YError(i int) (float64, float64) { return p[i].YLow, p[i].YHigh }
 
 // violationFloor is where a run with no violation is drawn on the log-scale axis, in percent.
 const violationFloor = 1e-3
@@ -112,9 +124,9 @@ func costSLOPanel(rows []Row, workload, profile string, strategies []string) (*p
 				continue
 			}
 			y := max(r.ViolationPct.Mean, violationFloor)
-			pts := errPoints{{x: r.Cost.Mean, y: y, xe: r.Cost.SD,
-				ylo: min(r.ViolationPct.SD, y-violationFloor/2), yhi: r.ViolationPct.SD}}
-			ymin, ymax = min(ymin, y-pts[0].ylo), max(ymax, y+pts[0].yhi)
+			pts := ErrorPoints{{X: r.Cost.Mean, Y: y, XErr: r.Cost.SD,
+				YLow: min(r.ViolationPct.SD, y-violationFloor/2), YHigh: r.ViolationPct.SD}}
+			ymin, ymax = min(ymin, y-pts[0].YLow), max(ymax, y+pts[0].YHigh)
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {
 				return nil, err

@@ -70,7 +70,7 @@ func changePanel(cs []Comparison, colors []int, title, ylabel string, y func(Com
 		bar.XMin = float64(i)
 		bar.Color = Color(colors[i])
 		bar.LineStyle.Width = 0
-		eb, err := plotter.NewYErrorBars(errPoints{{x: float64(i), y: s.Mean, ylo: s.SD, yhi: s.SD}})
+		eb, err := plotter.NewYErrorBars(ErrorPoints{{X: float64(i), Y: s.Mean, YLow: s.SD, YHigh: s.SD}})
 		if err != nil {
 			return nil, err
 		}

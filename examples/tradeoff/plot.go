@@ -19,14 +19,6 @@ import (
 // violationFloor is where a strategy with no violation is drawn on the log axis, in percent.
 const violationFloor = 1e-3
 
-// errPoints are means with standard deviations: points with error bars.
-type errPoints []struct{ x, y, xe, ylo, yhi float64 }
-
-func (p errPoints) Len() int                        { return len(p) }
-func (p errPoints) XY(i int) (float64, float64)     { return p[i].x, p[i].y }
-func (p errPoints) XError(i int) (float64, float64) { return p[i].xe, p[i].xe }
-func (p errPoints) YError(i int) (float64, float64) { return p[i].ylo, p[i].yhi }
-
 // plotFront draws one panel per workload (down) and profile (across): cost against violations,
 // each family a line through its members in the knob's order, every point with one sd of error
 // bars each way and labelled with its knob, and one legend for all panels at the right.
@@ -92,7 +84,7 @@ func frontPanel(rows []harness.Row, wl, pr string, fams []family, legend *plot.L
 	p.Add(plotter.NewGrid())
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for i, f := range fams {
-		var pts errPoints
+		var pts harness.ErrorPoints
 		var labels []string
 		for _, m := range f.members {
 			for _, r := range rows {
@@ -101,7 +93,7 @@ func frontPanel(rows []harness.Row, wl, pr string, fams []family, legend *plot.L
 				}
 				y := max(r.ViolationPct.Mean, violationFloor)
 				lo := min(r.ViolationPct.SD, y-violationFloor/2)
-				pts = append(pts, struct{ x, y, xe, ylo, yhi float64 }{r.Cost.Mean, y, r.Cost.SD, lo, r.ViolationPct.SD})
+				pts = append(pts, harness.ErrorPoint{X: r.Cost.Mean, Y: y, XErr: r.Cost.SD, YLow: lo, YHigh: r.ViolationPct.SD})
 				labels = append(labels, m.knob)
 				ymin, ymax = min(ymin, y-lo), max(ymax, y+r.ViolationPct.SD)
 			}
@@ -125,7 +117,7 @@ func frontPanel(rows []harness.Row, wl, pr string, fams []family, legend *plot.L
 }
 
 // addFamily draws one family's points, line, error bars and knob labels in colour i.
-func addFamily(p *plot.Plot, pts errPoints, labels []string, i int) ([]plot.Thumbnailer, error) {
+func addFamily(p *plot.Plot, pts harness.ErrorPoints, labels []string, i int) ([]plot.Thumbnailer, error) {
 	col := harness.Color(i)
 	sc, err := plotter.NewScatter(pts)
 	if err != nil {
@@ -154,7 +146,7 @@ func addFamily(p *plot.Plot, pts errPoints, labels []string, i int) ([]plot.Thum
 	p.Add(xb, yb, sc)
 	xy := plotter.XYLabels{XYs: make(plotter.XYs, len(pts)), Labels: labels}
 	for k, pt := range pts {
-		xy.XYs[k] = plotter.XY{X: pt.x, Y: pt.y}
+		xy.XYs[k] = plotter.XY{X: pt.X, Y: pt.Y}
 	}
 	lb, err := plotter.NewLabels(xy)
 	if err != nil {
