@@ -33,7 +33,8 @@ func OriginalConfig(a int, base lambdatune.Config) (lambdatune.Config, error) {
 // concurrency 1) when f > 0.75, action 10 (256 MB, 3 s, 2) when f > 0.5, else action 0 (128 MB, 3 s,
 // 1), with f the forecast over its largest value, mapped by OriginalConfig. The original divided by
 // the largest forecast of the whole episode, which is not known online; this rule divides by the
-// largest forecast seen so far. Without a forecast it keeps the configuration.
+// largest forecast seen so far (kept by the policy: one OriginalRule serves one tuner). Without a
+// forecast it keeps the configuration.
 func OriginalRule() lambdatune.Policy {
 	var peak float64
 	return lambdatune.PolicyFunc(func(_ context.Context, obs lambdatune.Observation) (lambdatune.Decision, error) {
