@@ -39,7 +39,7 @@ func (a *Auto) PredictTo(dst, history []float64, times []time.Time) error {
 // For load that is often exactly predictable (a timer, an idle function,
 // a constant rate) the quantile equals the forecast, and it covers more
 // than q of the intervals: a quantile of a distribution with a point mass
-// does.
+// does ([PITCoverage] counts such ties in part).
 func (a *Auto) PredictQuantile(history []float64, times []time.Time, h int, q float64) ([]float64, error) {
 	return predictAlloc(h, func(dst []float64) error { return a.PredictQuantileTo(dst, history, times, q) })
 }
@@ -57,4 +57,22 @@ func (a *Auto) PredictQuantileTo(dst, history []float64, times []time.Time, q fl
 		return errAutoNotFitted
 	}
 	return a.fit.quantileTo(dst, history, times, q, &a.s)
+}
+
+// PredictCDF returns the forecast probabilities that the value k steps
+// after history (k >= 1) is below y and that it is at most y: the
+// predictive distribution behind [Auto.PredictQuantile], which puts equal
+// mass on the chosen model's forecast plus each of its scaled backtest
+// errors (and the rest above them all). atMost is the probability that
+// capacity for y would suffice; atMost − below is the mass at exactly y,
+// large where the load is exactly predictable. [PITCoverage] measures
+// calibration with it where values tie. It does not allocate once its
+// buffer holds k values.
+func (a *Auto) PredictCDF(history []float64, times []time.Time, k int, y float64) (below, atMost float64, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fit == nil {
+		return 0, 0, errAutoNotFitted
+	}
+	return a.fit.cdfAt(history, times, k, y, &a.s)
 }

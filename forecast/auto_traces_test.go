@@ -37,6 +37,7 @@ type traceResult struct {
 	auto, last, seasonal, def float64 // test MAE of Auto, last value, seasonal naive, NewDefault
 	scale                     float64 // in-sample last-value MAE, MASE's denominator (0: MASE undefined)
 	coverage                  float64 // share of test values at or below Auto's 0.9 quantile
+	pit                       float64 // the same, ties counted in part (PITCoverage)
 	exactShare                float64 // Selection.ExactShare
 }
 
@@ -82,6 +83,13 @@ func measureTrace(t testing.TB, d traceDay) traceResult {
 	if r.coverage, err = Coverage(test, q); err != nil {
 		t.Fatalf("%s: %v", d.name, err)
 	}
+	below, atMost, err := OneStepAheadCDF(a, d.values, d.times, split)
+	if err != nil {
+		t.Fatalf("%s: %v", d.name, err)
+	}
+	if r.pit, err = PITCoverage(below, atMost, 0.9); err != nil {
+		t.Fatalf("%s: %v", d.name, err)
+	}
 	sel, _ := a.Selection()
 	r.chosen, r.exactShare = sel.Chosen, sel.ExactShare
 	return r
@@ -96,13 +104,14 @@ func measureTrace(t testing.TB, d traceDay) traceResult {
 //     the backtest window and the test period, or are one or two calls in a
 //     day);
 //   - Auto's mean MASE no worse than the default GBDT's;
-//   - the 0.9 quantile covers 93-96 % of the test intervals pooled (measured
-//     94.5 %, not the 90 ± 3 % the issue asked for: about 40 % of the test
-//     intervals are exactly predictable, a timer, an idle minute, a
-//     constant rate, and a correct quantile of a value known for certain
-//     covers it; low counts are integers, so a quantile between two of them
-//     covers as much as the lower one), and 90-96 % on the 14 functions whose
-//     load is never exactly predicted (ExactShare below 5 %; measured 93.5 %).
+//   - the 0.9 quantile's coverage, pooled: 87-93 % counting ties in part
+//     (PITCoverage, the issue's 90 ± 3 %; measured 90.9 %), and 93-96 %
+//     counting every value at or below the quantile (Coverage; measured
+//     94.5 %: about 40 % of the test intervals are exactly predictable, a
+//     timer, an idle minute, a constant rate, and a quantile of a value known
+//     for certain covers it at every level), and 90-96 % on the 14 functions
+//     whose load is never exactly predicted (ExactShare below 5 %; measured
+//     93.5 % both ways).
 func TestAutoTracesAcceptance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits 45 functions three ways; skipped with -short")
@@ -113,7 +122,7 @@ func TestAutoTracesAcceptance(t *testing.T) {
 	}
 	pass, nMASE := 0, 0
 	var sumAuto, sumDef float64
-	var covAll, covCont []float64
+	var covAll, covCont, pitAll, pitCont []float64
 	for _, r := range rs {
 		if r.within10() {
 			pass++
@@ -123,15 +132,16 @@ func TestAutoTracesAcceptance(t *testing.T) {
 			sumDef += r.def / r.scale
 			nMASE++
 		}
-		covAll = append(covAll, r.coverage)
+		covAll, pitAll = append(covAll, r.coverage), append(pitAll, r.pit)
 		if r.exactShare < 0.05 {
-			covCont = append(covCont, r.coverage)
+			covCont, pitCont = append(covCont, r.coverage), append(pitCont, r.pit)
 		}
-		t.Logf("%-13s %-32s MAE auto %8.3f last %8.3f seasonal %8.3f default %8.3f  within 10 %%: %-5v coverage %.3f exact %.2f", r.name, r.chosen, r.auto, r.last, r.seasonal, r.def, r.within10(), r.coverage, r.exactShare)
+		t.Logf("%-13s %-32s MAE auto %8.3f last %8.3f seasonal %8.3f default %8.3f  within 10 %%: %-5v coverage %.3f PIT %.3f exact %.2f", r.name, r.chosen, r.auto, r.last, r.seasonal, r.def, r.within10(), r.coverage, r.pit, r.exactShare)
 	}
 	pooled, cont := meanOf(covAll), meanOf(covCont)
 	t.Logf("within 10 %% of the better baseline: %d of %d; mean MASE over %d functions: auto %.3f, default GBDT %.3f", pass, len(rs), nMASE, sumAuto/float64(nMASE), sumDef/float64(nMASE))
 	t.Logf("0.9 quantile coverage: pooled %.4f (%s); non-deterministic functions (%d): pooled %.4f (%s)", pooled, spread(covAll), len(covCont), cont, spread(covCont))
+	t.Logf("0.9 quantile PIT coverage: pooled %.4f (%s); non-deterministic functions: pooled %.4f (%s)", meanOf(pitAll), spread(pitAll), meanOf(pitCont), spread(pitCont))
 	if len(rs) != 45 {
 		t.Fatalf("%d functions, want 45", len(rs))
 	}
@@ -140,6 +150,9 @@ func TestAutoTracesAcceptance(t *testing.T) {
 	}
 	if sumAuto > sumDef {
 		t.Errorf("mean MASE: auto %.3f, default GBDT %.3f; want auto <= default", sumAuto/float64(nMASE), sumDef/float64(nMASE))
+	}
+	if pit := meanOf(pitAll); pit < 0.87 || pit > 0.93 {
+		t.Errorf("pooled PIT coverage %.4f, want 0.87-0.93", pit)
 	}
 	if pooled < 0.93 || pooled > 0.96 {
 		t.Errorf("pooled coverage %.4f, want 0.93-0.96", pooled)

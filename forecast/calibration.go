@@ -56,17 +56,64 @@ func scaleFloorFor(history []float64) float64 {
 // calibrated horizons it widens the last horizon's quantile by
 // √((k+1)/H), the growth of a random walk's error.
 func (c *calibration) quantile(k int, q float64) float64 {
-	h := len(c.scores)
-	widen := 1.0
-	if k >= h {
-		widen = math.Sqrt(float64(k+1) / float64(h))
-		k = h - 1
-	}
-	s := c.scores[k]
+	s, widen := c.horizon(k)
 	m := len(s)
 	r := int(math.Ceil(float64(m+1) * q))
 	r = min(max(r, 1), m)
 	return s[r-1] * widen
+}
+
+// horizon returns the sorted scores for horizon index k and the factor
+// they are widened by: 1 within the calibrated horizons, √((k+1)/H) beyond.
+func (c *calibration) horizon(k int) ([]float64, float64) {
+	h := len(c.scores)
+	if k >= h {
+		return c.scores[h-1], math.Sqrt(float64(k+1) / float64(h))
+	}
+	return c.scores[k], 1
+}
+
+// cdf returns the probabilities that the value at horizon index k is below
+// y and at most y, given its point forecast p and the local scale sc, under
+// the conformal predictive distribution whose quantiles quantileTo returns:
+// mass 1/(m+1) on each of the m values p + sc·score (raised to zero under
+// nonNeg, as quantileTo raises them) and the rest above them all. The
+// values are computed exactly as quantileTo computes them, so a quantile
+// Q(q) has below(Q) < q <= atMost(Q) whenever q <= m/(m+1).
+func (c *calibration) cdf(k int, p, sc, y float64, nonNeg bool) (below, atMost float64) {
+	s, widen := c.horizon(k)
+	if nonNeg {
+		p = max(p, 0)
+	}
+	value := func(i int) float64 {
+		v := p + sc*(s[i]*widen)
+		if nonNeg {
+			v = max(v, 0)
+		}
+		return v
+	}
+	// The values rise with the scores: binary searches for the first value
+	// >= y and the first > y count the values below y and at most y.
+	lo, hi := 0, len(s)
+	for lo < hi {
+		if mid := int(uint(lo+hi) >> 1); value(mid) >= y {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	nb := lo
+	lo, hi = nb, len(s)
+	for lo < hi {
+		if mid := int(uint(lo+hi) >> 1); value(mid) > y {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	na := lo
+	m1 := float64(len(s) + 1)
+	return float64(nb) / m1, float64(na) / m1
 }
 
 // backtester runs rolling-origin backtests of fitted forecasters.

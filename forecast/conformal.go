@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -38,6 +39,22 @@ func (c *calibrated) quantileTo(dst, history []float64, times []time.Time, q flo
 	}
 	c.cal.quantileTo(dst, history, q, c.nonNeg)
 	return nil
+}
+
+func (c *calibrated) cdfAt(history []float64, times []time.Time, k int, y float64, s *scratch) (below, atMost float64, err error) {
+	if err := checkH(k); err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(y) {
+		return 0, 0, errors.New("forecast: PredictCDF y is NaN, want a number")
+	}
+	pt := grow(&s.point, k)
+	if err := predictTo(c.model, pt, history, times, s); err != nil {
+		return 0, 0, err
+	}
+	sc := localScale(history, c.cal.scaleWindow, c.cal.scaleFloor)
+	below, atMost = c.cal.cdf(k-1, pt[k-1], sc, y, c.nonNeg)
+	return below, atMost, nil
 }
 
 // calSettings holds the backtest settings shared by [Auto] and [Conformal],
@@ -191,6 +208,19 @@ func (c *Conformal) PredictQuantileTo(dst, history []float64, times []time.Time,
 		return errConformalNotFitted
 	}
 	return c.fit.quantileTo(dst, history, times, q, &c.s)
+}
+
+// PredictCDF returns the forecast probabilities that the value k steps
+// after history (k >= 1) is below y and that it is at most y, under the
+// distribution whose quantiles [Conformal.PredictQuantile] returns (see
+// [Auto.PredictCDF]). It does not allocate once its buffer holds k values.
+func (c *Conformal) PredictCDF(history []float64, times []time.Time, k int, y float64) (below, atMost float64, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fit == nil {
+		return 0, 0, errConformalNotFitted
+	}
+	return c.fit.cdfAt(history, times, k, y, &c.s)
 }
 
 // predictAlloc checks h, allocates the result and fills it with into.

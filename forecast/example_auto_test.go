@@ -60,6 +60,32 @@ func ExampleAuto_PredictQuantile() {
 	// minute +2: quantile above the forecast: true, provisioned concurrency 5
 }
 
+// PredictCDF answers "will this capacity suffice next minute?" and, with
+// PITCoverage, measures the calibration of forecasts of counts. For a timer
+// the next value is known: all the forecast's mass sits on it, so a minute
+// at the 0.9 quantile counts as 0.9 covered, not as 1.
+func ExampleAuto_PredictCDF() {
+	load := make([]float64, 12*60)
+	for i := 4; i < len(load); i += 10 {
+		load[i] = 2 // a timer: 2 invocations every 10 minutes
+	}
+	a := forecast.NewAuto()
+	if err := a.Fit(context.Background(), load[:600], nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	below, atMost, _ := a.PredictCDF(load[:604], nil, 1, 2)
+	fmt.Printf("next minute: P(< 2) = %.2f, P(<= 2) = %.3f\n", below, atMost)
+	lo, hi, _ := forecast.OneStepAheadCDF(a, load, nil, 600)
+	pit, _ := forecast.PITCoverage(lo, hi, 0.9)
+	q, _ := forecast.OneStepAheadQuantile(a, load, nil, 600, 0.9)
+	cov, _ := forecast.Coverage(load[600:], q)
+	fmt.Printf("0.9 quantile: coverage %.2f, PIT coverage %.2f\n", cov, pit)
+	// Output:
+	// next minute: P(< 2) = 0.00, P(<= 2) = 0.997
+	// 0.9 quantile: coverage 1.00, PIT coverage 0.90
+}
+
 // DetectExactPeriod finds the period of a timer even when it misses a run.
 func ExampleDetectExactPeriod() {
 	calls := make([]float64, 600)

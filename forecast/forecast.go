@@ -42,7 +42,10 @@
 // load is exactly predictable (a timer, an idle function) the quantile is
 // the forecast itself: no headroom is needed, and the quantile covers more
 // than q of the intervals. [Coverage], [PinballLoss] and
-// [OneStepAheadQuantile] measure calibration.
+// [OneStepAheadQuantile] measure calibration; for counts, whose values tie
+// with the quantile, [PITCoverage] with [OneStepAheadCDF] does (PredictCDF
+// gives the forecast probability that the load stays at or below a value:
+// that capacity for it suffices).
 //
 // Multi-step forecasts are recursive: the value predicted for step k is
 // appended to the history and the features for step k+1 are computed from

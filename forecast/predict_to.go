@@ -14,7 +14,7 @@ type scratch struct {
 	buf    []float64 // GBDT: the history tail plus the values predicted so far
 	row    []float64 // GBDT: one feature row
 	season []float64 // Holt-Winters: the seasonal state
-	point  []float64 // Auto and Conformal: the point forecast under a quantile
+	point  []float64 // Auto and Conformal: the point forecast under PredictCDF
 }
 
 // grow returns a slice of length n that reuses *p's array when it is large

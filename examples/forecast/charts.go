@@ -73,6 +73,9 @@ func plotCalibration(path string, scores []traceScore) error {
 	}{
 		{fmt.Sprintf("all %d functions, pooled", len(scores)), func(i int) float64 { return mean(cov(i, false)) }, okabeOrange(), draw.CircleGlyph{}, nil},
 		{fmt.Sprintf("%d functions whose load is not deterministic, pooled", nd), func(i int) float64 { return mean(cov(i, true)) }, okabeBlue(), draw.SquareGlyph{}, nil},
+		{fmt.Sprintf("all %d functions, pooled, ties counted in part (PITCoverage)", len(scores)), func(i int) float64 {
+			return mean(column(scores, func(s traceScore) float64 { return s.pit[i] }, false))
+		}, okabeVermilion(), draw.RingGlyph{}, []vg.Length{vg.Points(1), vg.Points(2)}},
 		{"all functions, per-function first quartile", func(i int) float64 { return quartiles(cov(i, false))[1] }, okabeSkyBlue(), draw.TriangleGlyph{}, []vg.Length{vg.Points(2), vg.Points(2)}},
 		{"all functions, per-function median", func(i int) float64 { return quartiles(cov(i, false))[2] }, okabeGreen(), draw.PlusGlyph{}, []vg.Length{vg.Points(6), vg.Points(2)}},
 	} {

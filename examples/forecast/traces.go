@@ -39,6 +39,7 @@ type traceScore struct {
 	period                    int       // seasonal naive's period
 	scale                     float64   // in-sample last-value MAE (MASE's denominator), 0 if undefined
 	coverage                  []float64 // per level
+	pit                       []float64 // per level, ties counted in part (forecast.PITCoverage)
 	pinball                   []float64 // per level
 	hourly                    float64   // coverage of the 0.9 quantile when refitted every hour
 }
@@ -115,7 +116,16 @@ func scoreTrace(ctx context.Context, f traceFunc) (traceScore, error) {
 	if s.scale, err = forecast.MAE(train[1:], train[:split-1]); err != nil {
 		return s, err
 	}
+	below, atMost, err := forecast.OneStepAheadCDF(a, f.values, f.times, split)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", f.name, err)
+	}
 	for _, q := range quantileLevels() {
+		pc, err := forecast.PITCoverage(below, atMost, q)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", f.name, err)
+		}
+		s.pit = append(s.pit, pc)
 		qs, err := forecast.OneStepAheadQuantile(a, f.values, f.times, split, q)
 		if err != nil {
 			return s, fmt.Errorf("%s: %w", f.name, err)
@@ -244,11 +254,12 @@ func printCalibration(w io.Writer, scores []traceScore) {
 	}
 	fmt.Fprintf(w, "\ncalibration of the quantile forecasts (coverage: share of test minutes at or below the quantile; every function has %d test minutes, so the mean of per-function coverage is the pooled coverage)\n", len(scores[0].values)-len(scores[0].values)*7/10)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "level\tall %d: pooled\tper function: min\tq1\tmedian\tq3\tmax\t%d not deterministic: pooled\tmedian\tmean pinball loss\t\n", len(scores), nd)
+	fmt.Fprintf(tw, "level\tall %d: pooled\tper function: min\tq1\tmedian\tq3\tmax\t%d not deterministic: pooled\tmedian\tall, ties in part: pooled\tmin\tmedian\tmax\tmean pinball loss\t\n", len(scores), nd)
 	for i, q := range quantileLevels() {
 		all, cont := column(scores, func(s traceScore) float64 { return s.coverage[i] }, false), column(scores, func(s traceScore) float64 { return s.coverage[i] }, true)
-		sp := quartiles(all)
-		fmt.Fprintf(tw, "%.2f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", q, mean(all), sp[0], sp[1], sp[2], sp[3], sp[4], mean(cont), quartiles(cont)[2], mean(column(scores, func(s traceScore) float64 { return s.pinball[i] }, false)))
+		pit := column(scores, func(s traceScore) float64 { return s.pit[i] }, false)
+		sp, pp := quartiles(all), quartiles(pit)
+		fmt.Fprintf(tw, "%.2f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", q, mean(all), sp[0], sp[1], sp[2], sp[3], sp[4], mean(cont), quartiles(cont)[2], mean(pit), pp[0], pp[2], pp[4], mean(column(scores, func(s traceScore) float64 { return s.pinball[i] }, false)))
 	}
 	tw.Flush()
 	h := column(scores, func(s traceScore) float64 { return s.hourly }, false)
@@ -257,6 +268,9 @@ func printCalibration(w io.Writer, scores []traceScore) {
 		mean(h), sp[0], sp[2], sp[4], mean(column(scores, func(s traceScore) float64 { return s.hourly }, true)))
 	fmt.Fprintln(w, "A function is deterministic when 5 % or more of its backtest forecasts were exactly right (timers, idle minutes, constant rates):")
 	fmt.Fprintln(w, "there the quantile is the forecast itself and covers more than its level, as a quantile of a certain value does.")
+	fmt.Fprintln(w, "\"Ties in part\" is forecast.PITCoverage (Czado, Gneiting and Held 2009): a minute whose count equals the quantile counts by how much of")
+	fmt.Fprintln(w, "the forecast's mass at that count lies below the level, so a certain value counts as the level itself; it is the level for calibrated")
+	fmt.Fprintln(w, "forecasts of counts, where the share at or below the quantile is the level only for continuous load.")
 }
 
 // column returns get(s) for every score, or only for those whose load is
@@ -293,6 +307,9 @@ func writeTraceCSVs(dir string, scores []traceScore) error {
 	for _, q := range quantileLevels() {
 		head = append(head, "coverage_q"+ff(q))
 	}
+	for _, q := range quantileLevels() {
+		head = append(head, "pit_coverage_q"+ff(q))
+	}
 	head = append(head, "coverage_q0.9_hourly_refit")
 	recs := [][]string{head}
 	for _, s := range scores {
@@ -301,17 +318,22 @@ func writeTraceCSVs(dir string, scores []traceScore) error {
 		for _, c := range s.coverage {
 			rec = append(rec, ff(c))
 		}
+		for _, c := range s.pit {
+			rec = append(rec, ff(c))
+		}
 		recs = append(recs, append(rec, ff(s.hourly)))
 	}
 	if err := harness.WriteCSV(filepath.Join(dir, "traces_functions.csv"), recs); err != nil {
 		return err
 	}
-	cal := [][]string{{"level", "coverage_pooled_all", "coverage_min", "coverage_q1", "coverage_median", "coverage_q3", "coverage_max", "coverage_pooled_not_deterministic", "mean_pinball_loss"}}
+	cal := [][]string{{"level", "coverage_pooled_all", "coverage_min", "coverage_q1", "coverage_median", "coverage_q3", "coverage_max", "coverage_pooled_not_deterministic", "pit_coverage_pooled_all", "pit_coverage_min", "pit_coverage_median", "pit_coverage_max", "mean_pinball_loss"}}
 	for i, q := range quantileLevels() {
 		all := column(scores, func(s traceScore) float64 { return s.coverage[i] }, false)
-		sp := quartiles(all)
+		pit := column(scores, func(s traceScore) float64 { return s.pit[i] }, false)
+		sp, pp := quartiles(all), quartiles(pit)
 		cal = append(cal, []string{ff(q), ff(mean(all)), ff(sp[0]), ff(sp[1]), ff(sp[2]), ff(sp[3]), ff(sp[4]),
-			ff(mean(column(scores, func(s traceScore) float64 { return s.coverage[i] }, true))), ff(mean(column(scores, func(s traceScore) float64 { return s.pinball[i] }, false)))})
+			ff(mean(column(scores, func(s traceScore) float64 { return s.coverage[i] }, true))), ff(mean(pit)), ff(pp[0]), ff(pp[2]), ff(pp[4]),
+			ff(mean(column(scores, func(s traceScore) float64 { return s.pinball[i] }, false)))})
 	}
 	return harness.WriteCSV(filepath.Join(dir, "traces_calibration.csv"), cal)
 }
