@@ -36,7 +36,7 @@ const (
 
 func objectiveLink(o Objective) (linkKind, bool) {
 	switch o {
-	case SquaredError, LinearLegacy, SquaredLogError, PseudoHuber, AbsoluteError:
+	case SquaredError, LinearLegacy, SquaredLogError, PseudoHuber, AbsoluteError, QuantileError:
 		return linkIdentity, true
 	case Logistic, BinaryLogistic:
 		return linkLogit, true
@@ -62,14 +62,17 @@ type node struct {
 // Model is an ensemble of regression trees with one output. It is safe for
 // concurrent use by several goroutines once built; prediction never allocates.
 type Model struct {
-	nodes        []node
-	roots        []int32
-	base         float32 // base margin (base_score after the objective's link)
-	baseScore    float32 // base_score as written in the model
-	objective    Objective
-	link         linkKind
-	numFeature   int
-	featureNames []string
+	nodes     []node
+	roots     []int32
+	base      float32 // base margin (base_score after the objective's link)
+	baseScore float32 // base_score as written in the model
+	objective Objective
+	// quantileAlpha is the quantile a QuantileError model predicts, 0 for
+	// other objectives.
+	quantileAlpha float64
+	link          linkKind
+	numFeature    int
+	featureNames  []string
 	// stats holds per-node training statistics for writing; nil for models
 	// that were read (they are then written with zeros).
 	stats []nodeStats
@@ -93,6 +96,10 @@ func (m *Model) NumFeature() int { return m.numFeature }
 
 // Objective returns the model's objective.
 func (m *Model) Objective() Objective { return m.objective }
+
+// QuantileAlpha returns the quantile a [QuantileError] model predicts, and
+// 0 for other objectives.
+func (m *Model) QuantileAlpha() float64 { return m.quantileAlpha }
 
 // BaseScore returns base_score as stored in the model (before the
 // objective's link function).

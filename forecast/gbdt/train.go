@@ -34,10 +34,21 @@ type Params struct {
 	Gamma float64
 	// MaxBin is the maximum number of histogram bins per feature, 2 to 256.
 	MaxBin int
-	// BaseScore is the initial prediction. NaN (the default) uses the mean
-	// of the training targets.
+	// Objective is the loss the trees fit: SquaredError (the default; ""
+	// means it too), AbsoluteError (the conditional median) or
+	// QuantileError (the conditional QuantileAlpha-quantile), with
+	// XGBoost's gradients, initial estimates and, for the last two, its
+	// adaptive leaves (each leaf the quantile of its rows' residuals).
+	Objective Objective
+	// QuantileAlpha is the quantile QuantileError fits, in (0, 1); 0 for
+	// the other objectives.
+	QuantileAlpha float64
+	// BaseScore is the initial prediction. NaN (the default) estimates it
+	// from the training targets: their mean for squared error, their
+	// median or QuantileAlpha-quantile for the other objectives.
 	BaseScore float64
-	// EarlyStoppingRounds stops training when the validation RMSE has not
+	// EarlyStoppingRounds stops training when the validation loss (RMSE
+	// for squared error, mean absolute error, mean pinball loss) has not
 	// improved for this many rounds, and keeps the trees up to the best
 	// round. 0 disables early stopping.
 	EarlyStoppingRounds int
@@ -102,7 +113,7 @@ func (p Params) Validate() error {
 	case !(p.ValidationFraction >= 0 && p.ValidationFraction <= 0.5):
 		return bad("ValidationFraction", p.ValidationFraction, "in [0, 0.5]")
 	}
-	return nil
+	return p.checkObjective()
 }
 
 // Dataset is a row-major feature matrix with its targets.
@@ -143,7 +154,7 @@ func (d Dataset) validate(name string) error {
 	return nil
 }
 
-// Train fits a squared-error model. When p.EarlyStoppingRounds > 0, the last
+// Train fits a model of p.Objective. When p.EarlyStoppingRounds > 0, the last
 // p.ValidationFraction of the rows are held out for early stopping (use
 // [TrainWithValidation] to pass a validation set).
 func Train(ctx context.Context, train Dataset, p Params) (*Model, error) {
@@ -170,8 +181,8 @@ func Train(ctx context.Context, train Dataset, p Params) (*Model, error) {
 	return trainModel(ctx, train, nil, p)
 }
 
-// TrainWithValidation fits a squared-error model and, when
-// p.EarlyStoppingRounds > 0, stops early on valid's RMSE.
+// TrainWithValidation fits a model of p.Objective and, when
+// p.EarlyStoppingRounds > 0, stops early on valid's loss.
 func TrainWithValidation(ctx context.Context, train, valid Dataset, p Params) (*Model, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -297,6 +308,7 @@ type tnode struct {
 
 type trainer struct {
 	p       Params
+	loss    lossKind
 	b       *binned
 	y       []float64
 	pred    []float32 // current margin per training row
@@ -317,6 +329,7 @@ type trainer struct {
 	// once the buffers have grown.
 	level, next []int
 	layout      []layoutItem
+	res         []float32 // a leaf's residuals (refreshLeaves)
 }
 
 // layoutItem is a node of a grown tree waiting to be appended to a Model,
@@ -531,7 +544,7 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 			vpred[i] = m.base
 		}
 	}
-	bestRMSE, bestIter := math.Inf(1), -1
+	bestLoss, bestIter := math.Inf(1), -1
 	for iter := 0; iter < p.NEstimators; iter++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("gbdt: training stopped at round %d: %w", iter, err)
@@ -540,9 +553,9 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 		if vpred == nil {
 			continue
 		}
-		rmse := validRMSE(m, valid, vpred)
-		if rmse < bestRMSE {
-			bestRMSE, bestIter = rmse, iter
+		addLastTree(m, valid, vpred)
+		if l := validLoss(t.loss, p.alpha(), vpred, valid.Y); l < bestLoss {
+			bestLoss, bestIter = l, iter
 		} else if iter-bestIter >= p.EarlyStoppingRounds {
 			break
 		}
@@ -556,19 +569,21 @@ func trainModel(ctx context.Context, train Dataset, valid *Dataset, p Params) (*
 }
 
 // newTrainer returns the trainer of a dataset and the empty model it grows, every margin at the
-// base score (the mean target unless Params.BaseScore is set).
+// base score (estimated from the targets unless Params.BaseScore is set).
 func newTrainer(train Dataset, p Params) (*trainer, *Model) {
 	n, k := train.Rows(), train.NumFeature
+	loss, _ := trainLoss(p.Objective)
 	base := p.BaseScore
 	if math.IsNaN(base) {
-		var s float64
-		for _, y := range train.Y {
-			s += y
-		}
-		base = s / float64(n)
+		base = baseScore(train.Y, p, loss)
+	}
+	obj := p.Objective
+	if obj == "" {
+		obj = SquaredError
 	}
 	t := &trainer{
-		p: p, b: buildBins(train, p.MaxBin), y: train.Y,
+		loss: loss,
+		p:    p, b: buildBins(train, p.MaxBin), y: train.Y,
 		pred:    make([]float32, n),
 		grad:    make([]float64, n),
 		rows:    make([]int32, 0, n),
@@ -585,7 +600,8 @@ func newTrainer(train Dataset, p Params) (*trainer, *Model) {
 	m := &Model{
 		baseScore:     float32(base),
 		base:          float32(base),
-		objective:     SquaredError,
+		objective:     obj,
+		quantileAlpha: p.QuantileAlpha,
 		link:          linkIdentity,
 		numFeature:    k,
 		bestIteration: -1,
@@ -603,9 +619,7 @@ func newTrainer(train Dataset, p Params) (*trainer, *Model) {
 // the training margins updated with it.
 func (t *trainer) round(m *Model, iter int) {
 	n, k := len(t.pred), len(t.allF)
-	for i := range t.grad {
-		t.grad[i] = float64(t.pred[i]) - t.y[i]
-	}
+	t.gradients()
 	t.rows = t.rows[:0]
 	for i := range n {
 		if t.p.Subsample >= 1 || t.rng.Float64() < t.p.Subsample {
@@ -629,6 +643,9 @@ func (t *trainer) round(m *Model, iter int) {
 		return
 	}
 	tree := t.growTree()
+	if t.loss != lossSquared {
+		t.refreshLeaves(tree)
+	}
 	t.appendTree(m, tree, iter)
 	t.updateMargins(tree)
 }
@@ -662,18 +679,14 @@ func (t *trainer) updateMargins(tree []tnode) {
 	}
 }
 
-// validRMSE adds the model's last tree to the validation margins vpred and returns their RMSE.
-func validRMSE(m *Model, valid *Dataset, vpred []float32) float64 {
+// addLastTree adds the model's last tree to the validation margins vpred.
+func addLastTree(m *Model, valid *Dataset, vpred []float32) {
 	k := m.numFeature
 	root := m.roots[len(m.roots)-1]
-	var se float64
 	for i := range vpred {
 		// treeValue rounds each value to float32, as XGBoost does.
 		vpred[i] += treeValue(m.nodes, root, valid.X[i*k:(i+1)*k])
-		d := float64(vpred[i]) - valid.Y[i]
-		se += d * d
 	}
-	return math.Sqrt(se / float64(len(vpred)))
 }
 
 // keepRounds drops the trees after the first keep (early stopping's best iteration).

@@ -213,7 +213,10 @@ type xgbLearner struct {
 		NumTarget  flexString `json:"num_target"`
 	} `json:"learner_model_param"`
 	Objective struct {
-		Name string `json:"name"`
+		Name          string `json:"name"`
+		QuantileParam *struct {
+			Alpha flexString `json:"quantile_alpha"`
+		} `json:"quantile_loss_param"`
 	} `json:"objective"`
 	GradientBooster *struct {
 		Name  string      `json:"name"`
@@ -358,7 +361,7 @@ func learnerModel(l *xgbLearner) (*Model, error) {
 	obj := Objective(l.Objective.Name)
 	link, ok := objectiveLink(obj)
 	if !ok {
-		return nil, fmt.Errorf("%w: objective %q (supported: squared, absolute, pseudo-Huber and squared-log error, logistic, logitraw, Poisson, gamma, Tweedie)", ErrUnsupported, l.Objective.Name)
+		return nil, fmt.Errorf("%w: objective %q (supported: squared, absolute, quantile, pseudo-Huber and squared-log error, logistic, logitraw, Poisson, gamma, Tweedie)", ErrUnsupported, l.Objective.Name)
 	}
 	baseScore, err := parseBaseScore(mp.BaseScore)
 	if err != nil {
@@ -368,8 +371,36 @@ func learnerModel(l *xgbLearner) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return &Model{base: base, baseScore: baseScore, objective: obj, link: link, numFeature: numFeature,
+	var alpha float64
+	if obj == QuantileError {
+		if alpha, err = quantileAlpha(l); err != nil {
+			return nil, err
+		}
+	}
+	return &Model{base: base, baseScore: baseScore, objective: obj, quantileAlpha: alpha, link: link, numFeature: numFeature,
 		featureNames: featureNames, bestIteration: -1}, nil
+}
+
+// quantileAlpha reads the one quantile of a reg:quantileerror model
+// ("[0.9]" or "0.9"); a model of several quantiles has several targets,
+// which are not supported.
+func quantileAlpha(l *xgbLearner) (float64, error) {
+	qp := l.Objective.QuantileParam
+	if qp == nil {
+		return 0, fmt.Errorf("%w: objective %s without quantile_loss_param", ErrMalformed, QuantileError)
+	}
+	s := strings.TrimSpace(string(qp.Alpha))
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if strings.Contains(s, ",") {
+		return 0, fmt.Errorf("%w: quantile_alpha %q has several quantiles (a multi-target model; want one)", ErrUnsupported, string(qp.Alpha))
+	}
+	a, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(a > 0 && a < 1) {
+		return 0, fmt.Errorf("%w: quantile_alpha %q, want one number in (0, 1)", ErrMalformed, string(qp.Alpha))
+	}
+	return a, nil
 }
 
 // features reads the number of features and their names, refusing categorical features.
@@ -545,10 +576,17 @@ func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 		jw.p(`"poisson_regression_param":{"max_delta_step":"0.699999988"}`)
 	case Tweedie:
 		jw.p(`"tweedie_regression_param":{"tweedie_variance_power":"1.5"}`)
+	case QuantileError:
+		jw.p(`"quantile_loss_param":{"quantile_alpha":"[` + strconv.FormatFloat(m.quantileAlpha, 'g', -1, 64) + `]"}`)
 	default:
 		jw.p(`"reg_loss_param":{"scale_pos_weight":"1"}`)
 	}
-	jw.p(`}},"version":[1,7,4]}`)
+	// XGBoost 1.7.4 (the version written) has no quantile loss; 2.0 added it.
+	if m.objective == QuantileError {
+		jw.p(`}},"version":[2,0,0]}`)
+	} else {
+		jw.p(`}},"version":[1,7,4]}`)
+	}
 	if err := jw.Flush(); err != nil {
 		return fmt.Errorf("gbdt: writing XGBoost JSON: %w", err)
 	}
