@@ -47,7 +47,7 @@ func TestRunTraces(t *testing.T) {
 	if err := runTraces(context.Background(), traces, out, &stdout, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"per-function choice", "top10#2", "seasonal naive (period 81)", "calibration of the quantile forecasts", "0.90", "refitted every hour", "ties in part"} {
+	for _, want := range []string{"per-function choice", "top10#2", "seasonal naive (period 81)", "calibration of the quantile forecasts", "0.90", "refitted every hour", "ties in part", "quantile-loss GBDT"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}
