@@ -41,6 +41,8 @@ func (c *calibrated) quantileTo(dst, history []float64, times []time.Time, q flo
 	return nil
 }
 
+// cdfAt returns the probabilities that the value k steps after history is
+// below y and at most y (see calibration.cdf).
 func (c *calibrated) cdfAt(history []float64, times []time.Time, k int, y float64, s *scratch) (below, atMost float64, err error) {
 	if err := checkH(k); err != nil {
 		return 0, 0, err
