@@ -149,16 +149,15 @@ type fnState struct {
 	busyArea, liveArea float64
 
 	// interval accumulators
-	m          lambdatune.Metrics
-	durH, latH Histogram
-	maxConc    int
-	maxUtil    float64
-	meter      ProvisionedMeter
-	last       lambdatune.Metrics
+	m        lambdatune.Metrics
+	dur, lat fnHist // the interval's and the run's durations and latencies
+	maxConc  int
+	maxUtil  float64
+	meter    ProvisionedMeter
+	last     lambdatune.Metrics
 
-	runDur, runLat Histogram
-	stats          Stats
-	err            error // a broken arrival stream
+	stats Stats
+	err   error // a broken arrival stream
 }
 
 // unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
@@ -869,9 +868,9 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	if c := f.busyOD + f.busyProv; c > f.maxConc {
 		f.maxConc = c
 	}
-	f.durH.Record(dur)
+	f.dur.record(dur)
 	lat := endT - r.first
-	f.latH.Record(lat)
+	f.lat.record(lat)
 	if lat > f.slo && out == outOK {
 		f.m.SLOMisses++
 	}
@@ -901,8 +900,8 @@ func (s *Sim) closeInterval() error {
 		m.Config = f.cfg
 		m.Config.Provisioned = f.provAlloc
 		m.SLO = f.sloD
-		m.Duration = f.durH.Distribution()
-		m.Latency = f.latH.Distribution()
+		m.Duration = f.dur.closeInterval(&s.scratch, &s.merged)
+		m.Latency = f.lat.closeInterval(&s.scratch, &s.merged)
 		m.MaxConcurrency = f.maxConc
 		m.ProvisionedUtilization = f.maxUtil
 		m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(s.now))
@@ -912,12 +911,8 @@ func (s *Sim) closeInterval() error {
 		}
 		m.Cost = c
 		f.stats.addInterval(m, m.Invocations+m.Throttles)
-		f.runDur.Merge(&f.durH)
-		f.runLat.Merge(&f.latH)
 		f.last = *m
 		*m = lambdatune.Metrics{}
-		f.durH.Reset()
-		f.latH.Reset()
 		// Concurrency carried into the next interval counts there too.
 		f.maxConc = f.busyOD + f.busyProv
 		f.maxUtil = 0

@@ -112,6 +112,8 @@ type Sim struct {
 	unresHeld int       // concurrency held by unreserved functions, kept as a running total
 	queue     []fnEvent // the functions by their next event (runInOrder)
 	window    int64     // the time the functions last ran on their own (runFunctions), ns
+	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged    []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
@@ -339,14 +341,18 @@ func (s *Sim) Stats(i int) Stats {
 
 // Latency and Duration return function i's whole-run histograms (merged from every interval) of
 // latency and duration; they are the simulator's own and change with the next step.
-func (s *Sim) Latency(i int) *Histogram { return &s.fns[i].runLat }
+func (s *Sim) Latency(i int) *Histogram { return s.fns[i].lat.dense() }
 
 // Duration returns function i's whole-run duration histogram; see Latency.
-func (s *Sim) Duration(i int) *Histogram { return &s.fns[i].runDur }
+func (s *Sim) Duration(i int) *Histogram { return s.fns[i].dur.dense() }
 
 // RunLatency returns function i's latency distribution over the whole run so far, in
 // milliseconds: Latency(i).Distribution(), as IntervalSim.RunLatency gives it.
-func (s *Sim) RunLatency(i int) lambdatune.Distribution { return s.fns[i].runLat.Distribution() }
+func (s *Sim) RunLatency(i int) lambdatune.Distribution {
+	return s.fns[i].lat.runDistribution(&s.scratch)
+}
 
 // RunDuration returns function i's Duration distribution over the whole run so far; see RunLatency.
-func (s *Sim) RunDuration(i int) lambdatune.Distribution { return s.fns[i].runDur.Distribution() }
+func (s *Sim) RunDuration(i int) lambdatune.Distribution {
+	return s.fns[i].dur.runDistribution(&s.scratch)
+}
