@@ -7,9 +7,10 @@ const (
 	// fnHistDense is how many values one interval may buffer: a function that records more in an
 	// interval counts into dense Histograms from then on.
 	fnHistDense = 1024
-	// fnHistFlush is how many buffered values of past intervals are counted into the run's sparse
-	// counts at once.
-	fnHistFlush = 1024
+	// fnHistBuffer is the buffer's first capacity: past intervals' values are merged into the
+	// run's sparse counts when they fill half of it, so that a function recording up to half of it
+	// in an interval never grows it.
+	fnHistBuffer = 512
 	// fnHistSparseMax bounds the run's count while it is sparse (a count takes 48 bits there).
 	fnHistSparseMax = 1 << 47
 )
@@ -22,8 +23,8 @@ const (
 //
 // Until a function records more than fnHistDense values in one interval, its values are kept as
 // bucket indexes (pending) in the order recorded; closing an interval counts its indexes into a
-// scratch Histogram shared by all functions (hot in the cache) to summarise them, and every
-// fnHistFlush values the past intervals' indexes are merged into the run's counts, kept sparse.
+// scratch Histogram shared by all functions (hot in the cache) to summarise them, and when the
+// buffer is half full the past intervals' indexes are merged into the run's counts, kept sparse.
 // After that, or once the run's histogram is handed out (run), the run's counts are a dense
 // Histogram kept current every interval; after that, the interval's too.
 type fnHist struct {
@@ -52,6 +53,9 @@ func (h *fnHist) record(ns int64) {
 		h.toDense()
 		h.ivH.counts[i]++
 		return
+	}
+	if h.pending == nil {
+		h.pending = make([]uint16, 0, fnHistBuffer)
 	}
 	h.pending = append(h.pending, uint16(i))
 }
@@ -129,7 +133,7 @@ func (h *fnHist) closeInterval(scratch *Histogram, merged *[]uint64) lambdatune.
 	switch {
 	case h.runH != nil || h.run.n >= fnHistSparseMax:
 		h.dense()
-	case len(h.pending) >= fnHistFlush:
+	case len(h.pending) >= cap(h.pending)/2:
 		h.flush(scratch, merged)
 	}
 	return d
