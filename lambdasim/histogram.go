@@ -183,12 +183,37 @@ func (h *Histogram) Distribution() lambdatune.Distribution {
 		return lambdatune.Distribution{}
 	}
 	const ms = 1e6
+	p := h.quantilesNs([4]float64{0.50, 0.90, 0.95, 0.99})
 	return lambdatune.Distribution{
 		Mean: h.sum / float64(h.n) / ms,
-		P50:  h.quantileNs(0.50) / ms,
-		P90:  h.quantileNs(0.90) / ms,
-		P95:  h.quantileNs(0.95) / ms,
-		P99:  h.quantileNs(0.99) / ms,
+		P50:  p[0] / ms,
+		P90:  p[1] / ms,
+		P95:  p[2] / ms,
+		P99:  p[3] / ms,
 		Max:  float64(h.max) / ms,
 	}
+}
+
+// quantilesNs returns quantileNs of each of qs, which must be ascending and in (0, 1), in one pass
+// over the buckets. h must not be empty.
+func (h *Histogram) quantilesNs(qs [4]float64) [4]float64 {
+	var ranks [4]uint64
+	for k, q := range qs {
+		ranks[k] = max(uint64(math.Ceil(q*float64(h.n))), 1)
+	}
+	lo, hi := float64(h.min), float64(h.max)
+	var v [4]float64
+	k := 0
+	var cum uint64
+	for i, last := histIndex(h.min), histIndex(h.max); i <= last && k < len(ranks); i++ {
+		cum += h.counts[i]
+		for k < len(ranks) && cum >= ranks[k] {
+			v[k] = math.Min(math.Max(histMid(i), lo), hi)
+			k++
+		}
+	}
+	for ; k < len(ranks); k++ {
+		v[k] = hi
+	}
+	return v
 }
