@@ -86,78 +86,81 @@ func (o outcome) String() string {
 	return "dropped"
 }
 
-// fnState is the simulator's state of one function.
+// fnState is the simulator's state of one function. The fields every event touches come first,
+// together, and the ones read per interval or less last: at fleet scale each function's state
+// is out of the cache when its turn comes, and every line it spans costs a miss.
 type fnState struct {
-	idx    int
-	name   string
-	spec   Function
-	cfg    lambdatune.Config // last applied
-	pricer lambdatune.Pricer // cfg's architecture's prices
-	arr    Arrivals
-	rng    *rand.Rand
-	slo    int64         // latency bound, ns; math.MaxInt64 for none
-	sloD   time.Duration // Deployment.SLO, reported in Metrics.SLO
-
 	nextArr int64 // next arrival offset, MaxInt64 when none
 	// ahead[aheadAt:] are the arrivals after nextArr already pulled from arr (arrivalsBefore); a
 	// MaxInt64 at the end marks the stream's end.
 	ahead   []int64
 	aheadAt int
+	arr     Arrivals
+	busy    []busyEntry // min-heap on end
+	retries []retryEntry
 
-	// Current generation (configuration of memory, timeout, architecture, storage).
-	gen          uint32
-	mem          int64
-	extraStorage int64
-	timeout      int64
-	svc          Dist
-	initD        Dist
-	coldD        Dist
-	keep         Dist
-	keepConst    bool
-	keepNs       int64
-	lifetime     int64
-	errRate      float64
-	async        bool
-	maxAge       int64
-	maxRetries   int
+	provSchedule
 
-	envs     []env
-	free     []int32
-	idleHead int32 // newest idle on-demand environment
-	idleTail int32 // oldest
-	provIdle []int32
-	busy     []busyEntry // min-heap on end
-	retries  []retryEntry
+	// time integrals
+	lastT              int64
+	busyArea, liveArea float64
 
 	live     int // environments alive
 	busyOD   int // busy environments outside the provisioned pool (incl. old generations)
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
 
-	provSchedule
+	reserved  bool
+	async     bool
+	keepConst bool
+	cap       int
 
-	reserved bool
-	cap      int
+	envs     []env
+	free     []int32
+	idleHead int32 // newest idle on-demand environment
+	idleTail int32 // oldest
+	provIdle []int32
+	gen      uint32 // current generation (configuration of memory, timeout, architecture, storage)
 
-	scaleTokens, scaleBurst, scaleRate float64
-	scaleLast                          int64
 	rpsTokens, rpsBurst, rpsRate       float64
 	rpsLast                            int64
+	scaleTokens, scaleBurst, scaleRate float64
+	scaleLast                          int64
 
-	// time integrals
-	lastT              int64
-	busyArea, liveArea float64
+	// The current generation's parameters.
+	rng          *rand.Rand
+	svc          Dist
+	timeout      int64
+	errRate      float64
+	mem          int64
+	extraStorage int64
+	slo          int64 // latency bound, ns; math.MaxInt64 for none
+	keepNs       int64
+	lifetime     int64
+	maxRetries   int
 
 	// interval accumulators
-	m        lambdatune.Metrics
-	dur, lat fnHist // the interval's and the run's durations and latencies
 	maxConc  int
 	maxUtil  float64
-	meter    ProvisionedMeter
-	last     lambdatune.Metrics
+	dur, lat fnHist // the interval's and the run's durations and latencies
+	m        lambdatune.Metrics
 
-	stats Stats
-	err   error // a broken arrival stream
+	err error // a broken arrival stream
+
+	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
+	initD  Dist
+	coldD  Dist
+	keep   Dist
+	maxAge int64
+	idx    int
+	name   string
+	spec   Function
+	cfg    lambdatune.Config // last applied
+	pricer lambdatune.Pricer // cfg's architecture's prices
+	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
+	meter  ProvisionedMeter
+	last   lambdatune.Metrics
+	stats  Stats
 }
 
 // unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
