@@ -96,6 +96,7 @@ type fnState struct {
 	ahead   []int64
 	aheadAt int
 	arr     Arrivals
+	err     error       // a broken arrival stream
 	busy    []busyEntry // min-heap on end
 	retries []retryEntry
 
@@ -144,8 +145,6 @@ type fnState struct {
 	maxUtil  float64
 	dur, lat fnHist // the interval's and the run's durations and latencies
 	m        lambdatune.Metrics
-
-	err error // a broken arrival stream
 
 	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
 	initD  Dist
@@ -440,10 +439,13 @@ func (f *fnState) nextEvent() int64 {
 // so that a load of millions of requests per second can still be stopped.
 func (s *Sim) step(ctx context.Context) error {
 	end := s.now + s.interval
+	s.startInterval(s.now)
+	closed := false
 	if len(s.fns) == 1 {
 		s.fns[0].run(ctx, s, math.MaxInt64, end)
 	} else {
-		if err := s.runFunctions(ctx, end); err != nil {
+		var err error
+		if closed, err = s.runFunctions(ctx, end); err != nil {
 			return err
 		}
 	}
@@ -453,7 +455,7 @@ func (s *Sim) step(ctx context.Context) error {
 			return f.err
 		}
 	}
-	return s.closeInterval()
+	return s.closeInterval(closed)
 }
 
 // fnEvent is a function's place in the account's event queue: the time of its next event and its
@@ -521,36 +523,45 @@ func (f *fnState) arrivalsBefore(t int64) int {
 // through a window of time (with its state in the cache), the result being the same as in time
 // order. The window halves while the pool might fill within it (down to 1/64 of the interval,
 // then the window runs in time order) and doubles again after a window without (up to the
-// interval). A request log needs the time order throughout. It stops at the first function
+// interval). When the interval's last window runs so, each function's interval is closed
+// (closeFunction) as soon as it has run, while its state is in the cache, and runFunctions
+// reports closed. A request log needs the time order throughout. It stops at the first function
 // error (a broken arrival stream) or when ctx is done, checked every window.
-func (s *Sim) runFunctions(ctx context.Context, end int64) error {
+func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {
 	if s.log != nil {
-		return s.runInOrder(ctx, end)
+		return false, s.runInOrder(ctx, end)
 	}
+	start := s.start.Add(time.Duration(end - s.interval))
 	for t := s.now; t < end; {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
+			return false, fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
 		}
 		we := min(t+s.window, end)
 		switch {
 		case s.independent(we):
 			for _, f := range s.fns {
 				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
-					return f.err
+					return false, f.err
+				}
+				if we == end {
+					if err := s.closeFunction(f, end, start); err != nil {
+						return false, err
+					}
 				}
 			}
+			closed = we == end
 			t = we
 			s.window = min(2*s.window, s.interval)
 		case s.window > s.interval/64:
 			s.window /= 2
 		default:
 			if err := s.runInOrder(ctx, we); err != nil {
-				return err
+				return false, err
 			}
 			t = we
 		}
 	}
-	return nil
+	return closed, nil
 }
 
 // independent reports whether, until t, no function can find the unreserved pool full: whether
@@ -890,37 +901,15 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	}
 }
 
-// closeInterval finalises every function's metrics for the interval ending at s.now.
-func (s *Sim) closeInterval() error {
-	start := s.start.Add(time.Duration(s.now - s.interval))
-	s.startInterval(s.now - s.interval)
-	for _, f := range s.fns {
-		f.touch(s.now)
-		f.sweep(s.now)
-		m := &f.m
-		m.Start = start
-		m.Period = time.Duration(s.interval)
-		m.Config = f.cfg
-		m.Config.Provisioned = f.provAlloc
-		m.SLO = f.sloD
-		m.Duration = f.dur.closeInterval(&s.scratch, &s.merged)
-		m.Latency = f.lat.closeInterval(&s.scratch, &s.merged)
-		m.MaxConcurrency = f.maxConc
-		m.ProvisionedUtilization = f.maxUtil
-		m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(s.now))
-		c, err := s.bill(&f.pricer, m.Usage)
-		if err != nil {
-			return err
-		}
-		m.Cost = c
-		f.stats.addInterval(m, m.Invocations+m.Throttles)
-		f.last = *m
-		*m = lambdatune.Metrics{}
-		// Concurrency carried into the next interval counts there too.
-		f.maxConc = f.busyOD + f.busyProv
-		f.maxUtil = 0
-		if f.provAlloc > 0 {
-			f.maxUtil = min(1, float64(f.busyProv)/float64(f.provAlloc))
+// closeInterval ends the interval ending at s.now: it finalises every function's metrics unless
+// runFunctions did (closed).
+func (s *Sim) closeInterval(closed bool) error {
+	if !closed {
+		start := s.start.Add(time.Duration(s.now - s.interval))
+		for _, f := range s.fns {
+			if err := s.closeFunction(f, s.now, start); err != nil {
+				return err
+			}
 		}
 	}
 	s.steps++
@@ -928,6 +917,39 @@ func (s *Sim) closeInterval() error {
 		if err := s.log.flush(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// closeFunction finalises f's metrics for the interval ending at now (ns), which started at
+// start. The functions are closed in order: the month's duration tiers count their usage so.
+func (s *Sim) closeFunction(f *fnState, now int64, start time.Time) error {
+	f.touch(now)
+	f.sweep(now)
+	m := &f.m
+	m.Start = start
+	m.Period = time.Duration(s.interval)
+	m.Config = f.cfg
+	m.Config.Provisioned = f.provAlloc
+	m.SLO = f.sloD
+	m.Duration = f.dur.closeInterval(&s.scratch, &s.merged)
+	m.Latency = f.lat.closeInterval(&s.scratch, &s.merged)
+	m.MaxConcurrency = f.maxConc
+	m.ProvisionedUtilization = f.maxUtil
+	m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(now))
+	c, err := s.bill(&f.pricer, m.Usage)
+	if err != nil {
+		return err
+	}
+	m.Cost = c
+	f.stats.addInterval(m, m.Invocations+m.Throttles)
+	f.last = *m
+	*m = lambdatune.Metrics{}
+	// Concurrency carried into the next interval counts there too.
+	f.maxConc = f.busyOD + f.busyProv
+	f.maxUtil = 0
+	if f.provAlloc > 0 {
+		f.maxUtil = min(1, float64(f.busyProv)/float64(f.provAlloc))
 	}
 	return nil
 }
