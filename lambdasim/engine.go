@@ -90,18 +90,28 @@ func (o outcome) String() string {
 // together, and the ones read per interval or less last: at fleet scale each function's state
 // is out of the cache when its turn comes, and every line it spans costs a miss.
 type fnState struct {
+	// What Sim.independent reads of every function, in the first two lines.
 	nextArr int64 // next arrival offset, MaxInt64 when none
+	// arrivalsBefore(aheadTo) is aheadN while the function has not run since (0: not known).
+	aheadTo    int64
+	aheadN     int
+	reserved   bool
+	async      bool
+	keepConst  bool
+	readAhead  bool // arr is a Load, whose arrivals may be pulled an interval ahead
+	retries    []retryEntry
+	maxRetries int
+
+	provSchedule
+
+	err error // a broken arrival stream
+
 	// ahead[aheadAt:] are the arrivals after nextArr already pulled from arr (arrivalsBefore); a
 	// MaxInt64 at the end marks the stream's end.
 	ahead   []int64
 	aheadAt int
 	arr     Arrivals
-	err     error       // a broken arrival stream
 	busy    []busyEntry // min-heap on end
-	retries []retryEntry
-
-	provSchedule
-
 	// time integrals
 	lastT              int64
 	busyArea, liveArea float64
@@ -111,10 +121,7 @@ type fnState struct {
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
 
-	reserved  bool
-	async     bool
-	keepConst bool
-	cap       int
+	cap int
 
 	envs     []env
 	free     []int32
@@ -138,7 +145,6 @@ type fnState struct {
 	slo          int64 // latency bound, ns; math.MaxInt64 for none
 	keepNs       int64
 	lifetime     int64
-	maxRetries   int
 
 	// interval accumulators
 	maxConc  int
@@ -498,6 +504,14 @@ func (f *fnState) broken(at time.Duration, t int64) int64 {
 // arrivalsBefore returns the number of arrivals before t from nextArr on, pulling them from the
 // stream into the look-ahead.
 func (f *fnState) arrivalsBefore(t int64) int {
+	if t != f.aheadTo {
+		f.aheadTo, f.aheadN = t, f.countBefore(t)
+	}
+	return f.aheadN
+}
+
+// countBefore is arrivalsBefore without the memo.
+func (f *fnState) countBefore(t int64) int {
 	if f.nextArr >= t {
 		return 0
 	}
@@ -525,7 +539,8 @@ func (f *fnState) arrivalsBefore(t int64) int {
 // then the window runs in time order) and doubles again after a window without (up to the
 // interval). When the interval's last window runs so, each function's interval is closed
 // (closeFunction) as soon as it has run, while its state is in the cache, and runFunctions
-// reports closed. A request log needs the time order throughout. It stops at the first function
+// reports closed; a function whose arrivals are a Load (which the time they are drawn at does not
+// change) then counts the next interval's arrivals for the next check (arrivalsBefore). A request log needs the time order throughout. It stops at the first function
 // error (a broken arrival stream) or when ctx is done, checked every window.
 func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {
 	if s.log != nil {
@@ -546,6 +561,9 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 				if we == end {
 					if err := s.closeFunction(f, end, start); err != nil {
 						return false, err
+					}
+					if f.readAhead { // for the next interval's check, while f is in the cache
+						f.arrivalsBefore(end + s.interval)
 					}
 				}
 			}
@@ -651,6 +669,7 @@ const ctxEvery = 1 << 14
 // is done it stops with f.err set.
 func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 	bound := min(limit, end-1)
+	f.aheadTo = 0
 	for n := 1; ; n++ {
 		if n%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {

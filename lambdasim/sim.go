@@ -165,6 +165,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			f.maxAge = int64(a.MaxEventAge)
 			f.maxRetries = a.MaxRetryAttempts
 		}
+		_, f.readAhead = d.Arrivals.(*Load)
 		f.nextArr = math.MaxInt64
 		if d.Arrivals != nil {
 			if at, ok := d.Arrivals.Next(); ok {
