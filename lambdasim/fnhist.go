@@ -5,11 +5,11 @@ import "github.com/lambdatune/lambdatune"
 // Sizes of an fnHist's buffer of bucket indexes.
 const (
 	// fnHistDense is how many values one interval may buffer: a function that records more in an
-	// interval counts into dense Histograms from then on.
-	fnHistDense = 1024
-	// fnHistBuffer is the buffer's first capacity: past intervals' values are merged into the
-	// run's sparse counts when they fill half of it, so that a function recording up to half of it
-	// in an interval never grows it.
+	// interval counts into dense Histograms from then on (its records then share the lines of a
+	// dense Histogram, and summarising and merging its buffer would cost more than counting).
+	fnHistDense = fnHistBuffer / 2
+	// fnHistBuffer is the buffer's capacity: past intervals' values are merged into the run's
+	// sparse counts when they fill half of it, so that it never grows.
 	fnHistBuffer = 512
 	// fnHistSparseMax bounds the run's count while it is sparse (a count takes 48 bits there).
 	fnHistSparseMax = 1 << 47
@@ -17,16 +17,17 @@ const (
 
 // fnHist is one of the event model's per-function histograms (duration or latency): the current
 // interval's and the whole run's, with the results of two Histograms (the interval's recorded,
-// summarised, merged into the run's and reset) bit for bit, in a few KB instead of 60. A function
-// of a large fleet records a few values a minute; two dense Histograms per value would put every
-// record on a cold cache line.
+// summarised, merged into the run's and reset) bit for bit, in a few KB rather than two dense
+// Histograms. A function of a large fleet records a few values a minute; dense Histograms would
+// put every record on a cold cache line.
 //
-// Until a function records more than fnHistDense values in one interval, its values are kept as
-// bucket indexes (pending) in the order recorded; closing an interval counts its indexes into a
-// scratch Histogram shared by all functions (hot in the cache) to summarise them, and when the
-// buffer is half full the past intervals' indexes are merged into the run's counts, kept sparse.
-// After that, or once the run's histogram is handed out (run), the run's counts are a dense
-// Histogram kept current every interval; after that, the interval's too.
+// Values are kept as bucket indexes (pending) in the order recorded; closing an interval counts
+// its indexes into a scratch Histogram shared by all functions (hot in the cache) to summarise
+// them, and when the buffer is half full the past intervals' indexes are merged into the run's
+// counts, kept sparse. A function that records more than fnHistDense values in one interval
+// counts into dense Histograms, the interval's and the run's, from then on. Handing the run's
+// Histogram out (dense, for Sim.Latency and Sim.Duration) makes the run's counts dense and kept
+// current every interval.
 type fnHist struct {
 	iv, run histSummary // the current interval's values; the run's, up to the last interval
 	// pending holds the bucket indexes of values not yet in the run's counts, those of the
