@@ -184,24 +184,6 @@ type fnBlock struct {
 	pending  [2][fnHistBuffer]uint16
 }
 
-// touch reads a word of each cache line that running and closing the block's function starts
-// with and returns their sum, for the caller to keep. Called for the next function of a pass over
-// a fleet, it has the processor fetch those lines together, while the current function runs,
-// rather than one after another as the next function meets them.
-func (b *fnBlock) touch() int64 {
-	f := &b.fnState
-	return f.nextArr + f.provEventAt + int64(len(f.ahead)) + f.lastT + int64(len(f.envs)) + f.rpsLast +
-		f.scaleLast + f.timeout + f.keepNs + int64(f.dur.iv.n) + int64(f.lat.iv.n) + int64(f.dur.ivAt) +
-		int64(f.lat.ivAt) + int64(f.m.Period) + int64(f.m.Config.MemoryMB) + f.m.Invocations +
-		f.m.AsyncEventsDropped + int64(f.m.MaxConcurrency) + f.m.Usage.StorageMBms +
-		int64(f.last.Period) + int64(f.last.Config.MemoryMB) + f.last.Invocations + f.last.AsyncEventsDropped +
-		int64(f.last.MaxConcurrency) + f.last.Usage.StorageMBms + f.stats.Requests + f.stats.Dropped +
-		int64(f.stats.InstanceTime) + f.stats.Usage.StorageMBms + int64(f.cfg.MemoryMB) + f.meter.last +
-		b.ahead[0] + b.ahead[8] + b.ahead[16] + b.ahead[24] + b.ahead[32] + b.ahead[40] + b.ahead[48] + b.ahead[56] +
-		b.envs[0].born + b.envs[1].expiry + b.busy[0].end +
-		int64(b.pending[0][0]) + int64(b.pending[0][32]) + int64(b.pending[1][0]) + int64(b.pending[1][32])
-}
-
 // fnBlockEnvs is how many environments a function's block has room for.
 const fnBlockEnvs = 16
 
@@ -591,10 +573,7 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 		we := min(t+s.window, end)
 		switch {
 		case s.independent(we):
-			for i, f := range s.fns {
-				if i+1 < len(s.blocks) {
-					s.sink += s.blocks[i+1].touch()
-				}
+			for _, f := range s.fns {
 				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
 					return false, f.err
 				}

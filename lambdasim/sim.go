@@ -108,14 +108,12 @@ type Sim struct {
 	platform
 	fns []*fnState
 
-	unresCap  int        // account concurrency left for unreserved functions
-	unresHeld int        // concurrency held by unreserved functions, kept as a running total
-	queue     []fnEvent  // the functions by their next event (runInOrder)
-	window    int64      // the time the functions last ran on their own (runFunctions), ns
-	scratch   Histogram  // empty between uses: the functions' histograms count into it (fnHist)
-	merged    []uint64   // a buffer for fnHist.flush
-	blocks    []*fnBlock // fns[i] is &blocks[i].fnState
-	sink      int64      // what fnBlock.touch read, kept so that the reads are not dropped
+	unresCap  int       // account concurrency left for unreserved functions
+	unresHeld int       // concurrency held by unreserved functions, kept as a running total
+	queue     []fnEvent // the functions by their next event (runInOrder)
+	window    int64     // the time the functions last ran on their own (runFunctions), ns
+	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged    []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
@@ -221,7 +219,6 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		}
 		f.allocateProvisioned(s, 0, f.provTarget)
 	}
-	s.blocks = blocks
 	return s, nil
 }
 
