@@ -86,80 +86,106 @@ func (o outcome) String() string {
 	return "dropped"
 }
 
-// fnState is the simulator's state of one function.
+// fnState is the simulator's state of one function. The fields every event touches come first,
+// together, and the ones read per interval or less last: at fleet scale each function's state
+// is out of the cache when its turn comes, and every line it spans costs a miss.
 type fnState struct {
-	idx    int
-	name   string
-	spec   Function
-	cfg    lambdatune.Config // last applied
-	pricer lambdatune.Pricer // cfg's architecture's prices
-	arr    Arrivals
-	rng    *rand.Rand
-	slo    int64         // latency bound, ns; math.MaxInt64 for none
-	sloD   time.Duration // Deployment.SLO, reported in Metrics.SLO
-
+	// What Sim.independent reads of every function, in the first two lines.
 	nextArr int64 // next arrival offset, MaxInt64 when none
+	// arrivalsBefore(aheadTo) is aheadN while the function has not run since (0: not known).
+	aheadTo    int64
+	aheadN     int
+	reserved   bool
+	async      bool
+	keepConst  bool
+	readAhead  bool // arr is a Load, whose arrivals may be pulled an interval ahead
+	retries    []retryEntry
+	maxRetries int
+
+	provSchedule
+
+	err error // a broken arrival stream
+
 	// ahead[aheadAt:] are the arrivals after nextArr already pulled from arr (arrivalsBefore); a
 	// MaxInt64 at the end marks the stream's end.
 	ahead   []int64
 	aheadAt int
-
-	// Current generation (configuration of memory, timeout, architecture, storage).
-	gen          uint32
-	mem          int64
-	extraStorage int64
-	timeout      int64
-	svc          Dist
-	initD        Dist
-	coldD        Dist
-	keep         Dist
-	keepConst    bool
-	keepNs       int64
-	lifetime     int64
-	errRate      float64
-	async        bool
-	maxAge       int64
-	maxRetries   int
-
-	envs     []env
-	free     []int32
-	idleHead int32 // newest idle on-demand environment
-	idleTail int32 // oldest
-	provIdle []int32
-	busy     []busyEntry // min-heap on end
-	retries  []retryEntry
+	arr     Arrivals
+	busy    []busyEntry // min-heap on end
+	// time integrals
+	lastT              int64
+	busyArea, liveArea float64
 
 	live     int // environments alive
 	busyOD   int // busy environments outside the provisioned pool (incl. old generations)
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
 
-	provSchedule
+	cap int
 
-	reserved bool
-	cap      int
+	envs     []env
+	free     []int32
+	idleHead int32 // newest idle on-demand environment
+	idleTail int32 // oldest
+	provIdle []int32
+	gen      uint32 // current generation (configuration of memory, timeout, architecture, storage)
 
-	scaleTokens, scaleBurst, scaleRate float64
-	scaleLast                          int64
 	rpsTokens, rpsBurst, rpsRate       float64
 	rpsLast                            int64
+	scaleTokens, scaleBurst, scaleRate float64
+	scaleLast                          int64
 
-	// time integrals
-	lastT              int64
-	busyArea, liveArea float64
+	// The current generation's parameters.
+	rng          *rand.Rand
+	svc          Dist
+	timeout      int64
+	errRate      float64
+	mem          int64
+	extraStorage int64
+	slo          int64 // latency bound, ns; math.MaxInt64 for none
+	keepNs       int64
+	lifetime     int64
 
 	// interval accumulators
-	m          lambdatune.Metrics
-	durH, latH Histogram
-	maxConc    int
-	maxUtil    float64
-	meter      ProvisionedMeter
-	last       lambdatune.Metrics
+	maxConc  int
+	maxUtil  float64
+	dur, lat fnHist // the interval's and the run's durations and latencies
+	m        lambdatune.Metrics
 
-	runDur, runLat Histogram
-	stats          Stats
-	err            error // a broken arrival stream
+	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
+	initD  Dist
+	coldD  Dist
+	keep   Dist
+	maxAge int64
+	idx    int
+	name   string
+	spec   Function
+	cfg    lambdatune.Config // last applied
+	pricer lambdatune.Pricer // cfg's architecture's prices
+	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
+	meter  ProvisionedMeter
+	last   lambdatune.Metrics
+	stats  Stats
 }
+
+// fnBlock is a function's state allocated together with its random source and the first backing
+// arrays of its slices. At fleet scale each function's turn finds its memory out of the cache and
+// its pages out of the TLB; in one block, what a function touches in an interval lies on two
+// pages rather than on one page per slice.
+type fnBlock struct {
+	fnState
+	pcg      rand.PCG
+	rng      rand.Rand
+	envs     [fnBlockEnvs]env
+	free     [fnBlockEnvs]int32
+	busy     [fnBlockEnvs]busyEntry
+	provIdle [fnBlockEnvs]int32
+	ahead    [128]int64
+	pending  [2][fnHistBuffer]uint16
+}
+
+// fnBlockEnvs is how many environments a function's block has room for.
+const fnBlockEnvs = 16
 
 // unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
 // on-demand and its provisioned environments, 0 when it has a reservation of its own.
@@ -438,10 +464,13 @@ func (f *fnState) nextEvent() int64 {
 // so that a load of millions of requests per second can still be stopped.
 func (s *Sim) step(ctx context.Context) error {
 	end := s.now + s.interval
+	s.startInterval(s.now)
+	closed := false
 	if len(s.fns) == 1 {
 		s.fns[0].run(ctx, s, math.MaxInt64, end)
 	} else {
-		if err := s.runFunctions(ctx, end); err != nil {
+		var err error
+		if closed, err = s.runFunctions(ctx, end); err != nil {
 			return err
 		}
 	}
@@ -451,7 +480,7 @@ func (s *Sim) step(ctx context.Context) error {
 			return f.err
 		}
 	}
-	return s.closeInterval()
+	return s.closeInterval(closed)
 }
 
 // fnEvent is a function's place in the account's event queue: the time of its next event and its
@@ -494,6 +523,14 @@ func (f *fnState) broken(at time.Duration, t int64) int64 {
 // arrivalsBefore returns the number of arrivals before t from nextArr on, pulling them from the
 // stream into the look-ahead.
 func (f *fnState) arrivalsBefore(t int64) int {
+	if t != f.aheadTo {
+		f.aheadTo, f.aheadN = t, f.countBefore(t)
+	}
+	return f.aheadN
+}
+
+// countBefore is arrivalsBefore without the memo.
+func (f *fnState) countBefore(t int64) int {
 	if f.nextArr >= t {
 		return 0
 	}
@@ -519,36 +556,49 @@ func (f *fnState) arrivalsBefore(t int64) int {
 // through a window of time (with its state in the cache), the result being the same as in time
 // order. The window halves while the pool might fill within it (down to 1/64 of the interval,
 // then the window runs in time order) and doubles again after a window without (up to the
-// interval). A request log needs the time order throughout. It stops at the first function
+// interval). When the interval's last window runs so, each function's interval is closed
+// (closeFunction) as soon as it has run, while its state is in the cache, and runFunctions
+// reports closed; a function whose arrivals are a Load (which the time they are drawn at does not
+// change) then counts the next interval's arrivals for the next check (arrivalsBefore). A request log needs the time order throughout. It stops at the first function
 // error (a broken arrival stream) or when ctx is done, checked every window.
-func (s *Sim) runFunctions(ctx context.Context, end int64) error {
+func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {
 	if s.log != nil {
-		return s.runInOrder(ctx, end)
+		return false, s.runInOrder(ctx, end)
 	}
+	start := s.start.Add(time.Duration(end - s.interval))
 	for t := s.now; t < end; {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
+			return false, fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(t), err)
 		}
 		we := min(t+s.window, end)
 		switch {
 		case s.independent(we):
 			for _, f := range s.fns {
 				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
-					return f.err
+					return false, f.err
+				}
+				if we == end {
+					if err := s.closeFunction(f, end, start); err != nil {
+						return false, err
+					}
+					if f.readAhead { // for the next interval's check, while f is in the cache
+						f.arrivalsBefore(end + s.interval)
+					}
 				}
 			}
+			closed = we == end
 			t = we
 			s.window = min(2*s.window, s.interval)
 		case s.window > s.interval/64:
 			s.window /= 2
 		default:
 			if err := s.runInOrder(ctx, we); err != nil {
-				return err
+				return false, err
 			}
 			t = we
 		}
 	}
-	return nil
+	return closed, nil
 }
 
 // independent reports whether, until t, no function can find the unreserved pool full: whether
@@ -638,6 +688,7 @@ const ctxEvery = 1 << 14
 // is done it stops with f.err set.
 func (f *fnState) run(ctx context.Context, s *Sim, limit, end int64) {
 	bound := min(limit, end-1)
+	f.aheadTo = 0
 	for n := 1; ; n++ {
 		if n%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -869,9 +920,9 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	if c := f.busyOD + f.busyProv; c > f.maxConc {
 		f.maxConc = c
 	}
-	f.durH.Record(dur)
+	f.dur.record(dur)
 	lat := endT - r.first
-	f.latH.Record(lat)
+	f.lat.record(lat)
 	if lat > f.slo && out == outOK {
 		f.m.SLOMisses++
 	}
@@ -888,41 +939,15 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 	}
 }
 
-// closeInterval finalises every function's metrics for the interval ending at s.now.
-func (s *Sim) closeInterval() error {
-	start := s.start.Add(time.Duration(s.now - s.interval))
-	s.startInterval(s.now - s.interval)
-	for _, f := range s.fns {
-		f.touch(s.now)
-		f.sweep(s.now)
-		m := &f.m
-		m.Start = start
-		m.Period = time.Duration(s.interval)
-		m.Config = f.cfg
-		m.Config.Provisioned = f.provAlloc
-		m.SLO = f.sloD
-		m.Duration = f.durH.Distribution()
-		m.Latency = f.latH.Distribution()
-		m.MaxConcurrency = f.maxConc
-		m.ProvisionedUtilization = f.maxUtil
-		m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(s.now))
-		c, err := s.bill(&f.pricer, m.Usage)
-		if err != nil {
-			return err
-		}
-		m.Cost = c
-		f.stats.addInterval(m, m.Invocations+m.Throttles)
-		f.runDur.Merge(&f.durH)
-		f.runLat.Merge(&f.latH)
-		f.last = *m
-		*m = lambdatune.Metrics{}
-		f.durH.Reset()
-		f.latH.Reset()
-		// Concurrency carried into the next interval counts there too.
-		f.maxConc = f.busyOD + f.busyProv
-		f.maxUtil = 0
-		if f.provAlloc > 0 {
-			f.maxUtil = min(1, float64(f.busyProv)/float64(f.provAlloc))
+// closeInterval ends the interval ending at s.now: it finalises every function's metrics unless
+// runFunctions did (closed).
+func (s *Sim) closeInterval(closed bool) error {
+	if !closed {
+		start := s.start.Add(time.Duration(s.now - s.interval))
+		for _, f := range s.fns {
+			if err := s.closeFunction(f, s.now, start); err != nil {
+				return err
+			}
 		}
 	}
 	s.steps++
@@ -930,6 +955,39 @@ func (s *Sim) closeInterval() error {
 		if err := s.log.flush(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// closeFunction finalises f's metrics for the interval ending at now (ns), which started at
+// start. The functions are closed in order: the month's duration tiers count their usage so.
+func (s *Sim) closeFunction(f *fnState, now int64, start time.Time) error {
+	f.touch(now)
+	f.sweep(now)
+	m := &f.m
+	m.Start = start
+	m.Period = time.Duration(s.interval)
+	m.Config = f.cfg
+	m.Config.Provisioned = f.provAlloc
+	m.SLO = f.sloD
+	m.Duration = f.dur.closeInterval(&s.scratch, &s.merged)
+	m.Latency = f.lat.closeInterval(&s.scratch, &s.merged)
+	m.MaxConcurrency = f.maxConc
+	m.ProvisionedUtilization = f.maxUtil
+	m.Usage.ProvisionedMBms += f.meter.Advance(time.Duration(now))
+	c, err := s.bill(&f.pricer, m.Usage)
+	if err != nil {
+		return err
+	}
+	m.Cost = c
+	f.stats.addInterval(m, m.Invocations+m.Throttles)
+	f.last = *m
+	*m = lambdatune.Metrics{}
+	// Concurrency carried into the next interval counts there too.
+	f.maxConc = f.busyOD + f.busyProv
+	f.maxUtil = 0
+	if f.provAlloc > 0 {
+		f.maxUtil = min(1, float64(f.busyProv)/float64(f.provAlloc))
 	}
 	return nil
 }

@@ -28,10 +28,43 @@ const HistogramRelativeError = 1.0 / (2 * histSub)
 // exactly, so per-interval histograms combine into hourly or whole-run percentiles). The mean and the
 // maximum are exact. The zero value is empty and ready to use.
 type Histogram struct {
-	counts   [histBuckets]uint64
+	counts [histBuckets]uint64
+	histSummary
+}
+
+// histSummary is the exact part of a histogram: the count, sum, minimum and maximum of the values
+// recorded. The non-zero buckets lie between the indexes of min and max.
+type histSummary struct {
 	n        uint64
 	sum      float64 // nanoseconds
-	min, max int64   // exact; the non-zero buckets lie between their indexes
+	min, max int64
+}
+
+// record adds value ns (≥ 0).
+func (s *histSummary) record(ns int64) {
+	if s.n == 0 {
+		s.min, s.max = ns, ns
+	} else if ns < s.min {
+		s.min = ns
+	} else if ns > s.max {
+		s.max = ns
+	}
+	s.n++
+	s.sum += float64(ns)
+}
+
+// merge adds the values summarised by o.
+func (s *histSummary) merge(o histSummary) {
+	if o.n == 0 {
+		return
+	}
+	if s.n == 0 {
+		s.min, s.max = o.min, o.max
+	} else {
+		s.min, s.max = min(s.min, o.min), max(s.max, o.max)
+	}
+	s.n += o.n
+	s.sum += o.sum
 }
 
 func histIndex(v int64) int {
@@ -62,15 +95,7 @@ func (h *Histogram) Record(ns int64) {
 		ns = 0
 	}
 	h.counts[histIndex(ns)]++
-	if h.n == 0 {
-		h.min, h.max = ns, ns
-	} else if ns < h.min {
-		h.min = ns
-	} else if ns > h.max {
-		h.max = ns
-	}
-	h.n++
-	h.sum += float64(ns)
+	h.histSummary.record(ns)
 }
 
 // RecordDuration adds one duration.
@@ -129,16 +154,18 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o.n == 0 {
 		return
 	}
+	h.addCounts(o)
+	h.histSummary.merge(o.histSummary)
+}
+
+// addCounts adds o's bucket counts to h's, leaving h's summary as it is.
+func (h *Histogram) addCounts(o *Histogram) {
+	if o.n == 0 {
+		return
+	}
 	for i, hi := histIndex(o.min), histIndex(o.max); i <= hi; i++ {
 		h.counts[i] += o.counts[i]
 	}
-	if h.n == 0 {
-		h.min, h.max = o.min, o.max
-	} else {
-		h.min, h.max = min(h.min, o.min), max(h.max, o.max)
-	}
-	h.n += o.n
-	h.sum += o.sum
 }
 
 // Reset empties the histogram, keeping its memory.
@@ -146,7 +173,7 @@ func (h *Histogram) Reset() {
 	if h.n > 0 {
 		clear(h.counts[histIndex(h.min) : histIndex(h.max)+1])
 	}
-	h.n, h.sum, h.min, h.max = 0, 0, 0, 0
+	h.histSummary = histSummary{}
 }
 
 // Distribution summarises the histogram in milliseconds as CloudWatch statistics: mean and maximum
@@ -156,12 +183,37 @@ func (h *Histogram) Distribution() lambdatune.Distribution {
 		return lambdatune.Distribution{}
 	}
 	const ms = 1e6
+	p := h.quantilesNs([4]float64{0.50, 0.90, 0.95, 0.99})
 	return lambdatune.Distribution{
 		Mean: h.sum / float64(h.n) / ms,
-		P50:  h.quantileNs(0.50) / ms,
-		P90:  h.quantileNs(0.90) / ms,
-		P95:  h.quantileNs(0.95) / ms,
-		P99:  h.quantileNs(0.99) / ms,
+		P50:  p[0] / ms,
+		P90:  p[1] / ms,
+		P95:  p[2] / ms,
+		P99:  p[3] / ms,
 		Max:  float64(h.max) / ms,
 	}
+}
+
+// quantilesNs returns quantileNs of each of qs, which must be ascending and in (0, 1), in one pass
+// over the buckets. h must not be empty.
+func (h *Histogram) quantilesNs(qs [4]float64) [4]float64 {
+	var ranks [4]uint64
+	for k, q := range qs {
+		ranks[k] = max(uint64(math.Ceil(q*float64(h.n))), 1)
+	}
+	lo, hi := float64(h.min), float64(h.max)
+	var v [4]float64
+	k := 0
+	var cum uint64
+	for i, last := histIndex(h.min), histIndex(h.max); i <= last && k < len(ranks); i++ {
+		cum += h.counts[i]
+		for k < len(ranks) && cum >= ranks[k] {
+			v[k] = math.Min(math.Max(histMid(i), lo), hi)
+			k++
+		}
+	}
+	for ; k < len(ranks); k++ {
+		v[k] = hi
+	}
+	return v
 }

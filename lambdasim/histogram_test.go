@@ -83,3 +83,22 @@ func BenchmarkHistogramRecord(b *testing.B) {
 		h.Record(int64(i) * 7919)
 	}
 }
+
+// TestHistogramDistributionQuantiles checks that Distribution's one-pass percentiles are
+// Quantile's, bit for bit.
+func TestHistogramDistributionQuantiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 300 {
+		var h Histogram
+		for range n {
+			h.Record(int64(math.Exp(18 + 2*rng.NormFloat64())))
+		}
+		d := h.Distribution()
+		got := [4]float64{d.P50, d.P90, d.P95, d.P99}
+		for k, q := range [4]float64{0.50, 0.90, 0.95, 0.99} {
+			if want := h.quantileNs(q) / 1e6; h.n > 0 && got[k] != want {
+				t.Fatalf("%d values: Distribution's q%g = %v, Quantile's %v", n, q, got[k], want)
+			}
+		}
+	}
+}

@@ -112,6 +112,8 @@ type Sim struct {
 	unresHeld int       // concurrency held by unreserved functions, kept as a running total
 	queue     []fnEvent // the functions by their next event (runInOrder)
 	window    int64     // the time the functions last ran on their own (runFunctions), ns
+	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged    []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
@@ -130,6 +132,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
 	}
+	blocks := make([]*fnBlock, 0, len(deployments))
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
@@ -139,9 +142,14 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := &fnState{
+		b := new(fnBlock)
+		b.pcg = *rand.NewPCG(opts.Seed, uint64(i)+1)
+		b.rng = *rand.New(&b.pcg)
+		blocks = append(blocks, b)
+		f := &b.fnState
+		*f = fnState{
 			idx: i, name: name, spec: d.Function, arr: d.Arrivals, slo: slo, sloD: d.SLO,
-			rng:          rand.New(rand.NewPCG(opts.Seed, uint64(i)+1)),
+			rng:          &b.rng,
 			idleHead:     -1,
 			idleTail:     -1,
 			provSchedule: newProvSchedule(0),
@@ -163,6 +171,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			f.maxAge = int64(a.MaxEventAge)
 			f.maxRetries = a.MaxRetryAttempts
 		}
+		_, f.readAhead = d.Arrivals.(*Load)
 		f.nextArr = math.MaxInt64
 		if d.Arrivals != nil {
 			if at, ok := d.Arrivals.Next(); ok {
@@ -191,14 +200,20 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		s.limitsChanged(f, 0)
 	}
 	s.queue = make([]fnEvent, 0, len(s.fns))
-	for _, f := range s.fns {
+	for i, f := range s.fns {
 		// The slices grow to the function's largest concurrency and then stay: the steady state
 		// allocates nothing, and a fleet of mostly small functions stays small.
-		n := f.provTarget + 16
-		f.envs = make([]env, 0, n)
-		f.free = make([]int32, 0, n)
-		f.busy = make([]busyEntry, 0, n)
-		f.provIdle = make([]int32, 0, n)
+		b := blocks[i]
+		f.ahead = b.ahead[:0]
+		f.dur.pending, f.lat.pending = b.pending[0][:0], b.pending[1][:0]
+		if n := f.provTarget + fnBlockEnvs; n > fnBlockEnvs {
+			f.envs = make([]env, 0, n)
+			f.free = make([]int32, 0, n)
+			f.busy = make([]busyEntry, 0, n)
+			f.provIdle = make([]int32, 0, n)
+		} else {
+			f.envs, f.free, f.busy, f.provIdle = b.envs[:0], b.free[:0], b.busy[:0], b.provIdle[:0]
+		}
 		if f.async {
 			f.retries = make([]retryEntry, 0, 16)
 		}
@@ -339,14 +354,18 @@ func (s *Sim) Stats(i int) Stats {
 
 // Latency and Duration return function i's whole-run histograms (merged from every interval) of
 // latency and duration; they are the simulator's own and change with the next step.
-func (s *Sim) Latency(i int) *Histogram { return &s.fns[i].runLat }
+func (s *Sim) Latency(i int) *Histogram { return s.fns[i].lat.dense() }
 
 // Duration returns function i's whole-run duration histogram; see Latency.
-func (s *Sim) Duration(i int) *Histogram { return &s.fns[i].runDur }
+func (s *Sim) Duration(i int) *Histogram { return s.fns[i].dur.dense() }
 
 // RunLatency returns function i's latency distribution over the whole run so far, in
 // milliseconds: Latency(i).Distribution(), as IntervalSim.RunLatency gives it.
-func (s *Sim) RunLatency(i int) lambdatune.Distribution { return s.fns[i].runLat.Distribution() }
+func (s *Sim) RunLatency(i int) lambdatune.Distribution {
+	return s.fns[i].lat.runDistribution(&s.scratch)
+}
 
 // RunDuration returns function i's Duration distribution over the whole run so far; see RunLatency.
-func (s *Sim) RunDuration(i int) lambdatune.Distribution { return s.fns[i].runDur.Distribution() }
+func (s *Sim) RunDuration(i int) lambdatune.Distribution {
+	return s.fns[i].dur.runDistribution(&s.scratch)
+}
