@@ -87,7 +87,11 @@ type ivShape struct {
 	billColdAll  float64 // E[ceil_ms(I + R)] of a cold invocation, INIT included (= billColdDur with ColdDuration)
 
 	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric, cold latency.
+	// With a random INIT, a cell of fColdLat is a convolution over shapeConv quantiles of INIT, most
+	// of the cost of building a shape, and a simulation reads few of them: the cells are NaN until
+	// first read (coldLat computes them from cold), so a shape costs what its use needs.
 	x, fWarm, fColdDur, fColdLat []float64
+	cold                         coldLatency
 
 	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
@@ -100,6 +104,38 @@ type ivShape struct {
 	// The SLO (ns, +Inf for none) and the probabilities that a warm and a cold invocation end
 	// without timing out but take longer than it (function errors aside).
 	slo, missWarm, missCold float64
+}
+
+// coldLatency is what a cell of a cold invocation's latency CDF table is computed from: the
+// service time, the timeout (ns) and shapeConv quantiles of INIT.
+type coldLatency struct {
+	d       Dist
+	timeout float64
+	initQ   [shapeConv]float64
+}
+
+// cdfRun returns P(min(D, timeout) ≤ x) for service time d.
+func cdfRun(d *Dist, x, timeout float64) float64 {
+	if x >= timeout {
+		return 1
+	}
+	return distCDF(d, x)
+}
+
+// at returns the cold latency CDF at x: the mean of the run's CDF at x less each INIT quantile.
+func (c *coldLatency) at(x float64) float64 {
+	var f float64
+	for _, in := range c.initQ {
+		f += cdfRun(&c.d, x-in, c.timeout)
+	}
+	return f / shapeConv
+}
+
+// coldLat returns cell i of s.fColdLat, computing it on first use (see ivShape).
+func (s *ivShape) coldLat(i int) float64 {
+	v := s.cold.at(s.x[i])
+	s.fColdLat[i] = v
+	return v
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
@@ -219,39 +255,30 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 // Duration metric and latency (INIT convolved over shapeConv of its quantiles).
 func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
 	simfaas := !cold.IsZero()
-	cdfR := func(dd *Dist, x float64) float64 {
-		if x >= timeout {
-			return 1
-		}
-		return distCDF(dd, x)
-	}
 	s.fWarm = resize(s.fWarm, len(s.x))
 	s.fColdDur = resize(s.fColdDur, len(s.x))
 	s.fColdLat = resize(s.fColdLat, len(s.x))
-	var initQ [shapeConv]float64
+	c := &s.cold
+	*c = coldLatency{d: d, timeout: timeout}
 	if !simfaas {
-		for i := range initQ {
-			initQ[i] = distQuantile(&init, (float64(i)+0.5)/shapeConv)
+		for i := range c.initQ {
+			c.initQ[i] = distQuantile(&init, (float64(i)+0.5)/shapeConv)
 		}
 	}
 	_, initConst := distAtom(&init)
 	for i, x := range s.x {
-		s.fWarm[i] = cdfR(&d, x)
+		s.fWarm[i] = cdfRun(&d, x, timeout)
 		if simfaas {
-			s.fColdDur[i] = cdfR(&cold, x)
+			s.fColdDur[i] = cdfRun(&cold, x, timeout)
 			s.fColdLat[i] = s.fColdDur[i]
 			continue
 		}
 		s.fColdDur[i] = s.fWarm[i]
 		if initConst {
-			s.fColdLat[i] = cdfR(&d, x-initQ[0])
+			s.fColdLat[i] = cdfRun(&d, x-c.initQ[0], timeout)
 			continue
 		}
-		var f float64
-		for _, in := range initQ {
-			f += cdfR(&d, x-in)
-		}
-		s.fColdLat[i] = f / shapeConv
+		s.fColdLat[i] = math.NaN() // coldLat computes it when first read
 	}
 }
 
@@ -325,7 +352,13 @@ func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float
 		return s.x[0]
 	}
 	fw, fc = fw[:n], fc[:n]
-	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
+	mix := func(i int) float64 {
+		c := fc[i]
+		if c != c { // fColdLat's, not yet computed
+			c = s.coldLat(i)
+		}
+		return (1-pc)*fw[i] + pc*c
+	}
 	// Find lo < hi with mix(lo) < q ≤ mix(hi), starting from the hint's cell: the answer is the
 	// unique such cell, whatever the hint; below the grid it is x[0], beyond it x[n−1].
 	lo := min(max(*hint, 0), n-2)
@@ -382,15 +415,23 @@ func (s *ivShape) cdfAt(f []float64, x float64) float64 {
 	if n == 0 || x < s.x[0] {
 		return 0
 	}
+	at := func(i int) float64 {
+		v := f[i]
+		if v != v { // fColdLat's, not yet computed
+			v = s.coldLat(i)
+		}
+		return v
+	}
 	if x >= s.x[n-1] {
-		return f[n-1]
+		return at(n - 1)
 	}
 	i, _ := slices.BinarySearch(s.x, x)
 	if s.x[i] == x {
-		return f[i]
+		return at(i)
 	}
 	x0, x1 := s.x[i-1], s.x[i]
-	return f[i-1] + (x-x0)/(x1-x0)*(f[i]-f[i-1])
+	f0 := at(i - 1)
+	return f0 + (x-x0)/(x1-x0)*(at(i)-f0)
 }
 
 // smallN is the number of invocations below which an interval's percentiles are expected sample
