@@ -86,24 +86,29 @@ type ivShape struct {
 	billColdDur  float64 // E[ceil_ms(R)] of a cold invocation's duration part (= billWarm, or E[ceil_ms(min(C, timeout))])
 	billColdAll  float64 // E[ceil_ms(I + R)] of a cold invocation, INIT included (= billColdDur with ColdDuration)
 
-	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric, cold latency.
-	// With a random INIT, a cell of fColdLat is a convolution over shapeConv quantiles of INIT, most
-	// of the cost of building a shape, and a simulation reads few of them: the cells are NaN until
-	// first read (coldLat computes them from cold), so a shape costs what its use needs.
+	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric (the
+	// warm table itself unless ColdDuration is set), cold latency. With a random INIT, a cell of
+	// fColdLat is a convolution over shapeConv quantiles of INIT, most of the cost of building a
+	// shape, and a simulation reads few of them: the cells are NaN until first read (coldLat
+	// computes them from cold), so a shape costs what its use needs.
 	x, fWarm, fColdDur, fColdLat []float64
-	cold                         coldLatency
 
 	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
 	durFixed bool
 	durQ     [4]float64
-	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
-	// first needed), the percentiles of an interval with fewer than smallN invocations.
-	orderDur [smallN + 1][smallN + 1]float64
 
 	// The SLO (ns, +Inf for none) and the probabilities that a warm and a cold invocation end
 	// without timing out but take longer than it (function errors aside).
 	slo, missWarm, missCold float64
+
+	// What a step reads ends here: the fields above fit in four cache lines, which with a model
+	// per function (a shape each, more than the cache holds) is what a step waits for memory for.
+
+	cold coldLatency
+	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
+	// first needed), the percentiles of an interval with fewer than smallN invocations.
+	orderDur [smallN + 1][smallN + 1]float64
 }
 
 // coldLatency is what a cell of a cold invocation's latency CDF table is computed from: the
@@ -256,7 +261,14 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
 	simfaas := !cold.IsZero()
 	s.fWarm = resize(s.fWarm, len(s.x))
-	s.fColdDur = resize(s.fColdDur, len(s.x))
+	switch {
+	case !simfaas:
+		s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
+	case len(s.fColdDur) > 0 && &s.fColdDur[0] == &s.fWarm[0]:
+		s.fColdDur = make([]float64, len(s.x))
+	default:
+		s.fColdDur = resize(s.fColdDur, len(s.x))
+	}
 	s.fColdLat = resize(s.fColdLat, len(s.x))
 	c := &s.cold
 	*c = coldLatency{d: d, timeout: timeout}
@@ -273,7 +285,6 @@ func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
 			s.fColdLat[i] = s.fColdDur[i]
 			continue
 		}
-		s.fColdDur[i] = s.fWarm[i]
 		if initConst {
 			s.fColdLat[i] = cdfRun(&d, x-c.initQ[0], timeout)
 			continue
