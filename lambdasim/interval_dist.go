@@ -89,8 +89,8 @@ type ivShape struct {
 	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric (the
 	// warm table itself unless ColdDuration is set), cold latency. With a random INIT, a cell of
 	// fColdLat is a convolution over shapeConv quantiles of INIT, most of the cost of building a
-	// shape, and a simulation reads few of them: the cells are NaN until first read (coldLat
-	// computes them from cold), so a shape costs what its use needs.
+	// shape, and a simulation reads few of them: a shape built lazily leaves the cells NaN until
+	// first read (coldLat computes them from cold, the same values).
 	x, fWarm, fColdDur, fColdLat []float64
 
 	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
@@ -144,11 +144,12 @@ func (s *ivShape) coldLat(i int) float64 {
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
-// timeout and SLO in ns (+Inf for none). It reuses s's slices.
-func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
+// timeout and SLO in ns (+Inf for none). It reuses s's slices. With lazy, the cold latency cells
+// are computed when first read instead of now.
+func (s *ivShape) build(d, init, cold Dist, timeout, slo float64, lazy bool) {
 	s.buildMoments(d, init, cold, timeout)
 	s.buildGrid(d, init, cold, timeout)
-	s.buildTables(d, init, cold, timeout)
+	s.buildTables(d, init, cold, timeout, lazy)
 	s.durFixed = cold.IsZero()
 	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
 		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
@@ -257,8 +258,9 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 }
 
 // buildTables fills the CDF tables on the grid: warm duration and latency, a cold invocation's
-// Duration metric and latency (INIT convolved over shapeConv of its quantiles).
-func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
+// Duration metric and latency (INIT convolved over shapeConv of its quantiles; with lazy, when
+// first read).
+func (s *ivShape) buildTables(d, init, cold Dist, timeout float64, lazy bool) {
 	simfaas := !cold.IsZero()
 	s.fWarm = resize(s.fWarm, len(s.x))
 	switch {
@@ -289,7 +291,11 @@ func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
 			s.fColdLat[i] = cdfRun(&d, x-c.initQ[0], timeout)
 			continue
 		}
-		s.fColdLat[i] = math.NaN() // coldLat computes it when first read
+		if lazy {
+			s.fColdLat[i] = math.NaN() // coldLat computes it when first read
+		} else {
+			s.fColdLat[i] = c.at(x)
+		}
 	}
 }
 
