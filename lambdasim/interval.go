@@ -96,8 +96,8 @@ type IntervalSim struct {
 	heldSum               int // Σ unreservedHeld() over the functions, a running total
 	order                 orderCache
 	// shapes and keeps cache what functions with the same model share: invocation shapes (CDF
-	// tables, the most memory a function has; a shape computes its cold latency cells when first
-	// read) and keep-alive weights, read-only once built.
+	// tables, the most memory a function has; beyond the first eagerShapes a shape computes its cold
+	// latency cells when first read) and keep-alive weights, read-only once built.
 	shapes map[shapeParams]*ivShape
 	keeps  map[Dist][]float64
 }
