@@ -32,6 +32,14 @@ func fleetDeployments(b *testing.B, n int, series workload.Series, fn func(i int
 	return deps
 }
 
+// fleetDistinct returns function i of a fleet whose functions each have a model of their own: the
+// interval benchmarks' Python API with i µs more CPU time.
+func fleetDistinct(i int) Function {
+	fn := ivBenchFunction()
+	fn.Duration = CPUModel{CPUTime: 120*time.Millisecond + time.Duration(i)*time.Microsecond, IOTime: 40 * time.Millisecond, Spread: 0.4}
+	return fn
+}
+
 // heapInUse returns the bytes of live heap after a collection.
 func heapInUse() uint64 {
 	runtime.GC()
@@ -115,13 +123,11 @@ func benchIntervalFleet(b *testing.B, kind string, n int) {
 		b.Fatal(err)
 	}
 	heap0 := heapInUse()
-	deps := fleetDeployments(b, n, series, func(i int) Function {
-		fn := ivBenchFunction()
-		if kind == "distinct" {
-			fn.Duration = CPUModel{CPUTime: 120*time.Millisecond + time.Duration(i)*time.Microsecond, IOTime: 40 * time.Millisecond, Spread: 0.4}
-		}
-		return fn
-	})
+	fn := func(int) Function { return ivBenchFunction() }
+	if kind == "distinct" {
+		fn = fleetDistinct
+	}
+	deps := fleetDeployments(b, n, series, fn)
 	s, err := NewInterval(fleetOptions(n), deps...)
 	if err != nil {
 		b.Fatal(err)
@@ -170,4 +176,33 @@ func benchIntervalFleet(b *testing.B, kind string, n int) {
 	b.ReportMetric(perFn, "B/fn")
 	b.ReportMetric(float64(done)/el.Seconds(), "fn-min/s")
 	reportCPU(b, cpu, done)
+}
+
+// BenchmarkIntervalFleetDay runs a day of one-minute intervals of 10,000 functions on the interval
+// model, each a model of its own ("distinct" in BenchmarkIntervalFleet), building the simulator
+// included (one op = one day). It reports the CPU seconds of a day (cpu-s/day) and of building
+// it (build-cpu-s). Run it with -benchtime 1x: an op takes tens of seconds.
+func BenchmarkIntervalFleetDay(b *testing.B) {
+	const n, day = 10000, 24 * 60
+	series, err := workload.OriginalBursty(ivGrid(day), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var cpuDay, cpuBuild time.Duration
+	for range b.N {
+		cpu0 := cpuTime()
+		deps := fleetDeployments(b, n, series, fleetDistinct)
+		s, err := NewInterval(fleetOptions(n), deps...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpuBuild += cpuTime() - cpu0
+		if err := s.Run(ctx, day); err != nil {
+			b.Fatal(err)
+		}
+		cpuDay += cpuTime() - cpu0
+	}
+	b.ReportMetric(cpuDay.Seconds()/float64(b.N), "cpu-s/day")
+	b.ReportMetric(cpuBuild.Seconds()/float64(b.N), "build-cpu-s")
 }

@@ -199,3 +199,59 @@ func TestFleetWindowsMatchTimeOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetLazyShapeUnchanged holds a function whose shape a simulation builds lazily (beyond its
+// first eagerShapes) to the same function built whole: its metrics over a day, bit for bit. Every
+// function has a reservation of its own, so that the others do not change its concurrency limit.
+func TestFleetLazyShapeUnchanged(t *testing.T) {
+	series, err := workload.OriginalBursty(ivGrid(24*60), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := func(i int) Deployment {
+		l, err := NewLoad(series, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := ivBenchConfig()
+		c.Reserved = lambdatune.Reserve(40)
+		return Deployment{Function: fleetDistinct(i), Config: c, Arrivals: l}
+	}
+	const probe = 1000 // the function compared, a model none of the others has
+	run := func(first bool) []lambdatune.Metrics {
+		var deps []Deployment
+		if first {
+			deps = append(deps, dep(probe))
+		}
+		for i := range eagerShapes {
+			deps = append(deps, dep(i))
+		}
+		if !first {
+			deps = append(deps, dep(probe))
+		}
+		s, err := NewInterval(Options{Seed: 1, Limits: lambdatune.Limits{AccountConcurrency: 1000 + 40*len(deps), MinUnreserved: 100}}, deps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		if !first {
+			i = len(deps) - 1
+		}
+		p := s.Function(i)
+		var ms []lambdatune.Metrics
+		for range series.Len() {
+			m, err := p.Next(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms = append(ms, m)
+		}
+		return ms
+	}
+	whole, lazy := run(true), run(false)
+	for k := range whole {
+		if whole[k] != lazy[k] {
+			t.Fatalf("interval %d: lazily built shape gives\n%+v\nwhole one\n%+v", k, lazy[k], whole[k])
+		}
+	}
+}

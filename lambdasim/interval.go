@@ -95,11 +95,19 @@ type IntervalSim struct {
 	unresCap              int
 	heldSum               int // Σ unreservedHeld() over the functions, a running total
 	order                 orderCache
-	// shapes and keeps cache what functions with the same model share: invocation shapes (about
-	// 14 KB each, a millisecond to build) and keep-alive weights, read-only once built.
+	// shapes and keeps cache what functions with the same model share: invocation shapes (CDF
+	// tables, the most memory a function has; beyond the first eagerShapes a shape computes its cold
+	// latency cells when first read) and keep-alive weights, read-only once built.
 	shapes map[shapeParams]*ivShape
 	keeps  map[Dist][]float64
 }
+
+// eagerShapes is the number of shapes a simulation builds whole; it builds any more lazily (their
+// cold latency cells computed when first read, the same values). A whole shape costs its
+// construction once and nothing later, which suits a few functions run for long (a step never
+// computes a cell); with thousands of functions, each a model of its own, construction would
+// dominate, and a run reads few of each shape's cells.
+const eagerShapes = 16
 
 // shapeParams is what an ivShape depends on: service time, INIT, SimFaaS-style cold service time,
 // timeout and SLO (ns).
@@ -291,7 +299,7 @@ func (f *ivFn) setShape(s *IntervalSim, c lambdatune.Config) error {
 	sh, ok := s.shapes[p]
 	if !ok {
 		sh = &ivShape{}
-		sh.build(svc, init, f.coldD, float64(c.Timeout), f.slo)
+		sh.build(svc, init, f.coldD, float64(c.Timeout), f.slo, len(s.shapes) >= eagerShapes)
 		s.shapes[p] = sh
 	}
 	f.inUse, f.shape = len(f.uses), sh

@@ -86,28 +86,70 @@ type ivShape struct {
 	billColdDur  float64 // E[ceil_ms(R)] of a cold invocation's duration part (= billWarm, or E[ceil_ms(min(C, timeout))])
 	billColdAll  float64 // E[ceil_ms(I + R)] of a cold invocation, INIT included (= billColdDur with ColdDuration)
 
-	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric, cold latency.
+	// CDF tables on the grid x (ascending, ns): warm duration/latency, cold Duration metric (the
+	// warm table itself unless ColdDuration is set), cold latency. With a random INIT, a cell of
+	// fColdLat is a convolution over shapeConv quantiles of INIT, most of the cost of building a
+	// shape, and a simulation reads few of them: a shape built lazily leaves the cells NaN until
+	// first read (coldLat computes them from cold, the same values).
 	x, fWarm, fColdDur, fColdLat []float64
 
 	// durFixed: a cold start does not change the Duration metric (INIT is reported apart), so its
 	// percentiles, durQ (p50, p90, p95, p99 in ns), do not depend on the cold fraction.
 	durFixed bool
 	durQ     [4]float64
-	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
-	// first needed), the percentiles of an interval with fewer than smallN invocations.
-	orderDur [smallN + 1][smallN + 1]float64
 
 	// The SLO (ns, +Inf for none) and the probabilities that a warm and a cold invocation end
 	// without timing out but take longer than it (function errors aside).
 	slo, missWarm, missCold float64
+
+	// What a step reads ends here: the fields above fit in four cache lines, which with a model
+	// per function (a shape each, more than the cache holds) is what a step waits for memory for.
+
+	cold coldLatency
+	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
+	// first needed), the percentiles of an interval with fewer than smallN invocations.
+	orderDur [smallN + 1][smallN + 1]float64
+}
+
+// coldLatency is what a cell of a cold invocation's latency CDF table is computed from: the
+// service time, the timeout (ns) and shapeConv quantiles of INIT.
+type coldLatency struct {
+	d       Dist
+	timeout float64
+	initQ   [shapeConv]float64
+}
+
+// cdfRun returns P(min(D, timeout) ≤ x) for service time d.
+func cdfRun(d *Dist, x, timeout float64) float64 {
+	if x >= timeout {
+		return 1
+	}
+	return distCDF(d, x)
+}
+
+// at returns the cold latency CDF at x: the mean of the run's CDF at x less each INIT quantile.
+func (c *coldLatency) at(x float64) float64 {
+	var f float64
+	for _, in := range c.initQ {
+		f += cdfRun(&c.d, x-in, c.timeout)
+	}
+	return f / shapeConv
+}
+
+// coldLat returns cell i of s.fColdLat, computing it on first use (see ivShape).
+func (s *ivShape) coldLat(i int) float64 {
+	v := s.cold.at(s.x[i])
+	s.fColdLat[i] = v
+	return v
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
-// timeout and SLO in ns (+Inf for none). It reuses s's slices.
-func (s *ivShape) build(d, init, cold Dist, timeout, slo float64) {
+// timeout and SLO in ns (+Inf for none). It reuses s's slices. With lazy, the cold latency cells
+// are computed when first read instead of now.
+func (s *ivShape) build(d, init, cold Dist, timeout, slo float64, lazy bool) {
 	s.buildMoments(d, init, cold, timeout)
 	s.buildGrid(d, init, cold, timeout)
-	s.buildTables(d, init, cold, timeout)
+	s.buildTables(d, init, cold, timeout, lazy)
 	s.durFixed = cold.IsZero()
 	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
 		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
@@ -216,42 +258,44 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 }
 
 // buildTables fills the CDF tables on the grid: warm duration and latency, a cold invocation's
-// Duration metric and latency (INIT convolved over shapeConv of its quantiles).
-func (s *ivShape) buildTables(d, init, cold Dist, timeout float64) {
+// Duration metric and latency (INIT convolved over shapeConv of its quantiles; with lazy, when
+// first read).
+func (s *ivShape) buildTables(d, init, cold Dist, timeout float64, lazy bool) {
 	simfaas := !cold.IsZero()
-	cdfR := func(dd *Dist, x float64) float64 {
-		if x >= timeout {
-			return 1
-		}
-		return distCDF(dd, x)
-	}
 	s.fWarm = resize(s.fWarm, len(s.x))
-	s.fColdDur = resize(s.fColdDur, len(s.x))
+	switch {
+	case !simfaas:
+		s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
+	case len(s.fColdDur) > 0 && &s.fColdDur[0] == &s.fWarm[0]:
+		s.fColdDur = make([]float64, len(s.x))
+	default:
+		s.fColdDur = resize(s.fColdDur, len(s.x))
+	}
 	s.fColdLat = resize(s.fColdLat, len(s.x))
-	var initQ [shapeConv]float64
+	c := &s.cold
+	*c = coldLatency{d: d, timeout: timeout}
 	if !simfaas {
-		for i := range initQ {
-			initQ[i] = distQuantile(&init, (float64(i)+0.5)/shapeConv)
+		for i := range c.initQ {
+			c.initQ[i] = distQuantile(&init, (float64(i)+0.5)/shapeConv)
 		}
 	}
 	_, initConst := distAtom(&init)
 	for i, x := range s.x {
-		s.fWarm[i] = cdfR(&d, x)
+		s.fWarm[i] = cdfRun(&d, x, timeout)
 		if simfaas {
-			s.fColdDur[i] = cdfR(&cold, x)
+			s.fColdDur[i] = cdfRun(&cold, x, timeout)
 			s.fColdLat[i] = s.fColdDur[i]
 			continue
 		}
-		s.fColdDur[i] = s.fWarm[i]
 		if initConst {
-			s.fColdLat[i] = cdfR(&d, x-initQ[0])
+			s.fColdLat[i] = cdfRun(&d, x-c.initQ[0], timeout)
 			continue
 		}
-		var f float64
-		for _, in := range initQ {
-			f += cdfR(&d, x-in)
+		if lazy {
+			s.fColdLat[i] = math.NaN() // coldLat computes it when first read
+		} else {
+			s.fColdLat[i] = c.at(x)
 		}
-		s.fColdLat[i] = f / shapeConv
 	}
 }
 
@@ -325,7 +369,13 @@ func (s *ivShape) quantileFrom(fw, fc []float64, pc, q float64, hint *int) float
 		return s.x[0]
 	}
 	fw, fc = fw[:n], fc[:n]
-	mix := func(i int) float64 { return (1-pc)*fw[i] + pc*fc[i] }
+	mix := func(i int) float64 {
+		c := fc[i]
+		if c != c { // fColdLat's, not yet computed
+			c = s.coldLat(i)
+		}
+		return (1-pc)*fw[i] + pc*c
+	}
 	// Find lo < hi with mix(lo) < q ≤ mix(hi), starting from the hint's cell: the answer is the
 	// unique such cell, whatever the hint; below the grid it is x[0], beyond it x[n−1].
 	lo := min(max(*hint, 0), n-2)
@@ -382,15 +432,23 @@ func (s *ivShape) cdfAt(f []float64, x float64) float64 {
 	if n == 0 || x < s.x[0] {
 		return 0
 	}
+	at := func(i int) float64 {
+		v := f[i]
+		if v != v { // fColdLat's, not yet computed
+			v = s.coldLat(i)
+		}
+		return v
+	}
 	if x >= s.x[n-1] {
-		return f[n-1]
+		return at(n - 1)
 	}
 	i, _ := slices.BinarySearch(s.x, x)
 	if s.x[i] == x {
-		return f[i]
+		return at(i)
 	}
 	x0, x1 := s.x[i-1], s.x[i]
-	return f[i-1] + (x-x0)/(x1-x0)*(f[i]-f[i-1])
+	f0 := at(i - 1)
+	return f0 + (x-x0)/(x1-x0)*(at(i)-f0)
 }
 
 // smallN is the number of invocations below which an interval's percentiles are expected sample

@@ -81,7 +81,7 @@ func TestShapeMatchesSampling(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s ivShape
-			s.build(tc.d, tc.init, tc.cold, float64(tc.timeout), math.Inf(1))
+			s.build(tc.d, tc.init, tc.cold, float64(tc.timeout), math.Inf(1), false)
 			lat, bw, bc := mcShape(tc.d, tc.init, tc.cold, float64(tc.timeout), tc.pc, 400000)
 			for q, want := range lat {
 				got := s.quantile(s.fWarm, s.fColdLat, tc.pc, q)
@@ -102,7 +102,7 @@ func TestShapeMatchesSampling(t *testing.T) {
 // TestQuantileFromHint: the galloping search gives the bisection's answer from any hint.
 func TestQuantileFromHint(t *testing.T) {
 	var s ivShape
-	s.build(LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18), Dist{}, 3e9, math.Inf(1))
+	s.build(LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18), Dist{}, 3e9, math.Inf(1), false)
 	for _, pc := range []float64{0, 0.01, 0.3} {
 		for _, q := range []float64{0.001, 0.5, 0.95, 0.99, 0.99999} {
 			want := s.quantile(s.fWarm, s.fColdLat, pc, q)
@@ -132,5 +132,34 @@ func TestOrderQuantile(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestShapeLazyColdLatency holds a lazily built shape to the whole one: every cold latency cell, and
+// the quantiles and CDF read through them, bit for bit.
+func TestShapeLazyColdLatency(t *testing.T) {
+	d, init := LogNormalMean(120*time.Millisecond, 0.4), LogNormal(85*time.Millisecond, 0.18)
+	var whole, lazy ivShape
+	whole.build(d, init, Dist{}, 3e9, 2e8, false)
+	lazy.build(d, init, Dist{}, 3e9, 2e8, true)
+	for _, pc := range []float64{0, 0.05, 0.5, 1} {
+		for _, q := range []float64{0.01, 0.5, 0.9, 0.99, 0.999} {
+			if got, want := lazy.quantile(lazy.fWarm, lazy.fColdLat, pc, q), whole.quantile(whole.fWarm, whole.fColdLat, pc, q); got != want {
+				t.Errorf("quantile(pc=%g, %g) = %v lazily, %v whole", pc, q, got, want)
+			}
+		}
+	}
+	for _, x := range []float64{1e8, 2.1e8, 5e8} {
+		if got, want := lazy.cdfAt(lazy.fColdLat, x), whole.cdfAt(whole.fColdLat, x); got != want {
+			t.Errorf("cdfAt(%g) = %v lazily, %v whole", x, got, want)
+		}
+	}
+	for i := range lazy.fColdLat {
+		if v := lazy.fColdLat[i]; v != v {
+			lazy.coldLat(i)
+		}
+	}
+	if !slices.Equal(lazy.fColdLat, whole.fColdLat) {
+		t.Error("cold latency cells differ")
 	}
 }
