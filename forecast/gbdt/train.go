@@ -582,8 +582,7 @@ func newTrainer(train Dataset, p Params) (*trainer, *Model) {
 		obj = SquaredError
 	}
 	t := &trainer{
-		loss: loss,
-		p:    p, b: buildBins(train, p.MaxBin), y: train.Y,
+		p: p, b: buildBins(train, p.MaxBin), y: train.Y, loss: loss,
 		pred:    make([]float32, n),
 		grad:    make([]float64, n),
 		rows:    make([]int32, 0, n),
