@@ -54,10 +54,10 @@ type options struct {
 
 func main() {
 	var o options
-	flag.BoolVar(&o.full, "full", false, "the paper-grade run: 3 training seeds × 5M steps, bursty and diurnal load, 5 seeds")
+	flag.BoolVar(&o.full, "full", false, "the paper-grade run: the shipped agents' recipe per weight (1M hourly decisions), bursty and diurnal load, 5 seeds")
 	flag.StringVar(&o.weights, "weights", "0.1,1,10,100,1000", "the Objective's SLO weights to train an agent for (cost weight 1), comma-separated")
 	flag.Int64Var(&o.steps, "steps", 0, "training decisions per agent, one an hour as the shipped agents decide (default 40k, 1M with -full)")
-	flag.IntVar(&o.trainSeeds, "train-seeds", 0, "agents trained per weight, with seeds 1, 2, … (default 1, 3 with -full)")
+	flag.IntVar(&o.trainSeeds, "train-seeds", 0, "agents trained per weight, with seeds 1, 2, … (default 1)")
 	flag.IntVar(&o.seeds, "seeds", 0, "simulation seeds of the evaluation (default 2, 5 with -full)")
 	flag.IntVar(&o.envs, "envs", 16, "environments per training run")
 	flag.StringVar(&o.workloads, "workload", "", "synthetic workloads, comma-separated (default bursty; bursty,diurnal with -full)")
@@ -82,7 +82,7 @@ func (o *options) defaults() {
 			}
 		}
 	}
-	pick(&o.trainSeeds, 1, 1)
+	pick(&o.trainSeeds, 1, 1) // one agent per weight in both: -full spends its time on a million decisions each
 	pick(&o.seeds, 2, 5)
 	if o.steps == 0 {
 		o.steps = 40_000
