@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"image/png"
 	"math"
@@ -438,5 +439,30 @@ func TestProgress(t *testing.T) {
 	p.Done()
 	if !strings.Contains(buf.String(), "training: 40/100 steps") || !strings.Contains(buf.String(), "training: 100 steps in") {
 		t.Errorf("progress wrote %q", buf.String())
+	}
+}
+
+// TestRunStopsOnAFailingStrategy: a run that fails names its workload,
+// profile, strategy and seed, and Run reports no results, whatever the
+// number of workers; progress counts only the runs that ended well.
+func TestRunStopsOnAFailingStrategy(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		cfg := short(t)
+		cfg.Workers = workers
+		cfg.Strategies = append(cfg.Strategies, Strategy{Name: "broken", New: func(context.Context, Env) (Setup, error) {
+			return Setup{}, errors.New("no setup")
+		}})
+		cfg.Progress = func(done, total int, r Result) {
+			if r.Strategy == "broken" {
+				t.Errorf("progress reported the broken strategy's run")
+			}
+		}
+		res, err := Run(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), "/broken seed ") || !strings.Contains(err.Error(), "no setup") {
+			t.Fatalf("workers %d: error %v, want one naming the broken run", workers, err)
+		}
+		if res != nil {
+			t.Errorf("workers %d: %d results with an error", workers, len(res))
+		}
 	}
 }

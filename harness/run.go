@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -90,17 +89,12 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err := cfg.PowerTuning.Validate(); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	type job struct {
 		w      Workload
 		p      Profile
 		s      Strategy
 		seed   uint64
 		series *lazySeries
-		index  int
 	}
 	var jobs []job
 	for _, w := range cfg.Workloads {
@@ -108,55 +102,32 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 			ls := &lazySeries{w: w, seed: seed}
 			for _, p := range cfg.Profiles {
 				for _, s := range cfg.Strategies {
-					jobs = append(jobs, job{w: w, p: p, s: s, seed: seed, series: ls, index: len(jobs)})
+					jobs = append(jobs, job{w: w, p: p, s: s, seed: seed, series: ls})
 				}
 			}
 		}
 	}
 	results := make([]Result, len(jobs))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
-		mu       sync.Mutex
-		done     int
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan job)
+		mu   sync.Mutex
+		done int
 	)
-	for range min(workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				r, err := runOne(ctx, cfg, j.w, j.p, j.s, j.seed, j.series)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("harness: %s/%s/%s seed %d: %w", j.w.Name, j.p.Name, j.s.Name, j.seed, err)
-					cancel()
-				}
-				results[j.index] = r
-				done++
-				if err == nil && cfg.Progress != nil {
-					cfg.Progress(done, len(jobs), r)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, j := range jobs {
-		select {
-		case next <- j:
-		case <-ctx.Done():
-			break feed
+	err := Parallel(ctx, cfg.Workers, len(jobs), func(ctx context.Context, i int) error {
+		j := jobs[i]
+		r, err := runOne(ctx, cfg, j.w, j.p, j.s, j.seed, j.series)
+		if err != nil {
+			return fmt.Errorf("harness: %s/%s/%s seed %d: %w", j.w.Name, j.p.Name, j.s.Name, j.seed, err)
 		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		results[i] = r
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if cfg.Progress != nil {
+			cfg.Progress(done, len(jobs), r)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return results, nil
