@@ -331,8 +331,8 @@ func TestAgentsFromDir(t *testing.T) {
 
 // countEnv is a deterministic env for Play: episodes of three steps, reward 1 and Info x = 2 a step.
 type countEnv struct {
-	steps, resets int
-	seeds         []env.Seed
+	steps int
+	seeds []env.Seed
 }
 
 func (c *countEnv) ObservationSpace() env.Space { b, _ := env.NewUniformBox(0, 10, 1); return b }

@@ -415,17 +415,6 @@ type prodVec struct {
 
 func (p *prodVec) hi() int { return p.lo + len(p.v) }
 
-// at returns the factor of level k.
-func (p *prodVec) at(k int) float64 {
-	switch j := k - p.lo - 1; {
-	case j < 0:
-		return 0
-	case j < len(p.v):
-		return p.v[j]
-	}
-	return 1
-}
-
 // setMax sets p to the factors of one interval's maximum distribution m.
 func (p *prodVec) setMax(m *peakDist) {
 	p.lo = m.lo
