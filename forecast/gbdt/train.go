@@ -122,7 +122,7 @@ type Dataset struct {
 	X []float64
 	// NumFeature is the number of columns of X.
 	NumFeature int
-	// Y holds the targets; they must be finite.
+	// Y holds the targets; they must be finite and within float32's range.
 	Y []float64
 	// FeatureNames optionally names the columns (saved with the model).
 	FeatureNames []string
@@ -142,8 +142,8 @@ func (d Dataset) validate(name string) error {
 		return fmt.Errorf("gbdt: %s: %d FeatureNames for NumFeature = %d", name, len(d.FeatureNames), d.NumFeature)
 	}
 	for i, y := range d.Y {
-		if math.IsNaN(y) || math.IsInf(y, 0) {
-			return fmt.Errorf("gbdt: %s.Y[%d] = %v, want a finite value", name, i, y)
+		if math.IsNaN(y) || math.Abs(y) > math.MaxFloat32 {
+			return fmt.Errorf("gbdt: %s.Y[%d] = %v, want a finite float32-representable value (margins and leaves are float32, as in XGBoost)", name, i, y)
 		}
 	}
 	for i, x := range d.X {

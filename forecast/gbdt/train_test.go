@@ -278,6 +278,8 @@ func TestTrainRejectsBadInput(t *testing.T) {
 		{"lambda", func(p *Params, _ *Dataset) { p.Lambda = -1 }, "Lambda"},
 		{"bins", func(p *Params, _ *Dataset) { p.MaxBin = 1000 }, "MaxBin"},
 		{"nan target", func(_ *Params, d *Dataset) { d.Y = append([]float64{math.NaN()}, d.Y[1:]...) }, "Y[0]"},
+		{"inf target", func(_ *Params, d *Dataset) { d.Y = append([]float64{math.Inf(-1)}, d.Y[1:]...) }, "Y[0]"},
+		{"target beyond float32", func(_ *Params, d *Dataset) { d.Y = append([]float64{1e39}, d.Y[1:]...) }, "float32-representable"},
 		{"shape", func(_ *Params, d *Dataset) { d.X = d.X[:len(d.X)-1] }, "len(X)"},
 		{"inf feature", func(_ *Params, d *Dataset) { d.X = append([]float64{math.Inf(1)}, d.X[1:]...) }, "X[0]"},
 	}
