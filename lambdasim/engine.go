@@ -588,6 +588,7 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 			}
 			closed = we == end
 			t = we
+			s.windows++
 			s.window = min(2*s.window, s.interval)
 		case s.window > s.interval/64:
 			s.window /= 2

@@ -50,53 +50,70 @@ func heapInUse() uint64 {
 
 // BenchmarkEventSimFleet runs N functions of one account on the event model, each the
 // interval benchmarks' Python API at 1 request/s of Poisson arrivals, stepping the whole account a
-// minute at a time (one op = one request). It reports req/s, req/cpu-s and the live heap per
-// function (B/fn, after a warm-up). The per-request cost should not grow with N.
+// minute at a time (one op = one request). It reports req/s, req/cpu-s, the live heap per
+// function (B/fn, after a warm-up) and the windows an interval through which the functions ran on
+// their own (runFunctions; the unreserved pool's check counts an environment for every arrival,
+// so at N ≥ 1,000 the account's limit of 1,000 + 10 N allows windows of an eighth of the interval).
+// The per-request cost should not grow with N.
 func BenchmarkEventSimFleet(b *testing.B) {
 	for _, n := range fleetSizes {
-		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			const warm, rate = 3, 60.0 // intervals before timing; requests per function-minute
-			steps := warm + int(float64(b.N)/(rate*float64(n))) + 2
-			counts := make([]float64, steps)
-			for i := range counts {
-				counts[i] = rate
-			}
-			series := workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: counts}
-			heap0 := heapInUse()
-			deps := fleetDeployments(b, n, series, func(int) Function { return ivBenchFunction() })
-			s, err := New(fleetOptions(n), deps...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			requests := func() (r int64) {
-				for i := range n {
-					r += s.fns[i].stats.Requests
-				}
-				return r
-			}
-			if err := s.Run(ctx, warm); err != nil {
-				b.Fatal(err)
-			}
-			perFn := float64(heapInUse()-heap0) / float64(n)
-			before := requests()
-			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
-			for requests()-before < int64(b.N) {
-				if err := s.Run(ctx, 1); err != nil {
-					b.Fatal(err)
-				}
-			}
-			el, cpu := time.Since(start), cpuTime()-cpu0
-			b.StopTimer()
-			r := float64(requests() - before)
-			b.ReportMetric(perFn, "B/fn")
-			b.ReportMetric(r/el.Seconds(), "req/s")
-			if cpu > 0 {
-				b.ReportMetric(r/cpu.Seconds(), "req/cpu-s")
-			}
-		})
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchEventSimFleet(b, n, fleetOptions(n)) })
 	}
+}
+
+// BenchmarkEventSimFleetRoomy is BenchmarkEventSimFleet with an account limit of 1,000 + 100 N,
+// under which every function runs whole intervals on its own at every N: the cost of N itself,
+// apart from that of the windows.
+func BenchmarkEventSimFleetRoomy(b *testing.B) {
+	for _, n := range fleetSizes {
+		opts := fleetOptions(n)
+		opts.Limits.AccountConcurrency = 1000 + 100*n
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchEventSimFleet(b, n, opts) })
+	}
+}
+
+func benchEventSimFleet(b *testing.B, n int, opts Options) {
+	const warm, rate = 3, 60.0 // intervals before timing; requests per function-minute
+	steps := warm + int(float64(b.N)/(rate*float64(n))) + 2
+	counts := make([]float64, steps)
+	for i := range counts {
+		counts[i] = rate
+	}
+	series := workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: counts}
+	heap0 := heapInUse()
+	deps := fleetDeployments(b, n, series, func(int) Function { return ivBenchFunction() })
+	s, err := New(opts, deps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	requests := func() (r int64) {
+		for i := range n {
+			r += s.fns[i].stats.Requests
+		}
+		return r
+	}
+	if err := s.Run(ctx, warm); err != nil {
+		b.Fatal(err)
+	}
+	perFn := float64(heapInUse()-heap0) / float64(n)
+	before, windows, steps0 := requests(), s.windows, s.steps
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for requests()-before < int64(b.N) {
+		if err := s.Run(ctx, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	el, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	r := float64(requests() - before)
+	b.ReportMetric(perFn, "B/fn")
+	b.ReportMetric(r/el.Seconds(), "req/s")
+	if cpu > 0 {
+		b.ReportMetric(r/cpu.Seconds(), "req/cpu-s")
+	}
+	b.ReportMetric(float64(s.windows-windows)/float64(s.steps-steps0), "windows/interval")
 }
 
 // BenchmarkIntervalFleet runs N functions of one account on the interval model under the seed's

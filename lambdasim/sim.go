@@ -112,6 +112,7 @@ type Sim struct {
 	unresHeld int       // concurrency held by unreserved functions, kept as a running total
 	queue     []fnEvent // the functions by their next event (runInOrder)
 	window    int64     // the time the functions last ran on their own (runFunctions), ns
+	windows   int64     // how many windows they ran through on their own, for the benchmarks
 	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
 	merged    []uint64  // a buffer for fnHist.flush
 
