@@ -152,6 +152,8 @@ type fnState struct {
 	dur, lat fnHist // the interval's and the run's durations and latencies
 	m        lambdatune.Metrics
 
+	back fnBacking
+
 	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
 	initD  Dist
 	coldD  Dist
@@ -168,23 +170,22 @@ type fnState struct {
 	stats  Stats
 }
 
-// fnBlock is a function's state allocated together with its random source and the first backing
-// arrays of its slices. At fleet scale each function's turn finds its memory out of the cache and
-// its pages out of the TLB; in one block, what a function touches in an interval lies on two
-// pages rather than on one page per slice.
-type fnBlock struct {
-	fnState
+// fnBacking holds a function's random source and the first backing arrays of its slices, inside
+// its state (fnState.back): at fleet scale each function's turn finds its memory out of the cache,
+// and the random source and the tops of its busy heap and environment list lie next to the fields
+// every event touches rather than on lines (and pages) of their own.
+type fnBacking struct {
 	pcg      rand.PCG
 	rng      rand.Rand
+	busy     [fnBlockEnvs]busyEntry
 	envs     [fnBlockEnvs]env
 	free     [fnBlockEnvs]int32
-	busy     [fnBlockEnvs]busyEntry
 	provIdle [fnBlockEnvs]int32
 	ahead    [128]int64
 	pending  [2][fnHistBuffer]uint16
 }
 
-// fnBlockEnvs is how many environments a function's block has room for.
+// fnBlockEnvs is how many environments a function's backing arrays have room for.
 const fnBlockEnvs = 16
 
 // unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy

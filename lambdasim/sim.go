@@ -133,7 +133,6 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		s.log = &csvLog{w: bufio.NewWriterSize(opts.Log, 64<<10), buf: make([]byte, 0, 256)}
 		s.log.w.WriteString(LogHeader)
 	}
-	blocks := make([]*fnBlock, 0, len(deployments))
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
@@ -143,14 +142,8 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		if err != nil {
 			return nil, err
 		}
-		b := new(fnBlock)
-		b.pcg = *rand.NewPCG(opts.Seed, uint64(i)+1)
-		b.rng = *rand.New(&b.pcg)
-		blocks = append(blocks, b)
-		f := &b.fnState
-		*f = fnState{
+		f := &fnState{
 			idx: i, name: name, spec: d.Function, arr: d.Arrivals, slo: slo, sloD: d.SLO,
-			rng:          &b.rng,
 			idleHead:     -1,
 			idleTail:     -1,
 			provSchedule: newProvSchedule(0),
@@ -159,6 +152,9 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			lifetime:     d.Function.maxLifetime(),
 			errRate:      d.Function.ErrorRate,
 		}
+		f.back.pcg = *rand.NewPCG(opts.Seed, uint64(i)+1)
+		f.back.rng = *rand.New(&f.back.pcg)
+		f.rng = &f.back.rng
 		f.scaleTokens = f.scaleBurst
 		f.initD = d.Function.initDist()
 		f.coldD = d.Function.ColdDuration
@@ -201,10 +197,10 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		s.limitsChanged(f, 0)
 	}
 	s.queue = make([]fnEvent, 0, len(s.fns))
-	for i, f := range s.fns {
+	for _, f := range s.fns {
 		// The slices grow to the function's largest concurrency and then stay: the steady state
 		// allocates nothing, and a fleet of mostly small functions stays small.
-		b := blocks[i]
+		b := &f.back
 		f.ahead = b.ahead[:0]
 		f.dur.pending, f.lat.pending = b.pending[0][:0], b.pending[1][:0]
 		if n := f.provTarget + fnBlockEnvs; n > fnBlockEnvs {
