@@ -177,16 +177,16 @@ type fnState struct {
 type fnBacking struct {
 	pcg      rand.PCG
 	rng      rand.Rand
-	busy     [fnBlockEnvs]busyEntry
-	envs     [fnBlockEnvs]env
-	free     [fnBlockEnvs]int32
-	provIdle [fnBlockEnvs]int32
+	busy     [fnBackingEnvs]busyEntry
+	envs     [fnBackingEnvs]env
+	free     [fnBackingEnvs]int32
+	provIdle [fnBackingEnvs]int32
 	ahead    [128]int64
 	pending  [2][fnHistBuffer]uint16
 }
 
-// fnBlockEnvs is how many environments a function's backing arrays have room for.
-const fnBlockEnvs = 16
+// fnBackingEnvs is how many environments a function's backing arrays have room for.
+const fnBackingEnvs = 16
 
 // unreservedHeld returns the account concurrency f holds of the unreserved pool: its busy
 // on-demand and its provisioned environments, 0 when it has a reservation of its own.

@@ -203,7 +203,7 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 		b := &f.back
 		f.ahead = b.ahead[:0]
 		f.dur.pending, f.lat.pending = b.pending[0][:0], b.pending[1][:0]
-		if n := f.provTarget + fnBlockEnvs; n > fnBlockEnvs {
+		if n := f.provTarget + fnBackingEnvs; n > fnBackingEnvs {
 			f.envs = make([]env, 0, n)
 			f.free = make([]int32, 0, n)
 			f.busy = make([]busyEntry, 0, n)
