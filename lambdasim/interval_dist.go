@@ -146,8 +146,8 @@ func (s *ivShape) coldLat(i int) float64 {
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
-// timeout and SLO in ns (+Inf for none). It reuses s's slices. With lazy, the cold latency cells
-// are computed when first read instead of now.
+// timeout and SLO in ns (+Inf for none). With lazy, the cold latency cells are computed when first
+// read instead of now.
 func (s *ivShape) build(d, init, cold Dist, timeout, slo float64, lazy bool) {
 	s.buildMoments(d, init, cold, timeout)
 	s.buildGrid(d, init, cold, timeout)
@@ -268,16 +268,21 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 // first read).
 func (s *ivShape) buildTables(d, init, cold Dist, timeout float64, lazy bool) {
 	simfaas := !cold.IsZero()
-	s.fWarm = resize(s.fWarm, len(s.x))
-	switch {
-	case !simfaas:
-		s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
-	case len(s.fColdDur) > 0 && &s.fColdDur[0] == &s.fWarm[0]:
-		s.fColdDur = make([]float64, len(s.x))
-	default:
-		s.fColdDur = resize(s.fColdDur, len(s.x))
+	// The grid and the tables share one allocation, in that order (x, fWarm, fColdLat, then
+	// fColdDur when it is a table of its own): a quantile search reads a cell of each, and with a
+	// fleet of functions, each a shape of its own, the tables come from memory; in one block they
+	// lie on a few neighbouring pages rather than in separate allocations scattered over the heap.
+	n, k := len(s.x), 3
+	if simfaas {
+		k = 4
 	}
-	s.fColdLat = resize(s.fColdLat, len(s.x))
+	blk := make([]float64, k*n)
+	copy(blk, s.x)
+	s.x, s.fWarm, s.fColdLat = blk[:n:n], blk[n:2*n:2*n], blk[2*n:3*n:3*n]
+	s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
+	if simfaas {
+		s.fColdDur = blk[3*n:]
+	}
 	c := &s.cold
 	*c = coldLatency{d: d, timeout: timeout}
 	if !simfaas {
@@ -339,13 +344,6 @@ func (s *ivShape) missAfter(wait float64) float64 {
 		return 0
 	}
 	return max(1-s.pTimeout-s.cdfAt(s.fWarm, s.slo-wait), 0)
-}
-
-func resize(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // ceilMs returns ns rounded up to whole milliseconds, as a count of milliseconds.
