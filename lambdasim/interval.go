@@ -262,6 +262,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		s.limitsChanged(f)
 		f.rpsTok = f.rpsBurst(s)
 	}
+	s.carvePools()
 	return s, nil
 }
 
