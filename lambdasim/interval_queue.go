@@ -477,6 +477,13 @@ func prodInto(dst []float64, lo, n int, a, b *prodVec) []float64 {
 // probability keep[d−1]. It remembers the intervals one by one, except a geometric tail of weights
 // (an exponential keep-alive), which it keeps as running sums, without end.
 func newWarmPool(keep []float64) *warmPool {
+	w := &warmPool{}
+	w.init(keep)
+	return w
+}
+
+// init sets w up as newWarmPool does, for a pool that lives elsewhere (NewInterval's array).
+func (w *warmPool) init(keep []float64) {
 	sum := 0.0
 	for _, k := range keep {
 		sum += k
@@ -485,7 +492,7 @@ func newWarmPool(keep []float64) *warmPool {
 	for k1 < len(keep) && keep[k1] == 1 {
 		k1++
 	}
-	w := &warmPool{keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
+	*w = warmPool{keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
 	// A geometric tail: from the first weight below tailMax on, every ratio the same (to 1e-9),
 	// over enough intervals to be worth it.
 	n := len(keep)
@@ -504,7 +511,6 @@ func newWarmPool(keep []float64) *warmPool {
 		}
 	}
 	w.hist = make([]peakDist, n)
-	return w
 }
 
 // poolPiece is the room, in levels, that carvePools gives each per-level slice of a function's warm
