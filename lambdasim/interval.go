@@ -130,27 +130,24 @@ type shapeKey struct {
 	arch    lambdatune.Architecture
 }
 
-// ivFn is the interval model's state of one function.
+// ivFn is the interval model's state of one function: what a step reads, and a pointer to what only
+// a configuration change reads (ivFnSetup). Kept apart, the part a fleet's step walks through for
+// every function is smaller (it comes from memory, not from cache, with thousands of functions).
 type ivFn struct {
-	idx      int
-	name     string
-	spec     Function
+	*ivFnSetup
 	cfg      lambdatune.Config
 	traffic  ivTraffic
-	initD    Dist
-	coldD    Dist
 	lifetime float64 // seconds, +Inf for none
 	errRate  float64
 	slo      float64       // latency bound, ns; +Inf for none
 	sloD     time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	// shape is the configuration in force's (shared with every function of the simulation whose
-	// invocations look the same), shapes indexes uses, one per configuration ever used, in creation
-	// order (for deterministic run-level sums), and inUse is the one in force.
-	shape  *ivShape
-	shapes map[shapeKey]int
-	uses   []shapeUse
-	inUse  int
+	// invocations look the same), uses has one per configuration ever used, in creation order (for
+	// deterministic run-level sums; ivFnSetup.shapes indexes it), and inUse is the one in force.
+	shape *ivShape
+	uses  []shapeUse
+	inUse int
 
 	pool      *warmPool
 	cur, prov peakDist
@@ -176,6 +173,16 @@ type ivFn struct {
 	order  *orderCache // the simulation's, shared by its functions
 
 	stats Stats
+}
+
+// ivFnSetup is the part of a function's interval-model state that only its creation and its
+// configuration changes read: its name (for errors), model, INIT and cold durations, and the index
+// of the shapes it has used.
+type ivFnSetup struct {
+	name         string
+	spec         Function
+	initD, coldD Dist
+	shapes       map[shapeKey]int
 }
 
 // ivAcc rounds expected counts to integers by error diffusion.
@@ -232,10 +239,12 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		}
 		f := &fns[i]
 		*f = ivFn{
-			idx: i, name: name, spec: d.Function, traffic: tr, slo: float64(slo), sloD: d.SLO,
-			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
-			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
-			shapes: make(map[shapeKey]int), scaleTok: s.scaleBurst, lastA: -1, order: &s.order,
+			ivFnSetup: &ivFnSetup{
+				name: name, spec: d.Function, initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
+				shapes: make(map[shapeKey]int),
+			},
+			traffic: tr, slo: float64(slo), sloD: d.SLO, errRate: d.Function.ErrorRate,
+			provSchedule: newProvSchedule(0), scaleTok: s.scaleBurst, lastA: -1, order: &s.order,
 		}
 		f.lifetime = math.Inf(1)
 		if d.SLO == 0 {
