@@ -130,27 +130,24 @@ type shapeKey struct {
 	arch    lambdatune.Architecture
 }
 
-// ivFn is the interval model's state of one function.
+// ivFn is the interval model's state of one function: what a step reads, and a pointer to what only
+// a configuration change reads (ivFnSetup). Kept apart, the part a fleet's step walks through for
+// every function is smaller (it comes from memory, not from cache, with thousands of functions).
 type ivFn struct {
-	idx      int
-	name     string
-	spec     Function
+	*ivFnSetup
 	cfg      lambdatune.Config
 	traffic  ivTraffic
-	initD    Dist
-	coldD    Dist
 	lifetime float64 // seconds, +Inf for none
 	errRate  float64
 	slo      float64       // latency bound, ns; +Inf for none
 	sloD     time.Duration // Deployment.SLO, reported in Metrics.SLO
 
 	// shape is the configuration in force's (shared with every function of the simulation whose
-	// invocations look the same), shapes indexes uses, one per configuration ever used, in creation
-	// order (for deterministic run-level sums), and inUse is the one in force.
-	shape  *ivShape
-	shapes map[shapeKey]int
-	uses   []shapeUse
-	inUse  int
+	// invocations look the same), uses has one per configuration ever used, in creation order (for
+	// deterministic run-level sums; ivFnSetup.shapes indexes it), and inUse is the one in force.
+	shape *ivShape
+	uses  []shapeUse
+	inUse int
 
 	pool      *warmPool
 	cur, prov peakDist
@@ -176,6 +173,16 @@ type ivFn struct {
 	order  *orderCache // the simulation's, shared by its functions
 
 	stats Stats
+}
+
+// ivFnSetup is the part of a function's interval-model state that only its creation and its
+// configuration changes read: its name (for errors), model, INIT and cold durations, and the index
+// of the shapes it has used.
+type ivFnSetup struct {
+	name         string
+	spec         Function
+	initD, coldD Dist
+	shapes       map[shapeKey]int
 }
 
 // ivAcc rounds expected counts to integers by error diffusion.
@@ -212,6 +219,11 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 	s := &IntervalSim{account: a, secs: float64(a.interval) / 1e9, shapes: map[shapeParams]*ivShape{}, keeps: map[Dist][]float64{}}
 	s.platform.sim = s
 	s.scaleBurst, s.scaleRate = float64(a.scaleBurst), float64(a.scaleBurst)/a.scalePeriod.Seconds()
+	// The functions and their warm pools each in one array, in deployment order: a step walks the
+	// functions in that order, and with thousands of them their state comes from memory, so each
+	// array is a stream at a fixed stride that the hardware prefetches (see carvePools). Allocated
+	// one by one, they lay in the allocator's size-class spans, with other objects between.
+	fns, pools := make([]ivFn, len(deployments)), make([]warmPool, len(deployments))
 	for i, d := range deployments {
 		if err := d.Function.Validate(); err != nil {
 			return nil, fmt.Errorf("lambdasim: deployment %d: %w", i, err)
@@ -225,11 +237,14 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		if err != nil {
 			return nil, err
 		}
-		f := &ivFn{
-			idx: i, name: name, spec: d.Function, traffic: tr, slo: float64(slo), sloD: d.SLO,
-			initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
-			errRate: d.Function.ErrorRate, provSchedule: newProvSchedule(0),
-			shapes: make(map[shapeKey]int), scaleTok: s.scaleBurst, lastA: -1, order: &s.order,
+		f := &fns[i]
+		*f = ivFn{
+			ivFnSetup: &ivFnSetup{
+				name: name, spec: d.Function, initD: d.Function.initDist(), coldD: d.Function.ColdDuration,
+				shapes: make(map[shapeKey]int),
+			},
+			traffic: tr, slo: float64(slo), sloD: d.SLO, errRate: d.Function.ErrorRate,
+			provSchedule: newProvSchedule(0), scaleTok: s.scaleBurst, lastA: -1, order: &s.order,
 		}
 		f.lifetime = math.Inf(1)
 		if d.SLO == 0 {
@@ -238,7 +253,8 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		if lt := d.Function.maxLifetime(); lt != math.MaxInt64 {
 			f.lifetime = float64(lt) / 1e9
 		}
-		f.pool = newWarmPool(s.keepWeights(d.Function.keepAlive()))
+		f.pool = &pools[i]
+		f.pool.init(s.keepWeights(d.Function.keepAlive()))
 		if a := d.Function.Async; a != nil {
 			f.backlog = newAsyncBacklog(s.interval, a)
 		}
@@ -262,6 +278,7 @@ func NewInterval(opts Options, deployments ...Deployment) (*IntervalSim, error) 
 		s.limitsChanged(f)
 		f.rpsTok = f.rpsBurst(s)
 	}
+	s.carvePools()
 	return s, nil
 }
 

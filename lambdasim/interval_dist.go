@@ -107,8 +107,10 @@ type ivShape struct {
 
 	cold coldLatency
 	// orderDur[n][r]: with durFixed, the mean r-th smallest Duration of n invocations (ns; 0 until
-	// first needed), the percentiles of an interval with fewer than smallN invocations.
-	orderDur [smallN + 1][smallN + 1]float64
+	// first needed), the percentiles of an interval with fewer than smallN invocations; nil without
+	// durFixed. A table apart (3.5 KB, read only by intervals of few invocations), so that a fleet's
+	// shapes, each with its own, lie close together.
+	orderDur *[smallN + 1][smallN + 1]float64
 }
 
 // coldLatency is what a cell of a cold invocation's latency CDF table is computed from: the
@@ -144,13 +146,17 @@ func (s *ivShape) coldLat(i int) float64 {
 }
 
 // build fills s for service time d, INIT init, SimFaaS-style cold service time cold (zero: none),
-// timeout and SLO in ns (+Inf for none). It reuses s's slices. With lazy, the cold latency cells
-// are computed when first read instead of now.
+// timeout and SLO in ns (+Inf for none). With lazy, the cold latency cells are computed when first
+// read instead of now.
 func (s *ivShape) build(d, init, cold Dist, timeout, slo float64, lazy bool) {
 	s.buildMoments(d, init, cold, timeout)
 	s.buildGrid(d, init, cold, timeout)
 	s.buildTables(d, init, cold, timeout, lazy)
 	s.durFixed = cold.IsZero()
+	s.orderDur = nil
+	if s.durFixed {
+		s.orderDur = new([smallN + 1][smallN + 1]float64)
+	}
 	for i, q := range [4]float64{0.5, 0.9, 0.95, 0.99} {
 		s.durQ[i] = s.quantile(s.fWarm, s.fWarm, 0, q)
 	}
@@ -262,16 +268,21 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 // first read).
 func (s *ivShape) buildTables(d, init, cold Dist, timeout float64, lazy bool) {
 	simfaas := !cold.IsZero()
-	s.fWarm = resize(s.fWarm, len(s.x))
-	switch {
-	case !simfaas:
-		s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
-	case len(s.fColdDur) > 0 && &s.fColdDur[0] == &s.fWarm[0]:
-		s.fColdDur = make([]float64, len(s.x))
-	default:
-		s.fColdDur = resize(s.fColdDur, len(s.x))
+	// The grid and the tables share one allocation, in that order (x, fWarm, fColdLat, then
+	// fColdDur when it is a table of its own): a quantile search reads a cell of each, and with a
+	// fleet of functions, each a shape of its own, the tables come from memory; in one block they
+	// lie on a few neighbouring pages rather than in separate allocations scattered over the heap.
+	n, k := len(s.x), 3
+	if simfaas {
+		k = 4
 	}
-	s.fColdLat = resize(s.fColdLat, len(s.x))
+	blk := make([]float64, k*n)
+	copy(blk, s.x)
+	s.x, s.fWarm, s.fColdLat = blk[:n:n], blk[n:2*n:2*n], blk[2*n:3*n:3*n]
+	s.fColdDur = s.fWarm // the same values: one table fewer to keep and to read
+	if simfaas {
+		s.fColdDur = blk[3*n:]
+	}
 	c := &s.cold
 	*c = coldLatency{d: d, timeout: timeout}
 	if !simfaas {
@@ -333,13 +344,6 @@ func (s *ivShape) missAfter(wait float64) float64 {
 		return 0
 	}
 	return max(1-s.pTimeout-s.cdfAt(s.fWarm, s.slo-wait), 0)
-}
-
-func resize(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // ceilMs returns ns rounded up to whole milliseconds, as a count of milliseconds.

@@ -477,6 +477,13 @@ func prodInto(dst []float64, lo, n int, a, b *prodVec) []float64 {
 // probability keep[d−1]. It remembers the intervals one by one, except a geometric tail of weights
 // (an exponential keep-alive), which it keeps as running sums, without end.
 func newWarmPool(keep []float64) *warmPool {
+	w := &warmPool{}
+	w.init(keep)
+	return w
+}
+
+// init sets w up as newWarmPool does, for a pool that lives elsewhere (NewInterval's array).
+func (w *warmPool) init(keep []float64) {
 	sum := 0.0
 	for _, k := range keep {
 		sum += k
@@ -485,7 +492,7 @@ func newWarmPool(keep []float64) *warmPool {
 	for k1 < len(keep) && keep[k1] == 1 {
 		k1++
 	}
-	w := &warmPool{keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
+	*w = warmPool{keep: keep, span: sum, k1: k1, front: make([]prodVec, k1+1)}
 	// A geometric tail: from the first weight below tailMax on, every ratio the same (to 1e-9),
 	// over enough intervals to be worth it.
 	n := len(keep)
@@ -504,7 +511,69 @@ func newWarmPool(keep []float64) *warmPool {
 		}
 	}
 	w.hist = make([]peakDist, n)
-	return w
+}
+
+// poolPiece is the room, in levels, that carvePools gives each per-level slice of a function's warm
+// pool and peak distributions before the first step: two cache lines of float64s.
+const poolPiece = 16
+
+// levelSlice returns the r-th of f's per-level slices (the warm pool's back, scr and g, the
+// interval's peak distributions, the history's, the window's products), nil for r beyond them.
+func (f *ivFn) levelSlice(r int) *[]float64 {
+	w := f.pool
+	switch r {
+	case 0:
+		return &w.back.v
+	case 1:
+		return &w.g
+	case 2:
+		return &f.cur.p
+	case 3:
+		return &f.prov.p
+	case 4:
+		return &w.scr.v
+	}
+	if r -= 5; r < len(w.hist) {
+		return &w.hist[r].p
+	}
+	if r -= len(w.hist); r < len(w.front) {
+		return &w.front[r].v
+	}
+	return nil
+}
+
+// carvePools gives the per-level slices of every function (levelSlice) and their levels' lifetimes
+// room for poolPiece levels before the first step, from one allocation laid out slice by slice:
+// every function's first slice in function order, then every function's second, and so on.
+//
+// The layout is for a fleet of thousands of functions, whose state comes from memory rather than
+// cache: a step walks the functions in order and reads the same few slices of each, so each of them
+// is a stream through memory at a fixed stride of poolPiece float64s, which the hardware prefetches.
+// (One block per function holding all its slices measured 20 % slower: each function's block
+// spans pages the prefetcher does not follow.) Left to grow in the steps, the slices would be
+// allocated during a run's first intervals, where chance put them. A slice that outgrows its room
+// moves to an ordinary allocation (append); the layout changes no result, only where numbers live.
+func (s *IntervalSim) carvePools() {
+	total, roles := 0, 0
+	for _, f := range s.fns {
+		n := 5 + len(f.pool.hist) + len(f.pool.front)
+		total, roles = total+n, max(roles, n)
+	}
+	arena := make([]float64, total*poolPiece)
+	k := 0
+	for r := range roles {
+		for _, f := range s.fns {
+			if p := f.levelSlice(r); p != nil {
+				*p = arena[k : k : k+poolPiece]
+				k += poolPiece
+			}
+		}
+	}
+	const lvRoom = 2 * poolPiece
+	lives := make([]levelLife, len(s.fns)*lvRoom)
+	for i, f := range s.fns {
+		f.pool.lv = lives[i*lvRoom : i*lvRoom : (i+1)*lvRoom]
+	}
 }
 
 // clear forgets every environment (a configuration change: new invocations need new environments).
