@@ -473,16 +473,10 @@ func prodInto(dst []float64, lo, n int, a, b *prodVec) []float64 {
 	return dst
 }
 
-// newWarmPool returns a pool whose environment last used d intervals back is still warm with
+// init sets w up as a pool whose environment last used d intervals back is still warm with
 // probability keep[d−1]. It remembers the intervals one by one, except a geometric tail of weights
-// (an exponential keep-alive), which it keeps as running sums, without end.
-func newWarmPool(keep []float64) *warmPool {
-	w := &warmPool{}
-	w.init(keep)
-	return w
-}
-
-// init sets w up as newWarmPool does, for a pool that lives elsewhere (NewInterval's array).
+// (an exponential keep-alive), which it keeps as running sums, without end. NewInterval keeps its
+// functions' pools in one array.
 func (w *warmPool) init(keep []float64) {
 	sum := 0.0
 	for _, k := range keep {

@@ -8,6 +8,13 @@ import (
 	"testing"
 )
 
+// newWarmPool returns a pool set up by init, for the tests of a pool on its own.
+func newWarmPool(keep []float64) *warmPool {
+	w := &warmPool{}
+	w.init(keep)
+	return w
+}
+
 func TestErlangB(t *testing.T) {
 	for _, tc := range []struct {
 		c    int
