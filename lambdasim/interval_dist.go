@@ -232,7 +232,7 @@ func (s *ivShape) buildGrid(d, init, cold Dist, timeout float64) {
 	}
 	lo = math.Max(lo*0.9999, 1)
 	hi = math.Max(hi*1.0001, lo*1.01)
-	s.x = s.x[:0]
+	s.x = make([]float64, 0, shapeGrid) // n points and at most 8 atoms: no growth
 	n := shapeGrid - 8
 	ratio := math.Pow(hi/lo, 1/float64(n-1))
 	v := lo
