@@ -87,8 +87,9 @@ func (o outcome) String() string {
 }
 
 // fnState is the simulator's state of one function. The fields every event touches come first,
-// together, and the ones read per interval or less last: at fleet scale each function's state
-// is out of the cache when its turn comes, and every line it spans costs a miss.
+// together, then the random source and the slices' first backing arrays (back), and the ones read
+// per interval or less last: at fleet scale each function's state is out of the cache when its
+// turn comes, and every line it spans costs a miss.
 type fnState struct {
 	// What Sim.independent reads of every function, in the first two lines.
 	nextArr int64 // next arrival offset, MaxInt64 when none
