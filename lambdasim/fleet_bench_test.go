@@ -195,12 +195,21 @@ func benchIntervalFleet(b *testing.B, kind string, n int) {
 	reportCPU(b, cpu, done)
 }
 
-// BenchmarkIntervalFleetDay runs a day of one-minute intervals of 10,000 functions on the interval
+// BenchmarkIntervalFleetDay runs a day of one-minute intervals of N functions on the interval
 // model, each a model of its own ("distinct" in BenchmarkIntervalFleet), building the simulator
-// included (one op = one day). It reports the CPU seconds of a day (cpu-s/day) and of building
-// it (build-cpu-s). Run it with -benchtime 1x: an op takes tens of seconds.
+// included (one op = one day of the fleet). It reports the CPU seconds of a day (cpu-s/day) and of
+// building it (build-cpu-s), and fn-min/cpu-s over both. Every N then does the same work per
+// function: a shape built whole (the first 16) or cell by cell when first read (the rest), and
+// 1,440 steps, where BenchmarkIntervalFleet times fewer steps per function as N grows. Run N =
+// 10,000 with -benchtime 1x: an op takes tens of seconds.
 func BenchmarkIntervalFleetDay(b *testing.B) {
-	const n, day = 10000, 24 * 60
+	for _, n := range fleetSizes {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchIntervalFleetDay(b, n) })
+	}
+}
+
+func benchIntervalFleetDay(b *testing.B, n int) {
+	const day = 24 * 60
 	series, err := workload.OriginalBursty(ivGrid(day), 1)
 	if err != nil {
 		b.Fatal(err)
@@ -208,8 +217,10 @@ func BenchmarkIntervalFleetDay(b *testing.B) {
 	ctx := context.Background()
 	var cpuDay, cpuBuild time.Duration
 	for range b.N {
+		b.StopTimer()
+		deps := fleetDeployments(b, n, series, fleetDistinct) // the arrivals: not the simulator's work
+		b.StartTimer()
 		cpu0 := cpuTime()
-		deps := fleetDeployments(b, n, series, fleetDistinct)
 		s, err := NewInterval(fleetOptions(n), deps...)
 		if err != nil {
 			b.Fatal(err)
@@ -222,4 +233,7 @@ func BenchmarkIntervalFleetDay(b *testing.B) {
 	}
 	b.ReportMetric(cpuDay.Seconds()/float64(b.N), "cpu-s/day")
 	b.ReportMetric(cpuBuild.Seconds()/float64(b.N), "build-cpu-s")
+	if cpuDay > 0 {
+		b.ReportMetric(float64(n*day*b.N)/cpuDay.Seconds(), "fn-min/cpu-s")
+	}
 }
