@@ -99,10 +99,14 @@ func measureTrace(t testing.TB, d traceDay) traceResult {
 // function of the 2019 full-day traces in testdata (45 functions, each day
 // split 70/30, one step ahead). The bounds are the measured values (the
 // computation is deterministic) with a little room:
-//   - Auto within 10 % of the better of last value and seasonal naive on 40
-//     of the 45 functions (measured: 40; the rest change regime between
-//     the backtest window and the test period, or are one or two calls in a
-//     day);
+//   - Auto within 10 % of the better of last value and seasonal naive in
+//     MASE, as the issue states it, on at least 90 % of the functions where
+//     MASE is defined (measured: 39 of 43; two functions have a training
+//     part without a single change, an in-sample scale of 0), and in MAE on
+//     40 of all 45 (measured: 40). MASE divides each model's MAE by the
+//     same scale, so the two rank alike wherever MASE is defined. The
+//     misses change regime between the backtest window and the test period,
+//     or are one or two calls in a day;
 //   - Auto's mean MASE no worse than the default GBDT's;
 //   - the 0.9 quantile's coverage, pooled: 87-93 % counting ties in part
 //     (PITCoverage, the issue's 90 ± 3 %; measured 90.9 %), and 93-96 %
@@ -120,7 +124,7 @@ func TestAutoTracesAcceptance(t *testing.T) {
 	for _, d := range loadTraceDays(t) {
 		rs = append(rs, measureTrace(t, d))
 	}
-	pass, nMASE := 0, 0
+	pass, nMASE, passMASE := 0, 0, 0
 	var sumAuto, sumDef float64
 	var covAll, covCont, pitAll, pitCont []float64
 	for _, r := range rs {
@@ -131,6 +135,9 @@ func TestAutoTracesAcceptance(t *testing.T) {
 			sumAuto += r.auto / r.scale
 			sumDef += r.def / r.scale
 			nMASE++
+			if r.within10() {
+				passMASE++
+			}
 		}
 		covAll, pitAll = append(covAll, r.coverage), append(pitAll, r.pit)
 		if r.exactShare < 0.05 {
@@ -139,14 +146,17 @@ func TestAutoTracesAcceptance(t *testing.T) {
 		t.Logf("%-13s %-32s MAE auto %8.3f last %8.3f seasonal %8.3f default %8.3f  within 10 %%: %-5v coverage %.3f PIT %.3f exact %.2f", r.name, r.chosen, r.auto, r.last, r.seasonal, r.def, r.within10(), r.coverage, r.pit, r.exactShare)
 	}
 	pooled, cont := meanOf(covAll), meanOf(covCont)
-	t.Logf("within 10 %% of the better baseline: %d of %d; mean MASE over %d functions: auto %.3f, default GBDT %.3f", pass, len(rs), nMASE, sumAuto/float64(nMASE), sumDef/float64(nMASE))
+	t.Logf("within 10 %% of the better baseline: in MAE %d of %d, in MASE %d of %d; mean MASE over %d functions: auto %.3f, default GBDT %.3f", pass, len(rs), passMASE, nMASE, nMASE, sumAuto/float64(nMASE), sumDef/float64(nMASE))
 	t.Logf("0.9 quantile coverage: pooled %.4f (%s); non-deterministic functions (%d): pooled %.4f (%s)", pooled, spread(covAll), len(covCont), cont, spread(covCont))
 	t.Logf("0.9 quantile PIT coverage: pooled %.4f (%s); non-deterministic functions: pooled %.4f (%s)", meanOf(pitAll), spread(pitAll), meanOf(pitCont), spread(pitCont))
 	if len(rs) != 45 {
 		t.Fatalf("%d functions, want 45", len(rs))
 	}
 	if pass < 40 {
-		t.Errorf("Auto within 10 %% of the better baseline on %d of %d functions, want >= 40", pass, len(rs))
+		t.Errorf("Auto within 10 %% of the better baseline in MAE on %d of %d functions, want >= 40", pass, len(rs))
+	}
+	if 10*passMASE < 9*nMASE {
+		t.Errorf("Auto within 10 %% of the better baseline in MASE on %d of the %d functions where it is defined, want >= 90 %%", passMASE, nMASE)
 	}
 	if sumAuto > sumDef {
 		t.Errorf("mean MASE: auto %.3f, default GBDT %.3f; want auto <= default", sumAuto/float64(nMASE), sumDef/float64(nMASE))
