@@ -87,10 +87,51 @@ func (o outcome) String() string {
 }
 
 // fnState is the simulator's state of one function. The fields every event touches come first,
-// together, then the random source and the slices' first backing arrays (back), and the ones read
+// together (fnEvents), then the random source and the slices' first backing arrays (back), and the ones read
 // per interval or less last: at fleet scale each function's state is out of the cache when its
 // turn comes, and every line it spans costs a miss.
 type fnState struct {
+	fnEvents
+
+	// The current generation's parameters.
+	rng          *rand.Rand
+	svc          Dist
+	timeout      int64
+	errRate      float64
+	mem          int64
+	extraStorage int64
+	slo          int64 // latency bound, ns; math.MaxInt64 for none
+	keepNs       int64
+	lifetime     int64
+
+	// interval accumulators
+	maxConc  int
+	maxUtil  float64
+	dur, lat fnHist // the interval's and the run's durations and latencies
+	m        lambdatune.Metrics
+
+	back fnBacking
+
+	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
+	initD  Dist
+	coldD  Dist
+	keep   Dist
+	maxAge int64
+	idx    int
+	name   string
+	spec   Function
+	cfg    lambdatune.Config // last applied
+	pricer lambdatune.Pricer // cfg's architecture's prices
+	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
+	meter  ProvisionedMeter
+	last   lambdatune.Metrics
+	stats  Stats
+}
+
+// fnEvents is the part of a function's state that its events change (with the parameters read
+// alongside, which they do not), first in fnState: the fields every event touches. It is one
+// struct so that an optimistic run (Sim.runOptimistic) saves it in one assignment.
+type fnEvents struct {
 	// What Sim.independent reads of every function, in the first two lines.
 	nextArr int64 // next arrival offset, MaxInt64 when none
 	// arrivalsBefore(aheadTo) is aheadN while the function has not run since (0: not known).
@@ -135,40 +176,6 @@ type fnState struct {
 	rpsLast                            int64
 	scaleTokens, scaleBurst, scaleRate float64
 	scaleLast                          int64
-
-	// The current generation's parameters.
-	rng          *rand.Rand
-	svc          Dist
-	timeout      int64
-	errRate      float64
-	mem          int64
-	extraStorage int64
-	slo          int64 // latency bound, ns; math.MaxInt64 for none
-	keepNs       int64
-	lifetime     int64
-
-	// interval accumulators
-	maxConc  int
-	maxUtil  float64
-	dur, lat fnHist // the interval's and the run's durations and latencies
-	m        lambdatune.Metrics
-
-	back fnBacking
-
-	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
-	initD  Dist
-	coldD  Dist
-	keep   Dist
-	maxAge int64
-	idx    int
-	name   string
-	spec   Function
-	cfg    lambdatune.Config // last applied
-	pricer lambdatune.Pricer // cfg's architecture's prices
-	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
-	meter  ProvisionedMeter
-	last   lambdatune.Metrics
-	stats  Stats
 }
 
 // fnBacking holds a function's random source and the first backing arrays of its slices, inside

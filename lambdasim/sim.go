@@ -143,14 +143,17 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			return nil, err
 		}
 		f := &fnState{
-			idx: i, name: name, spec: d.Function, arr: d.Arrivals, slo: slo, sloD: d.SLO,
-			idleHead:     -1,
-			idleTail:     -1,
-			provSchedule: newProvSchedule(0),
-			scaleBurst:   float64(s.scaleBurst),
-			scaleRate:    float64(s.scaleBurst) / float64(s.scalePeriod),
-			lifetime:     d.Function.maxLifetime(),
-			errRate:      d.Function.ErrorRate,
+			fnEvents: fnEvents{
+				arr:          d.Arrivals,
+				idleHead:     -1,
+				idleTail:     -1,
+				provSchedule: newProvSchedule(0),
+				scaleBurst:   float64(s.scaleBurst),
+				scaleRate:    float64(s.scaleBurst) / float64(s.scalePeriod),
+			},
+			idx: i, name: name, spec: d.Function, slo: slo, sloD: d.SLO,
+			lifetime: d.Function.maxLifetime(),
+			errRate:  d.Function.ErrorRate,
 		}
 		f.back.pcg = *rand.NewPCG(opts.Seed, uint64(i)+1)
 		f.back.rng = *rand.New(&f.back.pcg)
