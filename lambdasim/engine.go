@@ -162,6 +162,9 @@ type fnEvents struct {
 	busyOD   int // busy environments outside the provisioned pool (incl. old generations)
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
+	// heldMax is at least the most busyOD + provLive (unreservedHeld, for an unreserved function)
+	// has been since runOptimistic set it: raised after every increase of either.
+	heldMax int
 
 	cap int
 
@@ -283,6 +286,7 @@ func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
 			s.unresHeld++
 		}
 	}
+	f.heldMax = max(f.heldMax, f.busyOD+f.provLive)
 }
 
 func (f *fnState) newEnv(t int64) int32 {
@@ -563,17 +567,36 @@ func (f *fnState) countBefore(t int64) int {
 // runFunctions processes every function's events before end. The functions of an account interact
 // only through the unreserved pool: while it cannot fill up, each function runs on its own
 // through a window of time (with its state in the cache), the result being the same as in time
-// order. The window halves while the pool might fill within it (down to 1/64 of the interval,
-// then the window runs in time order) and doubles again after a window without (up to the
-// interval). When the interval's last window runs so, each function's interval is closed
-// (closeFunction) as soon as it has run, while its state is in the cache, and runFunctions
-// reports closed; a function whose arrivals are a Load (which the time they are drawn at does not
-// change) then counts the next interval's arrivals for the next check (arrivalsBefore). A request log needs the time order throughout. It stops at the first function
-// error (a broken arrival stream) or when ctx is done, checked every window.
+// order. When the pool's check (independent) allows the whole interval, it is one window;
+// otherwise the interval is first run optimistically (runOptimistic: every function on its own,
+// kept when the pool turns out to have had room throughout) and, if that is undone, in windows
+// (runWindows). A function whose arrivals are a Load (which the time they are drawn at does not
+// change) may have the next interval's arrivals counted for the next check (arrivalsBefore). A
+// request log needs the time order throughout. It reports whether the functions' intervals were
+// closed (closeFunction), and stops at the first function error (a broken arrival stream) or
+// when ctx is done.
 func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {
 	if s.log != nil {
 		return false, s.runInOrder(ctx, end)
 	}
+	if !s.rollbackAll && s.independent(end) {
+		s.window = s.interval
+		return s.runWindows(ctx, end, end)
+	}
+	if done, err := s.runOptimistic(ctx, end); done || err != nil {
+		return done, err
+	}
+	return s.runWindows(ctx, end, s.now)
+}
+
+// runWindows processes every function's events before end window by window, the first window
+// ending at certified (s.now when none) being known to be independent. The window halves while
+// the pool might fill within it (down to 1/64 of the interval, then the window runs in time order)
+// and doubles again after a window without (up to the interval). When the interval's last window
+// runs so, each function's interval is closed (closeFunction) as soon as it has run, while its
+// state is in the cache, and runWindows reports closed; a function whose arrivals are a Load
+// then counts the next interval's arrivals for the next check. It checks ctx every window.
+func (s *Sim) runWindows(ctx context.Context, end, certified int64) (closed bool, err error) {
 	start := s.start.Add(time.Duration(end - s.interval))
 	for t := s.now; t < end; {
 		if err := ctx.Err(); err != nil {
@@ -581,7 +604,7 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 		}
 		we := min(t+s.window, end)
 		switch {
-		case s.independent(we):
+		case we <= certified || s.independent(we):
 			for _, f := range s.fns {
 				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
 					return false, f.err
@@ -922,6 +945,7 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 		if !f.reserved {
 			s.unresHeld++
 		}
+		f.heldMax = max(f.heldMax, f.busyOD+f.provLive)
 		if f.provAlloc > 0 {
 			f.m.SpilloverInvocations++
 		}

@@ -113,8 +113,14 @@ type Sim struct {
 	queue     []fnEvent // the functions by their next event (runInOrder)
 	window    int64     // the time the functions last ran on their own (runFunctions), ns
 	windows   int64     // how many windows they ran through on their own, for the benchmarks
-	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
-	merged    []uint64  // a buffer for fnHist.flush
+	snap      snapshot  // the state before an optimistic run (runOptimistic)
+	// optimistic and rollbacks count the intervals run optimistically that were kept and those
+	// that were undone, for the benchmarks and tests; rollbackAll (tests) undoes every one, and
+	// runFunctions then tries every interval so.
+	optimistic, rollbacks int64
+	rollbackAll           bool
+	scratch               Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged                []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
