@@ -162,9 +162,6 @@ type fnEvents struct {
 	busyOD   int // busy environments outside the provisioned pool (incl. old generations)
 	busyProv int // busy current-generation provisioned environments
 	provLive int // current-generation provisioned environments alive
-	// heldMax is at least the most busyOD + provLive (unreservedHeld, for an unreserved function)
-	// has been since runOptimistic set it: raised after every increase of either.
-	heldMax int
 
 	cap int
 
@@ -174,6 +171,9 @@ type fnEvents struct {
 	idleTail int32 // oldest
 	provIdle []int32
 	gen      uint32 // current generation (configuration of memory, timeout, architecture, storage)
+	// heldMax is the most busyOD + provLive has been since runOptimistic set it, at an allocation of
+	// provisioned environments (in what was padding).
+	heldMax int32
 
 	rpsTokens, rpsBurst, rpsRate       float64
 	rpsLast                            int64
@@ -286,7 +286,7 @@ func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
 			s.unresHeld++
 		}
 	}
-	f.heldMax = max(f.heldMax, f.busyOD+f.provLive)
+	f.heldMax = max(f.heldMax, int32(f.busyOD+f.provLive))
 }
 
 func (f *fnState) newEnv(t int64) int32 {
@@ -945,7 +945,6 @@ func (f *fnState) start(s *Sim, id int32, t int64, r request, how startKind) {
 		if !f.reserved {
 			s.unresHeld++
 		}
-		f.heldMax = max(f.heldMax, f.busyOD+f.provLive)
 		if f.provAlloc > 0 {
 			f.m.SpilloverInvocations++
 		}

@@ -421,3 +421,54 @@ func TestFleetSteadyStateAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimisticBoundTight puts the pool's whole room to use at one instant: one function starts
+// six environments at once, another holds three provisioned ones (one busy), a third with a
+// reservation starts four beside them. With an unreserved pool of 9 the optimistic run is kept
+// and throttles nothing; with 8 it must be undone (time order throttles one start). Both must
+// give time order's digest: a bound that undercounts by one, or leaves out the provisioned
+// environments, keeps the run of the second.
+func TestOptimisticBoundTight(t *testing.T) {
+	burst := func(n int, at time.Duration) Arrivals {
+		ts := make([]time.Duration, n)
+		for i := range ts {
+			ts[i] = at
+		}
+		a, err := workload.TimestampArrivals(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	fn := Function{Duration: CPUModel{CPUTime: time.Second}, Runtime: RuntimePython}
+	c := ivBenchConfig()
+	prov, res := c, c
+	prov.Provisioned, res.Reserved = 3, lambdatune.Reserve(5)
+	none := func(int) (int, *lambdatune.Config) { return 0, nil }
+	for _, tc := range []struct {
+		pool            int
+		kept, throttles int64
+	}{{9, 1, 0}, {8, 0, 1}} {
+		t.Run(fmt.Sprint(tc.pool), func(t *testing.T) {
+			deps := func() []Deployment {
+				return []Deployment{
+					{Function: fn, Config: c, Arrivals: burst(6, time.Second)},
+					{Function: fn, Config: prov, Arrivals: burst(1, 2*time.Second)},
+					{Function: fn, Config: res, Arrivals: burst(4, time.Second)},
+				}
+			}
+			opts := Options{Limits: lambdatune.Limits{AccountConcurrency: tc.pool + 5, MinUnreserved: 1}}
+			inOrder, _ := runDigest(t, opts, deps(), none, 2, true, false)
+			got, s := runDigest(t, opts, deps(), none, 2, false, false)
+			if got != inOrder {
+				t.Errorf("digest %s, %s in time order", got, inOrder)
+			}
+			if s.unresCap != tc.pool {
+				t.Fatalf("unreserved pool %d, want %d", s.unresCap, tc.pool)
+			}
+			if s.Stats(0).Throttles != tc.throttles || s.optimistic != tc.kept {
+				t.Errorf("%d throttles, %d optimistic intervals kept; want %d and %d", s.Stats(0).Throttles, s.optimistic, tc.throttles, tc.kept)
+			}
+		})
+	}
+}

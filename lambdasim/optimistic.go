@@ -11,7 +11,8 @@ import (
 )
 
 // fnSave is what an optimistic run can change of one function, apart from the contents of its
-// slices (kept in the snapshot's buffers) and its interval's Metrics (zero at an interval's start).
+// slices (kept in the snapshot's buffers), its interval's Metrics (zero at an interval's start)
+// and heldMax (which only runOptimistic reads, after setting it).
 type fnSave struct {
 	ev           fnEvents // the slices' headers among them
 	pcg          rand.PCG
@@ -80,13 +81,19 @@ func (sn *snapshot) restore(s *Sim) {
 
 // runOptimistic runs the interval ending at end with every function on its own, as if the
 // unreserved pool could not fill, and keeps the result when that is what time order gives: when
-// the most of the pool each unreserved function held during its run (fnEvents.heldMax), summed
-// over the functions, fits in the pool, the pool had room at every on-demand start in whatever
-// order they came, so no function would have been throttled by it. The functions' intervals are
-// then closed, in order, and it reports done. Otherwise it restores the state before the run
-// (snapshot) and the caller runs the interval in windows. Each function's arrivals before end are
-// pulled first (arrivalsBefore, as Sim.independent does for its check). It stops at the first
-// function error or when ctx is done.
+// the most of the pool each unreserved function can have held during its run, summed over the
+// functions, fits in the pool, the pool had room at every on-demand start in whatever order they
+// came, so no function would have been throttled by it. The functions' intervals are then closed,
+// in order, and it reports done. Otherwise it restores the state before the run (snapshot) and
+// the caller runs the interval in windows. Each function's arrivals before end are pulled first
+// (arrivalsBefore, as Sim.independent does for its check). It stops at the first function error
+// or when ctx is done.
+//
+// A function holds busyOD + provLive of the pool (unreservedHeld), and the sum grows only at an
+// on-demand start or an allocation of provisioned environments. An on-demand start finds no
+// provisioned environment idle (busyProv = provLive), so there the sum is the function's
+// concurrency, whose most since the interval's start is maxConc; the allocations raise heldMax.
+// The larger of the two is the sum's maximum, and the events pay nothing for it.
 func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(s.now), err)
@@ -100,13 +107,13 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 	for i, f := range s.fns {
 		f.arrivalsBefore(end) // the run pulls nothing: the look-ahead's header is its state
 		sn.save(i, f)
-		f.heldMax = f.unreservedHeld()
+		f.heldMax = int32(f.busyOD + f.provLive)
 		if f.run(ctx, s, math.MaxInt64, end); f.err != nil {
 			s.unresCap = unresCap
 			return false, f.err
 		}
 		if !f.reserved {
-			held += f.heldMax
+			held += max(int(f.heldMax), f.maxConc)
 		}
 	}
 	s.unresCap = unresCap
