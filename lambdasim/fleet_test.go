@@ -422,12 +422,13 @@ func TestFleetSteadyStateAllocations(t *testing.T) {
 	}
 }
 
-// TestOptimisticBoundTight puts the pool's whole room to use at one instant: one function starts
-// six environments at once, another holds three provisioned ones (one busy), a third with a
-// reservation starts four beside them. With an unreserved pool of 9 the optimistic run is kept
-// and throttles nothing; with 8 it must be undone (time order throttles one start). Both must
-// give time order's digest: a bound that undercounts by one, or leaves out the provisioned
-// environments, keeps the run of the second.
+// TestOptimisticBoundTight puts the pool's whole room to use at one instant: in the second
+// interval one function starts six environments at once, beside three provisioned ones another
+// function was allocated ten seconds before (one of them then busy) and two a third function has
+// held from the start, while a fourth with a reservation starts four. With an unreserved pool of
+// 11 the optimistic run is kept and throttles nothing; with 10 it must be undone (time order
+// throttles one start). Both must give time order's digest: a bound that undercounts by one, or
+// leaves out either function's provisioned environments, keeps the run of the second.
 func TestOptimisticBoundTight(t *testing.T) {
 	burst := func(n int, at time.Duration) Arrivals {
 		ts := make([]time.Duration, n)
@@ -443,23 +444,32 @@ func TestOptimisticBoundTight(t *testing.T) {
 	fn := Function{Duration: CPUModel{CPUTime: time.Second}, Runtime: RuntimePython}
 	c := ivBenchConfig()
 	prov, res := c, c
-	prov.Provisioned, res.Reserved = 3, lambdatune.Reserve(5)
-	none := func(int) (int, *lambdatune.Config) { return 0, nil }
+	prov.Provisioned, res.Reserved = 2, lambdatune.Reserve(5)
+	more := func(i int) (int, *lambdatune.Config) { // 3 provisioned for function 1, ready at 70 s
+		if i != 1 {
+			return 0, nil
+		}
+		c := c
+		c.Provisioned = 3
+		return 1, &c
+	}
 	for _, tc := range []struct {
 		pool            int
 		kept, throttles int64
-	}{{9, 1, 0}, {8, 0, 1}} {
+	}{{11, 1, 0}, {10, 0, 1}} {
 		t.Run(fmt.Sprint(tc.pool), func(t *testing.T) {
 			deps := func() []Deployment {
 				return []Deployment{
-					{Function: fn, Config: c, Arrivals: burst(6, time.Second)},
-					{Function: fn, Config: prov, Arrivals: burst(1, 2*time.Second)},
-					{Function: fn, Config: res, Arrivals: burst(4, time.Second)},
+					{Function: fn, Config: c, Arrivals: burst(6, 80*time.Second)},
+					{Function: fn, Config: c, Arrivals: burst(1, 75*time.Second)},
+					{Function: fn, Config: prov},
+					{Function: fn, Config: res, Arrivals: burst(4, 80*time.Second)},
 				}
 			}
-			opts := Options{Limits: lambdatune.Limits{AccountConcurrency: tc.pool + 5, MinUnreserved: 1}}
-			inOrder, _ := runDigest(t, opts, deps(), none, 2, true, false)
-			got, s := runDigest(t, opts, deps(), none, 2, false, false)
+			opts := Options{Limits: lambdatune.Limits{AccountConcurrency: tc.pool + 5, MinUnreserved: 1},
+				ProvisioningDelay: Constant(10 * time.Second)}
+			inOrder, _ := runDigest(t, opts, deps(), more, 3, true, false)
+			got, s := runDigest(t, opts, deps(), more, 3, false, false)
 			if got != inOrder {
 				t.Errorf("digest %s, %s in time order", got, inOrder)
 			}
