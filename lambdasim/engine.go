@@ -570,7 +570,9 @@ func (f *fnState) countBefore(t int64) int {
 // order. When the pool's check (independent) allows the whole interval, it is one window;
 // otherwise the interval is first run optimistically (runOptimistic: every function on its own,
 // kept when the pool turns out to have had room throughout) and, if that is undone, in windows
-// (runWindows). A function whose arrivals are a Load (which the time they are drawn at does not
+// (runWindows). An optimistic run undone costs a pass over the functions and their events for
+// nothing, so after one the next intervals go straight to windows, 1, 2, 4, ... up to
+// maxOptBackoff of them, until an optimistic run is kept again. A function whose arrivals are a Load (which the time they are drawn at does not
 // change) may have the next interval's arrivals counted for the next check (arrivalsBefore). A
 // request log needs the time order throughout. It reports whether the functions' intervals were
 // closed (closeFunction), and stops at the first function error (a broken arrival stream) or
@@ -583,7 +585,9 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 		s.window = s.interval
 		return s.runWindows(ctx, end, end)
 	}
-	if done, err := s.runOptimistic(ctx, end); done || err != nil {
+	if s.optWait > 0 && !s.rollbackAll {
+		s.optWait--
+	} else if done, err := s.runOptimistic(ctx, end); done || err != nil {
 		return done, err
 	}
 	return s.runWindows(ctx, end, s.now)

@@ -182,6 +182,9 @@ func TestFleetWindowsMatchTimeOrder(t *testing.T) {
 				t.Errorf("%d optimistic runs kept, %d undone; want some kept %v, some undone %v",
 					s.optimistic, s.rollbacks, tc.kept, tc.undone)
 			}
+			if tc.undone && !tc.kept && s.rollbacks > int64(steps)/2 {
+				t.Errorf("%d of %d intervals tried optimistically and undone: an undone run should put the next ones off", s.rollbacks, steps)
+			}
 			undone, s := runFleetVariant(t, limit, steps, false, true)
 			if undone != inOrder {
 				t.Errorf("digest %s with every optimistic run undone, %s in time order", undone, inOrder)

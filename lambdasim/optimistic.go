@@ -10,6 +10,10 @@ import (
 	"github.com/lambdatune/lambdatune"
 )
 
+// maxOptBackoff is the most intervals runFunctions runs in windows, without trying an optimistic
+// run, after one was undone.
+const maxOptBackoff = 16
+
 // fnSave is what an optimistic run can change of one function, apart from the contents of its
 // slices (kept in the snapshot's buffers), its interval's Metrics (zero at an interval's start)
 // and heldMax (which only runOptimistic reads, after setting it).
@@ -55,13 +59,14 @@ func (sn *snapshot) reset(n int) {
 	sn.envs, sn.busy, sn.idx, sn.retries, sn.prov = sn.envs[:0], sn.busy[:0], sn.idx[:0], sn.retries[:0], sn.prov[:0]
 }
 
-// restore returns every function to its saved state, and the unreserved pool's total. The slices'
+// restore returns the functions fns (the first of s.fns, the ones saved) to their saved state,
+// and the unreserved pool's total. The slices'
 // headers come back with fnEvents, pointing at the backing arrays they had (an array the run grew
 // into is dropped), and their saved contents are copied back in; the look-ahead needs no copy, as
 // the run only moved through it (runOptimistic pulled the interval's arrivals before saving).
-func (sn *snapshot) restore(s *Sim) {
+func (sn *snapshot) restore(s *Sim, fns []*fnState) {
 	var ne, nb, ni, nr, np int
-	for i, f := range s.fns {
+	for i, f := range fns {
 		v := &sn.fns[i]
 		f.fnEvents = v.ev
 		f.back.pcg = v.pcg
@@ -84,10 +89,11 @@ func (sn *snapshot) restore(s *Sim) {
 // the most of the pool each unreserved function can have held during its run, summed over the
 // functions, fits in the pool, the pool had room at every on-demand start in whatever order they
 // came, so no function would have been throttled by it. The functions' intervals are then closed,
-// in order, and it reports done. Otherwise it restores the state before the run (snapshot) and
-// the caller runs the interval in windows. Each function's arrivals before end are pulled first
-// (arrivalsBefore, as Sim.independent does for its check). It stops at the first function error
-// or when ctx is done.
+// in order, and it reports done. Otherwise (as soon as a function's run makes the sum exceed the
+// pool: the functions after it are left alone) it restores the state before the run (snapshot)
+// and the caller runs the interval in windows. Each function's arrivals before end are pulled
+// first (arrivalsBefore, as Sim.independent does for its check). It stops at the first function
+// error or when ctx is done.
 //
 // A function holds busyOD + provLive of the pool (unreservedHeld), and the sum grows only at an
 // on-demand start or an allocation of provisioned environments. An on-demand start finds no
@@ -103,7 +109,7 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 	sn.unresHeld = s.unresHeld
 	unresCap := s.unresCap
 	s.unresCap = math.MaxInt // the pool's check is off: its total means nothing in this order
-	held := 0
+	held, n := 0, len(s.fns)
 	for i, f := range s.fns {
 		f.arrivalsBefore(end) // the run pulls nothing: the look-ahead's header is its state
 		sn.save(i, f)
@@ -115,14 +121,21 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 		if !f.reserved {
 			held += max(int(f.heldMax), f.maxConc)
 		}
+		if held > unresCap { // undone already: the functions after f need not run
+			n = i + 1
+			break
+		}
 	}
 	s.unresCap = unresCap
 	if held > s.unresCap || s.rollbackAll {
-		sn.restore(s)
+		sn.restore(s, s.fns[:n])
 		s.rollbacks++
+		s.optBackoff = min(max(2*s.optBackoff, 1), maxOptBackoff)
+		s.optWait = s.optBackoff
 		return false, nil
 	}
 	s.optimistic++
+	s.optBackoff = 0
 	start := s.start.Add(time.Duration(end - s.interval))
 	for _, f := range s.fns {
 		if err := s.closeFunction(f, end, start); err != nil {

@@ -119,8 +119,11 @@ type Sim struct {
 	// runFunctions then tries every interval so.
 	optimistic, rollbacks int64
 	rollbackAll           bool
-	scratch               Histogram // empty between uses: the functions' histograms count into it (fnHist)
-	merged                []uint64  // a buffer for fnHist.flush
+	// optWait is how many intervals are still to run without trying an optimistic run, after one
+	// was undone; optBackoff is the wait after the next one undone (doubling to maxOptBackoff).
+	optWait, optBackoff int
+	scratch             Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged              []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
