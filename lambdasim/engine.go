@@ -87,10 +87,51 @@ func (o outcome) String() string {
 }
 
 // fnState is the simulator's state of one function. The fields every event touches come first,
-// together, then the random source and the slices' first backing arrays (back), and the ones read
+// together (fnEvents), then the random source and the slices' first backing arrays (back), and the ones read
 // per interval or less last: at fleet scale each function's state is out of the cache when its
 // turn comes, and every line it spans costs a miss.
 type fnState struct {
+	fnEvents
+
+	// The current generation's parameters.
+	rng          *rand.Rand
+	svc          Dist
+	timeout      int64
+	errRate      float64
+	mem          int64
+	extraStorage int64
+	slo          int64 // latency bound, ns; math.MaxInt64 for none
+	keepNs       int64
+	lifetime     int64
+
+	// interval accumulators
+	maxConc  int
+	maxUtil  float64
+	dur, lat fnHist // the interval's and the run's durations and latencies
+	m        lambdatune.Metrics
+
+	back fnBacking
+
+	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
+	initD  Dist
+	coldD  Dist
+	keep   Dist
+	maxAge int64
+	idx    int
+	name   string
+	spec   Function
+	cfg    lambdatune.Config // last applied
+	pricer lambdatune.Pricer // cfg's architecture's prices
+	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
+	meter  ProvisionedMeter
+	last   lambdatune.Metrics
+	stats  Stats
+}
+
+// fnEvents is the part of a function's state that its events change (with the parameters read
+// alongside, which they do not), first in fnState: the fields every event touches. It is one
+// struct so that an optimistic run (Sim.runOptimistic) saves it in one assignment.
+type fnEvents struct {
 	// What Sim.independent reads of every function, in the first two lines.
 	nextArr int64 // next arrival offset, MaxInt64 when none
 	// arrivalsBefore(aheadTo) is aheadN while the function has not run since (0: not known).
@@ -130,45 +171,14 @@ type fnState struct {
 	idleTail int32 // oldest
 	provIdle []int32
 	gen      uint32 // current generation (configuration of memory, timeout, architecture, storage)
+	// heldMax is the most busyOD + provLive has been since runOptimistic set it, at an allocation of
+	// provisioned environments (in what was padding).
+	heldMax int32
 
 	rpsTokens, rpsBurst, rpsRate       float64
 	rpsLast                            int64
 	scaleTokens, scaleBurst, scaleRate float64
 	scaleLast                          int64
-
-	// The current generation's parameters.
-	rng          *rand.Rand
-	svc          Dist
-	timeout      int64
-	errRate      float64
-	mem          int64
-	extraStorage int64
-	slo          int64 // latency bound, ns; math.MaxInt64 for none
-	keepNs       int64
-	lifetime     int64
-
-	// interval accumulators
-	maxConc  int
-	maxUtil  float64
-	dur, lat fnHist // the interval's and the run's durations and latencies
-	m        lambdatune.Metrics
-
-	back fnBacking
-
-	// Touched on a cold start, a random keep-alive, a throttle or once an interval.
-	initD  Dist
-	coldD  Dist
-	keep   Dist
-	maxAge int64
-	idx    int
-	name   string
-	spec   Function
-	cfg    lambdatune.Config // last applied
-	pricer lambdatune.Pricer // cfg's architecture's prices
-	sloD   time.Duration     // Deployment.SLO, reported in Metrics.SLO
-	meter  ProvisionedMeter
-	last   lambdatune.Metrics
-	stats  Stats
 }
 
 // fnBacking holds a function's random source and the first backing arrays of its slices, inside
@@ -276,6 +286,7 @@ func (f *fnState) allocateProvisioned(s *Sim, t int64, n int) {
 			s.unresHeld++
 		}
 	}
+	f.heldMax = max(f.heldMax, int32(f.busyOD+f.provLive))
 }
 
 func (f *fnState) newEnv(t int64) int32 {
@@ -556,17 +567,40 @@ func (f *fnState) countBefore(t int64) int {
 // runFunctions processes every function's events before end. The functions of an account interact
 // only through the unreserved pool: while it cannot fill up, each function runs on its own
 // through a window of time (with its state in the cache), the result being the same as in time
-// order. The window halves while the pool might fill within it (down to 1/64 of the interval,
-// then the window runs in time order) and doubles again after a window without (up to the
-// interval). When the interval's last window runs so, each function's interval is closed
-// (closeFunction) as soon as it has run, while its state is in the cache, and runFunctions
-// reports closed; a function whose arrivals are a Load (which the time they are drawn at does not
-// change) then counts the next interval's arrivals for the next check (arrivalsBefore). A request log needs the time order throughout. It stops at the first function
-// error (a broken arrival stream) or when ctx is done, checked every window.
+// order. When the pool's check (independent) allows the whole interval, it is one window;
+// otherwise the interval is first run optimistically (runOptimistic: every function on its own,
+// kept when the pool turns out to have had room throughout) and, if that is undone, in windows
+// (runWindows). An optimistic run undone costs a pass over the functions and their events for
+// nothing, so after one the next intervals go straight to windows, 1, 2, 4, ... up to
+// maxOptBackoff of them, until an optimistic run is kept again. A function whose arrivals are a Load (which the time they are drawn at does not
+// change) may have the next interval's arrivals counted for the next check (arrivalsBefore). A
+// request log needs the time order throughout. It reports whether the functions' intervals were
+// closed (closeFunction), and stops at the first function error (a broken arrival stream) or
+// when ctx is done.
 func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {
 	if s.log != nil {
 		return false, s.runInOrder(ctx, end)
 	}
+	if !s.rollbackAll && s.independent(end) {
+		s.window = s.interval
+		return s.runWindows(ctx, end, end)
+	}
+	if s.optWait > 0 && !s.rollbackAll {
+		s.optWait--
+	} else if done, err := s.runOptimistic(ctx, end); done || err != nil {
+		return done, err
+	}
+	return s.runWindows(ctx, end, s.now)
+}
+
+// runWindows processes every function's events before end window by window, the first window
+// ending at certified (s.now when none) being known to be independent. The window halves while
+// the pool might fill within it (down to 1/64 of the interval, then the window runs in time order)
+// and doubles again after a window without (up to the interval). When the interval's last window
+// runs so, each function's interval is closed (closeFunction) as soon as it has run, while its
+// state is in the cache, and runWindows reports closed; a function whose arrivals are a Load
+// then counts the next interval's arrivals for the next check. It checks ctx every window.
+func (s *Sim) runWindows(ctx context.Context, end, certified int64) (closed bool, err error) {
 	start := s.start.Add(time.Duration(end - s.interval))
 	for t := s.now; t < end; {
 		if err := ctx.Err(); err != nil {
@@ -574,7 +608,7 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 		}
 		we := min(t+s.window, end)
 		switch {
-		case s.independent(we):
+		case we <= certified || s.independent(we):
 			for _, f := range s.fns {
 				if f.run(ctx, s, math.MaxInt64, we); f.err != nil {
 					return false, f.err

@@ -51,10 +51,11 @@ func heapInUse() uint64 {
 // BenchmarkEventSimFleet runs N functions of one account on the event model, each the
 // interval benchmarks' Python API at 1 request/s of Poisson arrivals, stepping the whole account a
 // minute at a time (one op = one request). It reports req/s, req/cpu-s, the live heap per
-// function (B/fn, after a warm-up) and the windows an interval through which the functions ran on
+// function (B/fn, after a warm-up), the windows an interval through which the functions ran on
 // their own (runFunctions; the unreserved pool's check counts an environment for every arrival,
-// so at N ≥ 1,000 the account's limit of 1,000 + 10 N allows windows of an eighth of the interval).
-// The per-request cost should not grow with N.
+// so from N = 100 on the account's limit of 1,000 + 10 N does not allow whole intervals), and the
+// intervals run optimistically, kept (optimistic/interval) or undone (rollbacks/interval). The
+// per-request cost should not grow with N.
 func BenchmarkEventSimFleet(b *testing.B) {
 	for _, n := range fleetSizes {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchEventSimFleet(b, n, fleetOptions(n)) })
@@ -98,6 +99,7 @@ func benchEventSimFleet(b *testing.B, n int, opts Options) {
 	}
 	perFn := float64(heapInUse()-heap0) / float64(n)
 	before, windows, steps0 := requests(), s.windows, s.steps
+	kept, undone := s.optimistic, s.rollbacks
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
 	for requests()-before < int64(b.N) {
@@ -113,7 +115,10 @@ func benchEventSimFleet(b *testing.B, n int, opts Options) {
 	if cpu > 0 {
 		b.ReportMetric(r/cpu.Seconds(), "req/cpu-s")
 	}
-	b.ReportMetric(float64(s.windows-windows)/float64(s.steps-steps0), "windows/interval")
+	ivs := float64(s.steps - steps0)
+	b.ReportMetric(float64(s.windows-windows)/ivs, "windows/interval")
+	b.ReportMetric(float64(s.optimistic-kept)/ivs, "optimistic/interval")
+	b.ReportMetric(float64(s.rollbacks-undone)/ivs, "rollbacks/interval")
 }
 
 // BenchmarkIntervalFleet runs N functions of one account on the interval model under the seed's

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -147,54 +148,177 @@ func TestFleetSharedPoolUnchanged(t *testing.T) {
 }
 
 // TestFleetWindowsMatchTimeOrder checks that letting the event model's functions run on their own
-// through windows of time while the unreserved pool cannot fill (runFunctions) gives the metrics
-// of running every event in time order, which a request log forces: on fleetAccount with its
-// tight limit (the pool fills, windows shrink), with a limit that binds now and then, and with
-// one that never binds, with asynchronous functions among them.
+// (runFunctions: through windows of time while the unreserved pool cannot fill, or a whole
+// interval optimistically, kept when the pool had room throughout) gives the metrics of running
+// every event in time order, which a request log forces: on fleetAccount with its tight limit
+// (the pool fills, optimistic runs are undone, windows shrink), with a limit that binds now and
+// then, and with one that never binds (110 keeps some optimistic runs and undoes others), with
+// asynchronous functions among them. With rollbackAll
+// every interval is run optimistically, undone and run again in windows: the snapshot must
+// restore the state exactly. It also checks that each path was taken where expected.
 func TestFleetWindowsMatchTimeOrder(t *testing.T) {
 	steps := 60
 	if testing.Short() {
 		steps = 20
 	}
-	for _, limit := range []int{70, 250, 10000} {
+	for _, tc := range []struct {
+		limit        int
+		kept, undone bool // whether some optimistic runs are kept, some undone
+	}{{70, false, true}, {110, true, true}, {250, true, false}, {10000, true, false}} {
+		limit := tc.limit
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			run := func(log bool) (string, *Sim) {
-				opts, deps, change := fleetAccount(t)
-				opts.Limits.AccountConcurrency = limit
-				deps[2].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}
-				deps[4].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 1}
-				deps[4].Function.ErrorRate = 0.05
-				if log {
-					opts.Log = io.Discard
-				}
-				s, err := New(opts, deps...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := sha256.New()
-				var ms []lambdatune.Metrics
-				for i := range steps {
-					if fn, c := change(i); c != nil {
-						if err := s.apply(fn, *c); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if ms, err = s.Step(context.Background(), ms[:0]); err != nil {
-						t.Fatal(err)
-					}
-					digestMetrics(h, ms)
-				}
-				return hex.EncodeToString(h.Sum(nil)), s
-			}
-			inOrder, _ := run(true)
-			windows, s := run(false)
+			inOrder, _ := runFleetVariant(t, limit, steps, true, false)
+			windows, s := runFleetVariant(t, limit, steps, false, false)
 			var thr int64
 			for i := range s.Len() {
 				thr += s.Stats(i).Throttles
 			}
-			t.Logf("throttles %d, last window %v", thr, time.Duration(s.window)) // the windows used
+			t.Logf("throttles %d, last window %v, %d windows, %d optimistic intervals, %d undone",
+				thr, time.Duration(s.window), s.windows, s.optimistic, s.rollbacks)
 			if windows != inOrder {
 				t.Errorf("digest %s with windows, %s in time order", windows, inOrder)
+			}
+			if kept, undone := s.optimistic > 0, s.rollbacks > 0; kept != tc.kept || undone != tc.undone {
+				t.Errorf("%d optimistic runs kept, %d undone; want some kept %v, some undone %v",
+					s.optimistic, s.rollbacks, tc.kept, tc.undone)
+			}
+			if tc.undone && !tc.kept && s.rollbacks > int64(steps)/2 {
+				t.Errorf("%d of %d intervals tried optimistically and undone: an undone run should put the next ones off", s.rollbacks, steps)
+			}
+			undone, s := runFleetVariant(t, limit, steps, false, true)
+			if undone != inOrder {
+				t.Errorf("digest %s with every optimistic run undone, %s in time order", undone, inOrder)
+			}
+			if s.rollbacks != int64(steps) || s.optimistic != 0 {
+				t.Errorf("rollbackAll: %d intervals undone, %d kept, want %d and 0", s.rollbacks, s.optimistic, steps)
+			}
+		})
+	}
+}
+
+// runFleetVariant runs fleetAccount under the given account limit for steps intervals, two of its
+// functions asynchronous (one with errors, retried), in time order (log) or not, with every
+// optimistic run undone (rollbackAll) or not; see runDigest.
+func runFleetVariant(t *testing.T, limit, steps int, log, rollbackAll bool) (string, *Sim) {
+	t.Helper()
+	opts, deps, change := fleetAccount(t)
+	opts.Limits.AccountConcurrency = limit
+	deps[2].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}
+	deps[4].Function.Async = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 1}
+	deps[4].Function.ErrorRate = 0.05
+	return runDigest(t, opts, deps, change, steps, log, rollbackAll)
+}
+
+// runDigest runs deps under opts for steps intervals, applying change(i) before interval i, in
+// time order (log) or not, with every optimistic run undone (rollbackAll) or not, and returns a
+// digest of every metric and of the functions' Stats and whole-run distributions at the end, and
+// the Sim.
+func runDigest(t *testing.T, opts Options, deps []Deployment, change func(i int) (int, *lambdatune.Config),
+	steps int, log, rollbackAll bool) (string, *Sim) {
+	t.Helper()
+	if log {
+		opts.Log = io.Discard
+	}
+	s, err := New(opts, deps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.rollbackAll = rollbackAll
+	h := sha256.New()
+	var ms []lambdatune.Metrics
+	for i := range steps {
+		if fn, c := change(i); c != nil {
+			if err := s.apply(fn, *c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ms, err = s.Step(context.Background(), ms[:0]); err != nil {
+			t.Fatal(err)
+		}
+		digestMetrics(h, ms)
+	}
+	for i := range s.Len() {
+		fmt.Fprintf(h, "%+v %+v %+v\n", s.Stats(i), s.RunLatency(i), s.RunDuration(i))
+	}
+	return hex.EncodeToString(h.Sum(nil)), s
+}
+
+// TestOptimisticRollbackExact holds the event model to time order on an account whose functions
+// exercise what fleetAccount does not: several increases of provisioned concurrency pending at
+// once (allocated in the order of their random delays), a new generation with provisioned
+// environments, a random keep-alive with a lifetime limit, asynchronous retries, a reservation
+// dropped, histograms sparse, dense, and made dense mid-run, arrivals a Load or not. With every
+// optimistic run undone (rollbackAll) and without, the digests must equal time order's.
+func TestOptimisticRollbackExact(t *testing.T) {
+	fn := ivBenchFunction()
+	keep := fn
+	keep.KeepAlive, keep.MaxLifetime = Exponential(30*time.Second), 3*time.Minute
+	async := fn
+	async.Async, async.ErrorRate = &AsyncOptions{MaxEventAge: 2 * time.Minute, MaxRetryAttempts: 2}, 0.1
+	c := ivBenchConfig()
+	prov, res := c, c
+	prov.Provisioned, res.Reserved = 4, lambdatune.Reserve(5)
+	deps := []Deployment{{Function: fn, Config: prov}, {Function: keep, Config: c}, {Function: async, Config: c},
+		{Function: fn, Config: res}, {Function: fn, Config: c}}
+	rates := []float64{5, 10, 10, 20, 40}                    // requests/s
+	deps = append(deps, Deployment{Function: fn, Config: c}) // 1/s, then 50/s from the 5th interval on
+	ramp := make([]float64, 20)
+	for i := range ramp {
+		ramp[i] = map[bool]float64{false: 60, true: 3000}[i >= 4]
+	}
+	changes := map[int]struct {
+		fn  int
+		set func(*lambdatune.Config)
+	}{
+		1:  {0, func(c *lambdatune.Config) { c.Provisioned = 6 }},
+		2:  {0, func(c *lambdatune.Config) { c.Provisioned = 8 }},
+		3:  {0, func(c *lambdatune.Config) { c.Provisioned = 10 }},
+		6:  {0, func(c *lambdatune.Config) { c.MemoryMB = 1024 }},
+		8:  {0, func(c *lambdatune.Config) { c.Provisioned = 3 }},
+		10: {3, func(c *lambdatune.Config) { c.Reserved = lambdatune.Config{}.Reserved }},
+		12: {1, func(c *lambdatune.Config) { c.Provisioned = 2 }},
+	}
+	for _, limit := range []int{25, 1000} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			fresh := func() ([]Deployment, func(i int) (int, *lambdatune.Config)) { // for each run
+				d := append([]Deployment(nil), deps...)
+				cfgs := make([]lambdatune.Config, len(d))
+				for i := range d {
+					if i < len(rates) {
+						d[i].Arrivals = newPoisson(rates[i], uint64(i+1))
+					} else {
+						l, err := NewLoad(workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: ramp}, 1)
+						if err != nil {
+							t.Fatal(err)
+						}
+						d[i].Arrivals = l
+					}
+					cfgs[i] = d[i].Config
+				}
+				return d, func(i int) (int, *lambdatune.Config) {
+					ch, ok := changes[i]
+					if !ok {
+						return 0, nil
+					}
+					ch.set(&cfgs[ch.fn])
+					c := cfgs[ch.fn]
+					return ch.fn, &c
+				}
+			}
+			opts := Options{Seed: 7, Limits: lambdatune.Limits{AccountConcurrency: limit, MinUnreserved: 10}}
+			const steps = 16
+			d, change := fresh()
+			inOrder, _ := runDigest(t, opts, d, change, steps, true, false)
+			d, change = fresh()
+			got, s := runDigest(t, opts, d, change, steps, false, false)
+			t.Logf("%d optimistic intervals kept, %d undone, %d windows", s.optimistic, s.rollbacks, s.windows)
+			if got != inOrder {
+				t.Errorf("digest %s, %s in time order", got, inOrder)
+			}
+			d, change = fresh()
+			undone, _ := runDigest(t, opts, d, change, steps, false, true)
+			if undone != inOrder {
+				t.Errorf("digest %s with every optimistic run undone, %s in time order", undone, inOrder)
 			}
 		})
 	}
@@ -253,5 +377,111 @@ func TestFleetLazyShapeUnchanged(t *testing.T) {
 		if whole[k] != lazy[k] {
 			t.Fatalf("interval %d: lazily built shape gives\n%+v\nwhole one\n%+v", k, lazy[k], whole[k])
 		}
+	}
+}
+
+// TestFleetSteadyStateAllocations checks that an account whose intervals run optimistically,
+// kept or undone (rollbackAll), allocates nothing in steady state: the snapshot's buffers are
+// reused. Fifty functions at 1 request/s under a limit of 1,000 + 10 N do not pass the pool's
+// check for a whole interval, but their optimistic runs are kept. The warm-up is an hour: the
+// run's sparse histogram counts grow while new buckets turn up.
+func TestFleetSteadyStateAllocations(t *testing.T) {
+	const n, warm, timed = 50, 60, 10
+	counts := make([]float64, warm+timed+2)
+	for i := range counts {
+		counts[i] = 60
+	}
+	series := workload.Series{Start: DefaultStart(), Step: time.Minute, Counts: counts}
+	for _, rollbackAll := range []bool{false, true} {
+		deps := make([]Deployment, n)
+		for i := range deps {
+			l, err := NewLoad(series, uint64(i+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			deps[i] = Deployment{Function: ivBenchFunction(), Config: ivBenchConfig(), Arrivals: l}
+		}
+		s := mustNew(t, Options{Seed: 1, Limits: lambdatune.Limits{AccountConcurrency: 1000 + 10*n, MinUnreserved: 100}}, deps...)
+		s.rollbackAll = rollbackAll
+		ctx := context.Background()
+		if err := s.Run(ctx, warm); err != nil {
+			t.Fatal(err)
+		}
+		kept, undone := s.optimistic, s.rollbacks
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		if err := s.Run(ctx, timed); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&ms)
+		if d := ms.Mallocs - before; d != 0 {
+			t.Errorf("rollbackAll %v: %d intervals allocated %d times, want 0", rollbackAll, timed, d)
+		}
+		want := map[bool][2]int64{false: {timed, 0}, true: {0, timed}}[rollbackAll]
+		if got := [2]int64{s.optimistic - kept, s.rollbacks - undone}; got != want {
+			t.Errorf("rollbackAll %v: %d optimistic intervals kept, %d undone, want %d and %d", rollbackAll, got[0], got[1], want[0], want[1])
+		}
+	}
+}
+
+// TestOptimisticBoundTight puts the pool's whole room to use at one instant: in the second
+// interval one function starts six environments at once, beside three provisioned ones another
+// function was allocated ten seconds before (one of them then busy) and two a third function has
+// held from the start, while a fourth with a reservation starts four. With an unreserved pool of
+// 11 the optimistic run is kept and throttles nothing; with 10 it must be undone (time order
+// throttles one start). Both must give time order's digest: a bound that undercounts by one, or
+// leaves out either function's provisioned environments, keeps the run of the second.
+func TestOptimisticBoundTight(t *testing.T) {
+	burst := func(n int, at time.Duration) Arrivals {
+		ts := make([]time.Duration, n)
+		for i := range ts {
+			ts[i] = at
+		}
+		a, err := workload.TimestampArrivals(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	fn := Function{Duration: CPUModel{CPUTime: time.Second}, Runtime: RuntimePython}
+	c := ivBenchConfig()
+	prov, res := c, c
+	prov.Provisioned, res.Reserved = 2, lambdatune.Reserve(5)
+	more := func(i int) (int, *lambdatune.Config) { // 3 provisioned for function 1, ready at 70 s
+		if i != 1 {
+			return 0, nil
+		}
+		c := c
+		c.Provisioned = 3
+		return 1, &c
+	}
+	for _, tc := range []struct {
+		pool            int
+		kept, throttles int64
+	}{{11, 1, 0}, {10, 0, 1}} {
+		t.Run(fmt.Sprint(tc.pool), func(t *testing.T) {
+			deps := func() []Deployment {
+				return []Deployment{
+					{Function: fn, Config: c, Arrivals: burst(6, 80*time.Second)},
+					{Function: fn, Config: c, Arrivals: burst(1, 75*time.Second)},
+					{Function: fn, Config: prov},
+					{Function: fn, Config: res, Arrivals: burst(4, 80*time.Second)},
+				}
+			}
+			opts := Options{Limits: lambdatune.Limits{AccountConcurrency: tc.pool + 5, MinUnreserved: 1},
+				ProvisioningDelay: Constant(10 * time.Second)}
+			inOrder, _ := runDigest(t, opts, deps(), more, 3, true, false)
+			got, s := runDigest(t, opts, deps(), more, 3, false, false)
+			if got != inOrder {
+				t.Errorf("digest %s, %s in time order", got, inOrder)
+			}
+			if s.unresCap != tc.pool {
+				t.Fatalf("unreserved pool %d, want %d", s.unresCap, tc.pool)
+			}
+			if s.Stats(0).Throttles != tc.throttles || s.optimistic != tc.kept {
+				t.Errorf("%d throttles, %d optimistic intervals kept; want %d and %d", s.Stats(0).Throttles, s.optimistic, tc.throttles, tc.kept)
+			}
+		})
 	}
 }

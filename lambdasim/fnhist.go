@@ -169,3 +169,36 @@ func (h *fnHist) flush(scratch *Histogram, merged *[]uint64) {
 	*merged = out
 	h.pending, h.ivAt = h.pending[:0], 0
 }
+
+// histMark is what rewind needs to undo an interval's records: how many values were pending,
+// the run's sparse counts and whether the run's and the interval's counts were dense.
+type histMark struct {
+	pending           int
+	sparse            []uint64
+	runDense, ivDense bool
+}
+
+// mark returns the mark to rewind to. It is taken at an interval's start, before anything is
+// recorded in it (the interval's summary is empty, its pending values and dense counts none).
+func (h *fnHist) mark() histMark {
+	return histMark{pending: len(h.pending), sparse: h.sparse, runDense: h.runH != nil, ivDense: h.ivH != nil}
+}
+
+// rewind undoes every record since mark m was taken: recording only appends to pending (whose
+// values below m.pending it leaves alone), adds to the summary and the interval's dense counts,
+// or switches to dense counts once (toDense), which rewind undoes, dropping the new Histograms.
+func (h *fnHist) rewind(m histMark) {
+	switch {
+	case h.ivH == nil: // still buffered
+	case m.ivDense: // the interval's counts were dense and empty: clear what the records added
+		if h.iv.n > 0 {
+			clear(h.ivH.counts[histIndex(h.iv.min) : histIndex(h.iv.max)+1])
+		}
+	case !m.runDense: // toDense made the run's counts dense from the sparse and pending ones
+		h.ivH, h.runH, h.sparse = nil, nil, m.sparse
+	default: // toDense; the run's counts were dense, so no values were pending for them to take
+		h.ivH = nil
+	}
+	h.iv = histSummary{}
+	h.pending, h.ivAt = h.pending[:m.pending], m.pending
+}

@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -84,5 +85,55 @@ func TestFnHistRecordAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, interval); n != 0 {
 		t.Errorf("an interval of 100 values allocates %v times, want 0", n)
+	}
+}
+
+// TestFnHistRewind checks that rewinding an fnHist to the mark taken at an interval's start undoes
+// the interval's records exactly: the fnHist then equals (reflect.DeepEqual) a twin that recorded
+// the same intervals before and nothing in this one, whether the interval stayed buffered, was
+// dense already, or switched to dense counts with earlier intervals' values pending or with the
+// run's counts dense already (handed out).
+func TestFnHistRewind(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before []int // values recorded in each interval before the mark
+		after  int   // values recorded in the interval rewound
+		expose bool  // hand the run's Histogram out before the mark
+	}{
+		{"buffered", []int{30, 40}, 100, false},
+		{"to-dense", []int{60, 60, 60}, fnHistDense + 50, false},
+		{"to-dense-flushed", []int{200, 200, 20}, fnHistDense + 1, false},
+		{"to-dense-exposed", []int{60, 60}, fnHistDense + 50, true},
+		{"dense", []int{60, 2 * fnHistDense}, 2 * fnHistDense, false},
+		{"dense-idle", []int{2 * fnHistDense}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 5))
+			value := func() int64 { return int64(1e8 * (1 + rng.NormFloat64()/3)) }
+			var h, twin fnHist
+			var scratch Histogram
+			var merged []uint64
+			for _, n := range tc.before {
+				for range n {
+					v := value()
+					h.record(v)
+					twin.record(v)
+				}
+				h.closeInterval(&scratch, &merged)
+				twin.closeInterval(&scratch, &merged)
+			}
+			if tc.expose {
+				h.dense()
+				twin.dense()
+			}
+			m := h.mark()
+			for range tc.after {
+				h.record(value())
+			}
+			h.rewind(m)
+			if !reflect.DeepEqual(h, twin) {
+				t.Errorf("rewound %+v\nwant %+v", h, twin)
+			}
+		})
 	}
 }

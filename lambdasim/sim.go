@@ -113,8 +113,17 @@ type Sim struct {
 	queue     []fnEvent // the functions by their next event (runInOrder)
 	window    int64     // the time the functions last ran on their own (runFunctions), ns
 	windows   int64     // how many windows they ran through on their own, for the benchmarks
-	scratch   Histogram // empty between uses: the functions' histograms count into it (fnHist)
-	merged    []uint64  // a buffer for fnHist.flush
+	snap      snapshot  // the state before an optimistic run (runOptimistic)
+	// optimistic and rollbacks count the intervals run optimistically that were kept and those
+	// that were undone, for the benchmarks and tests; rollbackAll (tests) undoes every one, and
+	// runFunctions then tries every interval so.
+	optimistic, rollbacks int64
+	rollbackAll           bool
+	// optWait is how many intervals are still to run without trying an optimistic run, after one
+	// was undone; optBackoff is the wait after the next one undone (doubling to maxOptBackoff).
+	optWait, optBackoff int
+	scratch             Histogram // empty between uses: the functions' histograms count into it (fnHist)
+	merged              []uint64  // a buffer for fnHist.flush
 
 	log *csvLog
 }
@@ -143,14 +152,17 @@ func New(opts Options, deployments ...Deployment) (*Sim, error) {
 			return nil, err
 		}
 		f := &fnState{
-			idx: i, name: name, spec: d.Function, arr: d.Arrivals, slo: slo, sloD: d.SLO,
-			idleHead:     -1,
-			idleTail:     -1,
-			provSchedule: newProvSchedule(0),
-			scaleBurst:   float64(s.scaleBurst),
-			scaleRate:    float64(s.scaleBurst) / float64(s.scalePeriod),
-			lifetime:     d.Function.maxLifetime(),
-			errRate:      d.Function.ErrorRate,
+			fnEvents: fnEvents{
+				arr:          d.Arrivals,
+				idleHead:     -1,
+				idleTail:     -1,
+				provSchedule: newProvSchedule(0),
+				scaleBurst:   float64(s.scaleBurst),
+				scaleRate:    float64(s.scaleBurst) / float64(s.scalePeriod),
+			},
+			idx: i, name: name, spec: d.Function, slo: slo, sloD: d.SLO,
+			lifetime: d.Function.maxLifetime(),
+			errRate:  d.Function.ErrorRate,
 		}
 		f.back.pcg = *rand.NewPCG(opts.Seed, uint64(i)+1)
 		f.back.rng = *rand.New(&f.back.pcg)

@@ -1,0 +1,149 @@
+package lambdasim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lambdatune/lambdatune"
+)
+
+// maxOptBackoff is the most intervals runFunctions runs in windows, without trying an optimistic
+// run, after one was undone.
+const maxOptBackoff = 16
+
+// fnSave is what an optimistic run can change of one function, apart from the contents of its
+// slices (kept in the snapshot's buffers), its interval's Metrics (zero at an interval's start)
+// and heldMax (which only runOptimistic reads, after setting it).
+type fnSave struct {
+	ev           fnEvents // the slices' headers among them
+	pcg          rand.PCG
+	maxConc      int
+	maxUtil      float64
+	environments int64 // stats.Environments
+	dur, lat     histMark
+}
+
+// snapshot holds the account's state before an optimistic run (Sim.runOptimistic), to restore it
+// when the run is not what time order gives. Its buffers are reused from one interval to the next:
+// the functions' slice contents lie one function after another, in function order.
+type snapshot struct {
+	fns       []fnSave
+	envs      []env
+	busy      []busyEntry
+	idx       []int32 // each function's free list, then its provisioned idle list
+	retries   []retryEntry
+	prov      []provPending
+	unresHeld int
+}
+
+// save saves function i's state f before its optimistic run. The functions are saved in order,
+// after reset.
+func (sn *snapshot) save(i int, f *fnState) {
+	sn.fns[i] = fnSave{ev: f.fnEvents, pcg: f.back.pcg, maxConc: f.maxConc, maxUtil: f.maxUtil,
+		environments: f.stats.Environments, dur: f.dur.mark(), lat: f.lat.mark()}
+	sn.envs = append(sn.envs, f.envs...)
+	sn.busy = append(sn.busy, f.busy...)
+	sn.idx = append(append(sn.idx, f.free...), f.provIdle...)
+	sn.retries = append(sn.retries, f.retries...)
+	sn.prov = append(sn.prov, f.provPending...)
+}
+
+// reset empties the buffers for the save of n functions.
+func (sn *snapshot) reset(n int) {
+	if len(sn.fns) != n {
+		sn.fns = make([]fnSave, n)
+	}
+	sn.envs, sn.busy, sn.idx, sn.retries, sn.prov = sn.envs[:0], sn.busy[:0], sn.idx[:0], sn.retries[:0], sn.prov[:0]
+}
+
+// restore returns the functions fns (the first of s.fns, the ones saved) to their saved state,
+// and the unreserved pool's total. The slices'
+// headers come back with fnEvents, pointing at the backing arrays they had (an array the run grew
+// into is dropped), and their saved contents are copied back in; the look-ahead needs no copy, as
+// the run only moved through it (runOptimistic pulled the interval's arrivals before saving).
+func (sn *snapshot) restore(s *Sim, fns []*fnState) {
+	var ne, nb, ni, nr, np int
+	for i, f := range fns {
+		v := &sn.fns[i]
+		f.fnEvents = v.ev
+		f.back.pcg = v.pcg
+		f.maxConc, f.maxUtil, f.stats.Environments = v.maxConc, v.maxUtil, v.environments
+		f.dur.rewind(v.dur)
+		f.lat.rewind(v.lat)
+		f.m = lambdatune.Metrics{}
+		ne += copy(f.envs, sn.envs[ne:ne+len(f.envs)])
+		nb += copy(f.busy, sn.busy[nb:nb+len(f.busy)])
+		ni += copy(f.free, sn.idx[ni:ni+len(f.free)])
+		ni += copy(f.provIdle, sn.idx[ni:ni+len(f.provIdle)])
+		nr += copy(f.retries, sn.retries[nr:nr+len(f.retries)])
+		np += copy(f.provPending, sn.prov[np:np+len(f.provPending)])
+	}
+	s.unresHeld = sn.unresHeld
+}
+
+// runOptimistic runs the interval ending at end with every function on its own, as if the
+// unreserved pool could not fill, and keeps the result when that is what time order gives: when
+// the most of the pool each unreserved function can have held during its run, summed over the
+// functions, fits in the pool, the pool had room at every on-demand start in whatever order they
+// came, so no function would have been throttled by it. The functions' intervals are then closed,
+// in order, and it reports done. Otherwise (as soon as a function's run makes the sum exceed the
+// pool: the functions after it are left alone) it restores the state before the run (snapshot)
+// and the caller runs the interval in windows. Each function's arrivals before end are pulled
+// first (arrivalsBefore, as Sim.independent does for its check). It stops at the first function
+// error or when ctx is done.
+//
+// A function holds busyOD + provLive of the pool (unreservedHeld), and the sum grows only at an
+// on-demand start or an allocation of provisioned environments. An on-demand start finds no
+// provisioned environment idle (busyProv = provLive), so there the sum is the function's
+// concurrency, whose most since the interval's start is maxConc; the allocations raise heldMax.
+// The larger of the two is the sum's maximum, and the events pay nothing for it.
+func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(s.now), err)
+	}
+	sn := &s.snap
+	sn.reset(len(s.fns))
+	sn.unresHeld = s.unresHeld
+	unresCap := s.unresCap
+	s.unresCap = math.MaxInt // the pool's check is off: its total means nothing in this order
+	held, n := 0, len(s.fns)
+	for i, f := range s.fns {
+		f.arrivalsBefore(end) // the run pulls nothing: the look-ahead's header is its state
+		sn.save(i, f)
+		f.heldMax = int32(f.busyOD + f.provLive)
+		if f.run(ctx, s, math.MaxInt64, end); f.err != nil {
+			s.unresCap = unresCap
+			return false, f.err
+		}
+		if !f.reserved {
+			held += max(int(f.heldMax), f.maxConc)
+		}
+		if held > unresCap { // undone already: the functions after f need not run
+			n = i + 1
+			break
+		}
+	}
+	s.unresCap = unresCap
+	if held > s.unresCap || s.rollbackAll {
+		sn.restore(s, s.fns[:n])
+		s.rollbacks++
+		s.optBackoff = min(max(2*s.optBackoff, 1), maxOptBackoff)
+		s.optWait = s.optBackoff
+		return false, nil
+	}
+	s.optimistic++
+	s.optBackoff = 0
+	start := s.start.Add(time.Duration(end - s.interval))
+	for _, f := range s.fns {
+		if err := s.closeFunction(f, end, start); err != nil {
+			return false, err
+		}
+		if f.readAhead { // for the next interval's check
+			f.arrivalsBefore(end + s.interval)
+		}
+	}
+	return true, nil
+}
