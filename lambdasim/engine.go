@@ -87,9 +87,9 @@ func (o outcome) String() string {
 }
 
 // fnState is the simulator's state of one function. The fields every event touches come first,
-// together (fnEvents), then the random source and the slices' first backing arrays (back), and the ones read
-// per interval or less last: at fleet scale each function's state is out of the cache when its
-// turn comes, and every line it spans costs a miss.
+// together (fnEvents), then the random source and the slices' first backing arrays (back), and
+// the ones read per interval or less last: at fleet scale each function's state is out of the
+// cache when its turn comes, and every line it spans costs a miss.
 type fnState struct {
 	fnEvents
 
@@ -572,9 +572,9 @@ func (f *fnState) countBefore(t int64) int {
 // kept when the pool turns out to have had room throughout) and, if that is undone, in windows
 // (runWindows). An optimistic run undone costs a pass over the functions and their events for
 // nothing, so after one the next intervals go straight to windows, 1, 2, 4, ... up to
-// maxOptBackoff of them, until an optimistic run is kept again. A function whose arrivals are a Load (which the time they are drawn at does not
-// change) may have the next interval's arrivals counted for the next check (arrivalsBefore). A
-// request log needs the time order throughout. It reports whether the functions' intervals were
+// maxOptBackoff of them, until an optimistic run is kept again. A function whose arrivals are a
+// Load (which the time they are drawn at does not change) may have the next interval's arrivals
+// counted for the next check (arrivalsBefore). A request log needs the time order throughout. It reports whether the functions' intervals were
 // closed (closeFunction), and stops at the first function error (a broken arrival stream) or
 // when ctx is done.
 func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err error) {

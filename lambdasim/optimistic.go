@@ -60,10 +60,10 @@ func (sn *snapshot) reset(n int) {
 }
 
 // restore returns the functions fns (the first of s.fns, the ones saved) to their saved state,
-// and the unreserved pool's total. The slices'
-// headers come back with fnEvents, pointing at the backing arrays they had (an array the run grew
-// into is dropped), and their saved contents are copied back in; the look-ahead needs no copy, as
-// the run only moved through it (runOptimistic pulled the interval's arrivals before saving).
+// and the unreserved pool's total. The slices' headers come back with fnEvents, pointing at the
+// backing arrays they had (an array the run grew into is dropped), and their saved contents are
+// copied back in; the look-ahead needs no copy, as the run only moved through it (runOptimistic
+// pulled the interval's arrivals before saving).
 func (sn *snapshot) restore(s *Sim, fns []*fnState) {
 	var ne, nb, ni, nr, np int
 	for i, f := range fns {
