@@ -73,6 +73,18 @@ func BenchmarkEventSimFleetRoomy(b *testing.B) {
 	}
 }
 
+// BenchmarkEventSimFleetTight is BenchmarkEventSimFleet with an account limit of 1,000 + 2 N:
+// the pool never fills (each function is busy about a fifth of the time, so the account holds
+// about N / 5 environments at once), but each function's most over a minute is about 2, so the
+// whole-interval maxima summed nearly fill it, and exceed it from N = 1,000 on.
+func BenchmarkEventSimFleetTight(b *testing.B) {
+	for _, n := range fleetSizes {
+		opts := fleetOptions(n)
+		opts.Limits.AccountConcurrency = 1000 + 2*n
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchEventSimFleet(b, n, opts) })
+	}
+}
+
 func benchEventSimFleet(b *testing.B, n int, opts Options) {
 	const warm, rate = 3, 60.0 // intervals before timing; requests per function-minute
 	steps := warm + int(float64(b.N)/(rate*float64(n))) + 2
