@@ -74,9 +74,9 @@ func BenchmarkEventSimFleetRoomy(b *testing.B) {
 }
 
 // BenchmarkEventSimFleetTight is BenchmarkEventSimFleet with an account limit of 1,000 + 2 N:
-// the pool never fills (each function is busy about a fifth of the time, so the account holds
-// about N / 5 environments at once), but each function's most over a minute is about 2, so the
-// whole-interval maxima summed nearly fill it, and exceed it from N = 1,000 on.
+// the pool never fills (a request keeps an environment busy about 0.45 s at 512 MB, so the
+// account holds about 0.45 N at once), but a function's most over a minute is 3 or more, so the
+// whole-interval maxima summed exceed the limit from N = 1,000 on (3,370 at 1,000).
 func BenchmarkEventSimFleetTight(b *testing.B) {
 	for _, n := range fleetSizes {
 		opts := fleetOptions(n)
