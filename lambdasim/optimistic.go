@@ -109,13 +109,14 @@ func (sn *snapshot) restore(s *Sim, fns []*fnState) {
 // as Sim.independent does for its check). It stops at the first function error or when ctx is
 // done.
 //
-// Why the sums suffice: take an on-demand start at time t, in part p, in time order. Each other
-// function then is in a state its own run passes through during p (before or after its events at
-// t; before its first event of p, it is in the state it ended p-1 with, the state p's maximum
-// starts from), so what each holds is at most its maximum over p, and what the start takes is
-// within the starting function's own. The pool then holds at most p's sum less one before the
-// start, less than the pool, and the start goes ahead as it did in the function's own run. The
-// first start that differed from the own runs would be such a start, so none does.
+// Why the sums suffice: in time order, the functions follow their own runs up to the first
+// on-demand start the pool throttles, if any; say it comes at time t, in part p. Each other
+// function is then in a state its own run passes through during p (before or after its events at
+// t; before its first event of p, the state it ended p-1 with, which p's maximum starts from), so
+// it holds at most its maximum over p, and the starting function would hold at most its own after
+// the start. So the pool would hold at most p's sum after the start, which fits: it had room
+// before it, and the start is not throttled after all. Hence no start is, and time order is the
+// own runs.
 //
 // A function holds busyOD + provLive of the pool (unreservedHeld), and that grows only at an
 // on-demand start or an allocation of provisioned environments. An on-demand start finds no
