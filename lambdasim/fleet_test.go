@@ -487,16 +487,17 @@ func TestOptimisticBoundTight(t *testing.T) {
 }
 
 // TestOptimisticPartsBound holds runOptimistic's bound, taken part by part of the interval
-// (optParts of 3.75 s in a minute), to time order where the whole-interval maxima summed exceed
-// the pool but no part's sum does. "staggered": eight functions each start three environments at
-// once (busy about 3.5 s), function i at 7.5 i + 0.1 s, so at most one burst is held during any
-// part: their maxima over the minute sum to 24, and with a pool of 3 the run is kept and throttles
-// nothing; with 2 it must be undone (time order throttles). "carried": a burst of two at 3 s is
-// still held through the next part, where another function starts two at 4 s, so that part's sum
-// must count what the first function held at the part's start: a pool of 4 keeps the run, 3 must
-// undo it (the first function's third request, at 30 s, makes the pool's check send the minute to
-// runOptimistic). A bound off by one either way, or a part's maxima not starting from what the function
-// holds then, fails a case; each must give time order's digest.
+// (optParts: 16 parts of 3.75 s in a minute), to time order where the whole-interval maxima summed
+// exceed the pool but no part's sum does. "staggered": eight functions each start three
+// environments at once (busy about 3.5 s), function i at 7.5 i + 0.1 s, so at most one burst is
+// held during any part: their maxima over the minute sum to 24, and with a pool of 3 the run is
+// kept and throttles nothing; with 2 it must be undone (time order throttles). "carried": a burst
+// of two at 3 s is still held through the next part, where another function starts two at 4 s,
+// so that part's sum must count what the first function held at the part's start: a pool of 4
+// keeps the run, 3 must undo it (the first function's third request, at 30 s, makes the pool's
+// check send the minute to runOptimistic). A bound off by one either way, a part's maxima not
+// starting from what the function holds then, or the whole-interval bound fails a case; each
+// must give time order's digest.
 func TestOptimisticPartsBound(t *testing.T) {
 	fn := Function{Duration: CPUModel{CPUTime: time.Second}, Runtime: RuntimePython}
 	at := func(ts ...time.Duration) Deployment {
