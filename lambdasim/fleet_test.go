@@ -515,8 +515,9 @@ func TestOptimisticPartsBound(t *testing.T) {
 		}
 		return deps
 	}
-	carried := func() []Deployment { // the request at 30 s keeps the pool's check from allowing the minute
-		return []Deployment{at(3*time.Second, 3*time.Second, 30*time.Second), at(4*time.Second, 4*time.Second)}
+	carried := func() []Deployment { // the request at 30 s: the pool's check does not allow the minute
+		first := at(3*time.Second, 3*time.Second, 30*time.Second)
+		return []Deployment{first, at(4*time.Second, 4*time.Second)}
 	}
 	none := func(int) (int, *lambdatune.Config) { return 0, nil }
 	for _, tc := range []struct {
