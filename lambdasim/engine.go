@@ -171,7 +171,7 @@ type fnEvents struct {
 	idleTail int32 // oldest
 	provIdle []int32
 	gen      uint32 // current generation (configuration of memory, timeout, architecture, storage)
-	// heldMax is the most busyOD + provLive has been since runOptimistic set it, at an allocation of
+	// heldMax is the most busyOD + provLive has been since runParts set it, at an allocation of
 	// provisioned environments (in what was padding).
 	heldMax int32
 

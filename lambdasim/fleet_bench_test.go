@@ -73,6 +73,18 @@ func BenchmarkEventSimFleetRoomy(b *testing.B) {
 	}
 }
 
+// BenchmarkEventSimFleetTight is BenchmarkEventSimFleet with an account limit of 1,000 + 2 N:
+// the pool never fills (a request keeps an environment busy about 0.45 s at 512 MB, so the
+// account holds about 0.45 N at once), but a function's most over a minute is 3 or more, so the
+// whole-interval maxima summed exceed the limit from N = 1,000 on (3,370 at 1,000).
+func BenchmarkEventSimFleetTight(b *testing.B) {
+	for _, n := range fleetSizes {
+		opts := fleetOptions(n)
+		opts.Limits.AccountConcurrency = 1000 + 2*n
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchEventSimFleet(b, n, opts) })
+	}
+}
+
 func benchEventSimFleet(b *testing.B, n int, opts Options) {
 	const warm, rate = 3, 60.0 // intervals before timing; requests per function-minute
 	steps := warm + int(float64(b.N)/(rate*float64(n))) + 2

@@ -485,3 +485,71 @@ func TestOptimisticBoundTight(t *testing.T) {
 		})
 	}
 }
+
+// TestOptimisticPartsBound holds runOptimistic's bound, taken part by part of the interval
+// (optParts: 16 parts of 3.75 s in a minute), to time order where the whole-interval maxima summed
+// exceed the pool but no part's sum does. "staggered": eight functions each start three
+// environments at once (busy about 3.5 s), function i at 7.5 i + 0.1 s, so at most one burst is
+// held during any part: their maxima over the minute sum to 24, and with a pool of 3 the run is
+// kept and throttles nothing; with 2 it must be undone (time order throttles). "carried": a burst
+// of two at 3 s is still held through the next part, where another function starts two at 4 s,
+// so that part's sum must count what the first function held at the part's start: a pool of 4
+// keeps the run, 3 must undo it (the first function's third request, at 30 s, makes the pool's
+// check send the minute to runOptimistic). A bound off by one either way, a part's maxima not
+// starting from what the function holds then, or the whole-interval bound fails a case; each
+// must give time order's digest.
+func TestOptimisticPartsBound(t *testing.T) {
+	fn := Function{Duration: CPUModel{CPUTime: time.Second}, Runtime: RuntimePython}
+	at := func(ts ...time.Duration) Deployment {
+		a, err := workload.TimestampArrivals(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Deployment{Function: fn, Config: ivBenchConfig(), Arrivals: a}
+	}
+	staggered := func() []Deployment {
+		var deps []Deployment
+		for i := range 8 {
+			when := time.Duration(i)*7500*time.Millisecond + 100*time.Millisecond
+			deps = append(deps, at(when, when, when))
+		}
+		return deps
+	}
+	carried := func() []Deployment { // the request at 30 s: the pool's check does not allow the minute
+		first := at(3*time.Second, 3*time.Second, 30*time.Second)
+		return []Deployment{first, at(4*time.Second, 4*time.Second)}
+	}
+	none := func(int) (int, *lambdatune.Config) { return 0, nil }
+	for _, tc := range []struct {
+		name  string
+		deps  func() []Deployment
+		pool  int
+		kept  bool
+		whole int // the functions' maxima over the minute, summed
+	}{{"staggered", staggered, 3, true, 24}, {"staggered", staggered, 2, false, 16},
+		{"carried", carried, 4, true, 4}, {"carried", carried, 3, false, 3}} {
+		t.Run(fmt.Sprintf("%s/%d", tc.name, tc.pool), func(t *testing.T) {
+			opts := Options{Limits: lambdatune.Limits{AccountConcurrency: tc.pool, MinUnreserved: 1}}
+			inOrder, _ := runDigest(t, opts, tc.deps(), none, 1, true, false)
+			got, s := runDigest(t, opts, tc.deps(), none, 1, false, false)
+			if got != inOrder {
+				t.Errorf("digest %s, %s in time order", got, inOrder)
+			}
+			if s.unresCap != tc.pool {
+				t.Fatalf("unreserved pool %d, want %d", s.unresCap, tc.pool)
+			}
+			var whole, thr int64
+			for i := range s.Len() {
+				whole += int64(s.fns[i].last.MaxConcurrency)
+				thr += s.fns[i].last.Throttles
+			}
+			if kept := s.optimistic == 1 && s.rollbacks == 0; kept != tc.kept || (thr == 0) != tc.kept {
+				t.Errorf("%d optimistic runs kept, %d undone, %d throttles; want kept %v, throttles %v",
+					s.optimistic, s.rollbacks, thr, tc.kept, !tc.kept)
+			}
+			if whole != int64(tc.whole) {
+				t.Errorf("whole-interval maxima sum to %d, want %d", whole, tc.whole)
+			}
+		})
+	}
+}

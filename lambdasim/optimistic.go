@@ -14,9 +14,14 @@ import (
 // run, after one was undone.
 const maxOptBackoff = 16
 
+// optParts is how many equal parts runOptimistic bounds the pool's use in: the bound sums each
+// function's most over a part, part by part, where the whole interval's maxima summed may exceed
+// the pool though it never fills.
+const optParts = 16
+
 // fnSave is what an optimistic run can change of one function, apart from the contents of its
 // slices (kept in the snapshot's buffers), its interval's Metrics (zero at an interval's start)
-// and heldMax (which only runOptimistic reads, after setting it).
+// and heldMax (which only runParts reads, after setting it).
 type fnSave struct {
 	ev           fnEvents // the slices' headers among them
 	pcg          rand.PCG
@@ -37,6 +42,9 @@ type snapshot struct {
 	retries   []retryEntry
 	prov      []provPending
 	unresHeld int
+	// parts holds, for each part of the interval, the sum over the unreserved functions run so
+	// far of the most of the pool each held during the part (runOptimistic).
+	parts []int
 }
 
 // save saves function i's state f before its optimistic run. The functions are saved in order,
@@ -57,6 +65,10 @@ func (sn *snapshot) reset(n int) {
 		sn.fns = make([]fnSave, n)
 	}
 	sn.envs, sn.busy, sn.idx, sn.retries, sn.prov = sn.envs[:0], sn.busy[:0], sn.idx[:0], sn.retries[:0], sn.prov[:0]
+	if len(sn.parts) != optParts {
+		sn.parts = make([]int, optParts)
+	}
+	clear(sn.parts)
 }
 
 // restore returns the functions fns (the first of s.fns, the ones saved) to their saved state,
@@ -85,21 +97,33 @@ func (sn *snapshot) restore(s *Sim, fns []*fnState) {
 }
 
 // runOptimistic runs the interval ending at end with every function on its own, as if the
-// unreserved pool could not fill, and keeps the result when that is what time order gives: when
-// the most of the pool each unreserved function can have held during its run, summed over the
-// functions, fits in the pool, the pool had room at every on-demand start in whatever order they
-// came, so no function would have been throttled by it. The functions' intervals are then closed,
-// in order, and it reports done. Otherwise (as soon as a function's run makes the sum exceed the
-// pool: the functions after it are left alone) it restores the state before the run (snapshot)
-// and the caller runs the interval in windows. Each function's arrivals before end are pulled
-// first (arrivalsBefore, as Sim.independent does for its check). It stops at the first function
-// error or when ctx is done.
+// unreserved pool could not fill, and keeps the result when that is what time order gives. The
+// interval is cut into optParts equal parts, and each function runs through them one after the
+// other (runParts), its state in the cache, noting the most of the pool it held during each part;
+// when for every part the sum of those maxima over the unreserved functions fits in the pool, the
+// pool had room at every on-demand start in whatever order they came, so no function would have
+// been throttled by it. The functions' intervals are then closed, in order, and it reports done.
+// Otherwise (as soon as a function's run makes some part's sum exceed the pool: the functions
+// after it are left alone) it restores the state before the run (snapshot) and the caller runs
+// the interval in windows. Each function's arrivals before end are pulled first (arrivalsBefore,
+// as Sim.independent does for its check). It stops at the first function error or when ctx is
+// done.
 //
-// A function holds busyOD + provLive of the pool (unreservedHeld), and the sum grows only at an
+// Why the sums suffice: in time order, the functions follow their own runs up to the first
+// on-demand start the pool throttles, if any; say it comes at time t, in part p. Each other
+// function is then in a state its own run passes through during p (before or after its events at
+// t; before its first event of p, the state it ended p-1 with, which p's maximum starts from), so
+// it holds at most its maximum over p, and the starting function would hold at most its own after
+// the start. So the pool would hold at most p's sum after the start, which fits: it had room
+// before it, and the start is not throttled after all. Hence no start is, and time order is the
+// own runs.
+//
+// A function holds busyOD + provLive of the pool (unreservedHeld), and that grows only at an
 // on-demand start or an allocation of provisioned environments. An on-demand start finds no
-// provisioned environment idle (busyProv = provLive), so there the sum is the function's
-// concurrency, whose most since the interval's start is maxConc; the allocations raise heldMax.
-// The larger of the two is the sum's maximum, and the events pay nothing for it.
+// provisioned environment idle (busyProv = provLive), so there it is the function's
+// concurrency, whose most since the part's start is maxConc; the allocations raise heldMax. The
+// larger of the two, both set to what the function holds at the part's start, is the part's
+// maximum, and the events pay nothing for it.
 func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("lambdasim: interval stopped at %v: %w", time.Duration(s.now), err)
@@ -109,25 +133,21 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 	sn.unresHeld = s.unresHeld
 	unresCap := s.unresCap
 	s.unresCap = math.MaxInt // the pool's check is off: its total means nothing in this order
-	held, n := 0, len(s.fns)
+	fits, n := true, len(s.fns)
 	for i, f := range s.fns {
 		f.arrivalsBefore(end) // the run pulls nothing: the look-ahead's header is its state
 		sn.save(i, f)
-		f.heldMax = int32(f.busyOD + f.provLive)
-		if f.run(ctx, s, math.MaxInt64, end); f.err != nil {
+		if fits = s.runParts(ctx, f, end, unresCap); f.err != nil {
 			s.unresCap = unresCap
 			return false, f.err
 		}
-		if !f.reserved {
-			held += max(int(f.heldMax), f.maxConc)
-		}
-		if held > unresCap { // undone already: the functions after f need not run
+		if !fits { // undone already: the functions after f need not run
 			n = i + 1
 			break
 		}
 	}
 	s.unresCap = unresCap
-	if held > s.unresCap || s.rollbackAll {
+	if !fits || s.rollbackAll {
 		sn.restore(s, s.fns[:n])
 		s.rollbacks++
 		s.optBackoff = min(max(2*s.optBackoff, 1), maxOptBackoff)
@@ -146,4 +166,32 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 		}
 	}
 	return true, nil
+}
+
+// runParts runs f on its own through the interval from s.now to end, part by part (optParts
+// equal parts, the last ending at end), adding the most of the pool f held during each part to
+// the part's sum (s.snap.parts) if f is unreserved. It reports whether every sum still fits in
+// unresCap, and stops at the first part whose sum does not, or when f's run sets f.err. The
+// interval's maxConc (Metrics.MaxConcurrency) is the most over the parts.
+func (s *Sim) runParts(ctx context.Context, f *fnState, end int64, unresCap int) (fits bool) {
+	if f.reserved { // it holds none of the pool
+		f.run(ctx, s, math.MaxInt64, end)
+		return true
+	}
+	t0, parts := s.now, s.snap.parts
+	ivMax := f.maxConc
+	for p := range parts {
+		pe := t0 + (end-t0)*int64(p+1)/int64(len(parts))
+		f.maxConc = f.busyOD + f.busyProv
+		f.heldMax = int32(f.busyOD + f.provLive)
+		f.run(ctx, s, math.MaxInt64, pe)
+		ivMax = max(ivMax, f.maxConc)
+		parts[p] += max(int(f.heldMax), f.maxConc)
+		if parts[p] > unresCap || f.err != nil {
+			f.maxConc = ivMax
+			return parts[p] <= unresCap
+		}
+	}
+	f.maxConc = ivMax
+	return true
 }
