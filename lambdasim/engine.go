@@ -597,7 +597,7 @@ func (s *Sim) runFunctions(ctx context.Context, end int64) (closed bool, err err
 // ending at certified (s.now when none) being known to be independent. The window halves while
 // the pool might fill within it (down to 1/64 of the interval, then the window runs in time order)
 // and doubles again after a window without (up to the interval). When the interval's last window
-// runs so, each function's interval is closed (closeFunction) as soon as it has run, while its
+// runs so, each function's interval is closed (closeRun) as soon as it has run, while its
 // state is in the cache, and runWindows reports closed; a function whose arrivals are a Load
 // then counts the next interval's arrivals for the next check. It checks ctx every window.
 func (s *Sim) runWindows(ctx context.Context, end, certified int64) (closed bool, err error) {
@@ -614,11 +614,8 @@ func (s *Sim) runWindows(ctx context.Context, end, certified int64) (closed bool
 					return false, f.err
 				}
 				if we == end {
-					if err := s.closeFunction(f, end, start); err != nil {
+					if err := s.closeRun(f, end, start); err != nil {
 						return false, err
-					}
-					if f.readAhead { // for the next interval's check, while f is in the cache
-						f.arrivalsBefore(end + s.interval)
 					}
 				}
 			}
@@ -992,6 +989,19 @@ func (s *Sim) closeInterval(closed bool) error {
 		if err := s.log.flush(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// closeRun closes f's interval ending at end, which started at start (closeFunction), once f has
+// run through it on its own and its state is in the cache; a function whose arrivals are a Load
+// then also counts the next interval's arrivals for the next check (arrivalsBefore).
+func (s *Sim) closeRun(f *fnState, end int64, start time.Time) error {
+	if err := s.closeFunction(f, end, start); err != nil {
+		return err
+	}
+	if f.readAhead {
+		f.arrivalsBefore(end + s.interval)
 	}
 	return nil
 }

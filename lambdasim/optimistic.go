@@ -158,11 +158,8 @@ func (s *Sim) runOptimistic(ctx context.Context, end int64) (done bool, err erro
 	s.optBackoff = 0
 	start := s.start.Add(time.Duration(end - s.interval))
 	for _, f := range s.fns {
-		if err := s.closeFunction(f, end, start); err != nil {
+		if err := s.closeRun(f, end, start); err != nil {
 			return false, err
-		}
-		if f.readAhead { // for the next interval's check
-			f.arrivalsBefore(end + s.interval)
 		}
 	}
 	return true, nil
